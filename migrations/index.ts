@@ -1,0 +1,6 @@
+import { Migration20261123000100_event_store } from './Migration20261123000100_event_store.js';
+
+/** Every migration, in order. Listed explicitly so the same list runs from tsx, vitest and dist/. */
+export const migrationsList = [
+  { name: 'Migration20261123000100_event_store', class: Migration20261123000100_event_store },
+];

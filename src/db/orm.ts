@@ -1,0 +1,27 @@
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM, type EntitySchema } from '@mikro-orm/postgresql';
+import { migrationsList } from '../../migrations/index.js';
+
+/**
+ * MikroORM runs the migrations (event log, projection bookkeeping) and maps the read-model
+ * views for query functions. Read-model tables themselves belong to projection generations
+ * (see src/projection-engine), so a rebuild can fill new tables while old ones serve.
+ */
+export async function initOrm(clientUrl: string, entities: EntitySchema<any>[]): Promise<MikroORM> {
+  return MikroORM.init({
+    clientUrl,
+    entities,
+    extensions: [Migrator],
+    discovery: { warnWhenNoEntities: false },
+    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false },
+    pool: { min: 0, max: 5 },
+    debug: false,
+    allowGlobalContext: false,
+  });
+}
+
+/** Applies pending migrations; returns the names applied. */
+export async function migrate(orm: MikroORM): Promise<string[]> {
+  const applied = await orm.getMigrator().up();
+  return applied.map((m) => m.name);
+}

@@ -1,0 +1,93 @@
+import type { ExpectedVersion } from './errors.js';
+import type { GlobalPosition } from './position.js';
+
+/** Who did it, on whose behalf, and as part of what: carried by every event. */
+export interface EventMetadata {
+  /** User id of the person or system that caused the event. */
+  readonly actor: string;
+  /** Registration number of the actor's organisation. */
+  readonly organisation: string;
+  /** The role the actor acted in (beneficiary, officer, approver, …). */
+  readonly role: string;
+  /** Groups every event caused by one business operation, across streams. */
+  readonly correlationId: string;
+  /** The event or command that directly caused this one; null for a user command. */
+  readonly causationId: string | null;
+  /** The HTTP request (also in the logs) that carried the command. */
+  readonly requestId: string;
+}
+
+export interface NewEvent<T extends string = string, D = unknown> {
+  /** Optional: a client-chosen id makes a retried append idempotent. */
+  readonly id?: string;
+  readonly type: T;
+  readonly data: D;
+  readonly metadata: EventMetadata;
+}
+
+export interface StoredEvent<T extends string = string, D = unknown> {
+  readonly id: string;
+  readonly streamId: string;
+  readonly streamType: string;
+  /** 1 for the first event of a stream. */
+  readonly version: number;
+  readonly type: T;
+  readonly data: D;
+  readonly metadata: EventMetadata;
+  readonly recordedAt: Date;
+  readonly position: GlobalPosition;
+}
+
+export interface AppendOptions {
+  /** The version the stream must be at (0: it must not exist yet), or 'any'. */
+  readonly expectedVersion: ExpectedVersion;
+  /**
+   * Retrying with the same key and fingerprint stores nothing and returns the first result;
+   * the same key with another fingerprint is refused ({@link IdempotencyKeyReused}).
+   * The fingerprint identifies the request (e.g. a hash of the command), not the events,
+   * which carry fresh ids and times on every try.
+   */
+  readonly idempotency?: { readonly key: string; readonly fingerprint: string };
+}
+
+export interface AppendResult {
+  readonly streamId: string;
+  /** The stream version after the append. */
+  readonly nextVersion: number;
+  readonly eventIds: readonly string[];
+  readonly positions: readonly GlobalPosition[];
+  /** True when nothing was written because this is a retry of an earlier append. */
+  readonly duplicate: boolean;
+}
+
+export interface ReadStreamOptions {
+  readonly from?: number;
+  readonly to?: number;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events strictly after this position. */
+  readonly after: GlobalPosition;
+  readonly limit: number;
+}
+
+/**
+ * The event store port. Events are the only source of truth: append-only, each stream
+ * versioned, all streams in one global order that readers can checkpoint safely.
+ */
+export interface EventStore {
+  append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+  /** Events in global order strictly after `after`; never skips one that commits late. */
+  readAll(options: ReadAllOptions): Promise<StoredEvent[]>;
+  /** The first result stored under an idempotency key, or null; fingerprint must match. */
+  findIdempotentResult(key: string, fingerprint: string): Promise<AppendResult | null>;
+  close(): Promise<void>;
+}
+
+/** Stream ids are `<stream-type>-<id>`; the type is the prefix before the first dash. */
+export const STREAM_ID_PATTERN = /^([a-z][a-z0-9_]*)-(.+)$/;
+
+export function streamIdOf(streamType: string, id: string): string {
+  return `${streamType}-${id}`;
+}

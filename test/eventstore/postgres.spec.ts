@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresEventStore } from '../../src/eventstore/postgres/adapter.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { buildMetadata, counted, testRegistry } from '../support/builders.js';
+import { eventStoreContract, readEverything } from './contract.js';
+
+let db: TestDatabase;
+let store: PostgresEventStore;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  store = new PostgresEventStore(db.pool, testRegistry());
+});
+afterAll(async () => {
+  await store.close();
+  await db.drop();
+});
+
+describe('PostgreSQL event store', () => {
+  eventStoreContract({ store: () => store });
+
+  it('when a transaction that took an earlier position commits late, readers do not skip it', async () => {
+    const early = `test-${randomUUID()}`;
+    const late = `test-${randomUUID()}`;
+    const before = await readEverything(store);
+    const checkpoint = before.at(-1)?.position;
+
+    // Writer A opens a transaction, appends, and holds it open.
+    const held = new pg.Client({ connectionString: db.url });
+    await held.connect();
+    await held.query('begin');
+    await held.query('select es_append($1::jsonb)', [
+      JSON.stringify([{ s: early, t: 'test', e: 0, ev: [{ id: randomUUID(), type: 'Counted.v2', data: { n: 1, note: 'held' }, meta: buildMetadata() }] }]),
+    ]);
+    // Writer B appends and commits after A began: its position is later than A's in sequence terms.
+    await store.append(late, [counted(2)], { expectedVersion: 0 });
+
+    const whileHeld = await readEverything(store, checkpoint);
+    expect(whileHeld.map((e) => e.streamId)).not.toContain(late);
+
+    await held.query('commit');
+    await held.end();
+    const after = await readEverything(store, whileHeld.at(-1)?.position ?? checkpoint);
+    expect(after.map((e) => e.streamId)).toEqual([early, late]);
+  });
+
+  it('when a stored event has a retired type, it is read through its upcaster', async () => {
+    const stream = `test-${randomUUID()}`;
+    await db.pool.query(`insert into es_streams (stream_id, stream_type, version) values ($1, 'test', 1) on conflict do nothing`, [stream]);
+    await db.pool.query(
+      `insert into es_events (event_id, stream_id, stream_type, version, type, payload, metadata)
+       values ($1, $2, 'test', 1, 'Counted.v1', '{"n": 7}', $3)`,
+      [randomUUID(), stream, JSON.stringify(buildMetadata())],
+    );
+    const [event] = await store.readStream(stream);
+    expect(event).toMatchObject({ type: 'Counted.v2', data: { n: 7, note: 'upcast from v1' } });
+  });
+
+  describe('the events table is append-only in the database itself', () => {
+    it.each([
+      ['UPDATE', `update es_events set payload = '{"n": 666, "note": "forged"}'`],
+      ['DELETE', 'delete from es_events'],
+      ['TRUNCATE', 'truncate es_events'],
+    ])('when anyone runs %s on es_events, PostgreSQL refuses it and the rows are unchanged', async (_op, sql) => {
+      await store.append(`test-${randomUUID()}`, [counted(1)], { expectedVersion: 0 });
+      const before = await db.pool.query('select count(*)::int as n, md5(string_agg(payload::text, \'\' order by position)) as h from es_events');
+      await expect(db.pool.query(sql)).rejects.toThrow(/append-only/);
+      const after = await db.pool.query('select count(*)::int as n, md5(string_agg(payload::text, \'\' order by position)) as h from es_events');
+      expect(after.rows[0]).toEqual(before.rows[0]);
+      expect(before.rows[0].n).toBeGreaterThan(0);
+    });
+  });
+});
