@@ -80,6 +80,8 @@ export interface EventStore {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   /** Events in global order strictly after `after`; never skips one that commits late. */
   readAll(options: ReadAllOptions): Promise<StoredEvent[]>;
+  /** How many events readAll would deliver after `after`, counting at most `cap`. */
+  countAfter(after: GlobalPosition, cap: number): Promise<number>;
   /** The first result stored under an idempotency key, or null; fingerprint must match. */
   findIdempotentResult(key: string, fingerprint: string): Promise<AppendResult | null>;
   close(): Promise<void>;

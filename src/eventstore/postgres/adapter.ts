@@ -31,6 +31,13 @@ interface EventRow {
 const COLUMNS = `transaction_id::text as tx, position, event_id, stream_id, stream_type, version,
   type, payload, metadata, recorded_at`;
 
+/**
+ * Events after ($1, $2) in global order that no reader can ever see appear before later
+ * ones: only transactions older than the oldest still running are visible.
+ */
+const VISIBLE_AFTER = `where (transaction_id, position) > ($1::text::xid8, $2::bigint)
+  and transaction_id < pg_snapshot_xmin(pg_current_snapshot())`;
+
 export interface PostgresEventStoreOptions {
   /** Group commits running at once (each on its own connection). */
   readonly writers?: number;
@@ -100,13 +107,23 @@ export class PostgresEventStore implements EventStore {
   async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
     const { rows } = await this.pool.query<EventRow>(
       `select ${COLUMNS} from es_events
-        where (transaction_id, position) > ($1::text::xid8, $2::bigint)
-          and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ${VISIBLE_AFTER}
         order by transaction_id, position
         limit $3`,
       [options.after.transactionId.toString(), options.after.sequence.toString(), options.limit],
     );
     return rows.map((r) => this.toStored(r));
+  }
+
+  async countAfter(after: GlobalPosition, cap: number): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      `select count(*)::int as n from (
+         select 1 from es_events
+          ${VISIBLE_AFTER}
+          limit $3) t`,
+      [after.transactionId.toString(), after.sequence.toString(), cap],
+    );
+    return rows[0]!.n;
   }
 
   /** Waits for appends already submitted; the pool belongs to the caller. */

@@ -1,0 +1,324 @@
+import pg from 'pg';
+import type { EventStore } from '../eventstore/port.js';
+import { formatPosition } from '../eventstore/position.js';
+import type { Logger } from '../logger.js';
+import { physicalTable, tableNames, type Projection } from './projection.js';
+import { runBatch } from './runner.js';
+
+export interface GenerationStatus {
+  projection: string;
+  generation: number;
+  codeVersion: number;
+  status: 'building' | 'active' | 'retired';
+  checkpoint: string;
+  eventsApplied: number;
+  /** Events committed and visible but not yet applied (counted up to 100,000). */
+  behind: number;
+  /** Age of the oldest event not yet applied; 0 when caught up. */
+  lagSeconds: number;
+  updatedAt: string;
+  activatedAt: string | null;
+}
+
+export class UnknownProjection extends Error {
+  constructor(readonly projection: string) {
+    super(`There is no projection named "${projection}"`);
+    this.name = 'UnknownProjection';
+  }
+}
+
+export interface ProjectionManagerOptions {
+  batchSize: number;
+  pollMs: number;
+  logger: Logger;
+  /** Connection string for the LISTEN connection (live mode). */
+  listenUrl?: string;
+}
+
+const LAG_COUNT_CAP = 100_000;
+
+/**
+ * Keeps every projection's generations running: catch-up from zero, then live (woken by
+ * NOTIFY from appends, polling as a fallback); builds a new generation when a projection's
+ * code version changes or a rebuild is asked for, and switches the views to it once it has
+ * caught up, while the old generation serves until then.
+ */
+export class ProjectionManager {
+  private readonly byName: Map<string, Projection>;
+  private readonly loops = new Map<string, Promise<void>>();
+  private wakers = new Set<() => void>();
+  private stopped = false;
+  private started = false;
+  private listener?: pg.Client;
+  private pollTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly store: EventStore,
+    projections: readonly Projection[],
+    private readonly options: ProjectionManagerOptions,
+  ) {
+    this.byName = new Map(projections.map((p) => [p.name, p]));
+  }
+
+  get projections(): Projection[] {
+    return [...this.byName.values()];
+  }
+
+  /** Prepares generations and views for every projection (no events applied yet). */
+  async prepare(): Promise<void> {
+    for (const p of this.byName.values()) await this.ensureGenerations(p);
+  }
+
+  /** Prepares and starts every runner, live. */
+  async start(): Promise<void> {
+    await this.prepare();
+    this.started = true;
+    if (this.options.listenUrl) await this.listen(this.options.listenUrl);
+    this.pollTimer = setInterval(() => this.wakeAll(), this.options.pollMs);
+    for (const p of this.byName.values()) {
+      for (const g of await this.runnableGenerations(p)) this.spawn(p, g);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    this.wakeAll();
+    await Promise.allSettled(this.loops.values());
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Starts a new generation of `name` from zero; the current one serves until it takes over. */
+  async rebuild(name: string): Promise<GenerationStatus> {
+    const p = this.projection(name);
+    const generation = await this.withProjectionLock(p, async (client) => {
+      const { rows } = await client.query<{ generation: number }>(
+        `select generation from projection_generations where projection = $1 and status = 'building'`,
+        [p.name],
+      );
+      // A rebuild already under way is the answer to a second request.
+      return rows[0]?.generation ?? (await this.createGeneration(client, p, 'building'));
+    });
+    if (this.started && !this.stopped) this.spawn(p, generation);
+    return (await this.status()).find((s) => s.projection === name && s.generation === generation)!;
+  }
+
+  async status(): Promise<GenerationStatus[]> {
+    const { rows } = await this.pool.query<{
+      projection: string;
+      generation: number;
+      code_version: number;
+      status: GenerationStatus['status'];
+      tx: string;
+      pos: string;
+      events_applied: string;
+      updated_at: Date;
+      activated_at: Date | null;
+    }>(
+      `select projection, generation, code_version, status, checkpoint_tx::text as tx, checkpoint_pos as pos,
+              events_applied, updated_at, activated_at
+         from projection_generations where status <> 'retired' order by projection, generation`,
+    );
+    return Promise.all(
+      rows
+        .filter((r) => this.byName.has(r.projection))
+        .map(async (r) => {
+          const after = { transactionId: BigInt(r.tx), sequence: BigInt(r.pos) };
+          const [next] = await this.store.readAll({ after, limit: 1 });
+          const behind = next ? await this.store.countAfter(after, LAG_COUNT_CAP) : 0;
+          return {
+            projection: r.projection,
+            generation: r.generation,
+            codeVersion: r.code_version,
+            status: r.status,
+            checkpoint: formatPosition(after),
+            eventsApplied: Number(r.events_applied),
+            behind,
+            lagSeconds: next ? Math.max(0, (Date.now() - next.recordedAt.getTime()) / 1000) : 0,
+            updatedAt: r.updated_at.toISOString(),
+            activatedAt: r.activated_at?.toISOString() ?? null,
+          };
+        }),
+    );
+  }
+
+  /** Runs batches until every runnable generation has nothing left to read (tests, CLI). */
+  async catchUp(): Promise<void> {
+    for (const p of this.byName.values()) {
+      for (const g of await this.runnableGenerations(p)) {
+        for (;;) {
+          const outcome = await runBatch(this.pool, this.store, p, g, this.options.batchSize);
+          if (outcome.kind === 'idle') {
+            await this.tryActivate(p, g);
+            break;
+          }
+          if (outcome.kind !== 'applied') break;
+        }
+      }
+    }
+  }
+
+  private projection(name: string): Projection {
+    const p = this.byName.get(name);
+    if (!p) throw new UnknownProjection(name);
+    return p;
+  }
+
+  private spawn(p: Projection, generation: number): void {
+    const key = `${p.name}#${generation}`;
+    if (this.loops.has(key)) return;
+    this.loops.set(key, this.loop(p, generation).finally(() => this.loops.delete(key)));
+  }
+
+  private async loop(p: Projection, generation: number): Promise<void> {
+    const log = this.options.logger.child({ projection: p.name, generation });
+    let backoff = 100;
+    while (!this.stopped) {
+      try {
+        const outcome = await runBatch(this.pool, this.store, p, generation, this.options.batchSize);
+        backoff = 100;
+        if (outcome.kind === 'retired') return;
+        if (outcome.kind === 'applied' && outcome.events === this.options.batchSize) continue;
+        if (outcome.kind === 'idle' && (await this.tryActivate(p, generation)) === 'activated') {
+          log.info('generation caught up and took over');
+        }
+      } catch (error) {
+        log.error({ err: error }, 'projection batch failed; retrying');
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 5000);
+        continue;
+      }
+      await this.sleepUntilWoken();
+    }
+  }
+
+  /** Makes a caught-up building generation the active one, switching the views in one transaction. */
+  private async tryActivate(p: Projection, generation: number): Promise<'activated' | 'no'> {
+    const retired = await this.withProjectionLock(p, async (client) => {
+      // Wait for a batch in flight on this generation, then check that nothing is left to apply.
+      await client.query('select pg_advisory_xact_lock(hashtext($1), $2)', [p.name, generation]);
+      const { rows } = await client.query<{ status: string; tx: string; pos: string }>(
+        `select status, checkpoint_tx::text as tx, checkpoint_pos as pos from projection_generations
+          where projection = $1 and generation = $2`,
+        [p.name, generation],
+      );
+      if (rows[0]?.status !== 'building') return null;
+      const checkpoint = { transactionId: BigInt(rows[0].tx), sequence: BigInt(rows[0].pos) };
+      if ((await this.store.readAll({ after: checkpoint, limit: 1 })).length > 0) return null;
+      const old = await client.query<{ generation: number }>(
+        `update projection_generations set status = 'retired', updated_at = now()
+          where projection = $1 and status = 'active' returning generation`,
+        [p.name],
+      );
+      await client.query(
+        `update projection_generations set status = 'active', activated_at = now(), updated_at = now()
+          where projection = $1 and generation = $2`,
+        [p.name, generation],
+      );
+      await this.pointViews(client, p, generation);
+      return old.rows.map((r) => r.generation);
+    });
+    if (retired === null) return 'no';
+    for (const g of retired) await this.dropGeneration(p, g);
+    return 'activated';
+  }
+
+  private async ensureGenerations(p: Projection): Promise<void> {
+    await this.withProjectionLock(p, async (client) => {
+      const { rows } = await client.query<{ generation: number; code_version: number; status: string }>(
+        `select generation, code_version, status from projection_generations
+          where projection = $1 and status <> 'retired'`,
+        [p.name],
+      );
+      const active = rows.find((r) => r.status === 'active');
+      if (!active) {
+        const g = await this.createGeneration(client, p, 'active');
+        await this.pointViews(client, p, g);
+        return;
+      }
+      const building = rows.find((r) => r.status === 'building');
+      if (active.code_version !== p.version && building?.code_version !== p.version) {
+        if (building) {
+          await client.query(
+            `update projection_generations set status = 'retired' where projection = $1 and generation = $2`,
+            [p.name, building.generation],
+          );
+        }
+        await this.createGeneration(client, p, 'building');
+      }
+    });
+  }
+
+  /** Generations whose code is the running code: an outdated active one is frozen, not fed. */
+  private async runnableGenerations(p: Projection): Promise<number[]> {
+    const { rows } = await this.pool.query<{ generation: number }>(
+      `select generation from projection_generations
+        where projection = $1 and status <> 'retired' and code_version = $2 order by generation`,
+      [p.name, p.version],
+    );
+    return rows.map((r) => r.generation);
+  }
+
+  private async createGeneration(client: pg.ClientBase, p: Projection, status: 'active' | 'building'): Promise<number> {
+    const { rows } = await client.query<{ generation: number }>(
+      `insert into projection_generations (projection, generation, code_version, status, activated_at)
+       select $1, coalesce(max(generation), 0) + 1, $2, $3, case when $3 = 'active' then now() end
+         from projection_generations where projection = $1
+       returning generation`,
+      [p.name, p.version, status],
+    );
+    const generation = rows[0]!.generation;
+    for (const ddl of p.createTables(tableNames(p, generation))) await client.query(ddl);
+    this.options.logger.info({ projection: p.name, generation, status }, 'projection generation created');
+    return generation;
+  }
+
+  private async pointViews(client: pg.ClientBase, p: Projection, generation: number): Promise<void> {
+    for (const t of p.tables) {
+      await client.query(`drop view if exists "${t}"`);
+      await client.query(`create view "${t}" as select * from "${physicalTable(t, generation)}"`);
+    }
+  }
+
+  private async dropGeneration(p: Projection, generation: number): Promise<void> {
+    for (const t of p.tables) await this.pool.query(`drop table if exists "${physicalTable(t, generation)}"`);
+  }
+
+  private async withProjectionLock<T>(p: Projection, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query('select pg_advisory_xact_lock(hashtext($1))', [`projection:${p.name}`]);
+      const result = await fn(client);
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async listen(url: string): Promise<void> {
+    const client = new pg.Client({ connectionString: url });
+    client.on('notification', () => this.wakeAll());
+    client.on('error', (err) => this.options.logger.warn({ err }, 'LISTEN connection lost; polling only'));
+    await client.connect();
+    await client.query('listen es_events');
+    this.listener = client;
+  }
+
+  private wakeAll(): void {
+    const wakers = this.wakers;
+    this.wakers = new Set();
+    for (const w of wakers) w();
+  }
+
+  private sleepUntilWoken(): Promise<void> {
+    return new Promise((resolve) => this.wakers.add(resolve));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,34 @@
+import type pg from 'pg';
+import type { StoredEvent } from '../eventstore/port.js';
+
+/** Logical table name → physical (quoted) table name of one generation. */
+export type TableNames = Readonly<Record<string, string>>;
+
+/**
+ * A read model. Each generation of it owns its own tables (`<table>__g<N>`); queries read
+ * the active generation through a view named after the logical table, so a new generation
+ * can be filled from zero while the old one keeps serving.
+ */
+export interface Projection {
+  /** Unique name, snake_case. */
+  readonly name: string;
+  /** Bump when tables or handlers change: a new generation is then built from zero on start. */
+  readonly version: number;
+  /** Logical table names; each is served as a view of the active generation. */
+  readonly tables: readonly string[];
+  /** DDL creating one generation's tables. */
+  createTables(t: TableNames): string[];
+  /**
+   * Applies a batch of events in global order inside the runner's transaction, which also
+   * moves the checkpoint. Must be idempotent: the same event applied twice changes nothing.
+   */
+  apply(tx: pg.ClientBase, events: readonly StoredEvent[], t: TableNames): Promise<void>;
+}
+
+export function physicalTable(table: string, generation: number): string {
+  return `${table}__g${generation}`;
+}
+
+export function tableNames(p: Projection, generation: number): TableNames {
+  return Object.fromEntries(p.tables.map((t) => [t, `"${physicalTable(t, generation)}"`]));
+}
