@@ -1,13 +1,15 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type EntitySchema } from '@mikro-orm/postgresql';
 import { migrationsList } from '../../migrations/index.js';
+import type { Logger } from '../logger.js';
 
 /**
  * MikroORM runs the migrations (event log, projection bookkeeping) and maps the read-model
  * views for query functions. Read-model tables themselves belong to projection generations
  * (see src/projection-engine), so a rebuild can fill new tables while old ones serve.
  */
-export async function initOrm(clientUrl: string, entities: EntitySchema<any>[]): Promise<MikroORM> {
+export async function initOrm(clientUrl: string, entities: EntitySchema<any>[], logger?: Logger): Promise<MikroORM> {
+  const log = logger?.child({ component: 'mikro-orm' });
   return MikroORM.init({
     clientUrl,
     entities,
@@ -15,7 +17,8 @@ export async function initOrm(clientUrl: string, entities: EntitySchema<any>[]):
     discovery: { warnWhenNoEntities: false },
     migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false },
     pool: { min: 0, max: 5 },
-    debug: false,
+    debug: ['info'],
+    logger: (message) => log?.debug(message),
     allowGlobalContext: false,
   });
 }

@@ -4,15 +4,15 @@ import { InvalidEventPayload, UnknownEventType } from './errors.js';
 /** A versioned event type: `<PastTenseName>.v<N>`, e.g. `PassportSubmitted.v1`. */
 export const EVENT_TYPE_PATTERN = /^[A-Z][A-Za-z0-9]*\.v[1-9][0-9]*$/;
 
-export interface EventDefinition<T = unknown> {
-  readonly type: string;
+export interface EventDefinition<T = unknown, N extends string = string> {
+  readonly type: N;
   readonly schema: z.ZodType<T>;
 }
 
 /** Turns a stored payload of an old type into the next type; chains until a current type. */
 export type Upcaster = (payload: unknown) => { type: string; data: unknown };
 
-export function defineEvent<T>(type: string, schema: z.ZodType<T>): EventDefinition<T> {
+export function defineEvent<const N extends string, T>(type: N, schema: z.ZodType<T>): EventDefinition<T, N> {
   if (!EVENT_TYPE_PATTERN.test(type)) throw new Error(`Event type "${type}" must look like Name.v1`);
   return { type, schema };
 }
@@ -25,7 +25,7 @@ export class EventRegistry {
   private readonly definitions = new Map<string, EventDefinition>();
   private readonly upcasters = new Map<string, Upcaster>();
 
-  register(...definitions: EventDefinition<any>[]): this {
+  register(...definitions: EventDefinition<any, string>[]): this {
     for (const d of definitions) {
       if (this.definitions.has(d.type) || this.upcasters.has(d.type)) {
         throw new Error(`Event type ${d.type} is registered twice`);

@@ -317,6 +317,8 @@ export class ProjectionManager {
   }
 
   private sleepUntilWoken(): Promise<void> {
+    // A loop that finishes a batch after stop() has woken everyone must not go to sleep.
+    if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => this.wakers.add(resolve));
   }
 }

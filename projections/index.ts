@@ -1,0 +1,10 @@
+import type { EntitySchema } from '@mikro-orm/postgresql';
+import type { Projection } from '../src/projection-engine/projection.js';
+import { StreamCatalogueEntrySchema } from './stream-catalogue/entity.js';
+import { streamCatalogue } from './stream-catalogue/projection.js';
+
+/** Every read model the service runs. */
+export const projections: Projection[] = [streamCatalogue];
+
+/** MikroORM entities mapping the read models' views, for query functions. */
+export const readModelEntities: EntitySchema<any>[] = [StreamCatalogueEntrySchema];

@@ -1,0 +1,31 @@
+/** A domain event before it is stored: type and payload; metadata is added by the command handler. */
+export interface DomainEvent<T extends string = string, D = unknown> {
+  readonly type: T;
+  readonly data: D;
+}
+
+/** Time, ids and the actor come in with the command, so deciders stay pure. */
+export interface CommandContext {
+  readonly now: Date;
+  readonly actor: string;
+}
+
+export interface Command<T extends string = string, D = unknown> {
+  readonly type: T;
+  readonly data: D;
+  readonly context: CommandContext;
+}
+
+/** A stream type's pure business logic: no I/O anywhere in it. */
+export interface Decider<C extends Command, E extends DomainEvent, S> {
+  decide(command: C, state: S): E[];
+  evolve(state: S, event: E): S;
+  readonly initialState: S;
+}
+
+export class UnknownMessage extends Error {
+  constructor(readonly message_: never) {
+    super(`Unknown message ${JSON.stringify(message_)}`);
+    this.name = 'UnknownMessage';
+  }
+}

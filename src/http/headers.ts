@@ -1,0 +1,18 @@
+/**
+ * A client-chosen key that makes a write safe to retry: the same key with the same request
+ * returns the first result and stores nothing new.
+ * @pattern ^[A-Za-z0-9._:-]{8,128}$
+ */
+export type IdempotencyKey = string;
+
+/**
+ * The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+ * version answers 412.
+ * @pattern ^"[0-9]{1,10}"$
+ */
+export type VersionTag = string;
+
+export const etag = (version: number): string => `"${version}"`;
+
+export const versionFromTag = (tag: VersionTag | undefined): number | undefined =>
+  tag === undefined ? undefined : Number(tag.slice(1, -1));

@@ -1,0 +1,148 @@
+import { ValidateError } from '@tsoa/runtime';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { ZodError } from 'zod';
+import { IllegalTransition, NotFound, PreconditionFailed, ValidationFailed } from '../domain/errors.js';
+import {
+  ConcurrencyError,
+  DuplicateEventId,
+  IdempotencyKeyReused,
+  InvalidEventPayload,
+  InvalidStreamId,
+} from '../eventstore/errors.js';
+import { InvalidPosition } from '../eventstore/position.js';
+import { UnknownProjection } from '../projection-engine/manager.js';
+import type { Logger } from '../logger.js';
+
+/** One field at fault: where (JSON pointer into the request part), and why. */
+export interface FieldError {
+  /** Request part: body, query, path or header. */
+  in: string;
+  /** JSON Pointer into that part, e.g. `/name/lv`; empty for the part itself. */
+  pointer: string;
+  detail: string;
+}
+
+/** RFC 9457 problem details. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+const TYPE_BASE = 'https://grants.example.lv/problems/';
+
+export function problem(status: number, slug: string, title: string, detail: string, extra: object = {}): Problem {
+  return { type: `${TYPE_BASE}${slug}`, title, status, detail, ...extra };
+}
+
+export function sendProblem(res: Response, p: Problem): void {
+  res.status(p.status).type('application/problem+json').send(JSON.stringify(p));
+}
+
+function pointerFromTsoa(field: string): { in: string; pointer: string } {
+  // tsoa names fields like "body.name.lv", "body", "ifMatch" or "requestBody.items.$0".
+  const [head, ...rest] = field.split('.');
+  const part = head === 'body' || head === 'requestBody' ? 'body' : 'request';
+  const path = (part === 'body' ? rest : [head!, ...rest]).map((s) => s.replace(/^\$/, ''));
+  return { in: part, pointer: path.length ? `/${path.join('/')}` : '' };
+}
+
+/** tsoa reports a value outside a string-literal union as a JSON dump of one failure per member. */
+function readableTsoaMessage(message: string): string {
+  if (!message.startsWith('Could not match the union')) return message;
+  const allowed = [...message.matchAll(/one of the following; \[([^\]]*)\]/g)].flatMap((m) =>
+    m[1]!.split(',').map((v) => v.trim().replace(/^\\?'|\\?'$/g, '')),
+  );
+  return allowed.length ? `must be one of: ${allowed.join(', ')}` : message;
+}
+
+/** Maps every error to a problem; anything unknown is a 500 that names no internals. */
+export function toProblem(err: unknown): Problem {
+  if (err instanceof ValidateError) {
+    const errors = Object.entries(err.fields).map(([field, f]) => ({
+      ...pointerFromTsoa(field),
+      detail: readableTsoaMessage(f.message),
+    }));
+    return problem(422, 'validation', 'Request is invalid', `${errors.length} field(s) at fault`, { errors });
+  }
+  if (err instanceof ValidationFailed) {
+    const errors = err.issues.map((i) => ({ in: 'body', pointer: `/${i.field.split('.').join('/')}`, detail: i.message }));
+    return problem(422, 'validation', 'Request is invalid', err.message, { errors });
+  }
+  if (err instanceof ZodError) {
+    const errors = err.issues.map((i) => ({ in: 'body', pointer: `/${i.path.join('/')}`, detail: i.message }));
+    return problem(422, 'validation', 'Request is invalid', `${errors.length} field(s) at fault`, { errors });
+  }
+  if (err instanceof InvalidEventPayload) {
+    const errors = err.issues.map((i) => ({ in: 'body', pointer: `/${i.path.split('.').join('/')}`, detail: i.message }));
+    return problem(422, 'validation', 'Request is invalid', err.message, { errors });
+  }
+  if (err instanceof InvalidPosition) return problem(422, 'validation', 'Request is invalid', err.message);
+  if (err instanceof InvalidStreamId) return problem(422, 'validation', 'Request is invalid', err.message);
+  if (err instanceof IdempotencyKeyReused) {
+    return problem(
+      422,
+      'idempotency-key-reused',
+      'Idempotency key reused',
+      'This Idempotency-Key was already used for a different request; send a new key with a new request',
+    );
+  }
+  if (err instanceof DuplicateEventId) return problem(409, 'duplicate-event', 'Duplicate event id', err.message);
+  if (err instanceof NotFound || err instanceof UnknownProjection) return problem(404, 'not-found', 'Not found', err.message);
+  if (err instanceof ConcurrencyError) {
+    return problem(409, 'version-conflict', 'Version conflict', err.message, {
+      expectedVersion: err.expectedVersion,
+      actualVersion: err.actualVersion,
+    });
+  }
+  if (err instanceof PreconditionFailed) {
+    return problem(412, 'precondition-failed', 'Precondition failed', err.message, {
+      expectedVersion: err.expectedVersion,
+      actualVersion: err.actualVersion,
+    });
+  }
+  if (err instanceof IllegalTransition) {
+    return problem(409, 'illegal-transition', 'Not allowed in the current state', err.message, {
+      currentState: err.currentState,
+    });
+  }
+  const status = httpStatusOf(err);
+  if (status === 400) return problem(400, 'malformed', 'Malformed request', 'The request body is not valid JSON');
+  if (status === 413) {
+    return problem(413, 'too-large', 'Request body too large', 'The request body exceeds the size this service accepts');
+  }
+  if (status === 415) return problem(415, 'unsupported-media-type', 'Unsupported media type', 'Send application/json');
+  if (status !== undefined && status >= 400 && status < 500) {
+    return problem(status, 'client-error', 'Request refused', err instanceof Error ? err.message : 'Request refused');
+  }
+  return problem(500, 'internal', 'Internal error', 'The request failed inside the service; it is logged under the request id');
+}
+
+function httpStatusOf(err: unknown): number | undefined {
+  if (typeof err === 'object' && err !== null) {
+    const e = err as { status?: unknown; statusCode?: unknown };
+    const s = e.status ?? e.statusCode;
+    if (typeof s === 'number') return s;
+  }
+  return undefined;
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const p = { ...toProblem(err), instance: req.originalUrl };
+    if (p.status >= 500) logger.error({ err, reqId: req.id }, 'request failed');
+    else req.log?.info({ problem: p.type, status: p.status }, p.detail);
+    sendProblem(res, p);
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, res) => {
+  sendProblem(res, {
+    ...problem(404, 'not-found', 'Not found', `No route for ${req.method} ${req.path}`),
+    instance: req.originalUrl,
+  });
+};

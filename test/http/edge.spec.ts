@@ -1,0 +1,205 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, eventCount, type TestApp } from '../support/app.js';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await createTestApp({ BODY_LIMIT: '2kb' });
+});
+afterAll(() => app.close());
+
+const http = () => request(app.service.app);
+const PROBLEM = /application\/problem\+json/;
+
+const rrf = (overrides: Record<string, unknown> = {}) => ({
+  code: 'RRF',
+  name: { lv: 'Atveseļošanas un noturības mehānisms', en: 'Recovery and Resilience Facility' },
+  kind: 'eu',
+  ...overrides,
+});
+
+describe('HTTP edge', () => {
+  it('when a fund is registered, it answers 201 with the fund, its ETag and Location, and the event carries the request id', async () => {
+    const res = await http().post('/funds').set('X-Request-Id', 'req-erdf-0001').send(rrf({ code: 'ERDF', name: { lv: 'Eiropas Reģionālās attīstības fonds', en: 'European Regional Development Fund' } }));
+    expect(res.status).toBe(201);
+    expect(res.headers.etag).toBe('"1"');
+    expect(res.headers.location).toBe('/funds/ERDF');
+    expect(res.headers['x-request-id']).toBe('req-erdf-0001');
+    expect(res.body).toMatchObject({ code: 'ERDF', status: 'active', version: 1 });
+    const [event] = await app.service.context.store.readStream('fund-ERDF');
+    expect(event!.metadata).toMatchObject({ requestId: 'req-erdf-0001', correlationId: 'req-erdf-0001', causationId: null });
+    expect(event!.type).toBe('FundRegistered.v1');
+  });
+
+  it('when the body is not valid JSON, it answers 400 problem+json and appends nothing', async () => {
+    const before = await eventCount(app);
+    const res = await http().post('/funds').set('Content-Type', 'application/json').send('{"code": "RRF",');
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(PROBLEM);
+    expect(res.body).toMatchObject({ status: 400, title: 'Malformed request' });
+    expect(await eventCount(app)).toBe(before);
+  });
+
+  it('when fields are wrong, unknown or missing, it answers 422 listing every one of them and appends nothing', async () => {
+    const before = await eventCount(app);
+    const res = await http().post('/funds').send({ code: 'rrf', name: { lv: '' }, kind: 'loan', extra: true });
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toMatch(PROBLEM);
+    const pointers = res.body.errors.map((e: { pointer: string }) => e.pointer).sort();
+    expect(pointers).toEqual(['/code', '/extra', '/kind', '/name/en', '/name/lv']);
+    expect(res.body.errors.find((e: { pointer: string }) => e.pointer === '/kind').detail).toMatch(/eu, national, private/);
+    expect(await eventCount(app)).toBe(before);
+  });
+
+  it('when a field has the wrong type, it answers 422 naming it', async () => {
+    const res = await http().post('/funds').send(rrf({ code: 'CF', kind: 7 }));
+    expect(res.status).toBe(422);
+    expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual(['/kind']);
+  });
+
+  it('when the body is larger than allowed, it answers 413 problem+json and appends nothing', async () => {
+    const before = await eventCount(app);
+    const res = await http().post('/funds').send(rrf({ name: { lv: 'x'.repeat(5000), en: 'y' } }));
+    expect(res.status).toBe(413);
+    expect(res.headers['content-type']).toMatch(PROBLEM);
+    expect(await eventCount(app)).toBe(before);
+  });
+
+  it('when the body is not JSON, it answers 415', async () => {
+    const res = await http().post('/funds').set('Content-Type', 'text/plain').send('code=RRF');
+    expect(res.status).toBe(415);
+    expect(res.headers['content-type']).toMatch(PROBLEM);
+  });
+
+  it('when a route does not exist, it answers 404 problem+json, not HTML', async () => {
+    const res = await http().get('/no-such-thing');
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toMatch(PROBLEM);
+    expect(res.body.detail).toBe('No route for GET /no-such-thing');
+  });
+
+  it('when a fund that does not exist is read or changed, it answers 404', async () => {
+    expect((await http().get('/funds/NOPE')).status).toBe(404);
+    const res = await http().post('/funds/NOPE/retire').send({ reason: 'test' });
+    expect(res.status).toBe(404);
+    expect(res.body.detail).toBe('Fund NOPE does not exist');
+  });
+
+  it('when the same fund is registered twice, the second answers 409 naming the state', async () => {
+    await http().post('/funds').send(rrf({ code: 'ESF+' })).expect(201);
+    const res = await http().post('/funds').send(rrf({ code: 'ESF+' }));
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ currentState: 'active', detail: 'Fund ESF+ is already registered' });
+  });
+
+  describe('idempotency', () => {
+    it('when a request is retried with the same Idempotency-Key, it gets the first answer and nothing new is stored', async () => {
+      const first = await http().post('/funds').set('Idempotency-Key', 'key-state-budget-1').send(rrf({ code: 'STATE', kind: 'national' }));
+      const before = await eventCount(app);
+      const retry = await http().post('/funds').set('Idempotency-Key', 'key-state-budget-1').send(rrf({ code: 'STATE', kind: 'national' }));
+      expect(first.status).toBe(201);
+      expect(retry.status).toBe(201);
+      expect(retry.body).toEqual(first.body);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(await eventCount(app)).toBe(before);
+    });
+
+    it('when an Idempotency-Key is replayed with a different body, it answers 422 and stores nothing', async () => {
+      await http().post('/funds').set('Idempotency-Key', 'key-dep-00001').send(rrf({ code: 'DEP' })).expect(201);
+      const before = await eventCount(app);
+      const res = await http().post('/funds').set('Idempotency-Key', 'key-dep-00001').send(rrf({ code: 'CEF' }));
+      expect(res.status).toBe(422);
+      expect(res.body.title).toBe('Idempotency key reused');
+      expect(await eventCount(app)).toBe(before);
+    });
+
+    it('when the Idempotency-Key is malformed, it answers 422 naming the header', async () => {
+      const res = await http().post('/funds').set('Idempotency-Key', 'x').send(rrf({ code: 'JTF' }));
+      expect(res.status).toBe(422);
+      expect(res.body.errors[0]).toMatchObject({ in: 'request', pointer: '/Idempotency-Key' });
+    });
+  });
+
+  describe('optimistic concurrency', () => {
+    it('when If-Match carries the current version, the change is applied and the ETag moves on', async () => {
+      const created = await http().post('/funds').send(rrf({ code: 'CEF' })).expect(201);
+      const res = await http()
+        .put('/funds/CEF/name')
+        .set('If-Match', created.headers.etag!)
+        .send({ name: { lv: 'Eiropas infrastruktūras savienošanas instruments', en: 'Connecting Europe Facility' }, reason: 'official name' });
+      expect(res.status).toBe(200);
+      expect(res.headers.etag).toBe('"2"');
+      expect(res.body.name.en).toBe('Connecting Europe Facility');
+    });
+
+    it('when If-Match is stale, it answers 412 with expected and actual version and appends nothing', async () => {
+      await http().post('/funds').send(rrf({ code: 'CF' })).expect(201);
+      await http().post('/funds/CF/retire').send({ reason: 'merged' }).expect(200);
+      const before = await eventCount(app);
+      const res = await http().put('/funds/CF/name').set('If-Match', '"1"').send({ name: { lv: 'KF', en: 'CF' }, reason: 'x' });
+      expect(res.status).toBe(412);
+      expect(res.body).toMatchObject({ expectedVersion: 1, actualVersion: 2 });
+      expect(await eventCount(app)).toBe(before);
+    });
+
+    it('when two changes race on the same version, one wins and the other gets 409 with both versions', async () => {
+      await http().post('/funds').send(rrf({ code: 'EAFRD' })).expect(201);
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          http().put('/funds/EAFRD/name').send({ name: { lv: `ELFLA ${i}`, en: `EAFRD ${i}` }, reason: `rename ${i}` }),
+        ),
+      );
+      const statuses = results.map((r) => r.status);
+      expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
+      const conflicts = results.filter((r) => r.status === 409);
+      expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
+      for (const c of conflicts) expect(c.body).toMatchObject({ title: 'Version conflict', expectedVersion: expect.any(Number), actualVersion: expect.any(Number) });
+      const events = await app.service.context.store.readStream('fund-EAFRD');
+      expect(events.length).toBe(1 + statuses.filter((s) => s === 200).length);
+    });
+  });
+
+  describe('operations', () => {
+    it('when the database is up and projections have caught up, /ready answers 200 and /health answers ok', async () => {
+      expect((await http().get('/health')).body).toEqual({ status: 'ok' });
+      await app.service.context.projections.catchUp();
+      const res = await http().get('/ready');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'ready', database: 'up', reasons: [] });
+      expect(res.body.projections[0]).toMatchObject({ projection: 'stream_catalogue', behind: 0 });
+    });
+
+    it('when the event log is ahead of a projection beyond the allowed lag, /ready answers 503 naming it', async () => {
+      const strict = await createTestApp({ READY_MAX_LAG_EVENTS: '0', PROJECTIONS_ENABLED: 'false' });
+      try {
+        await request(strict.service.app).post('/funds').send(rrf()).expect(201);
+        const res = await request(strict.service.app).get('/ready');
+        expect(res.status).toBe(503);
+        expect(res.body.reasons).toEqual(['projection stream_catalogue is 1 events behind']);
+      } finally {
+        await strict.close();
+      }
+    });
+
+    it('when a stream is written, the catalogue lists it, and a rebuild is accepted and keeps serving', async () => {
+      await app.service.context.projections.catchUp();
+      const list = await http().get('/streams').query({ streamType: 'fund' });
+      expect(list.status).toBe(200);
+      expect(list.body.items.map((i: { streamId: string }) => i.streamId)).toContain('fund-ERDF');
+      const rebuild = await http().post('/projections/stream_catalogue/rebuild');
+      expect(rebuild.status).toBe(202);
+      expect(rebuild.body).toMatchObject({ projection: 'stream_catalogue', status: 'building' });
+      expect((await http().get('/streams/fund-ERDF')).body).toMatchObject({ version: 1, streamType: 'fund' });
+      expect((await http().post('/projections/nope/rebuild')).status).toBe(404);
+    });
+
+    it('when /docs and /openapi.json are fetched, they serve the interactive UI and the spec', async () => {
+      const docs = await http().get('/docs/');
+      expect(docs.status).toBe(200);
+      expect(docs.text).toContain('swagger-ui');
+      const spec = await http().get('/openapi.json');
+      expect(spec.body.openapi).toMatch(/^3\./);
+      expect(Object.keys(spec.body.paths)).toContain('/funds');
+    });
+  });
+});

@@ -1,0 +1,31 @@
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { createService, type Service } from '../../src/service.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+
+export interface TestApp {
+  readonly service: Service;
+  readonly db: TestDatabase;
+  close(): Promise<void>;
+}
+
+/** The real service on its own fresh database, projections running live. */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', PROJECTION_POLL_MS: '50', ...env });
+  const service = await createService(config, pino({ level: 'silent' }), db.url);
+  return {
+    service,
+    db,
+    async close() {
+      await service.close();
+      await db.drop();
+    },
+  };
+}
+
+/** Counts stored events, to prove that a refused request appended nothing. */
+export async function eventCount(app: TestApp): Promise<number> {
+  const { rows } = await app.db.pool.query<{ n: number }>('select count(*)::int as n from es_events');
+  return rows[0]!.n;
+}
