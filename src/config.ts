@@ -28,6 +28,33 @@ export const configSchema = z.object({
   PROJECTIONS_ENABLED: booleanFlag.default(true),
   PROJECTION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(2000),
   PROJECTION_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /** HS256 secret shared with whoever issues tokens; 32+ characters so it carries 256 bits. */
+  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 needs a 256-bit secret)').optional(),
+  /** Key set of an identity provider (RS256/ES256 tokens), e.g. https://idp.example.lv/.well-known/jwks.json */
+  AUTH_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /** When set, tokens must carry exactly this `iss`. */
+  AUTH_ISSUER: z.string().min(1).optional(),
+  /** When set, tokens must name this `aud`. */
+  AUTH_AUDIENCE: z.string().min(1).optional(),
+  /** Outside production, with no secret and no JWKS, a development secret is generated into this file once. */
+  AUTH_DEV_SECRET_FILE: z.string().min(1).default('.data/dev-jwt-secret'),
+}).superRefine((c, ctx) => {
+  if (c.AUTH_JWT_SECRET && c.AUTH_JWKS_URL) {
+    ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both' });
+  }
+  if (c.NODE_ENV !== 'production') return;
+  if (!c.AUTH_JWT_SECRET && !c.AUTH_JWKS_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AUTH_JWT_SECRET'],
+      message:
+        'production needs AUTH_JWT_SECRET (HS256 secret, 32+ characters) or AUTH_JWKS_URL (the identity provider\'s key set); the development secret is never used in production',
+    });
+  }
+  // Keys fetched over plain HTTP could be swapped on the way, and with them every identity.
+  if (c.AUTH_JWKS_URL?.startsWith('http:')) {
+    ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'must be an https URL in production' });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -46,3 +46,15 @@ export class ValidationFailed extends Error {
     this.name = 'ValidationFailed';
   }
 }
+
+/** An approval by someone who already submitted or verified the same thing (četru acu princips). */
+export class FourEyesViolation extends Error {
+  constructor(
+    readonly approver: string,
+    /** What the approver already did to this thing: `submitted`, `verified`, or both. */
+    readonly earlierActs: readonly ('submitted' | 'verified')[],
+  ) {
+    super(`the approver ${approver} ${earlierActs.join(' and ')} this; approval needs a second person`);
+    this.name = 'FourEyesViolation';
+  }
+}

@@ -2,6 +2,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-dist';
 import spec from '../../openapi/openapi.json' with { type: 'json' };
+import { installAuthentication } from '../auth/express.js';
 import type { AppContext } from './context.js';
 import { RegisterRoutes } from './generated/routes.js';
 import { errorHandler, notFoundHandler, problem, sendProblem } from './problem.js';
@@ -20,6 +21,7 @@ const jsonOnly: RequestHandler = (req, res, next) => {
 export function createApp(ctx: AppContext): Express {
   const app = express();
   app.locals.context = ctx;
+  installAuthentication(app, ctx.config, ctx.logger);
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(

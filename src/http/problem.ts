@@ -1,7 +1,8 @@
 import { ValidateError } from '@tsoa/runtime';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
-import { IllegalTransition, NotFound, PreconditionFailed, ValidationFailed } from '../domain/errors.js';
+import { AuthenticationUnavailable, Forbidden, Unauthenticated } from '../auth/errors.js';
+import { FourEyesViolation, IllegalTransition, NotFound, PreconditionFailed, ValidationFailed } from '../domain/errors.js';
 import {
   ConcurrencyError,
   DuplicateEventId,
@@ -62,6 +63,13 @@ function readableTsoaMessage(message: string): string {
 
 /** Maps every error to a problem; anything unknown is a 500 that names no internals. */
 export function toProblem(err: unknown): Problem {
+  if (err instanceof Unauthenticated) return problem(401, 'unauthenticated', 'Authentication required', err.reason);
+  if (err instanceof Forbidden) {
+    return problem(403, 'forbidden', 'Not allowed for your roles', err.message, { allowedRoles: err.allowedRoles });
+  }
+  if (err instanceof AuthenticationUnavailable) {
+    return problem(503, 'authentication-unavailable', 'Authentication unavailable', `${err.message}; try again shortly`);
+  }
   if (err instanceof ValidateError) {
     const errors = Object.entries(err.fields).map(([field, f]) => ({
       ...pointerFromTsoa(field),
@@ -110,6 +118,12 @@ export function toProblem(err: unknown): Problem {
       currentState: err.currentState,
     });
   }
+  if (err instanceof FourEyesViolation) {
+    return problem(409, 'four-eyes', 'Approval needs a second person', err.message, {
+      approver: err.approver,
+      earlierActs: err.earlierActs,
+    });
+  }
   const status = httpStatusOf(err);
   if (status === 400) return problem(400, 'malformed', 'Malformed request', 'The request body is not valid JSON');
   if (status === 413) {
@@ -134,10 +148,17 @@ function httpStatusOf(err: unknown): number | undefined {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const p = { ...toProblem(err), instance: req.originalUrl };
+    if (err instanceof Unauthenticated) res.setHeader('WWW-Authenticate', bearerChallenge(err));
     if (p.status >= 500) logger.error({ err, reqId: req.id }, 'request failed');
     else req.log?.info({ problem: p.type, status: p.status }, p.detail);
     sendProblem(res, p);
   };
+}
+
+/** RFC 6750 §3: no error code when no token came, `invalid_token` with the reason when one did. */
+function bearerChallenge(err: Unauthenticated): string {
+  if (!err.tokenPresented) return 'Bearer realm="grants"';
+  return `Bearer realm="grants", error="invalid_token", error_description="${err.reason.replace(/["\\]/g, '')}"`;
 }
 
 export const notFoundHandler: RequestHandler = (req, res) => {

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Request } from 'express';
+import type { AuthenticatedUser } from '../auth/principal.js';
 import type { EventMetadata } from '../eventstore/port.js';
 
 const ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -11,16 +12,18 @@ export function requestIdFor(req: { headers: Record<string, string | string[] | 
 }
 
 /**
- * Metadata for events caused by this request. Who acted comes from the authenticated
- * principal only, never from the body.
+ * Metadata for events caused by this request. Who acted, for which organisation and in what
+ * role comes from the verified token only, never from the body or a header.
  */
 export function requestMetadata(req: Request): EventMetadata {
   const correlation = req.header('x-correlation-id');
   const principal = req.user;
+  // Only a route without @Security can get here without one; an event must never be anonymous.
+  if (!principal) throw new Error(`${req.method} ${req.path} writes events but is not authenticated`);
   return {
-    actor: principal?.id ?? 'anonymous',
-    organisation: principal?.organisation ?? 'unknown',
-    role: principal?.role ?? 'anonymous',
+    actor: principal.id,
+    organisation: principal.organisation,
+    role: principal.role,
     correlationId: correlation && ID.test(correlation) ? correlation : String(req.id),
     causationId: null,
     requestId: String(req.id),
@@ -44,8 +47,8 @@ export function idempotencyFor(req: Request): { key: string; fingerprint: string
 declare global {
   namespace Express {
     interface Request {
-      /** Set by authentication (see issue on access control); absent for anonymous calls. */
-      user?: { id: string; organisation: string; role: string };
+      /** Set by tsoa's authentication (src/auth/express.ts) on secured routes; absent on public ones. */
+      user?: AuthenticatedUser;
     }
   }
 }

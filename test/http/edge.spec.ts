@@ -1,14 +1,19 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, eventCount, type TestApp } from '../support/app.js';
+import { bearer, tokenFor } from '../support/auth.js';
 
 let app: TestApp;
+let adminToken: string;
 beforeAll(async () => {
   app = await createTestApp({ BODY_LIMIT: '2kb' });
+  adminToken = await tokenFor({ roles: ['admin'], sub: 'ilze.kalnina', org: '90000099999' });
 });
 afterAll(() => app.close());
 
-const http = () => request(app.service.app);
+/** Every call here is made by an admin; who may call what is test/http/access-matrix.spec.ts's job. */
+const asAdmin = (target: TestApp['service']['app']) => request.agent(target).set('Authorization', bearer(adminToken));
+const http = () => asAdmin(app.service.app);
 const PROBLEM = /application\/problem\+json/;
 
 const rrf = (overrides: Record<string, unknown> = {}) => ({
@@ -29,6 +34,27 @@ describe('HTTP edge', () => {
     const [event] = await app.service.context.store.readStream('fund-ERDF');
     expect(event!.metadata).toMatchObject({ requestId: 'req-erdf-0001', correlationId: 'req-erdf-0001', causationId: null });
     expect(event!.type).toBe('FundRegistered.v1');
+  });
+
+  describe('who acted', () => {
+    it('when a fund is registered, its event metadata carries the token\'s sub and org and the role the call was allowed under', async () => {
+      const token = await tokenFor({ roles: ['auditor', 'admin'], sub: 'maris.ozols', org: '90000011111' });
+      await request(app.service.app).post('/funds').set('Authorization', bearer(token)).send(rrf({ code: 'EMFAF' })).expect(201);
+      const [event] = await app.service.context.store.readStream('fund-EMFAF');
+      // auditor comes first in the token but may not register funds: the call was allowed as admin.
+      expect(event!.metadata).toMatchObject({ actor: 'maris.ozols', organisation: '90000011111', role: 'admin' });
+    });
+
+    it('when the body tries to name the actor, organisation or role, it answers 422 naming those fields and nothing is stored', async () => {
+      const before = await eventCount(app);
+      const res = await http()
+        .post('/funds')
+        .send(rrf({ code: 'AMIF', actor: 'mallory', organisation: '90000000666', role: 'admin' }));
+      expect(res.status).toBe(422);
+      expect(res.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['/actor', '/organisation', '/role']);
+      expect(await eventCount(app)).toBe(before);
+      expect(await app.service.context.store.readStream('fund-AMIF')).toEqual([]);
+    });
   });
 
   it('when the body is not valid JSON, it answers 400 problem+json and appends nothing', async () => {
@@ -172,7 +198,7 @@ describe('HTTP edge', () => {
     it('when the event log is ahead of a projection beyond the allowed lag, /ready answers 503 naming it', async () => {
       const strict = await createTestApp({ READY_MAX_LAG_EVENTS: '0', PROJECTIONS_ENABLED: 'false' });
       try {
-        await request(strict.service.app).post('/funds').send(rrf()).expect(201);
+        await asAdmin(strict.service.app).post('/funds').send(rrf()).expect(201);
         const res = await request(strict.service.app).get('/ready');
         expect(res.status).toBe(503);
         expect(res.body.reasons).toEqual(['projection stream_catalogue is 1 events behind']);

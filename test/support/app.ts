@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createService, type Service } from '../../src/service.js';
+import { TEST_JWT_SECRET } from './auth.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
 export interface TestApp {
@@ -9,10 +10,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real service on its own fresh database, projections running live. */
+/**
+ * The real service on its own fresh database, projections running live. Tokens are checked
+ * against TEST_JWT_SECRET unless env says otherwise (an empty value unsets a variable).
+ */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', PROJECTION_POLL_MS: '50', ...env });
+  const config = loadConfig({ NODE_ENV: 'test', PROJECTION_POLL_MS: '50', AUTH_JWT_SECRET: TEST_JWT_SECRET, ...env });
   const service = await createService(config, pino({ level: 'silent' }), db.url);
   return {
     service,

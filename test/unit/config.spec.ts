@@ -24,4 +24,47 @@ describe('configuration', () => {
   it('when DATABASE_URL is a postgres URL, it is used as given', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/grants' }).DATABASE_URL).toBe('postgres://u:p@db:5432/grants');
   });
+
+  describe('authentication', () => {
+    const problemsOf = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig(env);
+      } catch (e) {
+        if (e instanceof ConfigError) return e.problems;
+        throw e;
+      }
+      return [];
+    };
+
+    it('when production has neither a secret nor a JWKS URL, it refuses to start and says what to set', () => {
+      const [problem, ...rest] = problemsOf({ NODE_ENV: 'production' });
+      expect(rest).toEqual([]);
+      expect(problem).toMatch(/^AUTH_JWT_SECRET: production needs AUTH_JWT_SECRET .* or AUTH_JWKS_URL/);
+    });
+
+    it('when development has neither, it starts, with the development secret file as the default', () => {
+      expect(loadConfig({ NODE_ENV: 'development' })).toMatchObject({ AUTH_DEV_SECRET_FILE: '.data/dev-jwt-secret' });
+    });
+
+    it('when the secret is shorter than 32 characters, it is refused with the reason', () => {
+      expect(problemsOf({ AUTH_JWT_SECRET: 'short' })[0]).toMatch(/^AUTH_JWT_SECRET: must be at least 32 characters/);
+    });
+
+    it('when both a secret and a JWKS URL are set, it asks for one of them', () => {
+      const problems = problemsOf({ AUTH_JWT_SECRET: 'x'.repeat(32), AUTH_JWKS_URL: 'https://idp.example.lv/jwks.json' });
+      expect(problems).toEqual(['AUTH_JWKS_URL: set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both (got "https://idp.example.lv/jwks.json")']);
+    });
+
+    it('when the JWKS URL is not an http(s) URL, or plain http in production, it is refused', () => {
+      expect(problemsOf({ AUTH_JWKS_URL: 'ftp://idp.example.lv/jwks' })[0]).toMatch(/^AUTH_JWKS_URL: must be an http\(s\) URL/);
+      expect(problemsOf({ NODE_ENV: 'production', AUTH_JWKS_URL: 'http://idp.example.lv/jwks' })[0]).toMatch(
+        /^AUTH_JWKS_URL: must be an https URL in production/,
+      );
+    });
+
+    it('when production has a JWKS URL with issuer and audience, they are used as given', () => {
+      const env = { NODE_ENV: 'production', AUTH_JWKS_URL: 'https://idp.example.lv/jwks', AUTH_ISSUER: 'https://idp.example.lv', AUTH_AUDIENCE: 'grants' };
+      expect(loadConfig(env)).toMatchObject(env);
+    });
+  });
 });

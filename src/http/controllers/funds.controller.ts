@@ -9,6 +9,7 @@ import {
   Request,
   Response,
   Route,
+  Security,
   SuccessResponse,
   Tags,
 } from '@tsoa/runtime';
@@ -50,8 +51,11 @@ export interface FundView {
   version: number;
 }
 
+/** Reference data: everyone reads it, only admins maintain it. */
 @Route('funds')
 @Tags('Programme reference data')
+@Response<Problem>(401, 'No valid bearer token')
+@Response<Problem>(403, 'None of your roles may do this')
 export class FundsController extends Controller {
   constructor(private readonly ctx: AppContext) {
     super();
@@ -62,6 +66,7 @@ export class FundsController extends Controller {
    * @example body { "code": "RRF", "name": { "lv": "Atveseļošanas un noturības mehānisms", "en": "Recovery and Resilience Facility" }, "kind": "eu" }
    */
   @Post()
+  @Security('jwt', ['admin'])
   @SuccessResponse(201, 'Registered')
   @Response<Problem>(409, 'Already registered')
   @Response<Problem>(422, 'Invalid request or idempotency key reused')
@@ -83,6 +88,7 @@ export class FundsController extends Controller {
   }
 
   @Get('{code}')
+  @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
   @Response<Problem>(404, 'Unknown fund')
   public async get(@Path() code: string): Promise<FundView> {
     return this.respond(await load(this.ctx.store, fundDecider, fundStreamId(code)), false, code);
@@ -90,6 +96,7 @@ export class FundsController extends Controller {
 
   /** Renames a fund; send the ETag you read as If-Match. */
   @Put('{code}/name')
+  @Security('jwt', ['admin'])
   @Response<Problem>(404, 'Unknown fund')
   @Response<Problem>(409, 'Retired, or changed concurrently')
   @Response<Problem>(412, 'If-Match is stale')
@@ -104,6 +111,7 @@ export class FundsController extends Controller {
   }
 
   @Post('{code}/retire')
+  @Security('jwt', ['admin'])
   @Response<Problem>(404, 'Unknown fund')
   @Response<Problem>(409, 'Already retired')
   @Response<Problem>(412, 'If-Match is stale')

@@ -1,4 +1,4 @@
-import { Controller, Get, Path, Query, Response, Route, Tags } from '@tsoa/runtime';
+import { Controller, Get, Path, Query, Response, Route, Security, Tags } from '@tsoa/runtime';
 import { findStream, listStreams } from '../../../projections/stream-catalogue/queries.js';
 import { NotFound } from '../../domain/errors.js';
 import type { AppContext } from '../context.js';
@@ -20,8 +20,12 @@ export interface StreamPage {
   next?: string;
 }
 
+/** The raw event log is history: auditors and admins only. */
 @Route('streams')
 @Tags('Event log')
+@Security('jwt', ['auditor', 'admin'])
+@Response<Problem>(401, 'No valid bearer token')
+@Response<Problem>(403, 'None of your roles may do this')
 export class StreamsController extends Controller {
   constructor(private readonly ctx: AppContext) {
     super();

@@ -1,4 +1,4 @@
-import { Controller, Get, Path, Post, Response, Route, SuccessResponse, Tags } from '@tsoa/runtime';
+import { Controller, Get, NoSecurity, Path, Post, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { GenerationStatus } from '../../projection-engine/manager.js';
 import type { AppContext } from '../context.js';
 import type { Problem } from '../problem.js';
@@ -16,6 +16,7 @@ export interface Readiness {
   reasons: string[];
 }
 
+/** Probes are public so orchestrators can call them; the projection controls are not. */
 @Route('')
 @Tags('Operations')
 export class SystemController extends Controller {
@@ -25,12 +26,14 @@ export class SystemController extends Controller {
 
   /** Liveness: the process answers. */
   @Get('health')
+  @NoSecurity()
   public health(): Health {
     return { status: 'ok' };
   }
 
   /** Readiness: the database answers and every active projection has caught up (within the allowed lag). */
   @Get('ready')
+  @NoSecurity()
   @Response<Readiness>(503, 'Not ready')
   public async ready(): Promise<Readiness> {
     const reasons: string[] = [];
@@ -54,6 +57,9 @@ export class SystemController extends Controller {
 
   /** Every projection generation (active and building) with checkpoint and lag. */
   @Get('projections')
+  @Security('jwt', ['admin', 'auditor'])
+  @Response<Problem>(401, 'No valid bearer token')
+  @Response<Problem>(403, 'None of your roles may do this')
   public async projections(): Promise<GenerationStatus[]> {
     return this.ctx.projections.status();
   }
@@ -63,6 +69,9 @@ export class SystemController extends Controller {
    * serving until the new generation has caught up and takes over.
    */
   @Post('projections/{name}/rebuild')
+  @Security('jwt', ['admin'])
+  @Response<Problem>(401, 'No valid bearer token')
+  @Response<Problem>(403, 'None of your roles may do this')
   @SuccessResponse(202, 'Rebuild started')
   @Response<Problem>(404, 'No such projection')
   public async rebuild(@Path() name: string): Promise<GenerationStatus> {
