@@ -1,5 +1,7 @@
 import pg from 'pg';
 
+const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
+
 /** Creates `database` on the server behind `adminUrl` unless it exists. */
 export async function ensureDatabase(adminUrl: string, database: string, template?: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
@@ -7,11 +9,21 @@ export async function ensureDatabase(adminUrl: string, database: string, templat
   try {
     const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
     if (exists.rowCount === 0) {
-      const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
       await client.query(
         `create database ${ident(database)}${template ? ` template ${ident(template)}` : ''}`,
       );
     }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops `database`, disconnecting whoever is still on it. */
+export async function dropDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists ${ident(database)} with (force)`);
   } finally {
     await client.end();
   }

@@ -30,20 +30,25 @@ describe('PostgreSQL event store', () => {
     // Writer A opens a transaction, appends, and holds it open.
     const held = new pg.Client({ connectionString: db.url });
     await held.connect();
-    await held.query('begin');
-    await held.query('select es_append($1::jsonb)', [
-      JSON.stringify([{ s: early, t: 'test', e: 0, ev: [{ id: randomUUID(), type: 'Counted.v2', data: { n: 1, note: 'held' }, meta: buildMetadata() }] }]),
-    ]);
-    // Writer B appends and commits after A began: its position is later than A's in sequence terms.
-    await store.append(late, [counted(2)], { expectedVersion: 0 });
+    try {
+      await held.query('begin');
+      await held.query('select es_append($1::jsonb)', [
+        JSON.stringify([
+          { s: early, t: 'test', e: 0, ev: [{ id: randomUUID(), type: 'Counted.v2', data: { n: 1, note: 'held' }, meta: buildMetadata() }] },
+        ]),
+      ]);
+      // Writer B appends and commits after A began: its sequence number is later than A's.
+      await store.append(late, [counted(2)], { expectedVersion: 0 });
 
-    const whileHeld = await readEverything(store, checkpoint);
-    expect(whileHeld.map((e) => e.streamId)).not.toContain(late);
+      const whileHeld = await readEverything(store, checkpoint);
+      expect(whileHeld.map((e) => e.streamId)).not.toContain(late);
 
-    await held.query('commit');
-    await held.end();
-    const after = await readEverything(store, whileHeld.at(-1)?.position ?? checkpoint);
-    expect(after.map((e) => e.streamId)).toEqual([early, late]);
+      await held.query('commit');
+      const after = await readEverything(store, whileHeld.at(-1)?.position ?? checkpoint);
+      expect(after.map((e) => e.streamId)).toEqual([early, late]);
+    } finally {
+      await held.end();
+    }
   });
 
   it('when a stored event has a retired type, it is read through its upcaster', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { inject } from 'vitest';
-import { createPool, ensureDatabase } from '../../src/db/database.js';
+import { createPool, dropDatabase, ensureDatabase } from '../../src/db/database.js';
 import { withDatabase } from './global-setup.js';
 
 export interface TestDatabase {
@@ -22,13 +22,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     pool,
     async drop() {
       await pool.end();
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      try {
-        await admin.query(`drop database if exists "${name}" with (force)`);
-      } finally {
-        await admin.end();
-      }
+      await dropDatabase(adminUrl, name);
     },
   };
 }

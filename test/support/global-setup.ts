@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { ensureDatabase } from '../../src/db/database.js';
+import { dropDatabase, ensureDatabase } from '../../src/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/db/embedded.js';
 import { initOrm, migrate } from '../../src/db/orm.js';
 
@@ -32,6 +32,7 @@ export default async function setup(project: TestProject) {
   project.provide('templateDatabase', template);
 
   return async () => {
+    if (!server) await dropDatabase(adminUrl, template);
     if (server) await server.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   };
