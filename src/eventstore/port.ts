@@ -9,6 +9,8 @@ export interface EventMetadata {
   readonly organisation: string;
   /** The role the actor acted in (beneficiary, officer, approver, …). */
   readonly role: string;
+  /** Every role the actor held at the time (from the token). */
+  readonly roles: readonly string[];
   /** Groups every event caused by one business operation, across streams. */
   readonly correlationId: string;
   /** The event or command that directly caused this one; null for a user command. */

@@ -24,6 +24,7 @@ export function requestMetadata(req: Request): EventMetadata {
     actor: principal.id,
     organisation: principal.organisation,
     role: principal.role,
+    roles: principal.roles,
     correlationId: correlation && ID.test(correlation) ? correlation : String(req.id),
     causationId: null,
     requestId: String(req.id),

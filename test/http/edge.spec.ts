@@ -42,7 +42,7 @@ describe('HTTP edge', () => {
       await request(app.service.app).post('/funds').set('Authorization', bearer(token)).send(rrf({ code: 'EMFAF' })).expect(201);
       const [event] = await app.service.context.store.readStream('fund-EMFAF');
       // auditor comes first in the token but may not register funds: the call was allowed as admin.
-      expect(event!.metadata).toMatchObject({ actor: 'maris.ozols', organisation: '90000011111', role: 'admin' });
+      expect(event!.metadata).toMatchObject({ actor: 'maris.ozols', organisation: '90000011111', role: 'admin', roles: ['auditor', 'admin'] });
     });
 
     it('when the body tries to name the actor, organisation or role, it answers 422 naming those fields and nothing is stored', async () => {

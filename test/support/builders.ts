@@ -8,6 +8,7 @@ export function buildMetadata(overrides: Partial<EventMetadata> = {}): EventMeta
     actor: 'anna.berzina',
     organisation: '90000012345',
     role: 'beneficiary',
+    roles: ['beneficiary'],
     correlationId: randomUUID(),
     causationId: null,
     requestId: randomUUID(),
