@@ -70,6 +70,8 @@ export class PostgresEventStore implements EventStore {
         meta: e.metadata,
       })),
     };
+    // Ids drawn here were never stored, so es_append can skip looking for an earlier try.
+    if (events.every((e) => e.id === undefined)) request.g = true;
     if (options.expectedVersion !== 'any') request.e = options.expectedVersion;
     if (options.idempotency) {
       request.k = options.idempotency.key;

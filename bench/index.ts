@@ -1,0 +1,31 @@
+import { log, withBenchEnv, type Benchmark } from './support.js';
+
+/** Name → benchmark. A new benchmark is one file in bench/ and one line here. */
+const benchmarks: Record<string, () => Promise<Benchmark>> = {
+  append: async () => (await import('./append.js')).append,
+  rebuild: async () => (await import('./rebuild.js')).rebuild,
+};
+
+const name = process.argv[2];
+const load = name ? benchmarks[name] : undefined;
+if (!load) {
+  process.stderr.write(
+    `usage: npm run bench -- <name>\n  names: ${Object.keys(benchmarks).join(', ')}\n` +
+      '  env: DATABASE_URL (else an embedded PostgreSQL), EVENTS, BENCH_LOG (pino level, to stderr)\n' +
+      '       append: WRITERS, COMMITTERS, READ_BATCH; rebuild: BATCH, STREAMS, APPEND_SIZE, LOADERS\n',
+  );
+  process.exit(2);
+}
+
+const benchmark = await load();
+try {
+  const result = await withBenchEnv(benchmark);
+  // The one line on stdout: the result, for scripts and CI to parse.
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  if (result.lost > 0 || result.duplicated > 0) {
+    log.error({ lost: result.lost, duplicated: result.duplicated }, 'events lost or duplicated');
+    process.exitCode = 1;
+  }
+} catch {
+  process.exitCode = 1; // withBenchEnv has logged the error
+}
