@@ -13,11 +13,13 @@ export interface Handled<S> extends Loaded<S> {
   readonly replayed: boolean;
 }
 
-export interface HandleOptions {
+export interface HandleOptions<S = unknown> {
   readonly metadata: EventMetadata;
   /** From If-Match: the version the client last saw; a different current version is refused. */
   readonly ifMatch?: number;
   readonly idempotency?: { readonly key: string; readonly fingerprint: string };
+  /** Checked on the current state before anything is decided (e.g. organisation scoping). */
+  readonly authorize?: (state: S) => void;
 }
 
 /** Folds a stream (optionally only up to a version) into its decider's state. */
@@ -44,7 +46,7 @@ export async function handleCommand<C extends Command, E extends DomainEvent, S>
   decider: Decider<C, E, S>,
   streamId: string,
   command: C,
-  options: HandleOptions,
+  options: HandleOptions<S>,
 ): Promise<Handled<S>> {
   if (options.idempotency) {
     const { key, fingerprint } = options.idempotency;
@@ -52,6 +54,7 @@ export async function handleCommand<C extends Command, E extends DomainEvent, S>
     if (first) return { ...(await load(store, decider, first.streamId, first.nextVersion)), replayed: true };
   }
   const { state, version } = await load(store, decider, streamId);
+  options.authorize?.(state);
   if (options.ifMatch !== undefined && options.ifMatch !== version) {
     throw new PreconditionFailed(options.ifMatch, version);
   }

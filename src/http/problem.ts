@@ -44,12 +44,28 @@ export function sendProblem(res: Response, p: Problem): void {
   res.status(p.status).type('application/problem+json').send(JSON.stringify(p));
 }
 
-function pointerFromTsoa(field: string): { in: string; pointer: string } {
+function pointerFromTsoa(field: string, body: unknown): { in: string; pointer: string } {
   // tsoa names fields like "body.name.lv", "body", "ifMatch" or "requestBody.items.$0".
   const [head, ...rest] = field.split('.');
-  const part = head === 'body' || head === 'requestBody' ? 'body' : 'request';
-  const path = (part === 'body' ? rest : [head!, ...rest]).map((s) => s.replace(/^\$/, ''));
-  return { in: part, pointer: path.length ? `/${path.join('/')}` : '' };
+  const clean = (parts: string[]) => parts.map((p) => p.replace(/^\$/, ''));
+  if (head === 'body' || head === 'requestBody') return { in: 'body', pointer: toPointer(clean(rest)) };
+  // tsoa 6 drops everything above an array when it reports an error inside an array item
+  // ("benefits.$2.baselineDate" for body.objective.benefits.$2.baselineDate): find the full
+  // path in the body that ends with what was reported.
+  const full = body === undefined ? null : findSuffix(body, clean([head!, ...rest]), []);
+  return full ? { in: 'body', pointer: toPointer(full) } : { in: 'request', pointer: toPointer(clean([head!, ...rest])) };
+}
+
+const toPointer = (parts: string[]) => (parts.length ? `/${parts.join('/')}` : '');
+
+function findSuffix(node: unknown, suffix: string[], path: string[]): string[] | null {
+  if (path.length >= suffix.length && suffix.every((s, i) => path[path.length - suffix.length + i] === s)) return path;
+  if (typeof node !== 'object' || node === null) return null;
+  for (const [key, child] of Object.entries(node)) {
+    const found = findSuffix(child, suffix, [...path, key]);
+    if (found) return found;
+  }
+  return null;
 }
 
 /** tsoa reports a value outside a string-literal union as a JSON dump of one failure per member. */
@@ -62,7 +78,7 @@ function readableTsoaMessage(message: string): string {
 }
 
 /** Maps every error to a problem; anything unknown is a 500 that names no internals. */
-export function toProblem(err: unknown): Problem {
+export function toProblem(err: unknown, body?: unknown): Problem {
   if (err instanceof Unauthenticated) return problem(401, 'unauthenticated', 'Authentication required', err.reason);
   if (err instanceof Forbidden) {
     return problem(403, 'forbidden', 'Not allowed for your roles', err.message, { allowedRoles: err.allowedRoles });
@@ -72,7 +88,7 @@ export function toProblem(err: unknown): Problem {
   }
   if (err instanceof ValidateError) {
     const errors = Object.entries(err.fields).map(([field, f]) => ({
-      ...pointerFromTsoa(field),
+      ...pointerFromTsoa(field, body),
       detail: readableTsoaMessage(f.message),
     }));
     return problem(422, 'validation', 'Request is invalid', `${errors.length} field(s) at fault`, { errors });
@@ -147,7 +163,7 @@ function httpStatusOf(err: unknown): number | undefined {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const p = { ...toProblem(err), instance: req.originalUrl };
+    const p = { ...toProblem(err, req.body), instance: req.originalUrl };
     if (err instanceof Unauthenticated) res.setHeader('WWW-Authenticate', bearerChallenge(err));
     if (p.status >= 500) logger.error({ err, reqId: req.id }, 'request failed');
     else req.log?.info({ problem: p.type, status: p.status }, p.detail);

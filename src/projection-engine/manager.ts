@@ -153,7 +153,9 @@ export class ProjectionManager {
             await this.tryActivate(p, g);
             break;
           }
-          if (outcome.kind !== 'applied') break;
+          if (outcome.kind === 'retired') break;
+          // A live runner holds the batch: wait for it rather than report caught up too early.
+          if (outcome.kind === 'busy') await sleep(5);
         }
       }
     }

@@ -4,7 +4,11 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRole, ROLES, type Role } from '../../src/auth/principal.js';
+import { handleCommand } from '../../src/application/handle-command.js';
+import { passportDecider, passportStreamId } from '../../src/domain/passport/decider.js';
 import { createTestApp, eventCount, type TestApp } from '../support/app.js';
+import { buildMetadata } from '../support/builders.js';
+import { eAdrese } from '../support/passport-builders.js';
 import { bearer, tokenFor } from '../support/auth.js';
 
 /**
@@ -18,15 +22,22 @@ interface Operation {
   /** Roles from the `jwt` security requirement; null for a public operation. */
   readonly roles: readonly string[] | null;
   readonly pathParams: readonly string[];
+  /** A value of the right type for each path parameter, so the call reaches the route. */
+  readonly samples: Readonly<Record<string, string>>;
   /** The request body example when the spec has one, else `{}`; undefined for no body. */
   readonly body: unknown;
 }
 
 interface SpecOperation {
   security?: Record<string, string[]>[];
-  parameters?: { name: string; in: string }[];
+  parameters?: { name: string; in: string; schema?: { type?: string; format?: string } }[];
   requestBody?: { content?: Record<string, { example?: unknown }> };
 }
+
+/** Plausible path values; the call only has to reach the route, not succeed. */
+const SAMPLE: Record<string, string> = { code: 'RRF', streamId: 'fund-RRF', name: 'stream_catalogue' };
+const sampleOfType = ({ type, format }: { type?: string; format?: string }): string | undefined =>
+  format === 'uuid' ? '00000000-0000-4000-8000-000000000000' : type === 'integer' || type === 'number' ? '1' : undefined;
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
 /** The only operations anyone may call without a token: probes for orchestrators. */
@@ -47,14 +58,17 @@ const operations: Operation[] = Object.entries(spec.paths).flatMap(([p, item]) =
       path: p,
       roles: op.security?.length ? op.security.flatMap((s) => Object.values(s).flat()) : null,
       pathParams: (op.parameters ?? []).filter((x) => x.in === 'path').map((x) => x.name),
+      samples: Object.fromEntries(
+        (op.parameters ?? [])
+          .filter((x) => x.in === 'path')
+          .map((x) => [x.name, SAMPLE[x.name] ?? sampleOfType(x.schema ?? {}) ?? `sample-${x.name}`]),
+      ),
       body: op.requestBody ? (op.requestBody.content?.['application/json']?.example ?? {}) : undefined,
     })),
 );
 
-/** Plausible path values; the call only has to reach the route, not succeed. */
-const SAMPLE: Record<string, string> = { code: 'RRF', streamId: 'fund-RRF', name: 'stream_catalogue' };
 const urlOf = (op: Operation, values: Record<string, string> = {}) =>
-  op.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? SAMPLE[name] ?? `sample-${name}`));
+  op.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? op.samples[name]!));
 const label = (op: Operation) => `${op.method} ${op.path}`;
 
 let app: TestApp;
@@ -146,11 +160,21 @@ describe('access matrix from the OpenAPI document', () => {
 });
 
 /**
- * Makes a project whose recipient is `org` and returns its id. Tripwire: no project routes
- * exist yet; the first route with a {projectId} makes this run, and it must then create the
- * project through the API (or its command handler) so the probe above is real. Writes with a
- * body need an `@example` so the probe gets past validation to the lookup.
+ * Makes a project whose recipient is `org` through the passport's command handler (the
+ * investment lookup of the HTTP route is not what this probe is about).
  */
-async function givenProjectOf(_app: TestApp, _org: string): Promise<string> {
-  throw new Error('routes take {projectId} now: implement givenProjectOf in test/http/access-matrix.spec.ts');
+async function givenProjectOf(app: TestApp, org: string): Promise<string> {
+  const projectId = randomUUID();
+  await handleCommand(
+    app.service.context.store,
+    passportDecider,
+    passportStreamId(projectId),
+    {
+      type: 'DraftPassport',
+      data: { projectId, title: eAdrese.title, programme: eAdrese.programme, recipient: { ...eAdrese.recipient, registrationNumber: org } },
+      context: { now: new Date(), actor: 'owner.user' },
+    },
+    { metadata: buildMetadata({ organisation: org }) },
+  );
+  return projectId;
 }

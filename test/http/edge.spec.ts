@@ -192,7 +192,9 @@ describe('HTTP edge', () => {
       const res = await http().get('/ready');
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ status: 'ready', database: 'up', reasons: [] });
-      expect(res.body.projections[0]).toMatchObject({ projection: 'stream_catalogue', behind: 0 });
+      const catalogue = res.body.projections.find((p: { projection: string }) => p.projection === 'stream_catalogue');
+      expect(catalogue).toMatchObject({ status: 'active', behind: 0 });
+      expect(res.body.projections.every((p: { behind: number }) => p.behind === 0)).toBe(true);
     });
 
     it('when the event log is ahead of a projection beyond the allowed lag, /ready answers 503 naming it', async () => {
@@ -201,7 +203,7 @@ describe('HTTP edge', () => {
         await asAdmin(strict.service.app).post('/funds').send(rrf()).expect(201);
         const res = await request(strict.service.app).get('/ready');
         expect(res.status).toBe(503);
-        expect(res.body.reasons).toEqual(['projection stream_catalogue is 1 events behind']);
+        expect(res.body.reasons).toContain('projection stream_catalogue is 1 events behind');
       } finally {
         await strict.close();
       }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Cents, IsoDate } from '../values.js';
 
 /*
  * The project passport (projekta pase), section by section as in the real documents
@@ -7,10 +8,6 @@ import { z } from 'zod';
  * payloads and are bound to the interfaces with `satisfies`.
  */
 
-/** Integer euro cents. @isInt @minimum 0 */
-export type Cents = number;
-/** Calendar date, YYYY-MM-DD. @pattern ^\d{4}-\d{2}-\d{2}$ */
-export type IsoDate = string;
 /** Year and quarter, e.g. 2026-Q1. @pattern ^\d{4}-Q[1-4]$ */
 export type Quarter = string;
 /** Organisation registration number (11 digits). @pattern ^\d{11}$ */

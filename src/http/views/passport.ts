@@ -1,0 +1,61 @@
+import type { Request } from 'express';
+import type { AuthenticatedUser } from '../../auth/principal.js';
+import { assertCanSee } from '../../auth/scope.js';
+import { NotFound } from '../../domain/errors.js';
+import type { ConsistencyWarning } from '../../domain/passport/checks.js';
+import type { PassportSections, ProgrammeRef } from '../../domain/passport/content.js';
+import type { Passport, ReturnComment } from '../../domain/passport/decider.js';
+import type { BilingualName } from '../../domain/fund/events.js';
+
+export interface VersionSummary {
+  version: number;
+  submittedAt: string;
+  submittedBy: string;
+  amendmentReason: string | null;
+  /** Consistency warnings found when this version was submitted. */
+  warnings: ConsistencyWarning[];
+}
+
+export interface PassportView {
+  projectId: string;
+  status: 'draft' | 'submitted' | 'verified' | 'approved' | 'rejected' | 'withdrawn';
+  title: BilingualName;
+  programme: ProgrammeRef;
+  /** The working content: the draft, or the version under review or in force. */
+  sections: PassportSections;
+  versions: VersionSummary[];
+  approvedVersion: number | null;
+  amendmentReason: string | null;
+  /** The officer's comments from the last return. */
+  comments: ReturnComment[];
+  /** Stream version; also the ETag. */
+  streamVersion: number;
+}
+
+type Existing = Exclude<Passport, { status: 'none' }>;
+
+/** 404 for a passport that does not exist and, to a beneficiary, for another organisation's. */
+export function visiblePassport(req: Request, projectId: string, state: Passport): Existing {
+  if (state.status === 'none') throw new NotFound('Project', projectId);
+  assertCanSee(req.user as AuthenticatedUser, {
+    projectId,
+    recipient: state.sections.recipient.registrationNumber,
+    partners: (state.sections.partners ?? []).map((p) => p.registrationNumber),
+  });
+  return state;
+}
+
+export function passportView(state: Existing, streamVersion: number): PassportView {
+  return {
+    projectId: state.projectId,
+    status: state.status,
+    title: state.title,
+    programme: state.programme,
+    sections: state.sections,
+    versions: state.versions.map(({ sections: _sections, ...summary }) => summary),
+    approvedVersion: state.approvedVersion,
+    amendmentReason: state.amendmentReason,
+    comments: state.comments,
+    streamVersion,
+  };
+}

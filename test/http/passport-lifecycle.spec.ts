@@ -1,0 +1,207 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedReferenceData } from '../../src/application/seed-reference-data.js';
+import { SEED_DATA } from '../../src/cli/seed-data.js';
+import { createTestApp, eventCount, type TestApp } from '../support/app.js';
+import { bearer, tokenFor } from '../support/auth.js';
+import { buildMetadata } from '../support/builders.js';
+import { eAdrese } from '../support/passport-builders.js';
+
+const VRAA = eAdrese.recipient.registrationNumber;
+const CFLA = '90009963334';
+const VARAM = eAdrese.sections.partners![0]!.registrationNumber;
+
+let app: TestApp;
+const tokens: Record<string, string> = {};
+beforeAll(async () => {
+  app = await createTestApp();
+  await seedReferenceData(app.service.context.store, SEED_DATA, buildMetadata({ actor: 'system:seed', role: 'admin', roles: ['admin'] }));
+  const t = (sub: string, roles: string[], org: string) => tokenFor({ sub, roles: roles as never, org });
+  tokens.anna = bearer(await t('anna', ['beneficiary'], VRAA));
+  tokens.partner = bearer(await t('peteris', ['beneficiary'], VARAM));
+  tokens.stranger = bearer(await t('mallory', ['beneficiary'], '40003000000'));
+  tokens.janis = bearer(await t('janis', ['officer'], CFLA));
+  tokens.liga = bearer(await t('liga', ['approver'], CFLA));
+  tokens.both = bearer(await t('karlis', ['officer', 'approver'], CFLA));
+  tokens.council = bearer(await t('ilze', ['council'], CFLA));
+});
+afterAll(() => app.close());
+
+const as = (who: string) => ({
+  get: (url: string) => request(app.service.app).get(url).set('Authorization', tokens[who]!),
+  post: (url: string) => request(app.service.app).post(url).set('Authorization', tokens[who]!),
+  patch: (url: string) => request(app.service.app).patch(url).set('Authorization', tokens[who]!),
+});
+
+async function draftSeedPassport(): Promise<{ id: string; etag: string }> {
+  const res = await as('anna').post('/projects').send({ title: eAdrese.title, programme: eAdrese.programme, recipient: eAdrese.recipient });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  const filled = await as('anna').patch(`/projects/${res.body.projectId}/passport`).set('If-Match', res.headers.etag!).send(eAdrese.sections);
+  expect(filled.status, JSON.stringify(filled.body)).toBe(200);
+  return { id: res.body.projectId, etag: filled.headers.etag! };
+}
+
+describe('the seed passport (VRAA e-adrese) through its whole lifecycle', () => {
+  it('when drafted, filled, submitted, verified and approved by three different people, it is approved with the warning the officer saw', async () => {
+    const { id } = await draftSeedPassport();
+    const submitted = await as('anna').post(`/projects/${id}/passport/submit`);
+    expect(submitted.status).toBe(200);
+    expect(submitted.body.status).toBe('submitted');
+    expect(submitted.body.versions).toHaveLength(1);
+    expect(submitted.body.versions[0].warnings.map((w: { code: string; path: string }) => [w.code, w.path])).toEqual([
+      ['BENEFIT_FIGURES_DISAGREE', 'objective.benefits.0'],
+    ]);
+
+    const verified = await as('janis').post(`/projects/${id}/passport/verify`).send({ note: 'Pārbaudīts' });
+    expect(verified.body.status).toBe('verified');
+    const approved = await as('liga').post(`/projects/${id}/passport/approve`);
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ status: 'approved', approvedVersion: 1 });
+
+    const events = await app.service.context.store.readStream(`passport-${id}`);
+    expect(events.at(-1)).toMatchObject({ type: 'PassportApproved.v1', metadata: { actor: 'liga', role: 'approver', organisation: CFLA } });
+    expect(events.find((e) => e.type === 'PassportSubmitted.v1')!.metadata).toMatchObject({ actor: 'anna', organisation: VRAA });
+  });
+
+  it('when the person who verified also approves (holding both roles), four-eyes refuses with 409 and nothing is appended', async () => {
+    const { id } = await draftSeedPassport();
+    await as('anna').post(`/projects/${id}/passport/submit`).expect(200);
+    await as('both').post(`/projects/${id}/passport/verify`).send({}).expect(200);
+    const before = await eventCount(app);
+    const res = await as('both').post(`/projects/${id}/passport/approve`);
+    expect(res.status).toBe(409);
+    expect(res.body.detail).toContain('karlis verified this; approval needs a second person');
+    expect(await eventCount(app)).toBe(before);
+  });
+
+  it('when an officer returns it with comments, the beneficiary sees them, fixes the draft and submits version 2', async () => {
+    const { id } = await draftSeedPassport();
+    await as('anna').post(`/projects/${id}/passport/submit`).expect(200);
+    const returned = await as('janis').post(`/projects/${id}/passport/return`).send({ comments: [{ section: 'objective', text: '3.3.1: +80 % neatbilst' }] });
+    expect(returned.body).toMatchObject({ status: 'draft', comments: [{ section: 'objective', text: '3.3.1: +80 % neatbilst' }] });
+    const objective = structuredClone(eAdrese.sections.objective!);
+    objective.benefits[0]!.changePercent = 312;
+    await as('anna').patch(`/projects/${id}/passport`).send({ objective }).expect(200);
+    const v2 = await as('anna').post(`/projects/${id}/passport/submit`);
+    expect(v2.body.versions.map((v: { version: number; warnings: unknown[] }) => [v.version, v.warnings.length])).toEqual([
+      [1, 1],
+      [2, 0],
+    ]);
+  });
+
+  it('when an approved passport is amended, the new version goes through approval again and the diff shows what changed', async () => {
+    const { id } = await draftSeedPassport();
+    await as('anna').post(`/projects/${id}/passport/submit`).expect(200);
+    await as('janis').post(`/projects/${id}/passport/verify`).send({}).expect(200);
+    await as('liga').post(`/projects/${id}/passport/approve`).expect(200);
+
+    const amend = await as('anna').post(`/projects/${id}/passport/amend`).send({ reason: 'Iepirkuma rezultāti' });
+    expect(amend.body).toMatchObject({ status: 'draft', approvedVersion: 1, amendmentReason: 'Iepirkuma rezultāti' });
+    const financing = structuredClone(eAdrese.sections.financing!);
+    financing.costLines[0]!.indicativeCents = 279_600_000;
+    financing.costLines[2]!.indicativeCents = 82_400_000;
+    await as('anna').patch(`/projects/${id}/passport`).send({ financing }).expect(200);
+    await as('anna').post(`/projects/${id}/passport/submit`).expect(200);
+    await as('janis').post(`/projects/${id}/passport/verify`).send({}).expect(200);
+    const approved = await as('liga').post(`/projects/${id}/passport/approve`);
+    expect(approved.body).toMatchObject({ status: 'approved', approvedVersion: 2, amendmentReason: null });
+
+    const diff = await as('council').get(`/projects/${id}/passport/versions/1/diff/2`);
+    expect(diff.status).toBe(200);
+    expect(diff.body).toEqual([
+      { path: 'financing.costLines.0.indicativeCents', before: 269_600_000, after: 279_600_000 },
+      { path: 'financing.costLines.2.indicativeCents', before: 92_400_000, after: 82_400_000 },
+    ]);
+    const v1 = await as('anna').get(`/projects/${id}/passport/versions/1`);
+    expect(v1.body.sections.financing.costLines[0].indicativeCents).toBe(269_600_000);
+    expect((await as('anna').get(`/projects/${id}/passport/versions/9`)).status).toBe(404);
+  });
+
+  it('when it is withdrawn, it cannot be submitted again (409 naming the state)', async () => {
+    const { id } = await draftSeedPassport();
+    await as('anna').post(`/projects/${id}/passport/withdraw`).send({ reason: 'Atcelts' }).expect(200);
+    const res = await as('anna').post(`/projects/${id}/passport/submit`);
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ currentState: 'withdrawn' });
+  });
+});
+
+describe('project list and scoping', () => {
+  it("when a beneficiary lists projects, it sees its own and those where it is a partner, never another organisation's", async () => {
+    const { id } = await draftSeedPassport();
+    await app.service.context.projections.catchUp();
+    const own = await as('anna').get('/projects').query({ investment: '2.1.2.1.i' });
+    expect(own.body.items.map((p: { projectId: string }) => p.projectId)).toContain(id);
+    const partner = await as('partner').get('/projects');
+    expect(partner.body.items.map((p: { projectId: string }) => p.projectId)).toContain(id);
+    expect((await as('partner').get(`/projects/${id}/passport`)).status).toBe(200);
+    const stranger = await as('stranger').get('/projects');
+    expect(stranger.body.items).toEqual([]);
+    expect((await as('stranger').get(`/projects/${id}/passport`)).status).toBe(404);
+  });
+
+  it('when officers filter by status and fund, the list reflects the read model', async () => {
+    const { id } = await draftSeedPassport();
+    await as('anna').post(`/projects/${id}/passport/submit`).expect(200);
+    await app.service.context.projections.catchUp();
+    const res = await as('janis').get('/projects').query({ status: 'submitted', fund: 'RRF', limit: 500 });
+    const row = res.body.items.find((p: { projectId: string }) => p.projectId === id);
+    expect(row).toMatchObject({ status: 'submitted', submittedVersion: 1, totalCents: 462_000_000, warnings: 1, recipient: { registrationNumber: VRAA } });
+    const drafts = await as('janis').get('/projects').query({ status: 'draft', limit: 500 });
+    expect(drafts.body.items.map((p: { projectId: string }) => p.projectId)).not.toContain(id);
+  });
+});
+
+describe('bad input: 4xx and nothing appended', () => {
+  it('when a passport is structurally invalid, 422 lists every field at fault (numbers as strings, negative money, bad dates)', async () => {
+    const { id, etag } = await draftSeedPassport();
+    const before = await eventCount(app);
+    const financing = { ...eAdrese.sections.financing!, totalCents: '4620000', advanceCents: -1 };
+    const objective = structuredClone(eAdrese.sections.objective!);
+    (objective.benefits[2] as { baselineDate: string }).baselineDate = '01.12.2022';
+    const res = await as('anna').patch(`/projects/${id}/passport`).set('If-Match', etag).send({ financing, objective });
+    expect(res.status).toBe(422);
+    const pointers = res.body.errors.map((e: { pointer: string }) => e.pointer).sort();
+    expect(pointers).toEqual(['/financing/advanceCents', '/financing/totalCents', '/objective/benefits/2/baselineDate']);
+    expect(await eventCount(app)).toBe(before);
+  });
+
+  it('when money has cents beyond an integer (a float), it is refused', async () => {
+    const { id } = await draftSeedPassport();
+    const res = await as('anna').patch(`/projects/${id}/passport`).send({ financing: { ...eAdrese.sections.financing!, vatCents: 77616000.5 } });
+    expect(res.status).toBe(422);
+    expect(res.body.errors[0].pointer).toBe('/financing/vatCents');
+  });
+
+  it('when the investment code is unknown in that programme and period, drafting answers 422 naming it', async () => {
+    const before = await eventCount(app);
+    const res = await as('anna').post('/projects').send({ title: eAdrese.title, programme: { ...eAdrese.programme, investment: '9.9.9.9.i' }, recipient: eAdrese.recipient });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([expect.objectContaining({ pointer: '/programme/investment' })]);
+    expect(await eventCount(app)).toBe(before);
+  });
+
+  it("when a beneficiary drafts for another organisation, it answers 422 naming the recipient's number", async () => {
+    const res = await as('anna').post('/projects').send({ title: eAdrese.title, programme: eAdrese.programme, recipient: { ...eAdrese.recipient, registrationNumber: VARAM } });
+    expect(res.status).toBe(422);
+    expect(res.body.errors[0].pointer).toBe('/recipient/registrationNumber');
+  });
+
+  it('when If-Match is stale, the edit answers 412 with both versions', async () => {
+    const { id } = await draftSeedPassport();
+    const res = await as('anna').patch(`/projects/${id}/passport`).set('If-Match', '"1"').send({ other: eAdrese.sections.other });
+    expect(res.status).toBe(412);
+    expect(res.body).toMatchObject({ expectedVersion: 1, actualVersion: 9 });
+  });
+
+  it('when a draft is retried with the same Idempotency-Key, the same project comes back and nothing new is stored', async () => {
+    const body = { title: eAdrese.title, programme: eAdrese.programme, recipient: eAdrese.recipient };
+    const first = await as('anna').post('/projects').set('Idempotency-Key', 'draft-e-adrese-0001').send(body);
+    const before = await eventCount(app);
+    const retry = await as('anna').post('/projects').set('Idempotency-Key', 'draft-e-adrese-0001').send(body);
+    expect(retry.status).toBe(201);
+    expect(retry.body.projectId).toBe(first.body.projectId);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(await eventCount(app)).toBe(before);
+  });
+});
