@@ -17,8 +17,8 @@ export interface ProjectRow {
   status: string;
   submittedVersion: number;
   approvedVersion: number | null;
-  /** Total financing of the working version, in cents (a string: bigint). */
-  totalCents: string | null;
+  /** Total financing of the working version, in cents. */
+  totalCents: bigint | null;
   /** Consistency warnings on the last submitted version. */
   warnings: number;
   draftedAt: Date;

@@ -126,6 +126,29 @@ describe('the seed passport (VRAA e-adrese) through its whole lifecycle', () => 
   });
 });
 
+describe('contribution to the investment target across projects', () => {
+  it("when approved passports already contribute 14 of 2.1.2.1.i's 15 platforms, a new one contributing 2 is warned at submit", async () => {
+    const contribution = (count: number) => ({ ...eAdrese.sections.contribution!, ictSolutions: [{ ...eAdrese.sections.contribution!.ictSolutions[0]!, count }] });
+    const first = await draftSeedPassport();
+    await as('anna').patch(`/projects/${first.id}/passport`).send({ contribution: contribution(14) }).expect(200);
+    await as('anna').post(`/projects/${first.id}/passport/submit`).expect(200);
+    await as('janis').post(`/projects/${first.id}/passport/verify`).send({}).expect(200);
+    await as('liga').post(`/projects/${first.id}/passport/approve`).expect(200);
+    await app.service.context.projections.catchUp();
+
+    const second = await draftSeedPassport();
+    const res = await as('anna').post(`/projects/${second.id}/passport/submit`);
+    const warning = res.body.versions[0].warnings.find((w: { code: string }) => w.code === 'CONTRIBUTION_EXCEEDS_TARGET');
+    expect(warning).toBeDefined();
+    expect(warning.figures.project).toBe(2);
+    expect(warning.figures.target).toBe(15);
+    expect(warning.figures.otherProjects).toBeGreaterThanOrEqual(14);
+    // Withdrawn, the first project no longer counts, so later tests see the target free again.
+    await as('anna').post(`/projects/${first.id}/passport/withdraw`).send({ reason: 'Atcelts' }).expect(200);
+    await app.service.context.projections.catchUp();
+  });
+});
+
 describe('project list and scoping', () => {
   it("when a beneficiary lists projects, it sees its own and those where it is a partner, never another organisation's", async () => {
     const { id } = await draftSeedPassport();
