@@ -9,6 +9,9 @@ export interface EventDefinition<T = unknown, N extends string = string> {
   readonly schema: z.ZodType<T>;
 }
 
+/** The domain event a definition describes: `{ type, data }`, for a stream type's event union. */
+export type EventOf<D> = D extends EventDefinition<infer T, infer N> ? { type: N; data: T } : never;
+
 /** Turns a stored payload of an old type into the next type; chains until a current type. */
 export type Upcaster = (payload: unknown) => { type: string; data: unknown };
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent } from '../../eventstore/registry.js';
+import { defineEvent, type EventOf } from '../../eventstore/registry.js';
 
 /** A name in both working languages of the programme documents. */
 export interface BilingualName {
@@ -48,8 +48,8 @@ export const FundRetired = defineEvent(
 );
 
 export type FundEvent =
-  | { type: typeof FundRegistered.type; data: z.infer<typeof FundRegistered.schema> }
-  | { type: typeof FundRenamed.type; data: z.infer<typeof FundRenamed.schema> }
-  | { type: typeof FundRetired.type; data: z.infer<typeof FundRetired.schema> };
+  | EventOf<typeof FundRegistered>
+  | EventOf<typeof FundRenamed>
+  | EventOf<typeof FundRetired>;
 
 export const fundEvents = [FundRegistered, FundRenamed, FundRetired];

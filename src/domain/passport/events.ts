@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent } from '../../eventstore/registry.js';
+import { defineEvent, type EventOf } from '../../eventstore/registry.js';
 import { bilingualName } from '../fund/events.js';
 import type { ConsistencyWarning } from './checks.js';
 import { programmeRefSchema, recipientSchema, SECTION_NAMES, sectionSchemas, type SectionName } from './content.js';
@@ -85,18 +85,16 @@ export const PassportWithdrawn = defineEvent(
   z.object({ reason, withdrawnAt: at, withdrawnBy: actor }).strict(),
 );
 
-type Of<D> = D extends { type: infer T; schema: z.ZodType<infer P> } ? { type: T; data: P } : never;
-
 export type PassportEvent =
-  | Of<typeof PassportDrafted>
-  | Of<typeof PassportSectionUpdated>
-  | Of<typeof PassportSubmitted>
-  | Of<typeof PassportReturned>
-  | Of<typeof PassportVerified>
-  | Of<typeof PassportApproved>
-  | Of<typeof PassportRejected>
-  | Of<typeof PassportAmendmentStarted>
-  | Of<typeof PassportWithdrawn>;
+  | EventOf<typeof PassportDrafted>
+  | EventOf<typeof PassportSectionUpdated>
+  | EventOf<typeof PassportSubmitted>
+  | EventOf<typeof PassportReturned>
+  | EventOf<typeof PassportVerified>
+  | EventOf<typeof PassportApproved>
+  | EventOf<typeof PassportRejected>
+  | EventOf<typeof PassportAmendmentStarted>
+  | EventOf<typeof PassportWithdrawn>;
 
 export const passportEvents = [
   PassportDrafted,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent } from '../../eventstore/registry.js';
+import { defineEvent, type EventOf } from '../../eventstore/registry.js';
 import { bilingualName, type BilingualName } from '../fund/events.js';
 import { PERIOD, PROGRAMME_CODE } from '../programme/events.js';
 import type { Cents, IsoDate } from '../values.js';
@@ -125,8 +125,8 @@ export const ProgrammeNodeRetired = defineEvent(
 );
 
 export type ProgrammeNodeEvent =
-  | { type: typeof ProgrammeNodeDefined.type; data: z.infer<typeof ProgrammeNodeDefined.schema> }
-  | { type: typeof ProgrammeNodeAmended.type; data: z.infer<typeof ProgrammeNodeAmended.schema> }
-  | { type: typeof ProgrammeNodeRetired.type; data: z.infer<typeof ProgrammeNodeRetired.schema> };
+  | EventOf<typeof ProgrammeNodeDefined>
+  | EventOf<typeof ProgrammeNodeAmended>
+  | EventOf<typeof ProgrammeNodeRetired>;
 
 export const programmeNodeEvents = [ProgrammeNodeDefined, ProgrammeNodeAmended, ProgrammeNodeRetired];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent } from '../../eventstore/registry.js';
+import { defineEvent, type EventOf } from '../../eventstore/registry.js';
 import { bilingualName, FUND_CODE } from '../fund/events.js';
 
 /**
@@ -53,8 +53,8 @@ export const ProgrammeRetired = defineEvent(
 );
 
 export type ProgrammeEvent =
-  | { type: typeof ProgrammeDefined.type; data: z.infer<typeof ProgrammeDefined.schema> }
-  | { type: typeof ProgrammeAmended.type; data: z.infer<typeof ProgrammeAmended.schema> }
-  | { type: typeof ProgrammeRetired.type; data: z.infer<typeof ProgrammeRetired.schema> };
+  | EventOf<typeof ProgrammeDefined>
+  | EventOf<typeof ProgrammeAmended>
+  | EventOf<typeof ProgrammeRetired>;
 
 export const programmeEvents = [ProgrammeDefined, ProgrammeAmended, ProgrammeRetired];
