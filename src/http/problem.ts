@@ -6,11 +6,15 @@ import { FourEyesViolation, IllegalTransition, NotFound, PreconditionFailed, Val
 import {
   ConcurrencyError,
   DuplicateEventId,
+  EventStoreAccessDenied,
+  EventStoreUnavailable,
   IdempotencyKeyReused,
   InvalidEventPayload,
   InvalidStreamId,
+  StreamDeleted,
 } from '../eventstore/errors.js';
 import { InvalidPosition } from '../eventstore/position.js';
+import { TamperEvidenceUnavailable } from '../eventstore/postgres/chain.js';
 import { UnknownProjection } from '../projection-engine/manager.js';
 import type { Logger } from '../logger.js';
 
@@ -105,6 +109,7 @@ export function toProblem(err: unknown, body?: unknown): Problem {
     const errors = err.issues.map((i) => ({ in: 'body', pointer: `/${i.path.split('.').join('/')}`, detail: i.message }));
     return problem(422, 'validation', 'Request is invalid', err.message, { errors });
   }
+  if (err instanceof TamperEvidenceUnavailable) return problem(501, 'not-implemented', 'Not available', err.message);
   if (err instanceof InvalidPosition) return problem(422, 'validation', 'Request is invalid', err.message);
   if (err instanceof InvalidStreamId) return problem(422, 'validation', 'Request is invalid', err.message);
   if (err instanceof IdempotencyKeyReused) {
@@ -122,6 +127,14 @@ export function toProblem(err: unknown, body?: unknown): Problem {
       expectedVersion: err.expectedVersion,
       actualVersion: err.actualVersion,
     });
+  }
+  // 410, not 409: the stream was removed on purpose by an operator; reloading and retrying cannot help.
+  if (err instanceof StreamDeleted) {
+    return problem(410, 'stream-deleted', 'Deleted', err.message, { streamId: err.streamId });
+  }
+  // Both are outages from the caller's side; what exactly failed is in the log, not in the answer.
+  if (err instanceof EventStoreUnavailable || err instanceof EventStoreAccessDenied) {
+    return problem(503, 'event-store-unavailable', 'Event store unavailable', 'The event store cannot be reached; try again shortly');
   }
   if (err instanceof PreconditionFailed) {
     return problem(412, 'precondition-failed', 'Precondition failed', err.message, {
@@ -165,6 +178,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const p = { ...toProblem(err, req.body), instance: req.originalUrl };
     if (err instanceof Unauthenticated) res.setHeader('WWW-Authenticate', bearerChallenge(err));
+    if (err instanceof EventStoreUnavailable || err instanceof EventStoreAccessDenied) res.setHeader('Retry-After', '5');
     if (p.status >= 500) logger.error({ err, reqId: req.id }, 'request failed');
     else req.log?.info({ problem: p.type, status: p.status }, p.detail);
     sendProblem(res, p);

@@ -39,7 +39,7 @@ const LAG_COUNT_CAP = 100_000;
 
 /**
  * Keeps every projection's generations running: catch-up from zero, then live (woken by
- * NOTIFY from appends, polling as a fallback); builds a new generation when a projection's
+ * NOTIFY from appends or the store's own watch(), polling as a fallback); builds a new generation when a projection's
  * code version changes or a rebuild is asked for, and switches the views to it once it has
  * caught up, while the old generation serves until then.
  */
@@ -51,6 +51,7 @@ export class ProjectionManager {
   private started = false;
   private listener?: pg.Client;
   private pollTimer?: NodeJS.Timeout;
+  private unwatch?: () => void;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -75,6 +76,8 @@ export class ProjectionManager {
     await this.prepare();
     this.started = true;
     if (this.options.listenUrl) await this.listen(this.options.listenUrl);
+    // Stores that can say when events arrive (KurrentDB: a $all subscription) wake the runners too.
+    this.unwatch = this.store.watch?.(() => this.wakeAll());
     this.pollTimer = setInterval(() => this.wakeAll(), this.options.pollMs);
     for (const p of this.byName.values()) {
       for (const g of await this.runnableGenerations(p)) this.spawn(p, g);
@@ -84,6 +87,7 @@ export class ProjectionManager {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.pollTimer);
+    this.unwatch?.();
     this.wakeAll();
     await Promise.allSettled(this.loops.values());
     await this.listener?.end().catch(() => undefined);
