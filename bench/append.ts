@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { StoredEvent } from '../src/eventstore/port.js';
 import { comparePositions, START, type GlobalPosition } from '../src/eventstore/position.js';
 import { PostgresEventStore } from '../src/eventstore/postgres/adapter.js';
+import { ChainKeeper, verifyChain } from '../src/eventstore/postgres/chain.js';
 import { benchEvent, intFromEnv, round, serverCpuSeconds, type Benchmark } from './support.js';
 
 /**
@@ -18,6 +19,10 @@ export const append: Benchmark = async ({ pool, registry, log }) => {
   // COMMITTERS overrides the store's concurrent group commits; unset, the service's default applies.
   const committers = process.env.COMMITTERS ? { writers: intFromEnv('COMMITTERS', 2) } : {};
   const store = new PostgresEventStore(pool, registry, committers);
+
+  // CHAIN=1 runs the tamper-evidence keeper beside the writers, as the service does.
+  const chain = process.env.CHAIN === '1' ? new ChainKeeper(pool, { pollMs: 100, batchSize: 2000, onError: (err) => log.error({ err }, 'chain') }) : undefined;
+  chain?.start();
 
   const acked = new Map<string, Seen>();
   let writing = true;
@@ -49,6 +54,12 @@ export const append: Benchmark = async ({ pool, registry, log }) => {
   const cpu = process.cpuUsage(cpu0);
   const pgCpu1 = await serverCpuSeconds(pool);
   await store.close();
+  await chain?.stop();
+  if (chain) {
+    await chain.catchUp();
+    const report = await verifyChain(pool);
+    if (!report.ok || report.head.seq !== total) throw new Error(`chain after the run: ${JSON.stringify(report)}`);
+  }
 
   const tailed = check(await tailing, acked);
   const full = check(await readEverything(store, readBatch), acked);
@@ -59,6 +70,7 @@ export const append: Benchmark = async ({ pool, registry, log }) => {
     writers,
     seconds: round(seconds),
     events_per_s: Math.round(total / seconds),
+    chain: chain !== undefined,
     lost: Math.max(tailed.lost, full.lost),
     duplicated: Math.max(tailed.duplicated, full.duplicated),
     tail: tailed,
