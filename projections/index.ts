@@ -2,13 +2,15 @@ import type { EntitySchema } from '@mikro-orm/postgresql';
 import type { Projection } from '../src/projection-engine/projection.js';
 import { programmeStructureEntities } from './programme-structure/entity.js';
 import { programmeStructure } from './programme-structure/projection.js';
+import { progressEntities } from './progress/entity.js';
+import { progress } from './progress/projection.js';
 import { ProjectRowSchema } from './projects/entity.js';
 import { projects } from './projects/projection.js';
 import { StreamCatalogueEntrySchema } from './stream-catalogue/entity.js';
 import { streamCatalogue } from './stream-catalogue/projection.js';
 
 /** Every read model the service runs. */
-export const projections: Projection[] = [streamCatalogue, programmeStructure, projects];
+export const projections: Projection[] = [streamCatalogue, programmeStructure, projects, progress];
 
 /** MikroORM entities mapping the read models' views, for query functions. */
-export const readModelEntities: EntitySchema<any>[] = [StreamCatalogueEntrySchema, ...programmeStructureEntities, ProjectRowSchema];
+export const readModelEntities: EntitySchema<any>[] = [StreamCatalogueEntrySchema, ...programmeStructureEntities, ProjectRowSchema, ...progressEntities];

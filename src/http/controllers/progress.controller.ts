@@ -1,0 +1,54 @@
+import { Controller, Get, Query, Request, Response, Route, Security, Tags } from '@tsoa/runtime';
+import type { Request as ExRequest } from 'express';
+import type { IndicatorProgress, RollupNode } from '../../../projections/progress/evaluate.js';
+import { progressAsOf } from '../../../projections/progress/queries.js';
+import { visibleProject } from '../../application/indicators.js';
+import type { AuthenticatedUser } from '../../auth/principal.js';
+import { projectListScope } from '../../auth/scope.js';
+import type { AppContext } from '../context.js';
+import type { Problem } from '../problem.js';
+import { parseAsOf } from '../views/indicator.js';
+import type { ProjectUuid } from './project-indicators.controller.js';
+
+export interface ProgressReport {
+  /** The instant the answer is for: only what was recorded up to then is counted. */
+  asOf: string;
+  indicators: IndicatorProgress[];
+  /** Sums per project, investment, component and fund: quantities by code and unit, milestones as counts. */
+  rollup: RollupNode[];
+}
+
+@Route('progress')
+@Tags('Indicators and progress')
+export class ProgressController extends Controller {
+  constructor(private readonly ctx: AppContext) {
+    super();
+  }
+
+  /**
+   * Progress to target as of `asOf`: each indicator's verified and awaiting values, % of
+   * target and status, and the roll-up. A beneficiary sees only its own projects' indicators.
+   * @param asOf a date (`YYYY-MM-DD`, end of that day UTC) or date-time; default now; not in the future
+   * @param projectId only this project's indicators
+   */
+  @Get()
+  @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
+  @Response<Problem>(404, 'The project is not visible to you')
+  @Response<Problem>(422, 'asOf unparseable or in the future')
+  public async get(
+    @Request() req: ExRequest,
+    @Query() asOf?: string,
+    @Query() fund?: string,
+    @Query() programme?: string,
+    @Query() period?: string,
+    @Query() investment?: string,
+    @Query() projectId?: ProjectUuid,
+  ): Promise<ProgressReport> {
+    const instant = parseAsOf(asOf);
+    const user = req.user as AuthenticatedUser;
+    if (projectId !== undefined) await visibleProject(this.ctx.store, user, projectId);
+    const query = { asOf: instant, fund, programme, period, investment, projectId };
+    const { indicators, rollup } = await progressAsOf(this.ctx.orm, query, projectListScope(user));
+    return { asOf: instant.toISOString(), indicators, rollup };
+  }
+}

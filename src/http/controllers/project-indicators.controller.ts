@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Header, Path, Post, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
+import type { Request as ExRequest } from 'express';
+import { defineProjectIndicator } from '../../application/indicators.js';
+import type { AuthenticatedUser } from '../../auth/principal.js';
+import type { BilingualName } from '../../domain/fund/events.js';
+import type { IndicatorDefinition } from '../../domain/indicator/events.js';
+import type { IsoDate } from '../../domain/values.js';
+import type { AppContext } from '../context.js';
+import { etag, type IdempotencyKey } from '../headers.js';
+import type { Problem } from '../problem.js';
+import { idempotencyFor, requestMetadata } from '../request-metadata.js';
+import { indicatorView, type IndicatorView } from '../views/indicator.js';
+
+/**
+ * @format uuid
+ * @pattern ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$
+ */
+export type ProjectUuid = string;
+
+/** A milestone (qualitative: no unit, baseline or target value) or a target (quantitative: all three). */
+export interface IndicatorDefinitionInput {
+  /**
+   * Indicator code: the plan's (T3, M2), a measure's, or an EU common indicator (RCO14, RCR11).
+   * @pattern ^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$
+   */
+  code: string;
+  name: BilingualName;
+  kind: 'milestone' | 'target';
+  unit?: BilingualName;
+  baseline?: { value: number; date: IsoDate };
+  target: { value?: number; dueDate: IsoDate };
+}
+
+export function toDefinition(input: IndicatorDefinitionInput): Omit<IndicatorDefinition, 'contributingProjects'> {
+  return {
+    code: input.code,
+    name: input.name,
+    kind: input.kind,
+    unit: input.unit ?? null,
+    baseline: input.baseline ?? null,
+    target: { value: input.target.value ?? null, dueDate: input.target.dueDate },
+  };
+}
+
+@Route('projects/{projectId}/indicators')
+@Tags('Indicators and progress')
+@Response<Problem>(404, 'No such project, or not visible to you')
+export class ProjectIndicatorsController extends Controller {
+  constructor(private readonly ctx: AppContext) {
+    super();
+  }
+
+  /**
+   * Defines an indicator of a project: by its beneficiary (own organisation's project) or an officer.
+   * @example body { "code": "RCR11", "name": { "lv": "e-adreses lietotāji", "en": "e-address users" }, "kind": "target", "unit": { "lv": "lietotāji gadā", "en": "users/year" }, "baseline": { "value": 54391, "date": "2022-12-01" }, "target": { "value": 223560, "dueDate": "2026-06-30" } }
+   */
+  @Post()
+  @Security('jwt', ['beneficiary', 'officer'])
+  @SuccessResponse(201, 'Defined')
+  @Response<Problem>(422, 'Invalid definition')
+  public async define(
+    @Path() projectId: ProjectUuid,
+    @Body() body: IndicatorDefinitionInput,
+    @Request() req: ExRequest,
+    @Header('Idempotency-Key') _key?: IdempotencyKey,
+  ): Promise<IndicatorView> {
+    const options = { metadata: requestMetadata(req), idempotency: idempotencyFor(req) };
+    const input = { indicatorId: randomUUID(), ...toDefinition(body), contributingProjects: [] };
+    const { state, version, replayed } = await defineProjectIndicator(this.ctx.store, req.user as AuthenticatedUser, projectId, input, options);
+    if (state.status === 'none') throw new Error('a defined indicator folded to nothing');
+    this.setStatus(201);
+    this.setHeader('Location', `/indicators/${state.indicatorId}`);
+    this.setHeader('ETag', etag(version));
+    if (replayed) this.setHeader('Idempotent-Replayed', 'true');
+    return indicatorView(state, version);
+  }
+}
