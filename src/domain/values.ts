@@ -16,3 +16,9 @@ export type Cents = number;
  * @pattern ^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$
  */
 export type IsoDate = string;
+
+/**
+ * A project's id (the passport stream's id without its prefix).
+ * @format uuid
+ */
+export type ProjectId = string;

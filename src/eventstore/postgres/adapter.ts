@@ -38,6 +38,17 @@ const COLUMNS = `transaction_id::text as tx, position, event_id, stream_id, stre
 const VISIBLE_AFTER = `where (transaction_id, position) > ($1::text::xid8, $2::bigint)
   and transaction_id < pg_snapshot_xmin(pg_current_snapshot())`;
 
+export interface FeedFilter {
+  after: GlobalPosition;
+  limit: number;
+  from?: Date;
+  to?: Date;
+  actor?: string;
+  organisation?: string;
+  type?: string;
+  projectId?: string;
+}
+
 export interface PostgresEventStoreOptions {
   /** Group commits running at once (each on its own connection). */
   readonly writers?: number;
@@ -113,6 +124,36 @@ export class PostgresEventStore implements EventStore {
         order by transaction_id, position
         limit $3`,
       [options.after.transactionId.toString(), options.after.sequence.toString(), options.limit],
+    );
+    return rows.map((r) => this.toStored(r));
+  }
+
+  /**
+   * The auditor's feed: events in global order after a cursor, filtered by recorded time,
+   * actor, organisation, event type and project (its passport stream, or events naming it).
+   */
+  async feed(filter: FeedFilter): Promise<StoredEvent[]> {
+    const { rows } = await this.pool.query<EventRow>(
+      `select ${COLUMNS} from es_events
+        ${VISIBLE_AFTER}
+          and recorded_at >= coalesce($3::timestamptz, '-infinity') and recorded_at <= coalesce($4::timestamptz, 'infinity')
+          and ($5::text is null or metadata->>'actor' = $5)
+          and ($6::text is null or metadata->>'organisation' = $6)
+          and ($7::text is null or type = $7)
+          and ($8::text is null or stream_id = 'passport-' || $8 or payload->>'projectId' = $8)
+        order by transaction_id, position
+        limit $9`,
+      [
+        filter.after.transactionId.toString(),
+        filter.after.sequence.toString(),
+        filter.from ?? null,
+        filter.to ?? null,
+        filter.actor ?? null,
+        filter.organisation ?? null,
+        filter.type ?? null,
+        filter.projectId ?? null,
+        filter.limit,
+      ],
     );
     return rows.map((r) => this.toStored(r));
   }

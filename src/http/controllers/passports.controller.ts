@@ -7,14 +7,12 @@ import { NotFound } from '../../domain/errors.js';
 import type { PassportSections, SectionName } from '../../domain/passport/content.js';
 import { SECTION_NAMES } from '../../domain/passport/content.js';
 import { passportDecider, passportStreamId, type PassportCommand, type ReturnComment } from '../../domain/passport/decider.js';
+import type { ProjectId } from '../../domain/values.js';
 import type { AppContext } from '../context.js';
 import { etag, versionFromTag, type IdempotencyKey, type VersionTag } from '../headers.js';
 import type { Problem } from '../problem.js';
 import { idempotencyFor, requestMetadata } from '../request-metadata.js';
 import { passportView, visiblePassport, type PassportView } from '../views/passport.js';
-
-/** @format uuid */
-type ProjectId = string;
 
 export interface ReasonRequest {
   /** @minLength 1 @maxLength 5000 */

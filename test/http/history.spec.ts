@@ -1,0 +1,138 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { bearer, tokenFor } from '../support/auth.js';
+
+let app: TestApp;
+let auditor: string;
+let admin: string;
+let otherAdmin: string;
+beforeAll(async () => {
+  app = await createTestApp();
+  auditor = bearer(await tokenFor({ roles: ['auditor'], sub: 'inese.auditore', org: '90000026419' }));
+  admin = bearer(await tokenFor({ roles: ['admin'], sub: 'ilze', org: '90000099999' }));
+  otherAdmin = bearer(await tokenFor({ roles: ['admin'], sub: 'oskars', org: '90000088888' }));
+});
+afterAll(() => app.close());
+
+const http = () => request(app.service.app);
+const name = (en: string) => ({ lv: `LV ${en}`, en });
+
+describe('auditor history and time travel', () => {
+  it('when a fund was renamed later, its state as of an earlier instant still shows the earlier name', async () => {
+    await http().post('/funds').set('Authorization', admin).send({ code: 'TTF', name: name('Old name'), kind: 'eu' }).expect(201);
+    const [registered] = await app.service.context.store.readStream('fund-TTF');
+    await new Promise((r) => setTimeout(r, 5));
+    await http().put('/funds/TTF/name').set('Authorization', otherAdmin).send({ name: name('New name'), reason: 'official name' }).expect(200);
+
+    const then = await http().get('/history/streams/fund-TTF').query({ asOf: registered!.recordedAt.toISOString() }).set('Authorization', auditor);
+    expect(then.status).toBe(200);
+    expect(then.body).toMatchObject({ version: 1, state: { status: 'active', name: name('Old name') } });
+    expect(then.body.events).toHaveLength(1);
+
+    const now = await http().get('/history/streams/fund-TTF').set('Authorization', auditor);
+    expect(now.body).toMatchObject({ version: 2, state: { name: name('New name') } });
+    const rename = now.body.events[1];
+    expect(rename).toMatchObject({ type: 'FundRenamed.v1', actor: 'oskars', organisation: '90000088888', role: 'admin' });
+    expect(rename.requestId).toEqual(expect.any(String));
+    expect(rename.changes).toEqual([
+      { path: 'name.en', before: 'Old name', after: 'New name' },
+      { path: 'name.lv', before: 'LV Old name', after: 'LV New name' },
+    ]);
+    expect(now.body.events[0].changes).toEqual(expect.arrayContaining([{ path: 'status', before: 'unregistered', after: 'active' }]));
+  });
+
+  it('when asOf is in the future or not a date, it answers 422 naming asOf and reads nothing', async () => {
+    for (const asOf of ['2999-01-01', 'yesterday', '2024-02-30']) {
+      const res = await http().get('/history/streams/fund-TTF').query({ asOf }).set('Authorization', auditor);
+      expect(res.status, asOf).toBe(422);
+      expect(res.body.errors[0]).toMatchObject({ pointer: '/asOf' });
+    }
+  });
+
+  it('when the stream did not exist yet at asOf, or never, it answers 404', async () => {
+    expect((await http().get('/history/streams/fund-TTF').query({ asOf: '2020-01-01' }).set('Authorization', auditor)).status).toBe(404);
+    expect((await http().get('/history/streams/fund-NOPE').set('Authorization', auditor)).status).toBe(404);
+  });
+
+  it('when the feed is filtered by actor and type and paged, every matching event comes once, in global order', async () => {
+    for (const code of ['FA', 'FB', 'FC']) {
+      await http().post('/funds').set('Authorization', otherAdmin).send({ code, name: name(code), kind: 'eu' }).expect(201);
+    }
+    const seen: string[] = [];
+    let after: string | undefined;
+    do {
+      const res = await http()
+        .get('/history/events')
+        .query({ actor: 'oskars', type: 'FundRegistered.v1', limit: 2, ...(after ? { after } : {}) })
+        .set('Authorization', auditor);
+      expect(res.status).toBe(200);
+      seen.push(...res.body.items.map((i: { streamId: string }) => i.streamId));
+      expect(res.body.items.every((i: { actor: string; type: string }) => i.actor === 'oskars' && i.type === 'FundRegistered.v1')).toBe(true);
+      after = res.body.next;
+    } while (after);
+    expect(seen).toEqual(['fund-FA', 'fund-FB', 'fund-FC']);
+
+    const byOrg = await http().get('/history/events').query({ organisation: '90000099999' }).set('Authorization', auditor);
+    expect(byOrg.body.items.map((i: { streamId: string }) => i.streamId)).toEqual(['fund-TTF']);
+    const future = await http().get('/history/events').query({ from: '2999-01-01T00:00:00Z' }).set('Authorization', auditor);
+    expect(future.body.items).toEqual([]);
+  });
+
+  it('when the feed gets a malformed cursor, it answers 422', async () => {
+    const res = await http().get('/history/events').query({ after: 'page-2' }).set('Authorization', auditor);
+    expect(res.status).toBe(422);
+  });
+
+  it("when a project's history is exported, JSON Lines and CSV hold the same events", async () => {
+    const projectId = '6f1d3c2a-4b5e-4f60-8a71-92b3c4d5e6f7';
+    await app.service.context.store.append(`passport-${projectId}`, [
+      {
+        type: 'PassportWithdrawn.v1',
+        data: { reason: 'Atcelts, "pēdiņas", komats', withdrawnAt: '2024-01-01T00:00:00.000Z', withdrawnBy: 'anna' },
+        metadata: { actor: 'anna', organisation: '90001733697', role: 'beneficiary', roles: ['beneficiary'], correlationId: 'c', causationId: null, requestId: 'r' },
+      },
+    ], { expectedVersion: 'any' });
+    const jsonl = await http().get(`/history/projects/${projectId}/export`).set('Authorization', auditor).buffer(true).parse((res, cb) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+      res.on('end', () => cb(null, text));
+    });
+    expect(jsonl.status).toBe(200);
+    expect(jsonl.headers['content-type']).toMatch(/application\/x-ndjson/);
+    const lines = (jsonl.body as string).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ streamId: `passport-${projectId}`, type: 'PassportWithdrawn.v1', actor: 'anna', data: { reason: 'Atcelts, "pēdiņas", komats' } });
+
+    const csv = await http().get(`/history/projects/${projectId}/export`).query({ format: 'csv' }).set('Authorization', auditor).buffer(true).parse((res, cb) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+      res.on('end', () => cb(null, text));
+    });
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    const [header, row] = parseCsv(csv.body as string);
+    const record = Object.fromEntries(header!.map((h, i) => [h, row![i]]));
+    expect(record).toMatchObject({ eventId: lines[0].eventId, position: lines[0].position, actor: 'anna', type: 'PassportWithdrawn.v1' });
+    expect(JSON.parse(record.data!)).toEqual(lines[0].data);
+  });
+});
+
+/** A small RFC 4180 reader, enough to read the export back. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') row.push(cell), (cell = '');
+    else if (ch === '\r' && text[i + 1] === '\n') (row.push(cell), rows.push(row), (row = []), (cell = '')), i++;
+    else cell += ch;
+  }
+  return rows;
+}
