@@ -3,6 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyExport } from '../../src/audit/offline-verify.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, tokenFor } from '../support/auth.js';
 
@@ -30,7 +31,34 @@ const cli = () =>
     );
   });
 
+const exportLog = async () =>
+  (
+    await request(app.service.app)
+      .get('/audit/export')
+      .set('Authorization', auditor)
+      .buffer(true)
+      .parse((res, cb) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+        res.on('end', () => cb(null, text));
+      })
+  ).body as string;
+
 describe('GET /audit/verify and npm run verify-chain', () => {
+  it('when the log is exported, it verifies offline with the documented algorithm to the same head as the server', async () => {
+    const text = await exportLog();
+    const report = verifyExport(text.split('\n'));
+    expect(report).toMatchObject({ ok: true, links: 3, firstProblem: null });
+    expect(report.head).toBe((await verify()).body.head.hash);
+  });
+
+  it('when an exported line is altered or a line is dropped, the offline check names the first bad link', async () => {
+    const lines = (await exportLog()).trim().split('\n');
+    const altered = lines.map((l, i) => (i === 1 ? l.replace('ERDF', 'ERDX') : l));
+    expect(verifyExport(altered)).toMatchObject({ ok: false, links: 1, firstProblem: { line: 2, chainSeq: 2 } });
+    expect(verifyExport([lines[0]!, lines[2]!])).toMatchObject({ ok: false, firstProblem: { line: 2, chainSeq: 3 } });
+  });
+
   it('when the log is intact, both report ok with the same head, covering every event written so far', async () => {
     const res = await verify();
     expect(res.status).toBe(200);

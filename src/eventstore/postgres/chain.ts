@@ -192,3 +192,36 @@ export class ChainKeeper {
     }
   }
 }
+
+/** The linked log in chain order, one JSON line per event, as `verifyExport` reads it. */
+export async function* exportChain(pool: pg.Pool, pageSize = 1000): AsyncGenerator<string> {
+  for (let after = 0; ; ) {
+    const { rows } = await pool.query<{
+      seq: string; hash: string; tx: string; pos: string; event_id: string; stream_id: string;
+      version: number; type: string; payload: string; metadata: string; recorded: string;
+    }>(
+      `select c.chain_seq as seq, encode(c.hash, 'hex') as hash, e.transaction_id::text as tx, e.position as pos,
+              e.event_id, e.stream_id, e.version, e.type, e.payload::text as payload, e.metadata::text as metadata,
+              to_char(e.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as recorded
+         from es_chain c join es_events e on e.position = c.position
+        where c.chain_seq > $1 order by c.chain_seq limit $2`,
+      [after, pageSize],
+    );
+    for (const r of rows) {
+      yield `${JSON.stringify({
+        chainSeq: Number(r.seq),
+        hash: r.hash,
+        position: `${r.tx}.${r.pos}`,
+        eventId: r.event_id,
+        streamId: r.stream_id,
+        version: r.version,
+        type: r.type,
+        payloadText: r.payload,
+        metadataText: r.metadata,
+        recordedAt: r.recorded,
+      })}\n`;
+    }
+    if (rows.length < pageSize) return;
+    after = Number(rows.at(-1)!.seq);
+  }
+}
