@@ -17,7 +17,7 @@ const draft: PassportCommand = {
   data: { projectId, title: eAdrese.title, programme: eAdrese.programme, recipient: eAdrese.recipient },
   context: as('anna'),
 };
-const update = (section: 'financing' | 'recipient', value: unknown): PassportCommand => ({ type: 'UpdateSection', data: { section, value }, context: as('anna') });
+const update = (section: 'financing' | 'recipient', value: unknown): PassportCommand => ({ type: 'UpdateSections', data: { sections: { [section]: value } }, context: as('anna') });
 const submit: PassportCommand = { type: 'SubmitPassport', data: { investment: investment2121 }, context: as('anna') };
 const verify = (by = 'janis'): PassportCommand => ({ type: 'VerifyPassport', data: { note: 'checked' }, context: as(by) });
 const returnIt: PassportCommand = { type: 'ReturnPassport', data: { comments: [{ section: 'financing', text: 'fix VAT' }] }, context: as('janis') };
@@ -53,6 +53,14 @@ describe('passport decider', () => {
 
   it('when anything but a draft is asked of a passport that does not exist, it is not found, naming the project', () =>
     given([]).when(submit).thenThrows(NotFound, new RegExp(projectId)));
+
+  it('when several sections are updated at once, one event per section is decided, in section order', () =>
+    given([drafted])
+      .when({ type: 'UpdateSections', data: { sections: { other: sections.other, financing: sections.financing } }, context: as('anna') })
+      .then([
+        { type: 'PassportSectionUpdated.v1', data: { section: 'financing', value: sections.financing, updatedAt: T } },
+        { type: 'PassportSectionUpdated.v1', data: { section: 'other', value: sections.other, updatedAt: T } },
+      ]));
 
   it('when a draft section is updated, the section is replaced', () =>
     given([drafted]).when(update('financing', sections.financing)).thenState({ status: 'draft', sections: { recipient: eAdrese.recipient, financing: sections.financing } }));
@@ -139,7 +147,7 @@ describe('passport event schemas', () => {
     let state = passportDecider.initialState;
     const steps: PassportCommand[] = [
       draft,
-      ...SECTIONS.map((section) => update(section as 'financing', sections[section])),
+      { type: 'UpdateSections', data: { sections: Object.fromEntries(SECTIONS.map((n) => [n, sections[n]])) }, context: as('anna') },
       submit,
       verify(),
       approve(),

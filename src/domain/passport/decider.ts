@@ -3,7 +3,7 @@ import { IllegalTransition, NotFound, ValidationFailed } from '../errors.js';
 import { assertFourEyes } from '../four-eyes.js';
 import type { BilingualName } from '../fund/events.js';
 import { checkConsistency, type ConsistencyWarning, type InvestmentFacts } from './checks.js';
-import type { PassportSections, ProgrammeRef, Recipient, SectionName } from './content.js';
+import { SECTION_NAMES, type PassportSections, type ProgrammeRef, type Recipient, type SectionName } from './content.js';
 import type { PassportEvent } from './events.js';
 
 /** A version as submitted: what the officer verified and the approver approved. */
@@ -49,7 +49,7 @@ export type Passport =
 
 export type PassportCommand =
   | Command<'DraftPassport', { projectId: string; title: BilingualName; programme: ProgrammeRef; recipient: Recipient }>
-  | Command<'UpdateSection', { section: SectionName; value: unknown }>
+  | Command<'UpdateSections', { sections: PassportSections }>
   | Command<'SubmitPassport', { investment?: InvestmentFacts }>
   | Command<'ReturnPassport', { comments: ReturnComment[] }>
   | Command<'VerifyPassport', { note?: string }>
@@ -73,15 +73,19 @@ export function decide(command: PassportCommand, state: Passport): PassportEvent
   };
 
   switch (command.type) {
-    case 'UpdateSection': {
+    case 'UpdateSections': {
       if (state.status !== 'draft') return refuse();
-      const { section, value } = command.data;
-      if (section === 'recipient' && (value as Recipient).registrationNumber !== state.sections.recipient.registrationNumber) {
+      const { sections } = command.data;
+      if (sections.recipient && sections.recipient.registrationNumber !== state.sections.recipient.registrationNumber) {
         throw new ValidationFailed([
-          { field: 'registrationNumber', message: 'the recipient of a project cannot change; draft a new passport instead' },
+          { field: 'recipient.registrationNumber', message: 'the recipient of a project cannot change; draft a new passport instead' },
         ]);
       }
-      return [{ type: 'PassportSectionUpdated.v1', data: { section, value, updatedAt: at } }];
+      // One event per section given, appended together: an edit of several sections is atomic.
+      return SECTION_NAMES.filter((name) => sections[name] !== undefined).map((section) => ({
+        type: 'PassportSectionUpdated.v1' as const,
+        data: { section, value: sections[section], updatedAt: at },
+      }));
     }
     case 'SubmitPassport':
       if (state.status !== 'draft') return refuse();

@@ -4,8 +4,7 @@ import { handleCommand, load } from '../../application/handle-command.js';
 import { investmentFacts } from '../../application/investment-facts.js';
 import { diff, type FieldChange } from '../../domain/diff.js';
 import { NotFound } from '../../domain/errors.js';
-import type { PassportSections, SectionName } from '../../domain/passport/content.js';
-import { SECTION_NAMES } from '../../domain/passport/content.js';
+import type { PassportSections } from '../../domain/passport/content.js';
 import { passportDecider, passportStreamId, type PassportCommand, type ReturnComment } from '../../domain/passport/decider.js';
 import type { ProjectId } from '../../domain/values.js';
 import type { AppContext } from '../context.js';
@@ -52,7 +51,7 @@ export class PassportsController extends Controller {
     return passportView(visiblePassport(req, projectId, state), version);
   }
 
-  /** Replaces the sections given (any of 1–8) in a draft; one event per section. */
+  /** Replaces the sections given (any of 1–8) in a draft, all at once; one event per section. */
   @Patch()
   @Security('jwt', ['beneficiary'])
   @Response<Problem>(409, 'Not a draft') @Response<Problem>(412, 'If-Match is stale')
@@ -63,13 +62,7 @@ export class PassportsController extends Controller {
     @Header('If-Match') ifMatch?: VersionTag,
     @Header('Idempotency-Key') _key?: IdempotencyKey,
   ): Promise<PassportView> {
-    const given = SECTION_NAMES.filter((s) => body[s] !== undefined);
-    let result: PassportView | undefined;
-    for (const [i, section] of given.entries()) {
-      // Only the first section is checked against If-Match; the rest follow in the same request.
-      result = await this.run(projectId, req, { type: 'UpdateSection', data: { section: section as SectionName, value: body[section] } }, i === 0 ? ifMatch : undefined, i === 0);
-    }
-    return result ?? this.get(projectId, req);
+    return this.run(projectId, req, { type: 'UpdateSections', data: { sections: body } }, ifMatch);
   }
 
   /** Submits the draft: runs the consistency checks and stores their warnings with the version. */
@@ -160,7 +153,6 @@ export class PassportsController extends Controller {
     req: ExRequest,
     command: Pick<PassportCommand, 'type' | 'data'>,
     ifMatch: VersionTag | undefined,
-    idempotent = true,
   ): Promise<PassportView> {
     const metadata = requestMetadata(req);
     const streamId = passportStreamId(projectId);
@@ -172,7 +164,7 @@ export class PassportsController extends Controller {
       {
         metadata,
         ifMatch: versionFromTag(ifMatch),
-        ...(idempotent ? { idempotency: idempotencyFor(req) } : {}),
+        idempotency: idempotencyFor(req),
         authorize: (state) => void (state.status === 'none' ? undefined : visiblePassport(req, projectId, state)),
       },
     );
