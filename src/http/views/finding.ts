@@ -1,0 +1,126 @@
+import type { FindingRow } from '../../../projections/findings/entity.js';
+import type { BeneficiaryResponse, CorrectiveAction, FinancialCorrection, Finding, FindingStatus, FollowUp } from '../../domain/finding/decider.js';
+import type { FindingCategory, FollowUpOutcome, Severity } from '../../domain/finding/events.js';
+import { isOverdue } from '../../domain/finding/rules.js';
+
+/** What a finding is about besides its project; absent fields were not named. */
+export interface FindingConcernsView {
+  invoiceRef?: string;
+  claimRef?: string;
+  indicatorId?: string;
+}
+
+/** A finding with everything recorded on it. */
+export interface FindingView {
+  findingId: string;
+  projectId: string;
+  status: FindingStatus;
+  category: FindingCategory;
+  severity: Severity;
+  amountAtRiskCents: number;
+  euShareCents: number;
+  /** EU share above EUR 10,000 (1,000,000 cents): an irregularity reported onwards. */
+  reportableIrregularity: boolean;
+  concerns: FindingConcernsView;
+  description: string;
+  raisedAt: string;
+  raisedBy: string;
+  response?: BeneficiaryResponse;
+  correctiveAction?: CorrectiveAction;
+  /** The corrective action's deadline has passed (as of today, UTC) and the finding is not closed. */
+  overdue: boolean;
+  followUps: FollowUp[];
+  /** Financial corrections applied; recorded on the finding until budgets exist as streams. */
+  corrections: FinancialCorrection[];
+  correctedCents: number;
+  closure?: { conclusion: string; closedAt: string; closedBy: string };
+  /** Stream version; also the ETag. */
+  streamVersion: number;
+}
+
+/** One line of the findings list. */
+export interface FindingSummary {
+  findingId: string;
+  projectId: string;
+  status: FindingStatus;
+  category: FindingCategory;
+  severity: Severity;
+  amountAtRiskCents: number;
+  euShareCents: number;
+  reportableIrregularity: boolean;
+  concerns: FindingConcernsView;
+  raisedAt: string;
+  raisedBy: string;
+  respondedAt?: string;
+  /** The corrective action's deadline, `YYYY-MM-DD`. */
+  deadline?: string;
+  /** Deadline passed and not closed, as of `overdueOn` when the list was asked with it, else today. */
+  overdue: boolean;
+  followUps: number;
+  lastFollowUpOutcome?: FollowUpOutcome;
+  correctedCents: number;
+  closedAt?: string;
+}
+
+export interface FindingPage {
+  items: FindingSummary[];
+  /** Pass as `after` for the next page; absent on the last page. */
+  next?: string;
+}
+
+export const todayUtc = (now = new Date()): string => now.toISOString().slice(0, 10);
+
+const concernsOf = (c: { invoiceRef: string | null; claimRef: string | null; indicatorId: string | null }): FindingConcernsView => ({
+  ...(c.invoiceRef !== null ? { invoiceRef: c.invoiceRef } : {}),
+  ...(c.claimRef !== null ? { claimRef: c.claimRef } : {}),
+  ...(c.indicatorId !== null ? { indicatorId: c.indicatorId } : {}),
+});
+
+export function findingView(state: Exclude<Finding, { status: 'none' }>, streamVersion: number, today = todayUtc()): FindingView {
+  const action = 'correctiveAction' in state ? state.correctiveAction : undefined;
+  return {
+    findingId: state.findingId,
+    projectId: state.projectId,
+    status: state.status,
+    category: state.category,
+    severity: state.severity,
+    amountAtRiskCents: state.amountAtRiskCents,
+    euShareCents: state.euShareCents,
+    reportableIrregularity: state.reportableIrregularity,
+    concerns: concernsOf(state.concerns),
+    description: state.description,
+    raisedAt: state.raisedAt,
+    raisedBy: state.raisedBy,
+    ...(state.response ? { response: state.response } : {}),
+    ...(action ? { correctiveAction: action } : {}),
+    overdue: isOverdue(action?.deadline ?? null, state.status === 'closed', today),
+    followUps: state.followUps,
+    corrections: state.corrections,
+    correctedCents: state.corrections.reduce((sum, c) => sum + c.amountCents, 0),
+    ...(state.status === 'closed' ? { closure: { conclusion: state.conclusion, closedAt: state.closedAt, closedBy: state.closedBy } } : {}),
+    streamVersion,
+  };
+}
+
+export function findingSummary(r: FindingRow, today: string): FindingSummary {
+  return {
+    findingId: r.findingId,
+    projectId: r.projectId,
+    status: r.status,
+    category: r.category,
+    severity: r.severity,
+    amountAtRiskCents: Number(r.amountAtRiskCents),
+    euShareCents: Number(r.euShareCents),
+    reportableIrregularity: r.reportable,
+    concerns: concernsOf(r),
+    raisedAt: r.raisedAt.toISOString(),
+    raisedBy: r.raisedBy,
+    ...(r.respondedAt ? { respondedAt: r.respondedAt.toISOString() } : {}),
+    ...(r.deadline !== null ? { deadline: r.deadline } : {}),
+    overdue: isOverdue(r.deadline, r.status === 'closed', today),
+    followUps: r.followUps,
+    ...(r.lastFollowUpOutcome !== null ? { lastFollowUpOutcome: r.lastFollowUpOutcome } : {}),
+    correctedCents: Number(r.correctedCents),
+    ...(r.closedAt ? { closedAt: r.closedAt.toISOString() } : {}),
+  };
+}
