@@ -47,6 +47,8 @@ export const configSchema = z.object({
     .optional(),
   /** How long the start-up check waits for KurrentDB before giving up. */
   KURRENTDB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  /** Double funding: invoices of one supplier with the same gross this many days apart or closer are near-duplicates. */
+  DUPCHECK_NEAR_DAYS: z.coerce.number().int().min(0).max(366).default(5),
 }).superRefine((c, ctx) => {
   if (c.EVENT_STORE === 'kurrentdb' && !c.KURRENTDB_URL) {
     ctx.addIssue({

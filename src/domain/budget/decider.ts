@@ -1,0 +1,252 @@
+import { UnknownMessage, type Command, type Decider } from '../decider.js';
+import { IllegalTransition, NotFound, ValidationFailed, type FieldIssue } from '../errors.js';
+import { assertFourEyes } from '../four-eyes.js';
+import type { Financing, ProgrammeRef } from '../passport/content.js';
+import {
+  normaliseInvoiceNumber,
+  type FundShare,
+  type InvoiceInput,
+  type InvoiceVerificationInput,
+  type PaymentInput,
+  type PaymentClaimInput,
+  type SupplierContractInput,
+} from './content.js';
+import type { BudgetEvent } from './events.js';
+
+type Opened = Extract<BudgetEvent, { type: 'BudgetOpened.v1' }>['data'];
+type Invoice = Extract<BudgetEvent, { type: 'InvoiceSubmitted.v1' }>['data'];
+type Claim = Extract<BudgetEvent, { type: 'PaymentClaimSubmitted.v1' }>['data'];
+
+/** An open budget: the approved passport's money plus everything declared against it. */
+export interface OpenBudget extends Omit<Opened, 'openedAt' | 'openedBy'> {
+  status: 'open';
+  contracts: string[];
+  invoices: Record<string, Invoice>;
+  claims: Record<string, Claim & { verified: Record<string, { eligibleCents: number; ineligibleCents: number; verifiedBy: string }>; paidCents: number | null }>;
+}
+export type Budget = { status: 'none' } | OpenBudget;
+
+/** What the budget needs to know about the passport; the handler reads it from the passport stream. */
+export interface PassportFacts {
+  status: string;
+  approvedVersion: number | null;
+  programme: ProgrammeRef;
+  recipientOrg: string;
+  financing: Financing | undefined;
+}
+
+export type BudgetCommand =
+  | Command<'OpenBudget', { projectId: string; passport: PassportFacts; shares: FundShare[]; vatRecoverable: boolean }>
+  | Command<'RegisterSupplierContract', SupplierContractInput & { contractId: string }>
+  | Command<'SubmitInvoice', InvoiceInput & { invoiceId: string }>
+  | Command<'SubmitPaymentClaim', PaymentClaimInput & { claimId: string }>
+  | Command<'VerifyInvoice', InvoiceVerificationInput & { claimId: string }>
+  | Command<'RecordPayment', PaymentInput & { claimId: string }>;
+
+export const initialState: Budget = { status: 'none' };
+const sum = (xs: readonly { cents: number }[]) => xs.reduce((n, x) => n + x.cents, 0);
+const eur = (c: number) => `EUR ${(c / 100).toFixed(2)}`;
+const refuseIf = (issues: FieldIssue[]) => {
+  if (issues.length) throw new ValidationFailed(issues);
+};
+
+function open(c: Extract<BudgetCommand, { type: 'OpenBudget' }>, state: Budget): BudgetEvent[] {
+  const { passport, shares, projectId } = c.data;
+  if (state.status !== 'none') throw new IllegalTransition(c.type, state.status, `Project ${projectId} already has a budget`);
+  if (passport.status !== 'approved' || passport.approvedVersion === null || !passport.financing) {
+    throw new IllegalTransition(c.type, passport.status, `a budget is opened only from an approved passport; this one is ${passport.status}`);
+  }
+  const f = passport.financing;
+  const total = f.totalCents + (f.vatSource === 'not_requested' ? 0 : f.vatCents);
+  refuseIf(
+    sum(shares) === total
+      ? []
+      : [{ field: 'shares', message: `shares add up to ${sum(shares)} cents, the passport's total plus requested VAT is ${total} cents` }],
+  );
+  return [
+    {
+      type: 'BudgetOpened.v1',
+      data: {
+        projectId,
+        passportVersion: passport.approvedVersion,
+        programme: passport.programme,
+        recipientOrg: passport.recipientOrg,
+        costLines: f.costLines.map(({ code, output, indicativeCents, maximumCents, vatable }) => ({ code, output, indicativeCents, maximumCents, vatable })),
+        totalCents: f.totalCents,
+        vatCents: f.vatCents,
+        vatSource: f.vatSource,
+        vatRecoverable: c.data.vatRecoverable,
+        advanceCents: f.advanceCents,
+        shares,
+        openedAt: c.context.now.toISOString(),
+        openedBy: c.context.actor,
+      },
+    },
+  ];
+}
+
+function invoiceIssues(i: InvoiceInput, state: OpenBudget): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (i.netCents + i.vatCents !== i.grossCents) {
+    issues.push({ field: 'grossCents', message: `gross ${i.grossCents} is not net ${i.netCents} + VAT ${i.vatCents} = ${i.netCents + i.vatCents}` });
+  }
+  if (!state.costLines.some((l) => l.code === i.costLine)) {
+    issues.push({ field: 'costLine', message: `the budget has no cost line ${i.costLine}; it has ${state.costLines.map((l) => l.code).join(', ')}` });
+  }
+  if (sum(i.allocations) !== i.grossCents) {
+    issues.push({ field: 'allocations', message: `allocations add up to ${sum(i.allocations)} cents, the gross is ${i.grossCents}` });
+  }
+  i.allocations.forEach((a, n) => {
+    if (!state.shares.some((s) => s.fund === a.fund)) issues.push({ field: `allocations.${n}.fund`, message: `the project is not financed from ${a.fund}` });
+  });
+  return issues;
+}
+
+/** Claimed so far per cost line and in total, counting every earlier claim. */
+function claimedSoFar(state: OpenBudget): { byLine: Map<string, number>; total: number } {
+  const byLine = new Map<string, number>();
+  let total = 0;
+  for (const claim of Object.values(state.claims)) {
+    for (const item of claim.items) {
+      const line = state.invoices[item.invoiceId]!.costLine;
+      byLine.set(line, (byLine.get(line) ?? 0) + item.cents);
+      total += item.cents;
+    }
+  }
+  return { byLine, total };
+}
+
+function claim(c: Extract<BudgetCommand, { type: 'SubmitPaymentClaim' }>, state: OpenBudget): BudgetEvent[] {
+  const { claimId, items, requestedCents, periodFrom, periodTo, kind } = c.data;
+  const issues: FieldIssue[] = [];
+  if (periodFrom > periodTo) issues.push({ field: 'periodTo', message: `the period ends ${periodTo}, before it starts ${periodFrom}` });
+  items.forEach((item, n) => {
+    const invoice = state.invoices[item.invoiceId];
+    if (!invoice) issues.push({ field: `items.${n}.invoiceId`, message: `invoice ${item.invoiceId} is not an invoice of this project` });
+    else if (item.cents > invoice.grossCents) {
+      issues.push({ field: `items.${n}.cents`, message: `${item.cents} cents claimed from an invoice of ${invoice.grossCents} cents` });
+    }
+  });
+  if (kind !== 'advance' && items.length === 0) issues.push({ field: 'items', message: `an ${kind} claim needs at least one invoice` });
+  if (new Set(items.map((i) => i.invoiceId)).size !== items.length) issues.push({ field: 'items', message: 'an invoice appears twice in the claim' });
+  const claimed = sum(items);
+  if (kind !== 'advance' && claimed !== requestedCents) {
+    issues.push({ field: 'requestedCents', message: `requested ${requestedCents} cents, the items add up to ${claimed}` });
+  }
+  if (kind === 'advance' && requestedCents > state.advanceCents) {
+    issues.push({ field: 'requestedCents', message: `advance requested ${requestedCents} cents, the passport allows ${state.advanceCents}` });
+  }
+  refuseIf(issues);
+
+  // Ceilings are a conflict with what is already claimed, not malformed input: 409 with the figures.
+  const so = claimedSoFar(state);
+  for (const line of state.costLines) {
+    const here = items.filter((i) => state.invoices[i.invoiceId]!.costLine === line.code).reduce((n, i) => n + i.cents, 0);
+    const ceiling = line.maximumCents ?? line.indicativeCents;
+    const after = (so.byLine.get(line.code) ?? 0) + here;
+    if (here > 0 && after > ceiling) {
+      throw new IllegalTransition(c.type, 'open', `cost line ${line.code} would reach ${eur(after)} (already claimed ${eur(so.byLine.get(line.code) ?? 0)} + this claim ${eur(here)}), above its maximum ${eur(ceiling)}`);
+    }
+  }
+  const projectTotal = sum(state.shares);
+  if (so.total + claimed > projectTotal) {
+    throw new IllegalTransition(c.type, 'open', `the project would reach ${eur(so.total + claimed)} (already claimed ${eur(so.total)} + this claim ${eur(claimed)}), above its total ${eur(projectTotal)}`);
+  }
+  const withKeys = items.map((i) => {
+    const inv = state.invoices[i.invoiceId]!;
+    return { ...i, supplierRegNo: inv.supplierRegNo, normalisedNumber: inv.normalisedNumber };
+  });
+  return [{ type: 'PaymentClaimSubmitted.v1', data: { claimId, kind, periodFrom, periodTo, items: withKeys, requestedCents, submittedAt: c.context.now.toISOString(), submittedBy: c.context.actor } }];
+}
+
+function verify(c: Extract<BudgetCommand, { type: 'VerifyInvoice' }>, state: OpenBudget): BudgetEvent[] {
+  const { claimId, invoiceId, eligibleCents, ineligibleCents, reasonCode } = c.data;
+  const found = state.claims[claimId];
+  if (!found) throw new NotFound('Payment claim', claimId);
+  const item = found.items.find((i) => i.invoiceId === invoiceId);
+  if (!item) throw new NotFound(`Invoice in payment claim ${claimId}:`, invoiceId);
+  if (found.verified[invoiceId]) throw new IllegalTransition(c.type, 'verified', `invoice ${invoiceId} is already verified in claim ${claimId}`);
+  const issues: FieldIssue[] = [];
+  if (eligibleCents + ineligibleCents !== item.cents) {
+    issues.push({ field: 'eligibleCents', message: `eligible ${eligibleCents} + ineligible ${ineligibleCents} = ${eligibleCents + ineligibleCents}, the claimed amount is ${item.cents}` });
+  }
+  if (ineligibleCents > 0 && !reasonCode) issues.push({ field: 'reasonCode', message: 'an ineligible amount needs a reason code' });
+  refuseIf(issues);
+  return [{ type: 'InvoiceVerified.v1', data: { claimId, invoiceId, eligibleCents, ineligibleCents, ...(reasonCode ? { reasonCode } : {}), verifiedAt: c.context.now.toISOString(), verifiedBy: c.context.actor } }];
+}
+
+function pay(c: Extract<BudgetCommand, { type: 'RecordPayment' }>, state: OpenBudget): BudgetEvent[] {
+  const { claimId, amountCents, paidOn } = c.data;
+  const found = state.claims[claimId];
+  if (!found) throw new NotFound('Payment claim', claimId);
+  if (found.paidCents !== null) throw new IllegalTransition(c.type, 'paid', `claim ${claimId} is already paid (${eur(found.paidCents)})`);
+  const unverified = found.items.filter((i) => !found.verified[i.invoiceId]).map((i) => i.invoiceId);
+  if (unverified.length) throw new IllegalTransition(c.type, 'submitted', `claim ${claimId} has unverified invoices: ${unverified.join(', ')}`);
+  // Four-eyes: whoever pays neither submitted the claim nor verified any of its invoices.
+  for (const v of [undefined, ...Object.values(found.verified).map((x) => x.verifiedBy)]) {
+    assertFourEyes({ approver: c.context.actor, submittedBy: found.submittedBy, verifiedBy: v });
+  }
+  const payable = found.kind === 'advance' ? found.requestedCents : Object.values(found.verified).reduce((n, v) => n + v.eligibleCents, 0);
+  refuseIf(amountCents > payable ? [{ field: 'amountCents', message: `${amountCents} cents is above the ${payable} cents verified eligible` }] : []);
+  return [{ type: 'ClaimPaid.v1', data: { claimId, amountCents, paidOn, paidAt: c.context.now.toISOString(), paidBy: c.context.actor } }];
+}
+
+export function decide(command: BudgetCommand, state: Budget): BudgetEvent[] {
+  if (command.type === 'OpenBudget') return open(command, state);
+  if (state.status === 'none') throw new NotFound('Budget of project', command.context.subject ?? '(unknown)');
+  const at = command.context.now.toISOString();
+  const by = command.context.actor;
+  switch (command.type) {
+    case 'RegisterSupplierContract': {
+      const d = command.data;
+      refuseIf(d.endsOn < d.signedOn ? [{ field: 'endsOn', message: `the contract ends ${d.endsOn}, before it is signed ${d.signedOn}` }] : []);
+      return [{ type: 'SupplierContractRegistered.v1', data: { ...d, registeredAt: at, registeredBy: by } }];
+    }
+    case 'SubmitInvoice':
+      refuseIf(invoiceIssues(command.data, state));
+      return [{ type: 'InvoiceSubmitted.v1', data: { ...command.data, normalisedNumber: normaliseInvoiceNumber(command.data.number), submittedAt: at, submittedBy: by } }];
+    case 'SubmitPaymentClaim':
+      return claim(command, state);
+    case 'VerifyInvoice':
+      return verify(command, state);
+    case 'RecordPayment':
+      return pay(command, state);
+    default: {
+      const exhaustive: never = command;
+      throw new UnknownMessage(exhaustive);
+    }
+  }
+}
+
+export function evolve(state: Budget, event: BudgetEvent): Budget {
+  if (event.type === 'BudgetOpened.v1') {
+    const { openedAt: _a, openedBy: _b, ...opened } = event.data;
+    return { ...opened, status: 'open', contracts: [], invoices: {}, claims: {} };
+  }
+  if (state.status === 'none') return state;
+  switch (event.type) {
+    case 'SupplierContractRegistered.v1':
+      return { ...state, contracts: [...state.contracts, event.data.contractId] };
+    case 'InvoiceSubmitted.v1':
+      return { ...state, invoices: { ...state.invoices, [event.data.invoiceId]: event.data } };
+    case 'PaymentClaimSubmitted.v1':
+      return { ...state, claims: { ...state.claims, [event.data.claimId]: { ...event.data, verified: {}, paidCents: null } } };
+    case 'InvoiceVerified.v1': {
+      const { claimId, invoiceId, eligibleCents, ineligibleCents, verifiedBy } = event.data;
+      const c = state.claims[claimId];
+      if (!c) return state;
+      return { ...state, claims: { ...state.claims, [claimId]: { ...c, verified: { ...c.verified, [invoiceId]: { eligibleCents, ineligibleCents, verifiedBy } } } } };
+    }
+    case 'ClaimPaid.v1': {
+      const c = state.claims[event.data.claimId];
+      return c ? { ...state, claims: { ...state.claims, [event.data.claimId]: { ...c, paidCents: event.data.amountCents } } } : state;
+    }
+    default: {
+      const exhaustive: never = event;
+      throw new UnknownMessage(exhaustive);
+    }
+  }
+}
+
+export const budgetDecider: Decider<BudgetCommand, BudgetEvent, Budget> = { decide, evolve, initialState };
+export const budgetStreamId = (projectId: string) => `budget-${projectId}`;

@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { doubleFunding } from '../../projections/double-funding/projection.js';
+import { alertsAtSubmission, listAlerts } from '../../projections/double-funding/queries.js';
+import { normaliseInvoiceNumber, type InvoiceInput } from '../../src/domain/budget/content.js';
+import type { BudgetEvent } from '../../src/domain/budget/events.js';
+import type { DuplicateAlertEvent } from '../../src/domain/dupalert/events.js';
+import { createEventRegistry } from '../../src/domain/events.js';
+import { PostgresEventStore } from '../../src/eventstore/postgres/adapter.js';
+import { ProjectionManager } from '../../src/projection-engine/manager.js';
+import { tableNames } from '../../src/projection-engine/projection.js';
+import { buildInvoice } from '../support/budget-builders.js';
+import { buildMetadata } from '../support/builders.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { eAdrese } from '../support/passport-builders.js';
+
+let db: TestDatabase;
+let store: PostgresEventStore;
+let manager: ProjectionManager;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  store = new PostgresEventStore(db.pool, createEventRegistry());
+  manager = new ProjectionManager(db.pool, store, [doubleFunding], { batchSize: 100, pollMs: 50, logger: pino({ level: 'silent' }) });
+  await manager.prepare();
+});
+afterAll(async () => {
+  await store.close();
+  await db.drop();
+});
+
+const T = '2024-04-01T09:00:00.000Z';
+const NEAR_DAYS = 5;
+const RECIPIENT = eAdrese.recipient.registrationNumber;
+/** Each test gets its own supplier, so the report filtered by supplier shows only its alerts. */
+const newSupplier = () => `4${String(Math.floor(Math.random() * 1e10)).padStart(10, '0')}`;
+
+async function append(streamId: string, events: (BudgetEvent | DuplicateAlertEvent)[]): Promise<string[]> {
+  const { length } = await store.readStream(streamId);
+  const r = await store.append(streamId, events.map((e) => ({ ...e, metadata: buildMetadata() })), { expectedVersion: length });
+  return [...r.eventIds];
+}
+
+interface BudgetOptions { fund?: string; recipientOrg?: string; vatSource?: 'state_budget' | 'own' | 'not_requested'; output?: string; period?: string }
+async function givenBudget(o: BudgetOptions = {}): Promise<string> {
+  const projectId = randomUUID();
+  await append(`budget-${projectId}`, [{
+    type: 'BudgetOpened.v1',
+    data: {
+      projectId, passportVersion: 1,
+      programme: { ...eAdrese.programme, fund: o.fund ?? 'RRF', period: o.period ?? eAdrese.programme.period },
+      recipientOrg: o.recipientOrg ?? RECIPIENT,
+      costLines: [{ code: '4.3', output: o.output ?? 'Modernizēta e-adrešu sistēma', indicativeCents: 100_000_000, maximumCents: 100_000_000, vatable: true }],
+      totalCents: 100_000_000, vatCents: 0, vatSource: o.vatSource ?? 'own', vatRecoverable: false, advanceCents: 0,
+      shares: [{ fund: 'RRF', cents: 100_000_000 }], openedAt: T, openedBy: 'janis',
+    },
+  }]);
+  return projectId;
+}
+async function givenInvoice(projectId: string, overrides: Partial<InvoiceInput> = {}): Promise<{ invoiceId: string; eventId: string; invoice: InvoiceInput }> {
+  const invoiceId = randomUUID();
+  const invoice = buildInvoice(overrides);
+  const [eventId] = await append(`budget-${projectId}`, [{
+    type: 'InvoiceSubmitted.v1',
+    data: { ...invoice, invoiceId, normalisedNumber: normaliseInvoiceNumber(invoice.number), submittedAt: T, submittedBy: 'anna' },
+  }]);
+  return { invoiceId, eventId: eventId!, invoice };
+}
+async function givenClaim(projectId: string, items: { invoice: InvoiceInput; invoiceId: string; cents: number }[], claimId = randomUUID()): Promise<string> {
+  await append(`budget-${projectId}`, [{
+    type: 'PaymentClaimSubmitted.v1',
+    data: {
+      claimId, kind: 'interim', periodFrom: '2024-01-01', periodTo: '2024-06-30', requestedCents: items.reduce((n, i) => n + i.cents, 0),
+      items: items.map((i) => ({ invoiceId: i.invoiceId, cents: i.cents, supplierRegNo: i.invoice.supplierRegNo, normalisedNumber: normaliseInvoiceNumber(i.invoice.number) })),
+      submittedAt: T, submittedBy: 'anna',
+    },
+  }]);
+  return claimId;
+}
+/** The report (read model) and the submit-time check (event log) must agree. */
+async function alertsFor(supplier: string) {
+  await manager.catchUp();
+  const report = await listAlerts(db.pool, { supplier }, NEAR_DAYS);
+  const events = report.flatMap((a) => a.eventIds);
+  const direct = await alertsAtSubmission(db.pool, [supplier], events, NEAR_DAYS, 'event_log');
+  expect(direct).toEqual(report);
+  return report;
+}
+
+describe('double-funding rule 1: the same invoice declared twice', () => {
+  it('when one invoice, numbered differently in form, is declared in an RRF and an ERDF project (different outputs), one alert names both projects and the gross at risk', async () => {
+    const supplier = newSupplier();
+    const [a, b] = [await givenBudget(), await givenBudget({ fund: 'ERDF', output: 'Cits rezultāts' })];
+    const x = await givenInvoice(a, { supplierRegNo: supplier, number: 'INV-2024/0042' });
+    const y = await givenInvoice(b!, { supplierRegNo: supplier, number: 'inv 2024 42' });
+    const alerts = await alertsFor(supplier);
+    expect(alerts).toEqual([expect.objectContaining({ rule: 'same_invoice', projectIds: [a, b].sort(), eventIds: [x.eventId, y.eventId].sort(), amountAtRiskCents: 121000, status: 'open' })]);
+  });
+
+  it('when the same number comes from a different supplier, there is no alert', async () => {
+    const [s1, s2] = [newSupplier(), newSupplier()];
+    const p = await givenBudget();
+    await givenInvoice(p, { supplierRegNo: s1, number: 'INV-7', date: '2024-01-01' });
+    await givenInvoice(p, { supplierRegNo: s2, number: 'INV-7', date: '2024-02-01' });
+    expect(await alertsFor(s1)).toEqual([]);
+    expect(await alertsFor(s2)).toEqual([]);
+  });
+});
+
+describe('double-funding rule 2: allocations above the eligible amount', () => {
+  it('when two claims split an invoice pro-rata to exactly its gross, there is no alert; one cent more alerts with one cent at risk', async () => {
+    const supplier = newSupplier();
+    const p = await givenBudget();
+    const inv = await givenInvoice(p, { supplierRegNo: supplier });
+    await givenClaim(p, [{ ...inv, cents: 60500 }]);
+    await givenClaim(p, [{ ...inv, cents: 60500 }]);
+    expect(await alertsFor(supplier)).toEqual([]);
+    await givenClaim(p, [{ ...inv, cents: 1 }]);
+    expect(await alertsFor(supplier)).toEqual([expect.objectContaining({ rule: 'over_allocation', projectIds: [p], amountAtRiskCents: 1 })]);
+  });
+
+  it('when the officer found part ineligible, allocations are measured against the eligible amount', async () => {
+    const supplier = newSupplier();
+    const p = await givenBudget();
+    const inv = await givenInvoice(p, { supplierRegNo: supplier });
+    const claimId = await givenClaim(p, [{ ...inv, cents: 100000 }]);
+    await append(`budget-${p}`, [{ type: 'InvoiceVerified.v1', data: { claimId, invoiceId: inv.invoiceId, eligibleCents: 90000, ineligibleCents: 10000, reasonCode: 'OUT_OF_SCOPE', verifiedAt: T, verifiedBy: 'janis' } }]);
+    expect(await alertsFor(supplier)).toEqual([]);
+    await givenClaim(p, [{ ...inv, cents: 11000 }]);
+    // eligible 121000 − 10000 = 111000; allocated 111000 → 0 at risk; then one more cent
+    expect(await alertsFor(supplier)).toEqual([]);
+    await givenClaim(p, [{ ...inv, cents: 1 }]);
+    expect(await alertsFor(supplier)).toEqual([expect.objectContaining({ rule: 'over_allocation', amountAtRiskCents: 1 })]);
+  });
+});
+
+describe('double-funding rule 3: near-duplicates', () => {
+  it(`when one supplier bills the same gross ${NEAR_DAYS} days apart under different numbers, it alerts; ${NEAR_DAYS + 1} days apart it does not`, async () => {
+    const supplier = newSupplier();
+    const p = await givenBudget();
+    await givenInvoice(p, { supplierRegNo: supplier, number: 'A-1', date: '2024-03-01' });
+    await givenInvoice(p, { supplierRegNo: supplier, number: 'A-2', date: '2024-03-06' });
+    await givenInvoice(p, { supplierRegNo: supplier, number: 'A-3', date: '2024-03-12' });
+    expect(await alertsFor(supplier)).toEqual([expect.objectContaining({ rule: 'near_duplicate', key: `${supplier}|A1|A2`, amountAtRiskCents: 121000 })]);
+  });
+
+  it('when the gross differs by one cent, there is no alert', async () => {
+    const supplier = newSupplier();
+    const p = await givenBudget();
+    await givenInvoice(p, { supplierRegNo: supplier, number: 'B-1' });
+    await givenInvoice(p, { supplierRegNo: supplier, number: 'B-2', netCents: 100001, grossCents: 121001, allocations: [{ fund: 'RRF', cents: 121001 }] });
+    expect(await alertsFor(supplier)).toEqual([]);
+  });
+});
+
+describe('double-funding rule 4: VAT from the state budget also claimed as a cost', () => {
+  it('when the state budget covers VAT and a claim includes the VAT, it alerts with the VAT at risk; claiming only the net does not', async () => {
+    const supplier = newSupplier();
+    const p = await givenBudget({ vatSource: 'state_budget' });
+    const net = await givenInvoice(p, { supplierRegNo: supplier, number: 'V-1', date: '2024-01-01' });
+    const gross = await givenInvoice(p, { supplierRegNo: supplier, number: 'V-2', date: '2024-02-01', netCents: 100001, grossCents: 121001, allocations: [{ fund: 'RRF', cents: 121001 }] });
+    await givenClaim(p, [{ ...net, cents: 100000 }]);
+    expect(await alertsFor(supplier)).toEqual([]);
+    await givenClaim(p, [{ ...gross, cents: 121001 }]);
+    expect(await alertsFor(supplier)).toEqual([expect.objectContaining({ rule: 'vat_twice', projectIds: [p], amountAtRiskCents: 21000 })]);
+  });
+
+  it('when VAT is paid from own funds, claiming it is no alert', async () => {
+    const supplier = newSupplier();
+    const p = await givenBudget({ vatSource: 'own' });
+    const inv = await givenInvoice(p, { supplierRegNo: supplier });
+    await givenClaim(p, [{ ...inv, cents: 121000 }]);
+    expect(await alertsFor(supplier)).toEqual([]);
+  });
+});
+
+describe('double-funding rule 5: overlapping scope in an RRF and an ERDF project', () => {
+  it('when one beneficiary has the same output, supplier and year in an RRF and an ERDF project, it alerts with the smaller side at risk', async () => {
+    const supplier = newSupplier();
+    const rrf = await givenBudget({ output: 'Modernizēta e-adrešu sistēma' });
+    const erdf = await givenBudget({ fund: 'ERDF', output: ' modernizēta E-adrešu sistēma ' });
+    await givenInvoice(rrf, { supplierRegNo: supplier, number: 'S-1', date: '2024-01-10' });
+    await givenInvoice(rrf, { supplierRegNo: supplier, number: 'S-2', date: '2024-06-10' });
+    await givenInvoice(erdf, { supplierRegNo: supplier, number: 'S-9', date: '2024-09-10', netCents: 50000, vatCents: 10500, grossCents: 60500, allocations: [{ fund: 'RRF', cents: 60500 }] });
+    expect(await alertsFor(supplier)).toEqual([expect.objectContaining({ rule: 'overlapping_scope', projectIds: [rrf, erdf].sort(), amountAtRiskCents: 60500 })]);
+  });
+
+  it('when the ERDF project belongs to another beneficiary, or the output differs, there is no alert', async () => {
+    const supplier = newSupplier();
+    const rrf = await givenBudget();
+    const other = await givenBudget({ fund: 'ERDF', recipientOrg: '90000099999' });
+    const elsewhere = await givenBudget({ fund: 'ERDF', output: 'Cita sistēma' });
+    await givenInvoice(rrf, { supplierRegNo: supplier, number: 'T-1', date: '2024-01-10' });
+    await givenInvoice(other, { supplierRegNo: supplier, number: 'T-2', date: '2024-09-10', grossCents: 60500, netCents: 50000, vatCents: 10500, allocations: [{ fund: 'RRF', cents: 60500 }] });
+    await givenInvoice(elsewhere, { supplierRegNo: supplier, number: 'T-3', date: '2024-10-10', grossCents: 70500, netCents: 60000, vatCents: 10500, allocations: [{ fund: 'RRF', cents: 70500 }] });
+    expect(await alertsFor(supplier)).toEqual([]);
+  });
+});
+
+describe('double-funding projection', () => {
+  it('when an officer confirms or dismisses alerts, the report shows the decision and filters by it', async () => {
+    const supplier = newSupplier();
+    const [a, b] = [await givenBudget(), await givenBudget()];
+    await givenInvoice(a, { supplierRegNo: supplier, number: 'D-1', date: '2024-01-01' });
+    await givenInvoice(b, { supplierRegNo: supplier, number: 'D-1', date: '2024-01-01' });
+    await givenInvoice(b, { supplierRegNo: supplier, number: 'D-2', date: '2024-01-03' });
+    const [same, near] = await alertsFor(supplier);
+    const decided = (type: DuplicateAlertEvent['type'], alert: typeof same) =>
+      append(`dupalert-${alert!.alertId}`, [{ type, data: { alertId: alert!.alertId, rule: alert!.rule, projectIds: alert!.projectIds, amountAtRiskCents: alert!.amountAtRiskCents, reason: 'checked', decidedAt: T, decidedBy: 'janis' } } as DuplicateAlertEvent]);
+    await decided('DuplicateAlertConfirmed.v1', same);
+    await decided('DuplicateAlertDismissed.v1', near);
+    await manager.catchUp();
+    expect((await listAlerts(db.pool, { supplier, status: 'confirmed' }, NEAR_DAYS)).map((x) => [x.rule, x.reason])).toEqual([['same_invoice', 'checked']]);
+    expect((await listAlerts(db.pool, { supplier, status: 'dismissed' }, NEAR_DAYS)).map((x) => x.rule)).toEqual(['near_duplicate']);
+    expect(await listAlerts(db.pool, { supplier, status: 'open' }, NEAR_DAYS)).toEqual([]);
+    expect((await listAlerts(db.pool, { supplier, rule: 'near_duplicate', projectId: b }, NEAR_DAYS)).map((x) => x.rule)).toEqual(['near_duplicate']);
+    expect(await listAlerts(db.pool, { supplier, rule: 'near_duplicate', projectId: randomUUID() }, NEAR_DAYS)).toEqual([]);
+  });
+
+  it('when contracts are registered or claims paid the index ignores them, and when every event is replayed the index is unchanged', async () => {
+    const supplier = newSupplier();
+    const p = await givenBudget();
+    await append(`budget-${p}`, [{ type: 'SupplierContractRegistered.v1', data: { contractId: randomUUID(), supplierRegNo: supplier, procurementId: 'P', amountCents: 1, signedOn: '2024-01-01', endsOn: '2024-02-01', registeredAt: T, registeredBy: 'anna' } }]);
+    const inv = await givenInvoice(p, { supplierRegNo: supplier });
+    const claimId = await givenClaim(p, [{ ...inv, cents: 121000 }]);
+    await append(`budget-${p}`, [{ type: 'InvoiceVerified.v1', data: { claimId, invoiceId: inv.invoiceId, eligibleCents: 121000, ineligibleCents: 0, verifiedAt: T, verifiedBy: 'janis' } }]);
+    await append(`budget-${p}`, [{ type: 'ClaimPaid.v1', data: { claimId, amountCents: 121000, paidOn: '2024-07-01', paidAt: T, paidBy: 'liga' } }]);
+    await manager.catchUp();
+    const snapshot = async () => (await db.pool.query(`select (select json_agg(i order by invoice_id) from df_invoices i) as i, (select json_agg(c order by claim_id) from df_claim_items c) as c, (select count(*) from df_budgets) as b, (select count(*) from df_decisions) as d`)).rows[0];
+    const before = await snapshot();
+    expect((await db.pool.query('select verified, ineligible from df_claim_items where claim_id = $1', [claimId])).rows).toEqual([{ verified: true, ineligible: '0' }]);
+    const events = await store.readAll({ after: { transactionId: 0n, sequence: 0n }, limit: 100_000 });
+    const [active] = await manager.status();
+    const client = await db.pool.connect();
+    try {
+      await doubleFunding.apply(client, events, tableNames(doubleFunding, active!.generation));
+    } finally {
+      client.release();
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+});
