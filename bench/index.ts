@@ -4,6 +4,7 @@ import { log, withBenchEnv, type Benchmark } from './support.js';
 const benchmarks: Record<string, () => Promise<Benchmark>> = {
   append: async () => (await import('./append.js')).append,
   rebuild: async () => (await import('./rebuild.js')).rebuild,
+  report: async () => (await import('./report.js')).report,
 };
 
 const name = process.argv[2];

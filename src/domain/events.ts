@@ -1,4 +1,7 @@
 import { EventRegistry } from '../eventstore/registry.js';
+import { budgetEvents } from './budget/events.js';
+import { duplicateAlertEvents } from './dupalert/events.js';
+import { findingEvents } from './finding/events.js';
 import { fundEvents } from './fund/events.js';
 import { indicatorEvents } from './indicator/events.js';
 import { passportEvents } from './passport/events.js';
@@ -7,5 +10,5 @@ import { programmeEvents } from './programme/events.js';
 
 /** Every event type of every stream type: the event store validates against this. */
 export function createEventRegistry(): EventRegistry {
-  return new EventRegistry().register(...fundEvents, ...passportEvents, ...programmeEvents, ...programmeNodeEvents, ...indicatorEvents);
+  return new EventRegistry().register(...budgetEvents, ...duplicateAlertEvents, ...fundEvents, ...passportEvents, ...programmeEvents, ...programmeNodeEvents, ...indicatorEvents, ...findingEvents);
 }

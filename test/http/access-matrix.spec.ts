@@ -40,8 +40,8 @@ const sampleOfType = ({ type, format }: { type?: string; format?: string }): str
   format === 'uuid' ? '00000000-0000-4000-8000-000000000000' : type === 'integer' || type === 'number' ? '1' : undefined;
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
-/** The only operations anyone may call without a token: probes for orchestrators. */
-const PUBLIC = ['GET /health', 'GET /ready'];
+/** The only operations anyone may call without a token: probes for orchestrators, and open data (public by law). */
+const PUBLIC = ['GET /health', 'GET /ready', 'GET /open-data/operations.csv', 'GET /open-data/rrf-top-recipients.csv'];
 /** A beneficiary of this organisation owns nothing the probes touch. */
 const OTHER_ORG = '50000000077';
 const OWNER_ORG = '90000012345';

@@ -1,0 +1,90 @@
+import type { StoredEvent } from '../../src/eventstore/port.js';
+import type { Projection } from '../../src/projection-engine/projection.js';
+
+/** Passport events that move a project to another status, and the status each leads to. */
+const PROJECT_STATUS: Record<string, string> = {
+  'PassportDrafted.v1': 'draft',
+  'PassportSubmitted.v1': 'submitted',
+  'PassportReturned.v1': 'draft',
+  'PassportVerified.v1': 'verified',
+  'PassportApproved.v1': 'approved',
+  'PassportRejected.v1': 'rejected',
+  'PassportAmendmentStarted.v1': 'draft',
+  'PassportWithdrawn.v1': 'withdrawn',
+};
+
+/**
+ * What the council report needs about activity in a window that no other read model keeps:
+ * how many events of each type each stream received per day (`council_activity`), and every
+ * change of a project's status (`project_status_changes`). A batch is folded per stream, day
+ * and type; a row moves only with events newer than the stream version it last saw, and status
+ * changes are keyed by stream version, so a replayed batch changes nothing.
+ */
+export const councilReport: Projection = {
+  name: 'council_report',
+  version: 1,
+  tables: ['council_activity', 'project_status_changes'],
+  createTables: (t) => [
+    `create table ${t.council_activity} (
+       day          date not null,
+       stream_type  text not null,
+       event_type   text not null,
+       stream_id    text not null,
+       events       integer not null,
+       last_version integer not null,
+       primary key (day, stream_type, event_type, stream_id)
+     )`,
+    `create table ${t.project_status_changes} (
+       project_id     uuid not null,
+       stream_version integer not null,
+       event_type     text not null,
+       status         text not null,
+       actor          text not null,
+       recorded_at    timestamptz not null,
+       primary key (project_id, stream_version)
+     )`,
+    `create index on ${t.project_status_changes} (recorded_at)`,
+  ],
+  async apply(tx, events, t) {
+    const folded = new Map<string, { day: string; e: StoredEvent; events: number; last: number }>();
+    for (const e of events) {
+      const day = e.recordedAt.toISOString().slice(0, 10);
+      const key = `${day} ${e.type} ${e.streamId}`;
+      const seen = folded.get(key);
+      if (seen) {
+        seen.events += 1;
+        seen.last = Math.max(seen.last, e.version);
+      } else folded.set(key, { day, e, events: 1, last: e.version });
+    }
+    const rows = [...folded.values()];
+    await tx.query(
+      `insert into ${t.council_activity} as a (day, stream_type, event_type, stream_id, events, last_version)
+       select * from unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[])
+       on conflict (day, stream_type, event_type, stream_id) do update
+         set events = a.events + excluded.events, last_version = excluded.last_version
+         where a.last_version < excluded.last_version`,
+      [rows.map((r) => r.day), rows.map((r) => r.e.streamType), rows.map((r) => r.e.type), rows.map((r) => r.e.streamId),
+        rows.map((r) => r.events), rows.map((r) => r.last)],
+    );
+    const changes = events.filter((e) => e.streamType === 'passport' && PROJECT_STATUS[e.type] !== undefined);
+    if (changes.length === 0) return;
+    // A rejected amendment leaves the approved version in force: the project is approved again.
+    // Approvals earlier in this batch are not visible to the statement itself, so they are passed in.
+    const approvedInBatch = new Set<string>();
+    const approvedBefore = changes.map((e) => {
+      const before = approvedInBatch.has(e.streamId);
+      if (e.type === 'PassportApproved.v1') approvedInBatch.add(e.streamId);
+      return before;
+    });
+    await tx.query(
+      `insert into ${t.project_status_changes} (project_id, stream_version, event_type, status, actor, recorded_at)
+       select p, v, et, case when et = 'PassportRejected.v1' and (ab or exists (
+                 select 1 from ${t.project_status_changes} c where c.project_id = p and c.status = 'approved' and c.stream_version < v))
+               then 'approved' else st end, a, r
+         from unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::bool[]) as x(p, v, et, st, a, r, ab)
+       on conflict do nothing`,
+      [changes.map((e) => e.streamId.slice('passport-'.length)), changes.map((e) => e.version), changes.map((e) => e.type),
+        changes.map((e) => PROJECT_STATUS[e.type]!), changes.map((e) => e.metadata.actor), changes.map((e) => e.recordedAt), approvedBefore],
+    );
+  },
+};

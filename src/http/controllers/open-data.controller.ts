@@ -1,0 +1,61 @@
+import { Readable } from 'node:stream';
+import { Controller, Get, NoSecurity, Produces, Route, Tags } from '@tsoa/runtime';
+import { operationsList, rrfTopRecipients } from '../../application/open-data.js';
+import type { AppContext } from '../context.js';
+import { toCsv } from '../views/csv.js';
+
+const euro = (cents: number) => (cents / 100).toFixed(2);
+
+/** Amounts in EUR with a decimal point and no grouping, dates `YYYY-MM-DD`, UTF-8, RFC 4180. */
+const OPERATION_COLUMNS = [
+  'beneficiary_name', 'beneficiary_id', 'operation_name', 'operation_name_lv', 'purpose', 'start_date', 'end_date', 'total_cost_eur',
+  'eu_cofinancing_rate_percent', 'location_postcode', 'location_country', 'intervention_field', 'fund', 'programme', 'period', 'measure', 'project_id',
+] as const;
+const RECIPIENT_COLUMNS = ['rank', 'recipient_name', 'recipient_id', 'projects', 'rrf_amount_eur'] as const;
+
+/**
+ * Open data: public by nature (CPR Art. 49, RRF Art. 22 require publication), so no token is
+ * needed. Only approved passports appear; nothing of a draft or a rejected passport is shown.
+ */
+@Route('open-data')
+@Tags('Open data')
+export class OpenDataController extends Controller {
+  constructor(private readonly ctx: AppContext) {
+    super();
+  }
+
+  /**
+   * The list of operations (CPR 2021/1060 Art. 49(3)), one row per approved project. Empty
+   * columns are fields the passport does not hold: location postcode, intervention field,
+   * and the co-financing rate outside RRF; the start date is the day of first approval.
+   */
+  @Get('operations.csv')
+  @NoSecurity()
+  @Produces('text/csv')
+  public async operations(): Promise<Readable> {
+    const rows = (await operationsList(this.ctx.store, this.ctx.orm)).map((o) => ({
+      beneficiary_name: o.beneficiaryName, beneficiary_id: o.beneficiaryId, operation_name: o.operationName, operation_name_lv: o.operationNameLv,
+      purpose: o.purpose, start_date: o.startDate, end_date: o.endDate, total_cost_eur: euro(o.totalCostCents),
+      eu_cofinancing_rate_percent: o.euCofinancingRatePercent, location_postcode: o.postcode, location_country: o.country,
+      intervention_field: o.interventionField, fund: o.fund, programme: o.programme, period: o.period, measure: o.investment, project_id: o.projectId,
+    }));
+    return this.csv('operations.csv', toCsv(OPERATION_COLUMNS, rows));
+  }
+
+  /** The 100 final recipients receiving the most RRF funding (Reg. 2021/241 Art. 22(2)(d)), by approved passports' totals. */
+  @Get('rrf-top-recipients.csv')
+  @NoSecurity()
+  @Produces('text/csv')
+  public async rrfTopRecipients(): Promise<Readable> {
+    const rows = (await rrfTopRecipients(this.ctx.orm)).map((r) => ({
+      rank: r.rank, recipient_name: r.recipientName, recipient_id: r.recipientId, projects: r.projects, rrf_amount_eur: euro(r.amountCents),
+    }));
+    return this.csv('rrf-top-recipients.csv', toCsv(RECIPIENT_COLUMNS, rows));
+  }
+
+  private csv(filename: string, body: string): Readable {
+    this.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    this.setHeader('Content-Disposition', `inline; filename="${filename}"`);
+    return Readable.from([body]);
+  }
+}

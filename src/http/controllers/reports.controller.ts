@@ -1,0 +1,56 @@
+import { Readable } from 'node:stream';
+import { Controller, Get, Produces, Query, Response, Route, Security, Tags, ValidateError } from '@tsoa/runtime';
+import { councilReport, type CouncilReport, type ReportWindow } from '../../../projections/council-report/report.js';
+import type { AppContext } from '../context.js';
+import type { Problem } from '../problem.js';
+import { councilReportCsv } from '../views/council-report-csv.js';
+import { councilReportHtml } from '../views/council-report-html.js';
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Both ends are real dates, `from` not after `to`, `to` not in the future; else 422 naming the field. */
+export function parseWindow(from: string, to: string, now = new Date()): ReportWindow {
+  const refuse = (field: 'from' | 'to', value: string, message: string): never => {
+    throw new ValidateError({ [field]: { message, value } }, message);
+  };
+  for (const [field, value] of [['from', from], ['to', to]] as const) {
+    if (!DATE.test(value) || Number.isNaN(Date.parse(value)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
+      refuse(field, value, `${value} is not a date (YYYY-MM-DD)`);
+    }
+  }
+  if (to > now.toISOString().slice(0, 10)) refuse('to', to, `${to} is in the future; the report is known only up to today`);
+  if (from > to) refuse('from', from, `from (${from}) is after to (${to})`);
+  return { from, to };
+}
+
+@Route('reports')
+@Tags('Reports')
+export class ReportsController extends Controller {
+  constructor(private readonly ctx: AppContext) {
+    super();
+  }
+
+  /**
+   * The supervisory council's report for the days `from`–`to` (UTC, both included): portfolio,
+   * progress to target as of the end of `to`, what changed in the window, overdue and at-risk
+   * indicators, and the audit sections. `format=csv` is one flat table (a `section` column
+   * per row); `format=html` a printable A4 page with inline SVG charts.
+   * @param from first day, YYYY-MM-DD
+   * @param to last day, YYYY-MM-DD, not in the future
+   */
+  @Get('council')
+  @Security('jwt', ['council', 'auditor', 'admin', 'officer', 'approver'])
+  @Produces('application/json')
+  @Produces('text/csv')
+  @Produces('text/html')
+  @Response<Problem>(422, 'from or to unparseable, to in the future, or from after to')
+  public async council(@Query() from: string, @Query() to: string, @Query() format: 'json' | 'csv' | 'html' = 'json'): Promise<CouncilReport | Readable> {
+    const sources = { orm: this.ctx.orm, doubleFunding: { pool: this.ctx.pool, nearDays: this.ctx.config.DUPCHECK_NEAR_DAYS } };
+    const report = await councilReport(sources, parseWindow(from, to));
+    if (format === 'json') return report;
+    const name = `council-report-${report.window.from}-${report.window.to}`;
+    this.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'text/html; charset=utf-8');
+    if (format === 'csv') this.setHeader('Content-Disposition', `attachment; filename="${name}.csv"`);
+    return Readable.from([format === 'csv' ? councilReportCsv(report) : councilReportHtml(report)]);
+  }
+}
