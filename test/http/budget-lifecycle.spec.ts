@@ -1,12 +1,8 @@
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedReferenceData } from '../../src/application/seed-reference-data.js';
-import { SEED_DATA } from '../../src/cli/seed-data.js';
-import { createTestApp, eventCount, type TestApp } from '../support/app.js';
-import { bearer, tokenFor } from '../support/auth.js';
-import { buildMetadata } from '../support/builders.js';
+import { eventCount, type TestApp } from '../support/app.js';
 import { buildClaim, buildInvoice, SEED_SHARES } from '../support/budget-builders.js';
 import { eAdrese } from '../support/passport-builders.js';
+import { caller, castOf, createSeededApp } from '../support/seeded.js';
 
 const VRAA = eAdrese.recipient.registrationNumber;
 const CFLA = '90009963334';
@@ -14,21 +10,20 @@ const CFLA = '90009963334';
 let app: TestApp;
 const tokens: Record<string, string> = {};
 beforeAll(async () => {
-  app = await createTestApp();
-  await seedReferenceData(app.service.context.store, SEED_DATA, buildMetadata({ actor: 'system:seed', role: 'admin', roles: ['admin'] }));
-  const t = (sub: string, roles: string[], org: string) => tokenFor({ sub, roles: roles as never, org });
-  tokens.anna = bearer(await t('anna', ['beneficiary'], VRAA));
-  tokens.stranger = bearer(await t('mallory', ['beneficiary'], '40003000000'));
-  tokens.janis = bearer(await t('janis', ['officer'], CFLA));
-  tokens.liga = bearer(await t('liga', ['approver'], CFLA));
+  app = await createSeededApp();
+  Object.assign(
+    tokens,
+    await castOf({
+      anna: ['anna', ['beneficiary'], VRAA],
+      stranger: ['mallory', ['beneficiary'], '40003000000'],
+      janis: ['janis', ['officer'], CFLA],
+      liga: ['liga', ['approver'], CFLA],
+    }),
+  );
 });
 afterAll(() => app.close());
 
-const as = (who: string) => ({
-  get: (url: string) => request(app.service.app).get(url).set('Authorization', tokens[who]!),
-  post: (url: string) => request(app.service.app).post(url).set('Authorization', tokens[who]!),
-  patch: (url: string) => request(app.service.app).patch(url).set('Authorization', tokens[who]!),
-});
+const as = caller(() => app, tokens);
 
 /** The seed passport drafted, filled and (unless told otherwise) taken through to approval. */
 async function givenProject(until: 'draft' | 'approved' = 'approved'): Promise<string> {

@@ -1,14 +1,10 @@
 import { parse } from 'csv-parse/sync';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedReferenceData } from '../../src/application/seed-reference-data.js';
-import { SEED_DATA } from '../../src/cli/seed-data.js';
 import { COUNCIL_CSV_COLUMNS } from '../../src/http/views/council-report-csv.js';
-import { createTestApp, eventCount, type TestApp } from '../support/app.js';
-import { bearer, tokenFor } from '../support/auth.js';
-import { buildMetadata } from '../support/builders.js';
+import { eventCount, type TestApp } from '../support/app.js';
 import { hasChromium, printToPdf, renderAndProbe } from '../support/chromium.js';
 import { eAdrese } from '../support/passport-builders.js';
+import { caller, castOf, createSeededApp } from '../support/seeded.js';
 
 const VRAA = eAdrese.recipient.registrationNumber;
 const CFLA = '90009963334';
@@ -20,11 +16,7 @@ const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString
 let app: TestApp;
 const tokens: Record<string, string> = {};
 const ids: Record<string, string> = {};
-const as = (who: string) => ({
-  get: (url: string) => request(app.service.app).get(url).set('Authorization', tokens[who]!),
-  post: (url: string) => request(app.service.app).post(url).set('Authorization', tokens[who]!),
-  patch: (url: string) => request(app.service.app).patch(url).set('Authorization', tokens[who]!),
-});
+const as = caller(() => app, tokens);
 
 /** An investment target of 2.3.1.2.i with one verified value (reported by janis, verified by zane). */
 async function targetWithValue(code: string, target: number, dueDate: string, value: number): Promise<string> {
@@ -39,15 +31,18 @@ async function targetWithValue(code: string, target: number, dueDate: string, va
 }
 
 beforeAll(async () => {
-  app = await createTestApp();
-  await seedReferenceData(app.service.context.store, SEED_DATA, buildMetadata({ actor: 'system:seed', role: 'admin', roles: ['admin'] }));
-  const t = (sub: string, roles: string[], org: string) => tokenFor({ sub, roles: roles as never, org });
-  tokens.anna = bearer(await t('anna', ['beneficiary'], VRAA));
-  tokens.janis = bearer(await t('janis', ['officer'], CFLA));
-  tokens.zane = bearer(await t('zane', ['officer'], CFLA));
-  tokens.liga = bearer(await t('liga', ['approver'], CFLA));
-  tokens.council = bearer(await t('ilze', ['council'], CFLA));
-  tokens.auditor = bearer(await t('valdis', ['auditor'], '90000012789'));
+  app = await createSeededApp();
+  Object.assign(
+    tokens,
+    await castOf({
+      anna: ['anna', ['beneficiary'], VRAA],
+      janis: ['janis', ['officer'], CFLA],
+      zane: ['zane', ['officer'], CFLA],
+      liga: ['liga', ['approver'], CFLA],
+      council: ['ilze', ['council'], CFLA],
+      auditor: ['valdis', ['auditor'], '90000012789'],
+    }),
+  );
 
   // The e-adrese passport (seed 004), approved: RRF EUR 4,620,000.
   const drafted = await as('anna').post('/projects').send({ title: eAdrese.title, programme: eAdrese.programme, recipient: eAdrese.recipient });

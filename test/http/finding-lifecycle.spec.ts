@@ -1,16 +1,14 @@
+import type request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handleCommand } from '../../src/application/handle-command.js';
-import { seedReferenceData } from '../../src/application/seed-reference-data.js';
-import { SEED_DATA } from '../../src/cli/seed-data.js';
 import { findingDecider, findingStreamId } from '../../src/domain/finding/decider.js';
-import { createTestApp, eventCount, type TestApp } from '../support/app.js';
-import { bearer, tokenFor } from '../support/auth.js';
+import { eventCount, type TestApp } from '../support/app.js';
 import { buildMetadata } from '../support/builders.js';
 import { eAdrese } from '../support/passport-builders.js';
+import { caller, castOf, createSeededApp } from '../support/seeded.js';
 
 const VRAA = eAdrese.recipient.registrationNumber;
 const VARAM = eAdrese.sections.partners![0]!.registrationNumber;
@@ -20,23 +18,22 @@ const VK = '90000027359';
 let app: TestApp;
 const tokens: Record<string, string> = {};
 beforeAll(async () => {
-  app = await createTestApp();
-  await seedReferenceData(app.service.context.store, SEED_DATA, buildMetadata({ actor: 'system:seed', role: 'admin', roles: ['admin'] }));
-  const t = (sub: string, roles: string[], org: string) => tokenFor({ sub, roles: roles as never, org });
-  tokens.anna = bearer(await t('anna', ['beneficiary'], VRAA));
-  tokens.partner = bearer(await t('peteris', ['beneficiary'], VARAM));
-  tokens.stranger = bearer(await t('mallory', ['beneficiary'], '40003000000'));
-  tokens.janis = bearer(await t('janis', ['officer'], CFLA));
-  tokens.ilze = bearer(await t('ilze', ['auditor'], VK));
-  tokens.council = bearer(await t('dace', ['council'], CFLA));
+  app = await createSeededApp();
+  Object.assign(
+    tokens,
+    await castOf({
+      anna: ['anna', ['beneficiary'], VRAA],
+      partner: ['peteris', ['beneficiary'], VARAM],
+      stranger: ['mallory', ['beneficiary'], '40003000000'],
+      janis: ['janis', ['officer'], CFLA],
+      ilze: ['ilze', ['auditor'], VK],
+      council: ['dace', ['council'], CFLA],
+    }),
+  );
 });
 afterAll(() => app.close());
 
-const as = (who: string) => ({
-  get: (url: string) => request(app.service.app).get(url).set('Authorization', tokens[who]!),
-  post: (url: string) => request(app.service.app).post(url).set('Authorization', tokens[who]!),
-  patch: (url: string) => request(app.service.app).patch(url).set('Authorization', tokens[who]!),
-});
+const as = caller(() => app, tokens);
 
 /** The VRAA e-adrese project, drafted and filled over HTTP (cost lines 4.3–4.7). */
 async function givenProject(): Promise<string> {

@@ -1,11 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedReferenceData } from '../../src/application/seed-reference-data.js';
-import { SEED_DATA } from '../../src/cli/seed-data.js';
-import { createTestApp, eventCount, type TestApp } from '../support/app.js';
-import { bearer, tokenFor } from '../support/auth.js';
-import { buildMetadata } from '../support/builders.js';
+import { eventCount, type TestApp } from '../support/app.js';
 import { eAdrese } from '../support/passport-builders.js';
+import { caller, castOf, createSeededApp } from '../support/seeded.js';
 
 const VRAA = eAdrese.recipient.registrationNumber;
 const VARAM = eAdrese.sections.partners![0]!.registrationNumber;
@@ -17,22 +14,22 @@ const evidence = [{ documentId: 'CFLA-2024-0630-17', title: 'Atbalstīto uzņēm
 let app: TestApp;
 const tokens: Record<string, string> = {};
 beforeAll(async () => {
-  app = await createTestApp();
-  await seedReferenceData(app.service.context.store, SEED_DATA, buildMetadata({ actor: 'system:seed', role: 'admin', roles: ['admin'] }));
-  const t = (sub: string, roles: string[], org: string) => tokenFor({ sub, roles: roles as never, org });
-  tokens.anna = bearer(await t('anna', ['beneficiary'], VRAA));
-  tokens.partner = bearer(await t('peteris', ['beneficiary'], VARAM));
-  tokens.stranger = bearer(await t('mallory', ['beneficiary'], '40003000000'));
-  tokens.janis = bearer(await t('janis', ['officer'], CFLA));
-  tokens.zane = bearer(await t('zane', ['officer'], CFLA));
-  tokens.council = bearer(await t('ilze', ['council'], CFLA));
+  app = await createSeededApp();
+  Object.assign(
+    tokens,
+    await castOf({
+      anna: ['anna', ['beneficiary'], VRAA],
+      partner: ['peteris', ['beneficiary'], VARAM],
+      stranger: ['mallory', ['beneficiary'], '40003000000'],
+      janis: ['janis', ['officer'], CFLA],
+      zane: ['zane', ['officer'], CFLA],
+      council: ['ilze', ['council'], CFLA],
+    }),
+  );
 });
 afterAll(() => app.close());
 
-const as = (who: string) => ({
-  get: (url: string) => request(app.service.app).get(url).set('Authorization', tokens[who]!),
-  post: (url: string) => request(app.service.app).post(url).set('Authorization', tokens[who]!),
-});
+const as = caller(() => app, tokens);
 const catchUp = () => app.service.context.projections.catchUp();
 
 /** 2.3.1.2.i's 2026 step: 2,521 companies supported by 2026-06-30. */
