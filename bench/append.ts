@@ -3,6 +3,10 @@ import type { StoredEvent } from '../src/eventstore/port.js';
 import { comparePositions, START, type GlobalPosition } from '../src/eventstore/position.js';
 import { PostgresEventStore } from '../src/eventstore/postgres/adapter.js';
 import { ChainKeeper, verifyChain } from '../src/eventstore/postgres/chain.js';
+import { loadConfig } from '../src/config.js';
+
+/** The keeper runs with the service's own defaults (poll interval, batch size). */
+const CHAIN_DEFAULTS = loadConfig({});
 import { benchEvent, intFromEnv, round, serverCpuSeconds, type Benchmark } from './support.js';
 
 /**
@@ -21,7 +25,7 @@ export const append: Benchmark = async ({ pool, registry, log }) => {
   const store = new PostgresEventStore(pool, registry, committers);
 
   // CHAIN=1 runs the tamper-evidence keeper beside the writers, as the service does.
-  const chain = process.env.CHAIN === '1' ? new ChainKeeper(pool, { pollMs: 100, batchSize: 2000, onError: (err) => log.error({ err }, 'chain') }) : undefined;
+  const chain = process.env.CHAIN === '1' ? new ChainKeeper(pool, { pollMs: CHAIN_DEFAULTS.PROJECTION_POLL_MS, batchSize: CHAIN_DEFAULTS.PROJECTION_BATCH_SIZE, onError: (err) => log.error({ err }, 'chain') }) : undefined;
   chain?.start();
 
   const acked = new Map<string, Seen>();

@@ -13,7 +13,7 @@ export class Migration20261123000200_event_chain extends Migration {
       create table es_chain (
         chain_seq      bigint primary key,
         transaction_id xid8 not null,
-        position       bigint not null unique,
+        position       bigint not null,
         hash           bytea not null,
         chained_at     timestamptz not null default now()
       )`);

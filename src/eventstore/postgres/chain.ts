@@ -130,12 +130,13 @@ export async function verifyChain(pool: pg.Pool): Promise<ChainReport> {
   // An event inside the linked range that no link covers was put there behind the chain's back.
   const { rows: unchained } = last
     ? await pool.query<{ pos: string; before: string }>(
-        `select e.position::text as pos,
-                (select count(*) from es_chain c where (c.transaction_id, c.position) < (e.transaction_id, e.position)) + 1 as before
-           from es_events e
-          where (e.transaction_id, e.position) <= ($1::text::xid8, $2::bigint)
-            and not exists (select 1 from es_chain c where c.position = e.position)
-          order by e.transaction_id, e.position limit 1`,
+        `with unlinked as (
+           select e.transaction_id, e.position from es_events e left join es_chain c on c.position = e.position
+            where (e.transaction_id, e.position) <= ($1::text::xid8, $2::bigint) and c.position is null
+            order by e.transaction_id, e.position limit 1)
+         select u.position::text as pos,
+                (select count(*) from es_chain c where (c.transaction_id, c.position) < (u.transaction_id, u.position)) + 1 as before
+           from unlinked u`,
         [last.tx, last.pos],
       )
     : { rows: [] };
