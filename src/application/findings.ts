@@ -1,4 +1,4 @@
-import type { AuthenticatedUser } from '../auth/principal.js';
+import type { Viewer } from '../auth/scope.js';
 import { NotFound, ValidationFailed } from '../domain/errors.js';
 import { findingDecider, findingStreamId, type Finding, type FindingCommand, type RaiseFindingInput } from '../domain/finding/decider.js';
 import type { Passport } from '../domain/passport/decider.js';
@@ -13,7 +13,6 @@ import { loadVisibleIndicator, visibleProject } from './indicators.js';
  * other finding answers 404 exactly like a missing one.
  */
 
-type Viewer = Pick<AuthenticatedUser, 'organisation' | 'role'>;
 type Existing = Exclude<Finding, { status: 'none' }>;
 
 /** What the caller of a command about an existing finding gives; cost lines are looked up here. */

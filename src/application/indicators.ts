@@ -1,5 +1,4 @@
-import type { AuthenticatedUser } from '../auth/principal.js';
-import { assertCanSee } from '../auth/scope.js';
+import { visiblePassport, type Viewer } from '../auth/scope.js';
 import { NotFound, ValidationFailed, type FieldIssue } from '../domain/errors.js';
 import { indicatorDecider, indicatorStreamId, type Indicator, type IndicatorCommand } from '../domain/indicator/decider.js';
 import type { IndicatorDefinition, IndicatorPlacement } from '../domain/indicator/events.js';
@@ -17,7 +16,6 @@ import { handleCommand, load, type Handled, type HandleOptions } from './handle-
  * pure decider runs; who may see a project follows src/auth/scope.ts.
  */
 
-type Viewer = Pick<AuthenticatedUser, 'organisation' | 'role'>;
 type Existing = Exclude<Indicator, { status: 'none' }>;
 
 /** Defines an indicator on an investment or measure; contributing projects must belong to it. */
@@ -88,13 +86,7 @@ export async function loadVisibleIndicator(store: EventStore, viewer: Viewer, in
 /** The project's passport; 404 if it does not exist or, to a beneficiary, belongs to another organisation. */
 export async function visibleProject(store: EventStore, viewer: Viewer, projectId: string): Promise<Exclude<Passport, { status: 'none' }>> {
   const { state } = await load(store, passportDecider, passportStreamId(projectId));
-  if (state.status === 'none') throw new NotFound('Project', projectId);
-  assertCanSee(viewer, {
-    projectId,
-    recipient: state.sections.recipient.registrationNumber,
-    partners: (state.sections.partners ?? []).map((p) => p.registrationNumber),
-  });
-  return state;
+  return visiblePassport(viewer, projectId, state);
 }
 
 function run(store: EventStore, indicatorId: string, command: Pick<IndicatorCommand, 'type' | 'data'>, options: HandleOptions<Indicator>) {

@@ -1,4 +1,5 @@
 import { NotFound } from '../domain/errors.js';
+import type { Passport } from '../domain/passport/decider.js';
 import type { AuthenticatedUser } from './principal.js';
 
 /** The organisations a project belongs to, which decide who may reach it. */
@@ -33,4 +34,18 @@ export function assertCanSee(viewer: Viewer, project: ProjectParties): void {
  */
 export function projectListScope(viewer: Viewer): { readonly partyOrganisation: string } | null {
   return viewer.role === 'beneficiary' ? { partyOrganisation: viewer.organisation } : null;
+}
+
+/**
+ * A project's passport as `viewer` may see it: 404 when it does not exist and, to a
+ * beneficiary, when it belongs to another organisation (recipient and partners decide).
+ */
+export function visiblePassport(viewer: Viewer, projectId: string, state: Passport): Exclude<Passport, { status: 'none' }> {
+  if (state.status === 'none') throw new NotFound('Project', projectId);
+  assertCanSee(viewer, {
+    projectId,
+    recipient: state.sections.recipient.registrationNumber,
+    partners: (state.sections.partners ?? []).map((p) => p.registrationNumber),
+  });
+  return state;
 }

@@ -8,6 +8,7 @@ import { parsePosition, START } from '../../eventstore/position.js';
 import type { ProjectId } from '../../domain/values.js';
 import type { AppContext } from '../context.js';
 import type { Problem } from '../problem.js';
+import { toCsv } from '../views/csv.js';
 import { parseAsOf } from '../views/indicator.js';
 
 export interface FeedEntry extends HistoryEntry {
@@ -88,7 +89,7 @@ export class HistoryController extends Controller {
     }
     this.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
     this.setHeader('Content-Disposition', `attachment; filename="project-${projectId}.${format}"`);
-    return Readable.from([format === 'csv' ? toCsv(entries) : entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : '')]);
+    return Readable.from([format === 'csv' ? toCsv(CSV_COLUMNS, entries.map(csvRow)) : entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : '')]);
   }
 
   private log(): PostgresEventStore {
@@ -99,13 +100,8 @@ export class HistoryController extends Controller {
 
 const CSV_COLUMNS = ['position', 'recordedAt', 'streamId', 'version', 'type', 'eventId', 'actor', 'organisation', 'role', 'correlationId', 'causationId', 'requestId', 'data'] as const;
 
-function toCsv(entries: FeedEntry[]): string {
-  const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
-    return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-  };
-  return [CSV_COLUMNS.join(','), ...entries.map((e) => CSV_COLUMNS.map((c) => cell(e[c])).join(','))].join('\r\n') + '\r\n';
-}
+/** One row per event; the payload is a JSON column. */
+const csvRow = (e: FeedEntry) => ({ ...e, data: JSON.stringify(e.data) });
 
 function defined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

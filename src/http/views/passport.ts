@@ -1,7 +1,6 @@
 import type { Request } from 'express';
 import type { AuthenticatedUser } from '../../auth/principal.js';
-import { assertCanSee } from '../../auth/scope.js';
-import { NotFound } from '../../domain/errors.js';
+import { visiblePassport as visibleTo } from '../../auth/scope.js';
 import type { ConsistencyWarning } from '../../domain/passport/checks.js';
 import type { PassportSections, ProgrammeRef } from '../../domain/passport/content.js';
 import type { Passport, ReturnComment } from '../../domain/passport/decider.js';
@@ -34,15 +33,9 @@ export interface PassportView {
 
 type Existing = Exclude<Passport, { status: 'none' }>;
 
-/** 404 for a passport that does not exist and, to a beneficiary, for another organisation's. */
+/** The passport as the caller of `req` may see it (see src/auth/scope.ts). */
 export function visiblePassport(req: Request, projectId: string, state: Passport): Existing {
-  if (state.status === 'none') throw new NotFound('Project', projectId);
-  assertCanSee(req.user as AuthenticatedUser, {
-    projectId,
-    recipient: state.sections.recipient.registrationNumber,
-    partners: (state.sections.partners ?? []).map((p) => p.registrationNumber),
-  });
-  return state;
+  return visibleTo(req.user as AuthenticatedUser, projectId, state);
 }
 
 export function passportView(state: Existing, streamVersion: number): PassportView {
