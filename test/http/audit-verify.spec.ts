@@ -4,7 +4,7 @@ import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyExport } from '../../src/audit/offline-verify.js';
-import { createTestApp, type TestApp } from '../support/app.js';
+import { asText, createTestApp, type TestApp } from '../support/app.js';
 import { bearer, tokenFor } from '../support/auth.js';
 
 let app: TestApp;
@@ -37,11 +37,7 @@ const exportLog = async () =>
       .get('/audit/export')
       .set('Authorization', auditor)
       .buffer(true)
-      .parse((res, cb) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString('utf8')));
-        res.on('end', () => cb(null, text));
-      })
+      .parse(asText)
   ).body as string;
 
 describe('GET /audit/verify and npm run verify-chain', () => {

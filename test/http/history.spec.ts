@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../support/app.js';
+import { asText, createTestApp, type TestApp } from '../support/app.js';
 import { bearer, tokenFor } from '../support/auth.js';
 
 let app: TestApp;
@@ -94,22 +94,14 @@ describe('auditor history and time travel', () => {
         metadata: { actor: 'anna', organisation: '90001733697', role: 'beneficiary', roles: ['beneficiary'], correlationId: 'c', causationId: null, requestId: 'r' },
       },
     ], { expectedVersion: 'any' });
-    const jsonl = await http().get(`/history/projects/${projectId}/export`).set('Authorization', auditor).buffer(true).parse((res, cb) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString('utf8')));
-      res.on('end', () => cb(null, text));
-    });
+    const jsonl = await http().get(`/history/projects/${projectId}/export`).set('Authorization', auditor).buffer(true).parse(asText);
     expect(jsonl.status).toBe(200);
     expect(jsonl.headers['content-type']).toMatch(/application\/x-ndjson/);
     const lines = (jsonl.body as string).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ streamId: `passport-${projectId}`, type: 'PassportWithdrawn.v1', actor: 'anna', data: { reason: 'Atcelts, "pēdiņas", komats' } });
 
-    const csv = await http().get(`/history/projects/${projectId}/export`).query({ format: 'csv' }).set('Authorization', auditor).buffer(true).parse((res, cb) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString('utf8')));
-      res.on('end', () => cb(null, text));
-    });
+    const csv = await http().get(`/history/projects/${projectId}/export`).query({ format: 'csv' }).set('Authorization', auditor).buffer(true).parse(asText);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     const record = (parse(csv.body as string, { columns: true }) as Record<string, string>[])[0]!;
     expect(record).toMatchObject({ eventId: lines[0].eventId, position: lines[0].position, actor: 'anna', type: 'PassportWithdrawn.v1' });

@@ -1,3 +1,4 @@
+import type request from 'supertest';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createService, type Service } from '../../src/service.js';
@@ -33,3 +34,15 @@ export async function eventCount(app: TestApp): Promise<number> {
   const { rows } = await app.db.pool.query<{ n: number }>('select count(*)::int as n from es_events');
   return rows[0]!.n;
 }
+
+/**
+ * supertest parser for bodies it does not decode itself (JSON Lines, CSV exports):
+ * `.buffer(true).parse(asText)` leaves the body as one UTF-8 string.
+ */
+export const asText = (res: request.Response, done: (err: Error | null, body: string) => void): void => {
+  // What supertest hands a parser is the raw response stream, whatever its type says.
+  const stream = res as unknown as NodeJS.ReadableStream;
+  let text = '';
+  stream.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  stream.on('end', () => done(null, text));
+};
