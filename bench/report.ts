@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { councilReport as councilReportProjection } from '../projections/council-report/projection.js';
+import { doubleFunding } from '../projections/double-funding/projection.js';
+import { findings } from '../projections/findings/projection.js';
 import { councilReport } from '../projections/council-report/report.js';
 import { readModelEntities } from '../projections/index.js';
 import { programmeStructure } from '../projections/programme-structure/projection.js';
@@ -81,7 +83,7 @@ export const report: Benchmark = async ({ url, pool, log }) => {
   const loadSeconds = (performance.now() - t) / 1000;
   log.info({ events, seconds: round(loadSeconds) }, 'loaded');
 
-  const manager = new ProjectionManager(pool, store, [programmeStructure, projects, progress, councilReportProjection], { batchSize: 5000, pollMs: 60_000, logger: log });
+  const manager = new ProjectionManager(pool, store, [programmeStructure, projects, progress, councilReportProjection, findings, doubleFunding], { batchSize: 5000, pollMs: 60_000, logger: log });
   await manager.prepare();
   t = performance.now();
   await manager.catchUp();

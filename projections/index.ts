@@ -6,7 +6,7 @@ import { FindingRowSchema } from './findings/entity.js';
 import { findings } from './findings/projection.js';
 import { programmeStructureEntities } from './programme-structure/entity.js';
 import { programmeStructure } from './programme-structure/projection.js';
-import { progressEntities } from './progress/entity.js';
+
 import { progress } from './progress/projection.js';
 import { ProjectRowSchema } from './projects/entity.js';
 import { projects } from './projects/projection.js';
@@ -17,4 +17,4 @@ import { streamCatalogue } from './stream-catalogue/projection.js';
 export const projections: Projection[] = [streamCatalogue, programmeStructure, projects, progress, councilReport, findings, doubleFunding];
 
 /** MikroORM entities mapping the read models' views, for query functions. */
-export const readModelEntities: EntitySchema<any>[] = [StreamCatalogueEntrySchema, ...programmeStructureEntities, ProjectRowSchema, ...progressEntities, FindingRowSchema];
+export const readModelEntities: EntitySchema<any>[] = [StreamCatalogueEntrySchema, ...programmeStructureEntities, ProjectRowSchema, FindingRowSchema];

@@ -15,15 +15,16 @@ const PROJECT_STATUS: Record<string, string> = {
 
 /**
  * What the council report needs about activity in a window that no other read model keeps:
- * how many events of each type each stream received per day (`council_activity`), and every
- * change of a project's status (`project_status_changes`). A batch is folded per stream, day
+ * how many events of each type each stream received per day (`council_activity`), every
+ * change of a project's status (`project_status_changes`), and every change of a passport's
+ * total (`project_money`), so the portfolio can be told as of the window's end. A batch is folded per stream, day
  * and type; a row moves only with events newer than the stream version it last saw, and status
  * changes are keyed by stream version, so a replayed batch changes nothing.
  */
 export const councilReport: Projection = {
   name: 'council_report',
-  version: 1,
-  tables: ['council_activity', 'project_status_changes'],
+  version: 2,
+  tables: ['council_activity', 'project_status_changes', 'project_money'],
   createTables: (t) => [
     `create table ${t.council_activity} (
        day          date not null,
@@ -44,6 +45,12 @@ export const councilReport: Projection = {
        primary key (project_id, stream_version)
      )`,
     `create index on ${t.project_status_changes} (recorded_at)`,
+    `create table ${t.project_money} (
+       project_id     uuid not null,
+       stream_version integer not null,
+       total_cents    bigint not null,
+       primary key (project_id, stream_version)
+     )`,
   ],
   async apply(tx, events, t) {
     const folded = new Map<string, { day: string; e: StoredEvent; events: number; last: number }>();
@@ -66,6 +73,16 @@ export const councilReport: Projection = {
       [rows.map((r) => r.day), rows.map((r) => r.e.streamType), rows.map((r) => r.e.type), rows.map((r) => r.e.streamId),
         rows.map((r) => r.events), rows.map((r) => r.last)],
     );
+    const money = events.filter(
+      (e): e is StoredEvent & { data: { section: 'financing'; value: { totalCents: number } } } =>
+        e.type === 'PassportSectionUpdated.v1' && (e.data as { section: string }).section === 'financing',
+    );
+    if (money.length) {
+      await tx.query(
+        `insert into ${t.project_money} select * from unnest($1::uuid[], $2::int[], $3::bigint[]) on conflict do nothing`,
+        [money.map((e) => e.streamId.slice('passport-'.length)), money.map((e) => e.version), money.map((e) => e.data.value.totalCents)],
+      );
+    }
     const changes = events.filter((e) => e.streamType === 'passport' && PROJECT_STATUS[e.type] !== undefined);
     if (changes.length === 0) return;
     // A rejected amendment leaves the approved version in force: the project is approved again.

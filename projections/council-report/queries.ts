@@ -15,19 +15,46 @@ export interface ProjectsByFund {
   approvedCents: number;
 }
 
-/** Projects by status and by fund, from the project list read model (as it stands now). */
-export async function portfolio(orm: MikroORM): Promise<{ byStatus: ProjectsByStatus[]; byFund: ProjectsByFund[] }> {
-  const db = orm.em.fork().getConnection();
-  const byStatus = await db.execute<{ status: string; n: string }[]>(`select status, count(*) as n from projects group by status order by status`);
-  const byFund = await db.execute<{ fund: string; n: string; approved: string; cents: string }[]>(
-    `select fund, count(*) as n, count(*) filter (where status = 'approved') as approved,
-            coalesce(sum(total_cents) filter (where status = 'approved'), 0) as cents
-       from projects group by fund order by fund`,
-  );
-  return {
-    byStatus: byStatus.map((r) => ({ status: r.status, projects: Number(r.n) })),
-    byFund: byFund.map((r) => ({ fund: r.fund, projects: Number(r.n), approvedProjects: Number(r.approved), approvedCents: Number(r.cents) })),
-  };
+/**
+ * Projects by status and by fund as they stood at `asOf`: each project's latest status change
+ * recorded by then, and for an approved one the total of the passport version approved (an
+ * amendment being drafted, or one rejected, leaves the approved total in force).
+ */
+export async function portfolio(orm: MikroORM, asOf: Date): Promise<{ byStatus: ProjectsByStatus[]; byFund: ProjectsByFund[] }> {
+  const rows = await orm.em
+    .fork()
+    .getConnection()
+    .execute<{ fund: string; status: string; n: string; cents: string | null }[]>(
+      `with latest as (
+         select distinct on (project_id) project_id, stream_version, status
+           from project_status_changes where recorded_at <= ? order by project_id, stream_version desc),
+       approved as (
+         select l.project_id,
+                (select m.total_cents from project_money m
+                  where m.project_id = l.project_id
+                    and m.stream_version < (select max(a.stream_version) from project_status_changes a
+                                             where a.project_id = l.project_id and a.event_type = 'PassportApproved.v1' and a.stream_version <= l.stream_version)
+                  order by m.stream_version desc limit 1) as cents
+           from latest l where l.status = 'approved')
+       select p.fund, l.status, count(*) as n, sum(a.cents) as cents
+         from latest l join projects p using (project_id) left join approved a using (project_id)
+        group by p.fund, l.status`,
+      [asOf],
+    );
+  const statuses = new Map<string, number>();
+  const funds = new Map<string, ProjectsByFund>();
+  for (const r of rows) {
+    statuses.set(r.status, (statuses.get(r.status) ?? 0) + Number(r.n));
+    const f = funds.get(r.fund) ?? { fund: r.fund, projects: 0, approvedProjects: 0, approvedCents: 0 };
+    funds.set(r.fund, f);
+    f.projects += Number(r.n);
+    if (r.status === 'approved') {
+      f.approvedProjects += Number(r.n);
+      f.approvedCents += Number(r.cents ?? 0);
+    }
+  }
+  const byKey = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => v);
+  return { byStatus: byKey(new Map([...statuses].map(([status, projects]) => [status, { status, projects }]))), byFund: byKey(funds) };
 }
 
 /** Events recorded in a window, counted by stream type and event type. */
@@ -50,32 +77,41 @@ export async function eventsInWindow(orm: MikroORM, from: string, to: string): P
   return rows.map((r) => ({ streamType: r.stream_type, eventType: r.event_type, events: Number(r.n) }));
 }
 
-/** A project moved to another status. */
+/** A project whose status at the end of the window differs from its status at the start. */
 export interface ProjectStatusChange {
   projectId: string;
   title: string;
   fund: string;
   investment: string;
-  /** The status before; absent when the project was drafted in the window's change. */
+  /** The status at the window's start; absent when the project was drafted in the window. */
   from?: string;
+  /** The status at the window's end. */
   to: string;
-  /** The event that changed it, e.g. `PassportApproved.v1`. */
+  /** How many status changes the project went through in the window (the auditor history lists them). */
+  steps: number;
+  /** The last of them, e.g. `PassportApproved.v1`, who made it and when. */
   event: string;
   actor: string;
   recordedAt: string;
 }
 
+/** Each project's net change of status over the window, in the order of its last change. */
 export async function projectStatusChanges(orm: MikroORM, fromInstant: Date, toInstant: Date): Promise<ProjectStatusChange[]> {
   const rows = await orm.em
     .fork()
     .getConnection()
-    .execute<{ project_id: string; title_en: string; fund: string; investment: string; before: string | null; status: string; event_type: string; actor: string; recorded_at: Date }[]>(
-      `select c.project_id, p.title_en, p.fund, p.investment, c.status, c.event_type, c.actor, c.recorded_at,
-              (select b.status from project_status_changes b where b.project_id = c.project_id and b.stream_version < c.stream_version
-                order by b.stream_version desc limit 1) as before
-         from project_status_changes c join projects p on p.project_id = c.project_id
-        where c.recorded_at between ? and ?
-        order by c.recorded_at, c.project_id, c.stream_version`,
+    .execute<{ project_id: string; title_en: string; fund: string; investment: string; before: string | null; status: string; steps: string; event_type: string; actor: string; recorded_at: Date }[]>(
+      `with w as (select * from project_status_changes where recorded_at between ? and ?),
+            span as (select project_id, min(stream_version) as first, count(*) as steps from w group by project_id),
+            last as (select distinct on (project_id) * from w order by project_id, stream_version desc),
+            net as (select l.*, s.steps,
+                           (select b.status from project_status_changes b where b.project_id = l.project_id and b.stream_version < s.first
+                             order by b.stream_version desc limit 1) as before
+                      from last l join span s using (project_id))
+       select n.project_id, p.title_en, p.fund, p.investment, n.before, n.status, n.steps, n.event_type, n.actor, n.recorded_at
+         from net n join projects p using (project_id)
+        where n.before is distinct from n.status
+        order by n.recorded_at, n.project_id`,
       [fromInstant, toInstant],
     );
   return rows.map((r) => ({
@@ -85,6 +121,7 @@ export async function projectStatusChanges(orm: MikroORM, fromInstant: Date, toI
     investment: r.investment,
     ...(r.before !== null ? { from: r.before } : {}),
     to: r.status,
+    steps: Number(r.steps),
     event: r.event_type,
     actor: r.actor,
     recordedAt: new Date(r.recorded_at).toISOString(),

@@ -4,7 +4,7 @@ import { listAlerts, type DuplicateAlertView } from '../double-funding/queries.j
 import { listFindings } from '../findings/queries.js';
 import type { BilingualName } from '../../src/domain/fund/events.js';
 import { PROGRESS_STATUSES, type ProgressStatus } from '../../src/domain/indicator/status.js';
-import { evaluate, type IndicatorProgress, type RollupNode, type StatusCounts } from '../progress/evaluate.js';
+import { evaluate, progressTable, type IndicatorProgress, type RollupNode, type StatusCounts } from '../progress/evaluate.js';
 import { progressInput, restrictTo } from '../progress/queries.js';
 import { eventsInWindow, portfolio, projectStatusChanges, type EventCount, type ProjectStatusChange, type ProjectsByFund, type ProjectsByStatus } from './queries.js';
 
@@ -49,12 +49,30 @@ export interface IndicatorStatusChange {
   to: ProgressStatus;
 }
 
+/** How many indicators of a level moved from one status to another in the window. */
+export interface IndicatorStatusTransition {
+  level: 'investment' | 'project';
+  /** `not_defined` when the indicators did not exist at the window's start. */
+  from: ProgressStatus | 'not_defined';
+  to: ProgressStatus;
+  indicators: number;
+}
+
+/**
+ * How far down the report's lists go. `investment` (the default): the progress table, the
+ * roll-up and the list of status changes stop at investment level — the targets the money
+ * depends on — while project indicators appear in the counts, in the transitions and, when
+ * overdue or at risk, in those lists. `project` adds every project indicator and project
+ * roll-up node (for 10,000 projects that is tens of megabytes; GET /progress filters them by investment or project).
+ */
+export type ReportDetail = 'investment' | 'project';
+
 /** The supervisory council's report (uzraudzības padomes ziņojums) for a window of days. */
 export interface CouncilReport {
   /** Both days included (UTC). */
   window: { from: string; to: string };
   generatedAt: string;
-  /** Projects by status and fund, and the money approved (approved passports' totals), as the project list stands now. */
+  /** Projects by status and fund, and the money approved (approved passports' totals), as they stood at the end of `to`. */
   portfolio: {
     byStatus: ProjectsByStatus[];
     byFund: ProjectsByFund[];
@@ -63,6 +81,8 @@ export interface CouncilReport {
   /** Progress to target as the system knew it at the end of `to`. */
   progress: {
     asOf: string;
+    detail: ReportDetail;
+    /** Over every indicator, whatever the detail. */
     statusCounts: StatusCounts;
     indicators: IndicatorProgress[];
     rollup: RollupNode[];
@@ -72,14 +92,18 @@ export interface CouncilReport {
     /** Events recorded in the window, by stream type and event type. */
     events: EventCount[];
     totalEvents: number;
+    /** Projects whose status differs between the window's start and end, one line each. */
     projectStatusChanges: ProjectStatusChange[];
+    /** Indicators at the report's detail level whose status changed. */
     indicatorStatusChanges: IndicatorStatusChange[];
+    /** Every indicator's change of status, counted by level, from and to. */
+    indicatorStatusTransitions: IndicatorStatusTransition[];
   };
-  /** Indicators due and not met at the end of the window (from the progress table). */
+  /** Indicators due and not met at the end of the window, at every level. */
   overdue: IndicatorProgress[];
-  /** Indicators whose needed pace is above their recent pace. */
+  /** Indicators whose needed pace is above their recent pace, at every level. */
   atRisk: IndicatorProgress[];
-  /** Audit findings not closed, as the findings read model stands now; not available without it. */
+  /** Audit findings raised and not closed at the end of the window (their status as it stands now); not available without the read model. */
   openAuditFindings: AvailableSection<OpenFinding> | SectionNotYetAvailable;
   /** Double-funding alerts no officer has decided yet (dubultfinansējuma brīdinājumi), as they stand now. */
   doubleFundingAlerts: AvailableSection<DuplicateAlertView> | SectionNotYetAvailable;
@@ -106,34 +130,48 @@ export interface ReportSources {
 }
 
 /** Assembles the report; statuses come from the progress read model's own evaluation. */
-export async function councilReport(sources: ReportSources, w: ReportWindow, now = new Date()): Promise<CouncilReport> {
+export async function councilReport(sources: ReportSources, w: ReportWindow, now = new Date(), detail: ReportDetail = 'investment'): Promise<CouncilReport> {
   const { orm } = sources;
   const { start, end } = windowInstants(w, now);
-  const [folio, events, projectChanges, input, findings, alerts] = await Promise.all([
-    portfolio(orm),
+  const [folio, events, projectChanges, [input, inputBefore], findings, alerts] = await Promise.all([
+    portfolio(orm, end),
     eventsInWindow(orm, w.from, w.to),
     projectStatusChanges(orm, start, end),
-    progressInput(orm, { asOf: end }, null),
-    openFindings(orm, w.to),
+    // At the end, and as the system stood just before the window: what the council was last told.
+    progressInput(orm, { asOf: end }, null).then(async (i) => [i, i && (await restrictTo(orm, i, new Date(start.getTime() - 1)))] as const),
+    openFindings(orm, w.to, end),
     sources.doubleFunding ? listAlerts(sources.doubleFunding.pool, { status: 'open' }, sources.doubleFunding.nearDays) : null,
   ]);
-  const atEnd = input ? evaluate(input) : { indicators: [], rollup: [] };
-  // The same input seen from just before the window: what the council was last told.
-  const before = input ? evaluate(restrictTo(input, new Date(start.getTime() - 1))).indicators : [];
+  const atEnd = input ? evaluate(input, { projectNodes: detail === 'project' }) : { indicators: [], rollup: [] };
+  const before = inputBefore ? progressTable(inputBefore) : [];
   const statusBefore = new Map(before.map((x) => [x.indicatorId, x.status]));
   const statusCounts = Object.fromEntries(PROGRESS_STATUSES.map((s) => [s, 0])) as unknown as StatusCounts;
-  for (const x of atEnd.indicators) statusCounts[x.status] += 1;
-  const indicatorChanges: IndicatorStatusChange[] = atEnd.indicators
-    .filter((x) => statusBefore.get(x.indicatorId) !== x.status)
-    .map((x) => ({
+  const shown = (x: { level: string }) => detail === 'project' || x.level !== 'project';
+  const indicatorChanges: IndicatorStatusChange[] = [];
+  const transitions = new Map<string, IndicatorStatusTransition>();
+  for (const x of atEnd.indicators) {
+    statusCounts[x.status] += 1;
+    const from = statusBefore.get(x.indicatorId) ?? 'not_defined';
+    if (from === x.status) continue;
+    const key = `${x.level} ${from} ${x.status}`;
+    const t = transitions.get(key) ?? { level: x.level, from, to: x.status, indicators: 0 };
+    transitions.set(key, t);
+    t.indicators += 1;
+    if (!shown(x)) continue;
+    indicatorChanges.push({
       indicatorId: x.indicatorId,
       code: x.code,
       name: x.name,
       investment: x.investment,
       ...(x.projectId ? { projectId: x.projectId } : {}),
-      from: statusBefore.get(x.indicatorId) ?? 'not_defined',
+      from,
       to: x.status,
-    }));
+    });
+  }
+  const order = ['not_defined', ...PROGRESS_STATUSES];
+  const indicatorTransitions = [...transitions.values()].sort(
+    (a, b) => a.level.localeCompare(b.level) || order.indexOf(a.from) - order.indexOf(b.from) || order.indexOf(a.to) - order.indexOf(b.to),
+  );
   const totals = folio.byFund.reduce(
     (t, f) => ({ projects: t.projects + f.projects, approvedProjects: t.approvedProjects + f.approvedProjects, approvedCents: t.approvedCents + f.approvedCents }),
     { projects: 0, approvedProjects: 0, approvedCents: 0 },
@@ -143,12 +181,13 @@ export async function councilReport(sources: ReportSources, w: ReportWindow, now
     window: { from: w.from, to: w.to },
     generatedAt: now.toISOString(),
     portfolio: { ...folio, totals },
-    progress: { asOf: end.toISOString(), statusCounts, indicators: atEnd.indicators, rollup: atEnd.rollup },
+    progress: { asOf: end.toISOString(), detail, statusCounts, indicators: atEnd.indicators.filter(shown), rollup: atEnd.rollup },
     changes: {
       events,
       totalEvents: events.reduce((n, e) => n + e.events, 0),
       projectStatusChanges: projectChanges,
       indicatorStatusChanges: indicatorChanges,
+      indicatorStatusTransitions: indicatorTransitions,
     },
     overdue: atEnd.indicators.filter((x) => x.status === 'overdue'),
     atRisk: atEnd.indicators.filter((x) => x.status === 'at_risk'),
@@ -157,12 +196,13 @@ export async function councilReport(sources: ReportSources, w: ReportWindow, now
   };
 }
 
-/** Every finding not closed, oldest first, paged through the findings query. */
-async function openFindings(orm: MikroORM, lastDay: string): Promise<OpenFinding[]> {
+/** Every finding raised and not yet closed at the window's end, oldest first (status as it stands now). */
+async function openFindings(orm: MikroORM, lastDay: string, end: Date): Promise<OpenFinding[]> {
   const open: OpenFinding[] = [];
+  const openAtEnd = (f: { raisedAt: Date; closedAt: Date | null }) => f.raisedAt <= end && (f.closedAt === null || f.closedAt > end);
   for (let after: string | undefined; ; ) {
     const page = await listFindings(orm, { limit: 1000, ...(after ? { after } : {}) }, null);
-    for (const f of page.filter((x) => x.status !== 'closed')) {
+    for (const f of page.filter(openAtEnd)) {
       open.push({
         findingId: f.findingId,
         projectId: f.projectId,

@@ -4,13 +4,11 @@ import {
   percentOfTarget,
   progressStatus,
   sumSeries,
-  valuesAsOf,
-  type HistoryEntry,
   type Point,
   type ProgressStatus,
   type ValuesAsOf,
 } from '../../src/domain/indicator/status.js';
-import type { IndicatorHistoryRow, IndicatorRow } from './entity.js';
+import type { IndicatorRow } from './types.js';
 
 /** A value as of a date, with how exact it is. */
 export interface ValuePoint {
@@ -84,57 +82,56 @@ export interface EvaluationInput {
   /** Every indicator needed: the selection, plus the investment indicators and contributors around it. */
   rows: readonly IndicatorRow[];
   selected: ReadonlySet<string>;
-  history: readonly IndicatorHistoryRow[];
+  /** Each indicator's values as of `asOf`; none for an indicator with nothing reported. */
+  values: ReadonlyMap<string, ValuesAsOf>;
   asOf: Date;
   /** Top-level node (component, policy objective) of an investment. */
   componentOf: (programme: string, period: string, investment: string) => string;
 }
 
-/** The table and the roll-up as they stood at `asOf`. */
-export function evaluate({ rows, selected, history, asOf, componentOf }: EvaluationInput): { indicators: IndicatorProgress[]; rollup: RollupNode[] } {
-  const asOfDate = asOf.toISOString().slice(0, 10);
-  const byIndicator = new Map<string, HistoryEntry[]>();
-  for (const h of history) {
-    const list = byIndicator.get(h.indicatorId) ?? [];
-    if (list.length === 0) byIndicator.set(h.indicatorId, list);
-    list.push(h as HistoryEntry);
-  }
-  const own = new Map(rows.map((r) => [r.indicatorId, valuesAsOf(byIndicator.get(r.indicatorId) ?? [], asOf)]));
-  // Indexed by investment and code, so the table is linear in the number of indicators.
-  const projectRows = groupBy(rows.filter((r) => r.level === 'project'), (r) => `${investmentKey(r)} ${r.code}`);
-  const contributorsOf = (r: IndicatorRow) =>
-    (projectRows.get(`${investmentKey(r)} ${r.code}`) ?? []).filter((p) => r.contributingProjects.includes(p.projectId!) && p.unitEn === r.unitEn);
+/** The table and the roll-up as they stood at `asOf`; `projectNodes: false` leaves the roll-up's project level out. */
+export function evaluate(input: EvaluationInput, { projectNodes = true } = {}): { indicators: IndicatorProgress[]; rollup: RollupNode[] } {
+  const table = progressTable(input);
+  return { indicators: table, rollup: rollUp(table, input.rows, dateOf(input.asOf), input.componentOf, projectNodes) };
+}
 
-  const table = rows.filter((r) => selected.has(r.indicatorId)).map((r) => {
-    const values = r.contributingProjects.length ? summed(contributorsOf(r).map((p) => own.get(p.indicatorId)!)) : own.get(r.indicatorId)!;
+const dateOf = (instant: Date) => instant.toISOString().slice(0, 10);
+
+/** The selected indicators' lines as they stood at `asOf`. */
+export function progressTable({ rows, selected, values: own, asOf }: EvaluationInput): IndicatorProgress[] {
+  const asOfDate = dateOf(asOf);
+  const valuesOf = (id: string): ValuesAsOf => own.get(id) ?? NOTHING;
+  // Indexed by investment and code (when anything is summed), so the table is linear in the number of indicators.
+  let projectRows: Map<string, IndicatorRow[]> | undefined;
+  const contributorsOf = (r: IndicatorRow) => {
+    projectRows ??= groupBy(rows.filter((p) => p.level === 'project'), (p) => `${investmentKey(p)} ${p.code}`);
+    return (projectRows.get(`${investmentKey(r)} ${r.code}`) ?? []).filter((p) => r.contributingProjects.includes(p.projectId!) && p.unitEn === r.unitEn);
+  };
+
+  // Plain assignments rather than conditional spreads: this runs for every indicator of a council report.
+  return rows.filter((r) => selected.has(r.indicatorId)).map((r) => {
+    const values = r.contributingProjects.length ? summed(contributorsOf(r).map((p) => valuesOf(p.indicatorId))) : valuesOf(r.indicatorId);
     const baseline = r.baselineValue === null || r.baselineDate === null ? null : { value: r.baselineValue, date: r.baselineDate };
-    const target = { value: r.targetValue, dueDate: r.dueDate };
-    const status = progressStatus({ kind: r.kind, baseline, target, series: values.series, asOfDate });
+    const status = progressStatus({ kind: r.kind, baseline, target: { value: r.targetValue, dueDate: r.dueDate }, series: values.series, asOfDate });
     const percent = percentOfTarget(values.verified?.value, r.targetValue);
-    const line: IndicatorProgress = {
-      indicatorId: r.indicatorId,
-      level: r.level,
-      fund: r.fund,
-      programme: r.programme,
-      period: r.period,
-      investment: r.investment,
-      ...(r.projectId ? { projectId: r.projectId } : {}),
-      code: r.code,
-      name: { lv: r.nameLv, en: r.nameEn },
-      kind: r.kind,
-      ...(r.unitLv !== null && r.unitEn !== null ? { unit: { lv: r.unitLv, en: r.unitEn } } : {}),
-      ...(baseline ? { baseline } : {}),
-      target: { ...(r.targetValue !== null ? { value: r.targetValue } : {}), dueDate: r.dueDate },
-      contributingProjects: r.contributingProjects,
-      ...(values.verified ? { verified: values.verified } : {}),
-      ...(values.pending ? { reported: values.pending } : {}),
-      ...(percent !== null ? { percentOfTarget: percent } : {}),
-      status,
-    };
+    const line = { indicatorId: r.indicatorId, level: r.level, fund: r.fund, programme: r.programme, period: r.period, investment: r.investment } as IndicatorProgress;
+    if (r.projectId) line.projectId = r.projectId;
+    line.code = r.code;
+    line.name = { lv: r.nameLv, en: r.nameEn };
+    line.kind = r.kind;
+    if (r.unitLv !== null && r.unitEn !== null) line.unit = { lv: r.unitLv, en: r.unitEn };
+    if (baseline) line.baseline = baseline;
+    line.target = r.targetValue !== null ? { value: r.targetValue, dueDate: r.dueDate } : { dueDate: r.dueDate };
+    line.contributingProjects = r.contributingProjects;
+    if (values.verified) line.verified = values.verified;
+    if (values.pending) line.reported = values.pending;
+    if (percent !== null) line.percentOfTarget = percent;
+    line.status = status;
     return line;
   });
-  return { indicators: table, rollup: rollUp(table, rows, asOfDate, componentOf) };
 }
+
+const NOTHING: ValuesAsOf = { series: [], verified: null, pending: null };
 
 const investmentKey = (r: Pick<IndicatorRow, 'programme' | 'period' | 'investment'>) => `${r.programme} ${r.period} ${r.investment}`;
 
@@ -164,15 +161,21 @@ function summed(parts: ValuesAsOf[]): ValuesAsOf {
  * already sums (same code, project listed as contributor) counts at the project level only,
  * so nothing is counted twice above it.
  */
-function rollUp(table: IndicatorProgress[], rows: readonly IndicatorRow[], asOfDate: string, componentOf: EvaluationInput['componentOf']): RollupNode[] {
+function rollUp(
+  table: IndicatorProgress[],
+  rows: readonly IndicatorRow[],
+  asOfDate: string,
+  componentOf: EvaluationInput['componentOf'],
+  projectNodes: boolean,
+): RollupNode[] {
   const summing = groupBy(rows.filter((r) => r.level === 'investment' && r.contributingProjects.length > 0), (r) => `${investmentKey(r)} ${r.code}`);
   const covered = (x: IndicatorProgress) =>
-    x.level === 'project' && (summing.get(`${investmentKey(x)} ${x.code}`) ?? []).some((r) => r.contributingProjects.includes(x.projectId!));
+    summing.size > 0 && x.level === 'project' && (summing.get(`${investmentKey(x)} ${x.code}`) ?? []).some((r) => r.contributingProjects.includes(x.projectId!));
+  // Keyed (and later sorted) by level, then fund, programme, period, component, investment, project.
   const nodes = new Map<string, RollupNode>();
-  const add = (key: Omit<RollupNode, 'quantities' | 'milestones' | 'statuses'>, x: IndicatorProgress) => {
-    const id = JSON.stringify(key);
-    const node = nodes.get(id) ?? { ...key, quantities: [], milestones: { achieved: 0, due: 0, total: 0 }, statuses: { achieved: 0, on_track: 0, at_risk: 0, overdue: 0, not_started: 0 } };
-    nodes.set(id, node);
+  const add = (id: string, key: () => Omit<RollupNode, 'quantities' | 'milestones' | 'statuses'>, x: IndicatorProgress) => {
+    let node = nodes.get(id);
+    if (!node) nodes.set(id, (node = { ...key(), quantities: [], milestones: { achieved: 0, due: 0, total: 0 }, statuses: { achieved: 0, on_track: 0, at_risk: 0, overdue: 0, not_started: 0 } }));
     node.statuses[x.status] += 1;
     if (x.kind === 'milestone' || !x.unit) {
       node.milestones.total += 1;
@@ -186,20 +189,26 @@ function rollUp(table: IndicatorProgress[], rows: readonly IndicatorRow[], asOfD
     q.target += x.target.value ?? 0;
     q.verified += x.verified?.value ?? 0;
     q.reported += (x.reported ?? x.verified)?.value ?? 0;
-    const percent = percentOfTarget(q.verified, q.target);
-    if (percent === null) delete q.percentOfTarget;
-    else q.percentOfTarget = percent;
   };
+  // The level's rank leads the id, so sorting ids orders the nodes fund → component → investment → project.
   for (const x of table) {
-    if (x.projectId) add({ level: 'project', fund: x.fund, programme: x.programme, period: x.period, investment: x.investment, projectId: x.projectId }, x);
+    const { fund, programme, period, investment, projectId } = x;
+    if (projectId && projectNodes) add(`3\u0000${fund}\u0000${programme}\u0000${period}\u0000\u0000${investment}\u0000${projectId}`, () => ({ level: 'project', fund, programme, period, investment, projectId }), x);
     if (covered(x)) continue;
-    const component = componentOf(x.programme, x.period, x.investment);
-    add({ level: 'investment', fund: x.fund, programme: x.programme, period: x.period, component, investment: x.investment }, x);
-    add({ level: 'component', fund: x.fund, programme: x.programme, period: x.period, component }, x);
-    add({ level: 'fund', fund: x.fund }, x);
+    const component = componentOf(programme, period, investment);
+    add(`2\u0000${fund}\u0000${programme}\u0000${period}\u0000${component}\u0000${investment}`, () => ({ level: 'investment', fund, programme, period, component, investment }), x);
+    add(`1\u0000${fund}\u0000${programme}\u0000${period}\u0000${component}`, () => ({ level: 'component', fund, programme, period, component }), x);
+    add(`0\u0000${fund}`, () => ({ level: 'fund', fund }), x);
   }
-  for (const node of nodes.values()) node.quantities.sort((a, b) => a.code.localeCompare(b.code) || a.unit.en.localeCompare(b.unit.en));
-  const order = ['fund', 'component', 'investment', 'project'];
-  const key = (n: RollupNode) => [n.fund, n.programme, n.period, n.component, n.investment, n.projectId].join(' ');
-  return [...nodes.values()].sort((a, b) => order.indexOf(a.level) - order.indexOf(b.level) || key(a).localeCompare(key(b)));
+  for (const node of nodes.values()) {
+    node.quantities.sort((a, b) => compare(a.code, b.code) || compare(a.unit.en, b.unit.en));
+    for (const q of node.quantities) {
+      const percent = percentOfTarget(q.verified, q.target);
+      if (percent !== null) q.percentOfTarget = percent;
+    }
+  }
+  return [...nodes.keys()].sort(compare).map((id) => nodes.get(id)!);
 }
+
+/** Codes and ids compare by code unit: quicker than localeCompare, and the same on every machine. */
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

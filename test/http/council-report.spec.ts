@@ -54,6 +54,13 @@ beforeAll(async () => {
   // 2.3.1.2.i: 1,080 companies due 2024-06-30, only 500 verified (overdue); 2,521 by 2026-06-30, 2,600 verified (achieved).
   ids.overdue = await targetWithValue('T1', 1_080, '2024-06-30', 500);
   ids.achieved = await targetWithValue('T2', 2_521, '2026-06-30', 2_600);
+  // A project indicator with nothing reported yet (seed 004's users target; due date moved out so the test does not age).
+  const users = await as('anna').post(`/projects/${ids.project}/indicators`).send({
+    code: 'RCR11', name: { lv: 'e-adreses lietotāji', en: 'e-address users' }, kind: 'target', unit: { lv: 'lietotāji gadā', en: 'users/year' },
+    baseline: { value: 54_391, date: '2022-12-01' }, target: { value: 223_560, dueDate: '2030-12-31' },
+  });
+  expect(users.status, JSON.stringify(users.body)).toBe(201);
+  ids.users = users.body.indicatorId;
   // An auditor's finding on the project: a procurement breach, EUR 25,000 at risk.
   const finding = await as('auditor').post(`/projects/${ids.project}/findings`).send({
     category: 'procurement_breach', severity: 'high', amountAtRiskCents: 2_500_000, euShareCents: 2_125_000,
@@ -75,13 +82,12 @@ describe('the supervisory council report', () => {
     expect(r.window).toEqual({ from: daysAgo(7), to: today });
     expect(r.portfolio.byStatus).toEqual([{ status: 'approved', projects: 1 }]);
     expect(r.portfolio.byFund).toEqual([{ fund: 'RRF', projects: 1, approvedProjects: 1, approvedCents: 462_000_000 }]);
-    expect(r.progress.statusCounts).toEqual({ achieved: 1, on_track: 0, at_risk: 0, overdue: 1, not_started: 0 });
+    expect(r.progress.statusCounts).toEqual({ achieved: 1, on_track: 0, at_risk: 0, overdue: 1, not_started: 1 });
     expect(r.overdue.map((x: { indicatorId: string }) => x.indicatorId)).toEqual([ids.overdue]);
     expect(r.overdue[0]).toMatchObject({ code: 'T1', verified: { value: 500 }, target: { value: 1_080, dueDate: '2024-06-30' }, status: 'overdue' });
     expect(r.atRisk).toEqual([]);
-    expect(r.changes.projectStatusChanges.map((c: { from?: string; to: string }) => [c.from, c.to])).toEqual([
-      [undefined, 'draft'], ['draft', 'submitted'], ['submitted', 'verified'], ['verified', 'approved'],
-    ]);
+    // Drafted, submitted, verified and approved within the window: one net change, from nothing to approved.
+    expect(r.changes.projectStatusChanges.map((c: { from?: string; to: string; steps: number }) => [c.from, c.to, c.steps])).toEqual([[undefined, 'approved', 4]]);
     expect(r.changes.projectStatusChanges.at(-1)).toMatchObject({ projectId: ids.project, event: 'PassportApproved.v1', actor: 'liga' });
     expect(r.changes.indicatorStatusChanges).toEqual(
       expect.arrayContaining([expect.objectContaining({ indicatorId: ids.overdue, from: 'not_defined', to: 'overdue' })]),
@@ -102,7 +108,33 @@ describe('the supervisory council report', () => {
     const r = (await council({ from: '2025-01-01', to: '2025-12-31' }).expect(200)).body;
     expect(r.progress.indicators).toEqual([]);
     expect(r.overdue).toEqual([]);
-    expect(r.changes).toEqual({ events: [], totalEvents: 0, projectStatusChanges: [], indicatorStatusChanges: [] });
+    expect(r.changes).toEqual({ events: [], totalEvents: 0, projectStatusChanges: [], indicatorStatusChanges: [], indicatorStatusTransitions: [] });
+    expect(r.portfolio.byStatus).toEqual([]);
+    expect(r.openAuditFindings).toEqual({ available: true, items: [] });
+  });
+
+  it('when detail is left at investment, project indicators only count; with detail=project they are listed and rolled up per project', async () => {
+    const window = { from: daysAgo(7), to: today };
+    const brief = (await council(window).expect(200)).body;
+    expect(brief.progress.detail).toBe('investment');
+    expect(brief.progress.indicators.map((x: { indicatorId: string }) => x.indicatorId).sort()).toEqual([ids.overdue, ids.achieved].sort());
+    expect(brief.progress.rollup.map((n: { level: string }) => n.level)).not.toContain('project');
+    expect(brief.changes.indicatorStatusChanges.map((c: { indicatorId: string }) => c.indicatorId)).not.toContain(ids.users);
+    expect(brief.changes.indicatorStatusTransitions).toEqual([
+      { level: 'investment', from: 'not_defined', to: 'achieved', indicators: 1 },
+      { level: 'investment', from: 'not_defined', to: 'overdue', indicators: 1 },
+      { level: 'project', from: 'not_defined', to: 'not_started', indicators: 1 },
+    ]);
+
+    const full = (await council({ ...window, detail: 'project' }).expect(200)).body;
+    expect(full.progress.detail).toBe('project');
+    expect(full.progress.indicators.find((x: { indicatorId: string }) => x.indicatorId === ids.users)).toMatchObject({ level: 'project', code: 'RCR11', status: 'not_started' });
+    expect(full.progress.rollup.filter((n: { level: string }) => n.level === 'project')).toEqual([
+      expect.objectContaining({ projectId: ids.project, statuses: { achieved: 0, on_track: 0, at_risk: 0, overdue: 0, not_started: 1 } }),
+    ]);
+    expect(full.changes.indicatorStatusChanges).toEqual(expect.arrayContaining([expect.objectContaining({ indicatorId: ids.users, from: 'not_defined', to: 'not_started' })]));
+    expect(full.progress.statusCounts).toEqual(brief.progress.statusCounts);
+    expect((await council({ ...window, detail: 'everything' })).status).toBe(422);
   });
 
   it('when from is after to, to is in the future or a date is unparseable, it answers 422 naming the field', async () => {
@@ -147,9 +179,16 @@ describe('the supervisory council report', () => {
     expect(section('project_status_change').map((r) => [r.project_id, r.previous_status || undefined, r.status, r.event_type, r.recorded_at])).toEqual(
       json.changes.projectStatusChanges.map((c: any) => [c.projectId, c.from, c.to, c.event, c.recordedAt]),
     );
+    expect(section('project_status_change').map((r) => num(r.count))).toEqual(
+      json.changes.projectStatusChanges.map((c: any) => c.steps),
+    );
     expect(section('indicator_status_change').map((r) => [r.indicator_id, r.previous_status, r.status])).toEqual(
       json.changes.indicatorStatusChanges.map((c: any) => [c.indicatorId, c.from, c.to]),
     );
+    expect(section('indicator_status_transition').map((r) => ({ level: r.level, from: r.previous_status, to: r.status, indicators: num(r.count) }))).toEqual(
+      json.changes.indicatorStatusTransitions,
+    );
+    expect(json.changes.indicatorStatusTransitions.length).toBeGreaterThan(0);
     expect(section('audit_finding').map((r) => [r.item_id, r.project_id, r.category, r.severity, r.status, num(r.amount_cents), r.recorded_at, num(r.count) === 1])).toEqual(
       json.openAuditFindings.items.map((f: any) => [f.findingId, f.projectId, f.category, f.severity, f.status, f.amountAtRiskCents, f.raisedAt, f.reportable]),
     );

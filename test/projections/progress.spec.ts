@@ -4,7 +4,6 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { programmeStructureEntities } from '../../projections/programme-structure/entity.js';
 import { programmeStructure } from '../../projections/programme-structure/projection.js';
-import { progressEntities } from '../../projections/progress/entity.js';
 import { progress } from '../../projections/progress/projection.js';
 import { progressAsOf } from '../../projections/progress/queries.js';
 import { initOrm } from '../../src/db/orm.js';
@@ -27,7 +26,7 @@ const applied: StoredEvent[] = [];
 beforeAll(async () => {
   db = await createTestDatabase();
   store = new PostgresEventStore(db.pool, createEventRegistry());
-  orm = await initOrm(db.url, [...programmeStructureEntities, ...progressEntities]);
+  orm = await initOrm(db.url, [...programmeStructureEntities]);
   const manager = new ProjectionManager(db.pool, store, [programmeStructure, progress], { batchSize: 50, pollMs: 20, logger: pino({ level: 'silent' }) });
   await manager.prepare();
   await manager.catchUp();

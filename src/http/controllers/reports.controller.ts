@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Produces, Query, Response, Route, Security, Tags, ValidateError } from '@tsoa/runtime';
-import { councilReport, type CouncilReport, type ReportWindow } from '../../../projections/council-report/report.js';
+import { councilReport, type CouncilReport, type ReportDetail, type ReportWindow } from '../../../projections/council-report/report.js';
 import type { AppContext } from '../context.js';
 import type { Problem } from '../problem.js';
 import { councilReportCsv } from '../views/council-report-csv.js';
@@ -37,6 +37,9 @@ export class ReportsController extends Controller {
    * per row); `format=html` a printable A4 page with inline SVG charts.
    * @param from first day, YYYY-MM-DD
    * @param to last day, YYYY-MM-DD, not in the future
+   * @param detail `investment` (default): the progress table, roll-up and status changes stop at
+   * investment level; project indicators count in the totals and transitions and are listed
+   * when overdue or at risk. `project`: every project indicator and project roll-up node too.
    */
   @Get('council')
   @Security('jwt', ['council', 'auditor', 'admin', 'officer', 'approver'])
@@ -44,9 +47,14 @@ export class ReportsController extends Controller {
   @Produces('text/csv')
   @Produces('text/html')
   @Response<Problem>(422, 'from or to unparseable, to in the future, or from after to')
-  public async council(@Query() from: string, @Query() to: string, @Query() format: 'json' | 'csv' | 'html' = 'json'): Promise<CouncilReport | Readable> {
+  public async council(
+    @Query() from: string,
+    @Query() to: string,
+    @Query() format: 'json' | 'csv' | 'html' = 'json',
+    @Query() detail: ReportDetail = 'investment',
+  ): Promise<CouncilReport | Readable> {
     const sources = { orm: this.ctx.orm, doubleFunding: { pool: this.ctx.pool, nearDays: this.ctx.config.DUPCHECK_NEAR_DAYS } };
-    const report = await councilReport(sources, parseWindow(from, to));
+    const report = await councilReport(sources, parseWindow(from, to), new Date(), detail);
     if (format === 'json') return report;
     const name = `council-report-${report.window.from}-${report.window.to}`;
     this.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'text/html; charset=utf-8');

@@ -13,8 +13,9 @@ import { toCsv } from './csv.js';
  * | `portfolio_fund` | fund, count (projects), approved_count, amount_cents (approved) |
  * | `progress`, `overdue`, `at_risk` | indicator columns: indicator_id, fund, investment, project_id, code, name, kind, unit, target, due_date, verified, percent_of_target, status |
  * | `event_count` | stream_type, event_type, count |
- * | `project_status_change` | project_id, name (title), fund, investment, previous_status, status, event_type, actor, recorded_at |
+ * | `project_status_change` | project_id, name (title), fund, investment, previous_status (at the start), status (at the end), count (steps), event_type, actor, recorded_at (of the last step) |
  * | `indicator_status_change` | indicator_id, code, name, investment, project_id, previous_status, status |
+ * | `indicator_status_transition` | level, previous_status, status, count (indicators) |
  * | `audit_finding` | item_id (finding), project_id, category, severity, status, amount_cents (at risk), due_date (action deadline), previous_status (`action_overdue` or empty), recorded_at (raised), count (1 if reportable onwards, else 0) |
  * | `double_funding_alert` | item_id (alert), category (rule), project_id (space-separated), status, amount_cents (at risk), note (what it is about) |
  * | `audit_findings`, `double_funding_alerts` | only when the section's read model is missing: status `not_yet_available`, note |
@@ -24,7 +25,7 @@ import { toCsv } from './csv.js';
 export const COUNCIL_CSV_COLUMNS = [
   'section', 'date_from', 'date_to', 'as_of', 'fund', 'investment', 'project_id', 'indicator_id', 'code', 'name', 'kind', 'unit',
   'target', 'due_date', 'verified', 'percent_of_target', 'previous_status', 'status', 'stream_type', 'event_type', 'count',
-  'approved_count', 'amount_cents', 'actor', 'recorded_at', 'item_id', 'category', 'severity', 'note',
+  'approved_count', 'amount_cents', 'actor', 'recorded_at', 'item_id', 'category', 'severity', 'note', 'level',
 ] as const;
 
 type Column = (typeof COUNCIL_CSV_COLUMNS)[number];
@@ -57,12 +58,13 @@ export function councilReportRows(r: CouncilReport): Row[] {
     ...c.events.map((e) => ({ section: 'event_count', stream_type: e.streamType, event_type: e.eventType, count: e.events })),
     ...c.projectStatusChanges.map((p) => ({
       section: 'project_status_change', project_id: p.projectId, name: p.title, fund: p.fund, investment: p.investment,
-      previous_status: p.from, status: p.to, event_type: p.event, actor: p.actor, recorded_at: p.recordedAt,
+      previous_status: p.from, status: p.to, count: p.steps, event_type: p.event, actor: p.actor, recorded_at: p.recordedAt,
     })),
     ...c.indicatorStatusChanges.map((x) => ({
       section: 'indicator_status_change', indicator_id: x.indicatorId, code: x.code, name: x.name.en, investment: x.investment,
       project_id: x.projectId, previous_status: x.from, status: x.to,
     })),
+    ...c.indicatorStatusTransitions.map((t) => ({ section: 'indicator_status_transition', level: t.level, previous_status: t.from, status: t.to, count: t.indicators })),
     ...r.overdue.map((x) => indicatorRow('overdue', x)),
     ...r.atRisk.map((x) => indicatorRow('at_risk', x)),
     ...(r.openAuditFindings.available

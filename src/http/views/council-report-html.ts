@@ -137,10 +137,14 @@ ${indicatorTable(r.atRisk, 'Nothing is at risk.')}
 ${c.events.map((e) => `<tr><td>${esc(e.streamType)}</td><td>${esc(e.eventType)}</td><td class="n">${e.events}</td></tr>`).join('\n')}
 </tbody></table>
 <h3>Project status changes (${c.projectStatusChanges.length})</h3>
-${c.projectStatusChanges.length === 0 ? '<p class="empty">None.</p>' : `<table><thead><tr><th>When</th><th>Project</th><th>From</th><th>To</th><th>By</th></tr></thead><tbody>
-${c.projectStatusChanges.map((x) => `<tr><td>${esc(x.recordedAt)}</td><td>${esc(x.title)}<br><small>${esc(x.fund)} ${esc(x.investment)}</small></td><td>${esc(x.from ?? '—')}</td><td>${esc(x.to)}</td><td>${esc(x.actor)}</td></tr>`).join('\n')}
+${c.projectStatusChanges.length === 0 ? '<p class="empty">None.</p>' : `<table><thead><tr><th>Last change</th><th>Project</th><th>At the start</th><th>At the end</th><th class="n">Steps</th><th>Last by</th></tr></thead><tbody>
+${c.projectStatusChanges.map((x) => `<tr><td>${esc(x.recordedAt)}</td><td>${esc(x.title)}<br><small>${esc(x.fund)} ${esc(x.investment)}</small></td><td>${esc(x.from ?? '—')}</td><td>${esc(x.to)}</td><td class="n">${x.steps}</td><td>${esc(x.actor)}</td></tr>`).join('\n')}
 </tbody></table>`}
-<h3>Indicator status changes (${c.indicatorStatusChanges.length})</h3>
+<h3>Indicator status changes by level</h3>
+${c.indicatorStatusTransitions.length === 0 ? '<p class="empty">None.</p>' : `<table><thead><tr><th>Level</th><th>From</th><th>To</th><th class="n">Indicators</th></tr></thead><tbody>
+${c.indicatorStatusTransitions.map((t) => `<tr><td>${esc(t.level)}</td><td>${statusLabel(t.from)}</td><td>${statusLabel(t.to)}</td><td class="n">${t.indicators}</td></tr>`).join('\n')}
+</tbody></table>`}
+<h3>Indicator status changes${r.progress.detail === 'project' ? '' : ' at investment level'} (${c.indicatorStatusChanges.length})</h3>
 ${c.indicatorStatusChanges.length === 0 ? '<p class="empty">None.</p>' : `<table><thead><tr><th>Indicator</th><th>Investment</th><th>From</th><th>To</th></tr></thead><tbody>
 ${c.indicatorStatusChanges.map((x) => `<tr><td><b>${esc(x.code)}</b> ${esc(x.name.en)}</td><td>${esc(x.investment)}</td><td>${statusLabel(x.from)}</td><td>${statusLabel(x.to)}</td></tr>`).join('\n')}
 </tbody></table>`}
