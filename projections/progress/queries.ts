@@ -51,21 +51,24 @@ export async function progressInput(orm: MikroORM, q: ProgressQuery, scope: { pa
     conditions.push('project_id = any(?::uuid[])');
     params.push(uuidArray(visible));
   }
-  const selection = await definitions(db, conditions.join(' and '), params);
-  if (selection.length === 0) return null;
-  let rows = selection;
+  const selection = await definitions(db, conditions.join(' and '), params, q.asOf);
+  if (selection.rows.length === 0) return null;
+  let rows = selection.rows;
+  const values = selection.values;
   const everything = !scope && FILTERS.every(([key]) => q[key] === undefined);
   if (!everything) {
     // The investments' other indicators: contributors to sum, and investment indicators that already count a project's.
-    const investments = unique(selection.map((r) => JSON.stringify([r.programme, r.period, r.investment]))).map((k) => JSON.parse(k) as string[]);
+    const investments = unique(rows.map((r) => JSON.stringify([r.programme, r.period, r.investment]))).map((k) => JSON.parse(k) as string[]);
     const around = await definitions(db, `defined_at <= ? and (programme, period, investment) in (${investments.map(() => '(?, ?, ?)').join(', ')})`, [
       q.asOf,
       ...investments.flat(),
-    ]);
-    rows = uniqueBy([...selection, ...around], (r) => r.indicatorId);
+    ], q.asOf);
+    rows = uniqueBy([...rows, ...around.rows], (r) => r.indicatorId);
+    for (const [id, v] of around.values) values.set(id, v);
   }
-  const [values, componentOf] = await Promise.all([valuesOf(orm, rows, everything, q.asOf), componentLookup(orm, rows)]);
-  return { rows, selected: new Set(selection.map((r) => r.indicatorId)), values, asOf: q.asOf, componentOf, everything };
+  const [history, componentOf] = await Promise.all([partsReplayed(orm, rows, q.asOf), componentLookup(orm, rows)]);
+  for (const [id, v] of history) values.set(id, v);
+  return { rows, selected: new Set(selection.rows.map((r) => r.indicatorId)), values, asOf: q.asOf, componentOf, everything };
 }
 
 /**
@@ -81,12 +84,16 @@ export async function restrictTo(orm: MikroORM, input: EvaluationInput & { every
 /** Each row's values as of `asOf`: from its state then, or for a part of a summed target, its history. */
 async function valuesOf(orm: MikroORM, rows: readonly IndicatorRow[], everything: boolean, asOf: Date): Promise<Map<string, ValuesAsOf>> {
   const values = await statesAsOf(orm.em.fork().getConnection(), everything ? null : rows.map((r) => r.indicatorId), asOf);
-  const parts = contributorsOf(rows);
-  if (parts.length) {
-    const history = await historyOf(orm, parts, asOf);
-    for (const id of parts) values.set(id, valuesAsOf(history.get(id) ?? [], asOf));
-  }
+  for (const [id, v] of await partsReplayed(orm, rows, asOf)) values.set(id, v);
   return values;
+}
+
+/** The parts of summed investment targets, replayed from their histories: a sum needs their whole series. */
+async function partsReplayed(orm: MikroORM, rows: readonly IndicatorRow[], asOf: Date): Promise<Map<string, ValuesAsOf>> {
+  const parts = contributorsOf(rows);
+  if (parts.length === 0) return new Map();
+  const history = await historyOf(orm, parts, asOf);
+  return new Map(parts.map((id) => [id, valuesAsOf(history.get(id) ?? [], asOf)]));
 }
 
 const FILTERS = [
@@ -95,33 +102,22 @@ const FILTERS = [
   ['period', 'period'],
   ['investment', 'investment'],
   ['projectId', 'project_id'],
-  ['indicatorId', 'indicator_id'],
+  ['indicatorId', 'd.indicator_id'],
 ] as const;
 
 type Connection = ReturnType<ReturnType<MikroORM['em']['fork']>['getConnection']>;
 
-/** Definitions in the order of the table: fund, programme, period, investment, level, code (by code unit). */
-async function definitions(db: Connection, where: string, params: unknown[]): Promise<IndicatorRow[]> {
-  const rows = await db.execute<(Omit<IndicatorRow, 'definedAt'> & { definedAt: string | Date })[]>(
-    `select indicator_id as "indicatorId", level, fund, programme, period, investment, project_id as "projectId", code,
-            name_lv as "nameLv", name_en as "nameEn", kind, unit_lv as "unitLv", unit_en as "unitEn",
-            baseline_value::float8 as "baselineValue", to_char(baseline_date, 'YYYY-MM-DD') as "baselineDate",
-            target_value::float8 as "targetValue", to_char(due_date, 'YYYY-MM-DD') as "dueDate",
-            contributing_projects::text[] as "contributingProjects", defined_at as "definedAt"
-       from indicators where ${where}
-`,
-    params,
-  );
-  // Sorted here: PostgreSQL would sort the whole wide rows, on disk past work_mem.
-  const keyed = rows.map((r) => {
-    r.definedAt = new Date(r.definedAt);
-    return { key: `${r.fund}\u0000${r.programme}\u0000${r.period}\u0000${r.investment}\u0000${r.level}\u0000${r.code}\u0000${r.indicatorId}`, row: r as IndicatorRow };
-  });
-  return keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((k) => k.row);
-}
+/**
+ * What an indicator's state is, as of an instant: the current state if it began by then, else
+ * the one valid then. Three parameters, all the instant.
+ */
+const STATE_COLUMNS = `indicator_id, verified_value as vv, verified_date as vd, verified_qualifier as vq,
+       previous_value as pv, previous_date as pd, previous_qualifier as pq, pending_value as nv, pending_date as nd, pending_qualifier as nq`;
+const statesAt = (only = '') => `select ${STATE_COLUMNS} from indicator_current where valid_from <= ?${only}
+     union all
+     select ${STATE_COLUMNS} from indicator_states where valid_to > ? and valid_to <> 'infinity' and valid_from <= ?${only}`;
 
-interface StateRow {
-  id: string;
+interface StateColumns {
   vv: number | null;
   vd: string | null;
   vq: Qualifier | null;
@@ -133,31 +129,50 @@ interface StateRow {
   nq: Qualifier | null;
 }
 
+/** The two latest verified values (all that a status needs) and the pending report, as `evaluate` takes them. */
+function valuesFrom(r: StateColumns): ValuesAsOf {
+  const verified = r.vv === null ? null : { value: r.vv, asOfDate: r.vd!, qualifier: r.vq! };
+  const previous = r.pv === null ? null : { value: r.pv, asOfDate: r.pd!, qualifier: r.pq! };
+  const pending = r.nv === null ? null : { value: r.nv, asOfDate: r.nd!, qualifier: r.nq! };
+  return { series: previous ? (verified ? [previous, verified] : [previous]) : verified ? [verified] : [], verified, pending };
+}
+
 /**
- * Each indicator's state as of `asOf` (null ids: every indicator): the current one if it began
- * by then, else the one that was valid then. The series holds the two latest verified values,
- * all that a status needs; an indicator without a state had nothing reported.
+ * Definitions in the order of the table (fund, programme, period, investment, level, code, by
+ * code unit), each with its state as of `asOf` in the same rows; an indicator without a state
+ * had nothing reported. Plain SQL: a council report reads every indicator.
  */
-async function statesAsOf(db: Connection, ids: string[] | null, asOf: Date): Promise<Map<string, ValuesAsOf>> {
-  const columns = `indicator_id as id, verified_value as vv, to_char(verified_date, 'YYYY-MM-DD') as vd, verified_qualifier as vq,
-            previous_value as pv, to_char(previous_date, 'YYYY-MM-DD') as pd, previous_qualifier as pq,
-            pending_value as nv, to_char(pending_date, 'YYYY-MM-DD') as nd, pending_qualifier as nq`;
-  const only = ids ? ' and indicator_id = any(?::uuid[])' : '';
-  const rows = await db.execute<StateRow[]>(
-    `select ${columns} from indicator_current where valid_from <= ?${only}
-     union all
-     select ${columns} from indicator_states where valid_to > ? and valid_to <> 'infinity' and valid_from <= ?${only}`,
-    ids ? [asOf, uuidArray(ids), asOf, asOf, uuidArray(ids)] : [asOf, asOf, asOf],
+async function definitions(db: Connection, where: string, params: unknown[], asOf: Date): Promise<{ rows: IndicatorRow[]; values: Map<string, ValuesAsOf> }> {
+  const found = await db.execute<(Omit<IndicatorRow, 'definedAt'> & { definedAt: number } & StateColumns)[]>(
+    `select d.indicator_id as "indicatorId", level, fund, programme, period, investment, project_id as "projectId", code,
+            name_lv as "nameLv", name_en as "nameEn", kind, unit_lv as "unitLv", unit_en as "unitEn",
+            baseline_value::float8 as "baselineValue", baseline_date as "baselineDate",
+            target_value::float8 as "targetValue", due_date as "dueDate",
+            contributing_projects::text[] as "contributingProjects", (extract(epoch from defined_at) * 1000)::float8 as "definedAt",
+            s.vv, s.vd, s.vq, s.pv, s.pd, s.pq, s.nv, s.nd, s.nq
+       from indicators d left join (${statesAt()}) s on s.indicator_id = d.indicator_id
+      where ${where}`,
+    [asOf, asOf, asOf, ...params],
   );
-  const point = (value: number | null, asOfDate: string | null, qualifier: Qualifier | null): Point | null =>
-    value === null ? null : { value, asOfDate: asOfDate!, qualifier: qualifier! };
   const values = new Map<string, ValuesAsOf>();
-  for (const r of rows) {
-    const verified = point(r.vv, r.vd, r.vq);
-    const previous = point(r.pv, r.pd, r.pq);
-    values.set(r.id, { series: [previous, verified].filter((p): p is Point => p !== null), verified, pending: point(r.nv, r.nd, r.nq) });
-  }
-  return values;
+  // Sorted here: PostgreSQL would sort the whole wide rows, on disk past work_mem.
+  const keyed = found.map((r) => {
+    const row: IndicatorRow = {
+      indicatorId: r.indicatorId, level: r.level, fund: r.fund, programme: r.programme, period: r.period, investment: r.investment, projectId: r.projectId,
+      code: r.code, nameLv: r.nameLv, nameEn: r.nameEn, kind: r.kind, unitLv: r.unitLv, unitEn: r.unitEn, baselineValue: r.baselineValue,
+      baselineDate: r.baselineDate, targetValue: r.targetValue, dueDate: r.dueDate, contributingProjects: r.contributingProjects, definedAt: new Date(r.definedAt),
+    };
+    if (r.vv !== null || r.nv !== null || r.pv !== null) values.set(r.indicatorId, valuesFrom(r));
+    return { key: `${r.fund}\u0000${r.programme}\u0000${r.period}\u0000${r.investment}\u0000${r.level}\u0000${r.code}\u0000${r.indicatorId}`, row };
+  });
+  return { rows: keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((k) => k.row), values };
+}
+
+/** Each indicator's state as of `asOf` (null ids: every indicator). */
+async function statesAsOf(db: Connection, ids: string[] | null, asOf: Date): Promise<Map<string, ValuesAsOf>> {
+  const only = ids ? ' and indicator_id = any(?::uuid[])' : '';
+  const rows = await db.execute<(StateColumns & { indicator_id: string })[]>(statesAt(only), ids ? [asOf, uuidArray(ids), asOf, asOf, uuidArray(ids)] : [asOf, asOf, asOf]);
+  return new Map(rows.map((r) => [r.indicator_id, valuesFrom(r)]));
 }
 
 /** Project indicators summed into an investment indicator (same code, project listed as contributor). */
