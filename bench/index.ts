@@ -5,6 +5,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   append: async () => (await import('./append.js')).append,
   rebuild: async () => (await import('./rebuild.js')).rebuild,
   report: async () => (await import('./report.js')).report,
+  dupcheck: async () => (await import('./dupcheck.js')).dupcheck,
 };
 
 const name = process.argv[2];

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { councilReport as councilReportProjection } from '../projections/council-report/projection.js';
+import { budgetExecution } from '../projections/budget-execution/projection.js';
 import { doubleFunding } from '../projections/double-funding/projection.js';
 import { findings } from '../projections/findings/projection.js';
 import { councilReport } from '../projections/council-report/report.js';
@@ -83,13 +84,17 @@ export const report: Benchmark = async ({ url, pool, log }) => {
   const loadSeconds = (performance.now() - t) / 1000;
   log.info({ events, seconds: round(loadSeconds) }, 'loaded');
 
-  const manager = new ProjectionManager(pool, store, [programmeStructure, projects, progress, councilReportProjection, findings, doubleFunding], { batchSize: 5000, pollMs: 60_000, logger: log });
-  await manager.prepare();
+  // One manager per read model, caught up side by side: each reads the whole log on its own.
+  const managers = [programmeStructure, projects, progress, councilReportProjection, findings, doubleFunding, budgetExecution].map(
+    (p) => new ProjectionManager(pool, store, [p], { batchSize: 5000, pollMs: 60_000, logger: log }),
+  );
+  for (const m of managers) await m.prepare();
   t = performance.now();
-  await manager.catchUp();
+  await Promise.all(managers.map((m) => m.catchUp()));
   const catchUpSeconds = (performance.now() - t) / 1000;
   log.info({ seconds: round(catchUpSeconds) }, 'projections caught up');
-  await pool.query('analyze');
+  // Steady state, as a running service's database is: statistics current, visibility map set, no autovacuum pending.
+  await pool.query('vacuum (analyze)');
 
   const orm = await initOrm(url, readModelEntities);
   const today = new Date().toISOString().slice(0, 10);
@@ -103,7 +108,8 @@ export const report: Benchmark = async ({ url, pool, log }) => {
       const r = await councilReport({ orm, doubleFunding: { pool, nearDays: 5 } }, { from, to: today });
       size = JSON.stringify(r).length;
       runs.push((performance.now() - t0) / 1000);
-      indicators = r.progress.indicators.length;
+      // Every indicator counts in the statuses; the table itself stops at investment level (detail=investment).
+      indicators = Object.values(r.progress.statusCounts).reduce((n, c) => n + c, 0);
       log.info({ seconds: round(runs.at(-1)!), overdue: r.overdue.length, atRisk: r.atRisk.length, statusCounts: r.progress.statusCounts }, 'report');
     }
   } finally {

@@ -1,12 +1,12 @@
 import type { EntitySchema } from '@mikro-orm/postgresql';
 import type { Projection } from '../src/projection-engine/projection.js';
+import { budgetExecution } from './budget-execution/projection.js';
 import { councilReport } from './council-report/projection.js';
 import { doubleFunding } from './double-funding/projection.js';
 import { FindingRowSchema } from './findings/entity.js';
 import { findings } from './findings/projection.js';
 import { programmeStructureEntities } from './programme-structure/entity.js';
 import { programmeStructure } from './programme-structure/projection.js';
-
 import { progress } from './progress/projection.js';
 import { ProjectRowSchema } from './projects/entity.js';
 import { projects } from './projects/projection.js';
@@ -14,7 +14,7 @@ import { StreamCatalogueEntrySchema } from './stream-catalogue/entity.js';
 import { streamCatalogue } from './stream-catalogue/projection.js';
 
 /** Every read model the service runs. */
-export const projections: Projection[] = [streamCatalogue, programmeStructure, projects, progress, councilReport, findings, doubleFunding];
+export const projections: Projection[] = [streamCatalogue, programmeStructure, projects, progress, councilReport, findings, doubleFunding, budgetExecution];
 
 /** MikroORM entities mapping the read models' views, for query functions. */
 export const readModelEntities: EntitySchema<any>[] = [StreamCatalogueEntrySchema, ...programmeStructureEntities, ProjectRowSchema, FindingRowSchema];

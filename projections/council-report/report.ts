@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
+import { budgetExecution, type ExecutionMeasures, type InvestmentExecution, type SourceExecution } from '../budget-execution/queries.js';
 import { listAlerts, type DuplicateAlertView } from '../double-funding/queries.js';
 import { listFindings } from '../findings/queries.js';
 import type { BilingualName } from '../../src/domain/fund/events.js';
@@ -47,6 +48,23 @@ export interface IndicatorStatusChange {
   /** Status at the start of the window; `not_defined` when the indicator did not exist yet. */
   from: ProgressStatus | 'not_defined';
   to: ProgressStatus;
+}
+
+/** Budget execution of one programme fund (all its projects). */
+export interface FundExecution extends ExecutionMeasures {
+  fund: string;
+  projects: number;
+}
+
+/** Budget execution (budžeta izpilde) as the system knew it at the end of the window. */
+export interface BudgetExecutionSection {
+  available: true;
+  asOf: string;
+  byFund: FundExecution[];
+  investments: InvestmentExecution[];
+  /** By funding source: EU funds, state budget, own funds. */
+  bySource: SourceExecution[];
+  total: ExecutionMeasures;
 }
 
 /** How many indicators of a level moved from one status to another in the window. */
@@ -103,6 +121,8 @@ export interface CouncilReport {
   overdue: IndicatorProgress[];
   /** Indicators whose needed pace is above their recent pace, at every level. */
   atRisk: IndicatorProgress[];
+  /** Planned, contracted, claimed, verified eligible, paid, corrected and remaining money per fund, investment and funding source. */
+  budgetExecution: BudgetExecutionSection;
   /** Audit findings raised and not closed at the end of the window (their status as it stands now); not available without the read model. */
   openAuditFindings: AvailableSection<OpenFinding> | SectionNotYetAvailable;
   /** Double-funding alerts no officer has decided yet (dubultfinansējuma brīdinājumi), as they stand now. */
@@ -133,7 +153,7 @@ export interface ReportSources {
 export async function councilReport(sources: ReportSources, w: ReportWindow, now = new Date(), detail: ReportDetail = 'investment'): Promise<CouncilReport> {
   const { orm } = sources;
   const { start, end } = windowInstants(w, now);
-  const [folio, events, projectChanges, [input, inputBefore], findings, alerts] = await Promise.all([
+  const [folio, events, projectChanges, [input, inputBefore], findings, alerts, money] = await Promise.all([
     portfolio(orm, end),
     eventsInWindow(orm, w.from, w.to),
     projectStatusChanges(orm, start, end),
@@ -141,6 +161,8 @@ export async function councilReport(sources: ReportSources, w: ReportWindow, now
     progressInput(orm, { asOf: end }, null).then(async (i) => [i, i && (await restrictTo(orm, i, new Date(start.getTime() - 1)))] as const),
     openFindings(orm, w.to, end),
     sources.doubleFunding ? listAlerts(sources.doubleFunding.pool, { status: 'open' }, sources.doubleFunding.nearDays) : null,
+    // A window ending now reads the running totals; an earlier end sums the ledger up to it.
+    budgetExecution(orm, end.getTime() >= now.getTime() ? {} : { asOf: end }, null),
   ]);
   const atEnd = input ? evaluate(input, { projectNodes: detail === 'project' }) : { indicators: [], rollup: [] };
   const before = inputBefore ? progressTable(inputBefore) : [];
@@ -191,10 +213,25 @@ export async function councilReport(sources: ReportSources, w: ReportWindow, now
     },
     overdue: atEnd.indicators.filter((x) => x.status === 'overdue'),
     atRisk: atEnd.indicators.filter((x) => x.status === 'at_risk'),
+    budgetExecution: { available: true, asOf: money.asOf, byFund: byFund(money.investments), investments: money.investments, bySource: money.bySource, total: money.total },
     openAuditFindings: { available: true, items: findings },
     doubleFundingAlerts: alerts ? { available: true, items: alerts } : pending('double-funding alerts'),
   };
 }
+
+/** Investments' figures summed per programme fund. */
+function byFund(investments: readonly InvestmentExecution[]): FundExecution[] {
+  const funds = new Map<string, FundExecution>();
+  for (const i of investments) {
+    const f = funds.get(i.fund) ?? { fund: i.fund, projects: 0, plannedCents: 0, contractedCents: 0, claimedCents: 0, verifiedEligibleCents: 0, paidCents: 0, correctedCents: 0, remainingCents: 0 };
+    funds.set(i.fund, f);
+    f.projects += i.projects;
+    for (const k of MEASURES) f[k] += i[k];
+  }
+  return [...funds.values()].sort((a, b) => (a.fund < b.fund ? -1 : a.fund > b.fund ? 1 : 0));
+}
+
+const MEASURES = ['plannedCents', 'contractedCents', 'claimedCents', 'verifiedEligibleCents', 'paidCents', 'correctedCents', 'remainingCents'] as const satisfies readonly (keyof ExecutionMeasures)[];
 
 /** Every finding raised and not yet closed at the window's end, oldest first (status as it stands now). */
 async function openFindings(orm: MikroORM, lastDay: string, end: Date): Promise<OpenFinding[]> {

@@ -2,19 +2,25 @@ import type { BudgetEvent } from '../../src/domain/budget/events.js';
 import type { DuplicateAlertEvent } from '../../src/domain/dupalert/events.js';
 import type { Projection } from '../../src/projection-engine/projection.js';
 
-type Stored<E> = E & { id: string; streamId: string; version: number };
+type Stored<E> = E & { id: string; streamId: string; version: number; recordedAt: Date };
 
 /**
  * Double-funding index (dubultfinansējums) over every project, fund, programme and period:
  * invoices keyed by (supplier registration number, normalised invoice number) with where they
  * were declared, what claims allocate from them and what the officers found ineligible, plus
  * the officers' decisions on alerts. The alerts themselves are derived by queries.ts, so a
- * rule change needs no rebuild. Every write is keyed by an event's identity, so replays change nothing.
+ * rule change needs no rebuild.
+ *
+ * Every row is one fact and carries the time its event was recorded, nothing is updated in
+ * place (a verification is its own row, not a change to the claim item), so the alerts can
+ * be derived as they stood at any past instant. Every write is keyed by an event's identity
+ * (insert … on conflict do nothing), so replays change nothing; a batch is written with one
+ * insert per table, in any order, because no row depends on another.
  */
 export const doubleFunding: Projection = {
   name: 'double_funding',
-  version: 1,
-  tables: ['df_budgets', 'df_invoices', 'df_claim_items', 'df_decisions'],
+  version: 2,
+  tables: ['df_budgets', 'df_invoices', 'df_claim_items', 'df_verifications', 'df_decisions'],
   createTables: (t) => [
     `create table ${t.df_budgets} (
        project_id    uuid primary key,
@@ -23,8 +29,12 @@ export const doubleFunding: Projection = {
        programme     text not null,
        period        text not null,
        vat_source    text not null,
-       cost_lines    jsonb not null
+       cost_lines    jsonb not null,
+       event_id      uuid not null,
+       recorded_at   timestamptz not null
      )`,
+    // Rule 5 looks for the same recipient's projects in the other fund.
+    `create index on ${t.df_budgets} (recipient_org)`,
     `create table ${t.df_invoices} (
        invoice_id   uuid primary key,
        project_id   uuid not null,
@@ -37,10 +47,15 @@ export const doubleFunding: Projection = {
        vat          bigint not null,
        gross        bigint not null,
        cost_line    text not null,
-       funds        text[] not null
+       funds        text[] not null,
+       asset_ref    text,
+       recorded_at  timestamptz not null
      )`,
+    // Rules 1, 2, 4 by key; rule 3 by supplier, gross and a date range; rule 5 and the project view by project; the submit-time check by event.
     `create index on ${t.df_invoices} (supplier, norm_number)`,
     `create index on ${t.df_invoices} (supplier, gross, invoice_date)`,
+    `create index on ${t.df_invoices} (project_id, supplier)`,
+    `create index on ${t.df_invoices} (event_id)`,
     `create table ${t.df_claim_items} (
        claim_id    uuid not null,
        invoice_id  uuid not null,
@@ -51,28 +66,42 @@ export const doubleFunding: Projection = {
        cents       bigint not null,
        period_from date not null,
        period_to   date not null,
-       ineligible  bigint not null default 0,
-       verified    boolean not null default false,
+       recorded_at timestamptz not null,
        primary key (claim_id, invoice_id)
      )`,
     `create index on ${t.df_claim_items} (supplier, norm_number)`,
+    `create index on ${t.df_claim_items} (project_id)`,
+    `create index on ${t.df_claim_items} (event_id)`,
+    `create table ${t.df_verifications} (
+       claim_id    uuid not null,
+       invoice_id  uuid not null,
+       event_id    uuid not null,
+       eligible    bigint not null,
+       ineligible  bigint not null,
+       recorded_at timestamptz not null,
+       primary key (claim_id, invoice_id)
+     )`,
     `create table ${t.df_decisions} (
-       alert_id   text primary key,
-       decision   text not null,
-       reason     text not null,
-       decided_by text not null,
-       decided_at timestamptz not null
+       alert_id    text primary key,
+       decision    text not null,
+       reason      text not null,
+       decided_by  text not null,
+       decided_at  timestamptz not null,
+       event_id    uuid not null,
+       recorded_at timestamptz not null
      )`,
   ],
   async apply(tx, events, t) {
+    const rows: Record<'budgets' | 'invoices' | 'items' | 'verifications' | 'decisions', unknown[]> = {
+      budgets: [], invoices: [], items: [], verifications: [], decisions: [],
+    };
     for (const stored of events) {
+      const recordedAt = stored.recordedAt.toISOString();
       if (stored.streamType === 'dupalert') {
         const e = stored as unknown as Stored<DuplicateAlertEvent>;
         const decision = e.type === 'DuplicateAlertConfirmed.v1' ? 'confirmed' : 'dismissed';
-        await tx.query(
-          `insert into ${t.df_decisions} values ($1, $2, $3, $4, $5) on conflict (alert_id) do nothing`,
-          [e.data.alertId, decision, e.data.reason, e.data.decidedBy, e.data.decidedAt],
-        );
+        const d = e.data;
+        rows.decisions.push({ alert_id: d.alertId, decision, reason: d.reason, decided_by: d.decidedBy, decided_at: d.decidedAt, event_id: e.id, recorded_at: recordedAt });
         continue;
       }
       if (stored.streamType !== 'budget') continue;
@@ -81,38 +110,38 @@ export const doubleFunding: Projection = {
       switch (e.type) {
         case 'BudgetOpened.v1': {
           const d = e.data;
-          await tx.query(
-            `insert into ${t.df_budgets} values ($1, $2, $3, $4, $5, $6, $7) on conflict (project_id) do nothing`,
-            [projectId, d.recipientOrg, d.programme.fund, d.programme.programme, d.programme.period, d.vatSource, JSON.stringify(d.costLines)],
-          );
+          rows.budgets.push({
+            project_id: projectId, recipient_org: d.recipientOrg, fund: d.programme.fund, programme: d.programme.programme, period: d.programme.period,
+            vat_source: d.vatSource, cost_lines: d.costLines, event_id: e.id, recorded_at: recordedAt,
+          });
           break;
         }
         case 'SupplierContractRegistered.v1':
         case 'ClaimPaid.v1':
+        case 'FinancialCorrectionBooked.v1':
           break; // contracts and payments do not take part in the rules yet
         case 'InvoiceSubmitted.v1': {
           const d = e.data;
-          await tx.query(
-            `insert into ${t.df_invoices} values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) on conflict (invoice_id) do nothing`,
-            [d.invoiceId, projectId, e.id, d.supplierRegNo, d.normalisedNumber, d.number, d.date, d.netCents, d.vatCents, d.grossCents, d.costLine,
-              [...new Set(d.allocations.map((a) => a.fund))]],
-          );
+          rows.invoices.push({
+            invoice_id: d.invoiceId, project_id: projectId, event_id: e.id, supplier: d.supplierRegNo, norm_number: d.normalisedNumber, number: d.number,
+            invoice_date: d.date, net: d.netCents, vat: d.vatCents, gross: d.grossCents, cost_line: d.costLine,
+            funds: [...new Set(d.allocations.map((a) => a.fund))], asset_ref: assetRefOf(d), recorded_at: recordedAt,
+          });
           break;
         }
         case 'PaymentClaimSubmitted.v1':
           for (const item of e.data.items) {
-            await tx.query(
-              `insert into ${t.df_claim_items} (claim_id, invoice_id, project_id, event_id, supplier, norm_number, cents, period_from, period_to)
-               values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing`,
-              [e.data.claimId, item.invoiceId, projectId, e.id, item.supplierRegNo, item.normalisedNumber, item.cents, e.data.periodFrom, e.data.periodTo],
-            );
+            rows.items.push({
+              claim_id: e.data.claimId, invoice_id: item.invoiceId, project_id: projectId, event_id: e.id, supplier: item.supplierRegNo,
+              norm_number: item.normalisedNumber, cents: item.cents, period_from: e.data.periodFrom, period_to: e.data.periodTo, recorded_at: recordedAt,
+            });
           }
           break;
         case 'InvoiceVerified.v1':
-          // Setting (not adding) the amount keeps a replay harmless.
-          await tx.query(`update ${t.df_claim_items} set ineligible = $3, verified = true where claim_id = $1 and invoice_id = $2`, [
-            e.data.claimId, e.data.invoiceId, e.data.ineligibleCents,
-          ]);
+          // Its own row with its time, not an update of the claim item: an as-of view needs to know when it happened.
+          rows.verifications.push({
+            claim_id: e.data.claimId, invoice_id: e.data.invoiceId, event_id: e.id, eligible: e.data.eligibleCents, ineligible: e.data.ineligibleCents, recorded_at: recordedAt,
+          });
           break;
         default: {
           const exhaustive: never = e;
@@ -120,5 +149,20 @@ export const doubleFunding: Projection = {
         }
       }
     }
+    const insert = async (table: string, batch: unknown[], columns: string) => {
+      if (batch.length === 0) return;
+      await tx.query(`insert into ${table} select * from jsonb_to_recordset($1::jsonb) as x(${columns}) on conflict do nothing`, [JSON.stringify(batch)]);
+    };
+    await insert(t.df_budgets!, rows.budgets, 'project_id uuid, recipient_org text, fund text, programme text, period text, vat_source text, cost_lines jsonb, event_id uuid, recorded_at timestamptz');
+    await insert(t.df_invoices!, rows.invoices, 'invoice_id uuid, project_id uuid, event_id uuid, supplier text, norm_number text, number text, invoice_date date, net bigint, vat bigint, gross bigint, cost_line text, funds text[], asset_ref text, recorded_at timestamptz');
+    await insert(t.df_claim_items!, rows.items, 'claim_id uuid, invoice_id uuid, project_id uuid, event_id uuid, supplier text, norm_number text, cents bigint, period_from date, period_to date, recorded_at timestamptz');
+    await insert(t.df_verifications!, rows.verifications, 'claim_id uuid, invoice_id uuid, event_id uuid, eligible bigint, ineligible bigint, recorded_at timestamptz');
+    await insert(t.df_decisions!, rows.decisions, 'alert_id text, decision text, reason text, decided_by text, decided_at timestamptz, event_id uuid, recorded_at timestamptz');
   },
 };
+
+/** The asset the invoice pays for (inventory or cadastre number), when the beneficiary named one. */
+function assetRefOf(invoice: object): string | null {
+  const ref = (invoice as { assetRef?: unknown }).assetRef;
+  return typeof ref === 'string' && ref.trim() !== '' ? ref.trim().toUpperCase() : null;
+}

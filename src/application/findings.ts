@@ -1,5 +1,8 @@
 import type { Viewer } from '../auth/scope.js';
-import { NotFound, ValidationFailed } from '../domain/errors.js';
+import type { FinancialCorrectionInput } from '../domain/budget/content.js';
+import { findingCorrectionId, sameCorrection } from '../domain/budget/correction.js';
+import { budgetDecider, budgetStreamId } from '../domain/budget/decider.js';
+import { IllegalTransition, NotFound, PreconditionFailed, ValidationFailed } from '../domain/errors.js';
 import { findingDecider, findingStreamId, type Finding, type FindingCommand, type RaiseFindingInput } from '../domain/finding/decider.js';
 import type { Passport } from '../domain/passport/decider.js';
 import type { EventStore } from '../eventstore/port.js';
@@ -15,10 +18,8 @@ import { loadVisibleIndicator, visibleProject } from './indicators.js';
 
 type Existing = Exclude<Finding, { status: 'none' }>;
 
-/** What the caller of a command about an existing finding gives; cost lines are looked up here. */
-export type FindingAction =
-  | Pick<Extract<FindingCommand, { type: 'RespondToFinding' | 'SetCorrectiveAction' | 'RecordFollowUp' | 'CloseFinding' }>, 'type' | 'data'>
-  | { type: 'ApplyFinancialCorrection'; data: { amountCents: number; costLine: string; reason: string } };
+/** What the caller of a command about an existing finding gives (financial corrections: {@link correctFinding}). */
+export type FindingAction = Pick<Extract<FindingCommand, { type: 'RespondToFinding' | 'SetCorrectiveAction' | 'RecordFollowUp' | 'CloseFinding' }>, 'type' | 'data'>;
 
 /**
  * Raises a finding on a project the caller can see (404 otherwise, and for a project that
@@ -49,12 +50,71 @@ export async function actOnFinding(
   action: FindingAction,
   options: HandleOptions<Finding>,
 ): Promise<Handled<Finding>> {
-  const { passport } = await loadVisibleFinding(store, viewer, findingId);
-  const command =
-    action.type === 'ApplyFinancialCorrection'
-      ? { type: action.type, data: { ...action.data, projectCostLines: costLinesInForce(passport) } }
-      : action;
-  return run(store, findingId, command, options);
+  await loadVisibleFinding(store, viewer, findingId);
+  return run(store, findingId, action, options);
+}
+
+/**
+ * A finding's financial correction, booked on the project's budget and recorded on the
+ * finding. Two streams cannot share one transaction, so the order makes a retry safe: the
+ * budget first, under a correction id derived from (finding, correction number); then the
+ * finding, naming that id. A request that stopped between the two leaves the budget ahead;
+ * its retry finds its correction already booked (the budget books nothing twice) and only
+ * completes the finding. A different request arriving in that state first records the booked
+ * correction on the finding, then books its own as the next one, so budget and finding agree.
+ * Finding-side refusals (closed, unknown cost line) are checked before anything is booked.
+ */
+export async function correctFinding(
+  store: EventStore,
+  viewer: Viewer,
+  findingId: string,
+  input: FinancialCorrectionInput,
+  options: HandleOptions<Finding>,
+): Promise<Handled<Finding>> {
+  if (options.idempotency) {
+    const first = await store.findIdempotentResult(options.idempotency.key, options.idempotency.fingerprint);
+    if (first) return { ...(await load(store, findingDecider, first.streamId, first.nextVersion)), replayed: true };
+  }
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const { state, version, passport } = await loadVisibleFinding(store, viewer, findingId);
+    if (options.ifMatch !== undefined && options.ifMatch !== version) throw new PreconditionFailed(options.ifMatch, version);
+    const correctionId = findingCorrectionId(findingId, state.corrections.length + 1);
+    const onFinding = (c: { amountCents: number; costLine: string; reason: string }) => ({
+      type: 'ApplyFinancialCorrection' as const,
+      data: { amountCents: c.amountCents, costLine: c.costLine, reason: c.reason, projectCostLines: costLinesInForce(passport), budgetCorrectionId: correctionId },
+    });
+    const context = { now: new Date(), actor: options.metadata.actor, subject: findingId };
+    findingDecider.decide({ ...onFinding(input), context }, state); // throws what the finding would refuse
+
+    const budgetStream = budgetStreamId(state.projectId);
+    const budget = await load(store, budgetDecider, budgetStream);
+    if (budget.state.status === 'none') {
+      throw new IllegalTransition(
+        'ApplyFinancialCorrection',
+        'no_budget',
+        `project ${state.projectId} has no open budget: a financial correction is booked on the budget, so an officer must first open it from the approved passport (POST /projects/${state.projectId}/budget)`,
+      );
+    }
+    const source = { kind: 'finding' as const, findingId };
+    const booked = budget.state.corrections[correctionId];
+    if (booked && !sameCorrection(booked, { ...input, correctionId, source })) {
+      // An earlier request booked this one and stopped before the finding recorded it.
+      await run(store, findingId, onFinding(booked), { metadata: options.metadata });
+      continue;
+    }
+    if (!booked) {
+      await handleCommand(
+        store,
+        budgetDecider,
+        budgetStream,
+        { type: 'ApplyFinancialCorrection', data: { ...input, correctionId, source }, context: { ...context, subject: state.projectId } },
+        { metadata: options.metadata },
+      );
+    }
+    const bookedBy = (await store.readStream(budgetStream)).find((e) => e.type === 'FinancialCorrectionBooked.v1' && (e.data as { correctionId: string }).correctionId === correctionId);
+    return run(store, findingId, onFinding(input), { ...options, metadata: { ...options.metadata, causationId: bookedBy?.id ?? null } });
+  }
+  throw new IllegalTransition('ApplyFinancialCorrection', 'busy', `finding ${findingId} kept changing while its correction was recorded; try again`);
 }
 
 /** The finding and its project's passport, if the viewer may see the project. */

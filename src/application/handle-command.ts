@@ -1,4 +1,4 @@
-import type { Command, Decider, DomainEvent } from '../domain/decider.js';
+import { fold, type Command, type Decider, type DomainEvent } from '../domain/decider.js';
 import { PreconditionFailed } from '../domain/errors.js';
 import type { EventMetadata, EventStore } from '../eventstore/port.js';
 
@@ -25,13 +25,13 @@ export interface HandleOptions<S = unknown> {
 /** Folds a stream (optionally only up to a version) into its decider's state. */
 export async function load<S, E extends DomainEvent>(
   store: EventStore,
-  decider: Pick<Decider<any, E, S>, 'evolve' | 'initialState'>,
+  decider: Pick<Decider<any, E, S>, 'evolve' | 'evolveAll' | 'initialState'>,
   streamId: string,
   toVersion?: number,
 ): Promise<Loaded<S>> {
   const events = await store.readStream(streamId, toVersion === undefined ? {} : { to: toVersion });
   return {
-    state: events.reduce((s, e) => decider.evolve(s, e as unknown as E), decider.initialState),
+    state: fold(decider, decider.initialState, events as unknown as E[]),
     version: events.at(-1)?.version ?? 0,
   };
 }
@@ -69,5 +69,5 @@ export async function handleCommand<C extends Command, E extends DomainEvent, S>
     // A concurrent retry with the same key won the race: answer with what it stored.
     return { ...(await load(store, decider, streamId, result.nextVersion)), replayed: true };
   }
-  return { state: events.reduce(decider.evolve, state), version: result.nextVersion, replayed: false };
+  return { state: fold(decider, state, events), version: result.nextVersion, replayed: false };
 }

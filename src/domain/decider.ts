@@ -22,7 +22,18 @@ export interface Command<T extends string = string, D = unknown> {
 export interface Decider<C extends Command, E extends DomainEvent, S> {
   decide(command: C, state: S): E[];
   evolve(state: S, event: E): S;
+  /**
+   * Many events at once, for streams that grow long (a budget with thousands of invoices):
+   * the same result as reducing with `evolve`, without copying the state once per event.
+   * Must not change `state`.
+   */
+  evolveAll?(state: S, events: readonly E[]): S;
   readonly initialState: S;
+}
+
+/** The state after `events`: `evolveAll` when the decider has one, else `evolve` one by one. */
+export function fold<S, E extends DomainEvent>(decider: Pick<Decider<any, E, S>, 'evolve' | 'evolveAll'>, state: S, events: readonly E[]): S {
+  return decider.evolveAll ? decider.evolveAll(state, events) : events.reduce((s, e) => decider.evolve(s, e), state);
 }
 
 export class UnknownMessage extends Error {

@@ -8,10 +8,13 @@ import { RegisterRoutes } from './generated/routes.js';
 import { errorHandler, notFoundHandler, problem, sendProblem } from './problem.js';
 import { requestIdFor } from './request-metadata.js';
 
-/** Bodies are JSON; anything else with a body is refused before it reaches a controller. */
+/** Routes that take a file as the body (CSV, XLSX) and answer 415 themselves for what they cannot read. */
+const FILE_ROUTES = /^\/projects\/[^/]+\/budget\/invoices\/import\/?$/i;
+
+/** Bodies are JSON; anything else with a body is refused before it reaches a controller (file routes aside). */
 const jsonOnly: RequestHandler = (req, res, next) => {
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && !req.is(['application/json', 'application/*+json'])) {
+  if (hasBody && !req.is(['application/json', 'application/*+json']) && !(req.method === 'POST' && FILE_ROUTES.test(req.path))) {
     sendProblem(res, problem(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body as application/json'));
     return;
   }

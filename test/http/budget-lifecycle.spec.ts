@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventCount, type TestApp } from '../support/app.js';
 import { buildClaim, buildInvoice, SEED_SHARES } from '../support/budget-builders.js';
-import { eAdrese } from '../support/passport-builders.js';
-import { caller, castOf, createSeededApp } from '../support/seeded.js';
+import { PEOPLE, VRAA, caller, castOf, createSeededApp, givenProject } from '../support/seeded.js';
 
-const VRAA = eAdrese.recipient.registrationNumber;
-const CFLA = '90009963334';
 
 let app: TestApp;
 const tokens: Record<string, string> = {};
@@ -14,10 +11,8 @@ beforeAll(async () => {
   Object.assign(
     tokens,
     await castOf({
-      anna: ['anna', ['beneficiary'], VRAA],
+      ...PEOPLE,
       stranger: ['mallory', ['beneficiary'], '40003000000'],
-      janis: ['janis', ['officer'], CFLA],
-      liga: ['liga', ['approver'], CFLA],
     }),
   );
 });
@@ -25,23 +20,7 @@ afterAll(() => app.close());
 
 const as = caller(() => app, tokens);
 
-/** The seed passport drafted, filled and (unless told otherwise) taken through to approval. */
-async function givenProject(until: 'draft' | 'approved' = 'approved'): Promise<string> {
-  const res = await as('anna').post('/projects').send({ title: eAdrese.title, programme: eAdrese.programme, recipient: eAdrese.recipient });
-  const id = res.body.projectId as string;
-  await as('anna').patch(`/projects/${id}/passport`).set('If-Match', res.headers.etag!).send(eAdrese.sections).expect(200);
-  if (until === 'draft') return id;
-  await as('anna').post(`/projects/${id}/passport/submit`).expect(200);
-  await as('janis').post(`/projects/${id}/passport/verify`).send({}).expect(200);
-  await as('liga').post(`/projects/${id}/passport/approve`).expect(200);
-  return id;
-}
-async function givenBudget(): Promise<string> {
-  const id = await givenProject();
-  const res = await as('janis').post(`/projects/${id}/budget`).send({ shares: SEED_SHARES, vatRecoverable: false });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return id;
-}
+const givenBudget = () => givenProject(as, { shares: SEED_SHARES });
 const supplier = () => `4${String(Math.floor(Math.random() * 1e10)).padStart(10, '0')}`;
 
 describe('budget over HTTP', () => {
@@ -54,7 +33,7 @@ describe('budget over HTTP', () => {
   });
 
   it('when the passport is still a draft, opening the budget answers 409 naming the state and appends nothing', async () => {
-    const id = await givenProject('draft');
+    const id = await givenProject(as, { until: 'draft' });
     const before = await eventCount(app);
     const res = await as('janis').post(`/projects/${id}/budget`).send({ shares: SEED_SHARES, vatRecoverable: false });
     expect(res.status).toBe(409);

@@ -4,10 +4,8 @@ import { COUNCIL_CSV_COLUMNS } from '../../src/http/views/council-report-csv.js'
 import { eventCount, type TestApp } from '../support/app.js';
 import { hasChromium, printToPdf, renderAndProbe } from '../support/chromium.js';
 import { eAdrese } from '../support/passport-builders.js';
-import { caller, castOf, createSeededApp } from '../support/seeded.js';
+import { CFLA, PEOPLE, caller, castOf, createSeededApp } from '../support/seeded.js';
 
-const VRAA = eAdrese.recipient.registrationNumber;
-const CFLA = '90009963334';
 const investment2312 = { fund: 'RRF', programme: 'ANM', period: '2021-2026', investment: '2.3.1.2.i' };
 const companies = { lv: 'uzņēmumi', en: 'companies' };
 const today = new Date().toISOString().slice(0, 10);
@@ -35,10 +33,8 @@ beforeAll(async () => {
   Object.assign(
     tokens,
     await castOf({
-      anna: ['anna', ['beneficiary'], VRAA],
-      janis: ['janis', ['officer'], CFLA],
+      ...PEOPLE,
       zane: ['zane', ['officer'], CFLA],
-      liga: ['liga', ['approver'], CFLA],
       council: ['ilze', ['council'], CFLA],
       auditor: ['valdis', ['auditor'], '90000012789'],
     }),
@@ -51,6 +47,8 @@ beforeAll(async () => {
   await as('anna').post(`/projects/${ids.project}/passport/submit`).expect(200);
   await as('janis').post(`/projects/${ids.project}/passport/verify`).send({}).expect(200);
   await as('liga').post(`/projects/${ids.project}/passport/approve`).expect(200);
+  // Its budget: EUR 4,620,000 RRF plus EUR 776,160 VAT from the state budget.
+  await as('janis').post(`/projects/${ids.project}/budget`).send({ shares: [{ fund: 'RRF', cents: 462_000_000 }, { fund: 'STATE', cents: 77_616_000 }], vatRecoverable: false }).expect(201);
   // 2.3.1.2.i: 1,080 companies due 2024-06-30, only 500 verified (overdue); 2,521 by 2026-06-30, 2,600 verified (achieved).
   ids.overdue = await targetWithValue('T1', 1_080, '2024-06-30', 500);
   ids.achieved = await targetWithValue('T2', 2_521, '2026-06-30', 2_600);
@@ -102,6 +100,10 @@ describe('the supervisory council report', () => {
       items: [expect.objectContaining({ findingId: ids.finding, projectId: ids.project, category: 'procurement_breach', severity: 'high', amountAtRiskCents: 2_500_000, reportable: true })],
     });
     expect(r.doubleFundingAlerts).toEqual({ available: true, items: [] });
+    const planned = { plannedCents: 539_616_000, contractedCents: 0, claimedCents: 0, verifiedEligibleCents: 0, paidCents: 0, correctedCents: 0, remainingCents: 539_616_000 };
+    expect(r.budgetExecution).toMatchObject({ available: true, byFund: [{ fund: 'RRF', projects: 1, ...planned }], total: planned });
+    expect(r.budgetExecution.investments).toEqual([expect.objectContaining({ fund: 'RRF', investment: eAdrese.programme.investment, projects: 1, ...planned })]);
+    expect(r.budgetExecution.bySource.map((x: { source: string; plannedCents: number }) => [x.source, x.plannedCents])).toEqual([['RRF', 462_000_000], ['STATE', 77_616_000]]);
   });
 
   it('when the window ends before anything was recorded, the report is empty as the system knew it then', async () => {
@@ -111,6 +113,7 @@ describe('the supervisory council report', () => {
     expect(r.changes).toEqual({ events: [], totalEvents: 0, projectStatusChanges: [], indicatorStatusChanges: [], indicatorStatusTransitions: [] });
     expect(r.portfolio.byStatus).toEqual([]);
     expect(r.openAuditFindings).toEqual({ available: true, items: [] });
+    expect(r.budgetExecution).toMatchObject({ byFund: [], investments: [], total: { plannedCents: 0 } });
   });
 
   it('when detail is left at investment, project indicators only count; with detail=project they are listed and rolled up per project', async () => {
@@ -192,6 +195,15 @@ describe('the supervisory council report', () => {
     expect(section('audit_finding').map((r) => [r.item_id, r.project_id, r.category, r.severity, r.status, num(r.amount_cents), r.recorded_at, num(r.count) === 1])).toEqual(
       json.openAuditFindings.items.map((f: any) => [f.findingId, f.projectId, f.category, f.severity, f.status, f.amountAtRiskCents, f.raisedAt, f.reportable]),
     );
+    const money = (r: Record<string, string>) => ({
+      plannedCents: num(r.planned_cents), contractedCents: num(r.contracted_cents), claimedCents: num(r.claimed_cents), verifiedEligibleCents: num(r.verified_eligible_cents),
+      paidCents: num(r.paid_cents), correctedCents: num(r.corrected_cents), remainingCents: num(r.remaining_cents),
+    });
+    const budgetRows = section('budget_execution');
+    expect(budgetRows.filter((r) => r.level === 'fund').map((r) => ({ fund: r.fund, projects: num(r.count), ...money(r) }))).toEqual(json.budgetExecution.byFund);
+    expect(budgetRows.filter((r) => r.level === 'total').map(money)).toEqual([json.budgetExecution.total]);
+    expect(budgetRows.filter((r) => r.level === 'source').map((r) => ({ source: r.category, ...money(r) }))).toEqual(json.budgetExecution.bySource);
+    expect(budgetRows.filter((r) => r.level === 'investment')).toHaveLength(json.budgetExecution.investments.length);
     expect(section('double_funding_alert')).toEqual(json.doubleFundingAlerts.items);
     expect(section('audit_findings')).toEqual([]);
   });
@@ -200,6 +212,7 @@ describe('the supervisory council report', () => {
     const res = await council({ from: daysAgo(7), to: today, format: 'html' }).expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.text).toContain('EUR 4,620,000.00');
+    expect(res.text).toContain('EUR 5,396,160.00'); // budget execution: planned RRF + state VAT
     expect(res.text).toMatch(/<svg[^>]*role="img"/);
     expect(res.text).toContain('>Overdue</span>');
     expect(res.text).toContain('procurement breach');
@@ -219,7 +232,7 @@ describe('the supervisory council report', () => {
          ok: [...document.querySelectorAll('tr[data-status="achieved"]')].map((tr) => ({ background: getComputedStyle(tr.cells[0]).backgroundColor })),
        };`,
     );
-    expect(seen.charts).toHaveLength(3);
+    expect(seen.charts).toHaveLength(4); // projects by status, money by fund, indicators by status, budget by fund
     for (const chart of seen.charts) {
       expect(chart.width).toBeGreaterThan(100);
       expect(chart.height).toBeGreaterThan(30);

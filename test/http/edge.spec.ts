@@ -209,6 +209,19 @@ describe('HTTP edge', () => {
       }
     });
 
+    it('when the generation serving a projection was built by other code than is running, /ready answers 503 until the new one takes over', async () => {
+      await app.service.context.projections.catchUp();
+      await app.service.context.pool.query(`update projection_generations set code_version = code_version - 1 where projection = 'stream_catalogue' and status = 'active'`);
+      try {
+        const res = await http().get('/ready');
+        expect(res.status).toBe(503);
+        expect(res.body.reasons).toEqual([expect.stringMatching(/^projection stream_catalogue is being rebuilt for code version \d+; the generation serving it was built by version \d+$/)]);
+      } finally {
+        await app.service.context.pool.query(`update projection_generations set code_version = code_version + 1 where projection = 'stream_catalogue' and status = 'active'`);
+      }
+      expect((await http().get('/ready')).status).toBe(200);
+    });
+
     it('when a stream is written, the catalogue lists it, and a rebuild is accepted and keeps serving', async () => {
       await app.service.context.projections.catchUp();
       const list = await http().get('/streams').query({ streamType: 'fund' });

@@ -8,11 +8,9 @@ import { findingDecider, findingStreamId } from '../../src/domain/finding/decide
 import { eventCount, type TestApp } from '../support/app.js';
 import { buildMetadata } from '../support/builders.js';
 import { eAdrese } from '../support/passport-builders.js';
-import { caller, castOf, createSeededApp } from '../support/seeded.js';
+import { CFLA, PEOPLE, VRAA, caller, castOf, createSeededApp } from '../support/seeded.js';
 
-const VRAA = eAdrese.recipient.registrationNumber;
 const VARAM = eAdrese.sections.partners![0]!.registrationNumber;
-const CFLA = '90009963334';
 const VK = '90000027359';
 
 let app: TestApp;
@@ -22,10 +20,9 @@ beforeAll(async () => {
   Object.assign(
     tokens,
     await castOf({
-      anna: ['anna', ['beneficiary'], VRAA],
+      ...PEOPLE,
       partner: ['peteris', ['beneficiary'], VARAM],
       stranger: ['mallory', ['beneficiary'], '40003000000'],
-      janis: ['janis', ['officer'], CFLA],
       ilze: ['ilze', ['auditor'], VK],
       council: ['dace', ['council'], CFLA],
     }),
@@ -41,6 +38,22 @@ async function givenProject(): Promise<string> {
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   await as('anna').patch(`/projects/${res.body.projectId}/passport`).send(eAdrese.sections).expect(200);
   return res.body.projectId;
+}
+
+/**
+ * A financial correction is booked on the project's budget and cannot exceed what was verified
+ * eligible: the passport approved, the budget opened, and `cents` on cost line 4.3 invoiced,
+ * claimed and verified eligible.
+ */
+async function givenVerifiedSpending(projectId: string, cents: number): Promise<void> {
+  await as('anna').post(`/projects/${projectId}/passport/submit`).expect(200);
+  await as('janis').post(`/projects/${projectId}/passport/verify`).send({}).expect(200);
+  await as('liga').post(`/projects/${projectId}/passport/approve`).expect(200);
+  await as('janis').post(`/projects/${projectId}/budget`).send({ shares: [{ fund: 'RRF', cents: 462_000_000 }, { fund: 'STATE', cents: 77_616_000 }], vatRecoverable: false }).expect(201);
+  const invoice = { supplierRegNo: '40003000001', number: `R-${randomUUID().slice(0, 8)}`, date: '2024-03-15', netCents: cents, vatCents: 0, grossCents: cents, costLine: '4.3', allocations: [{ fund: 'RRF', cents }] };
+  const inv = await as('anna').post(`/projects/${projectId}/budget/invoices`).send(invoice).expect(201);
+  const claim = await as('anna').post(`/projects/${projectId}/budget/claims`).send({ kind: 'interim', periodFrom: '2024-01-01', periodTo: '2024-06-30', items: [{ invoiceId: inv.body.id, cents }], requestedCents: cents }).expect(201);
+  await as('janis').post(`/projects/${projectId}/budget/claims/${claim.body.id}/verifications`).send({ invoiceId: inv.body.id, eligibleCents: cents, ineligibleCents: 0 }).expect(200);
 }
 
 /** A procurement breach with EUR 25,000 at risk; override the field a test is about. */
@@ -104,6 +117,7 @@ describe('an audit finding through its whole lifecycle', () => {
     const deadline = daysFromNow(30);
     const action = await as('janis').post(`/findings/${id}/corrective-action`).send({ action: 'Atgūt neattiecināmās izmaksas', deadline });
     expect(action.body).toMatchObject({ status: 'action_required', correctiveAction: { deadline, setBy: 'janis' }, overdue: false });
+    await givenVerifiedSpending(projectId, 625_000);
     const corrected = await as('janis').post(`/findings/${id}/financial-correction`).send({ amountCents: 625_000, costLine: '4.3', reason: '25 % korekcija' });
     expect(corrected.status, JSON.stringify(corrected.body)).toBe(200);
     expect(corrected.body).toMatchObject({ corrections: [{ correction: 1, amountCents: 625_000, costLine: '4.3' }], correctedCents: 625_000 });

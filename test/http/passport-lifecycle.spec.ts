@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventCount, type TestApp } from '../support/app.js';
 import { eAdrese } from '../support/passport-builders.js';
-import { caller, castOf, createSeededApp } from '../support/seeded.js';
+import { CFLA, PEOPLE, VRAA, caller, castOf, createSeededApp } from '../support/seeded.js';
 
-const VRAA = eAdrese.recipient.registrationNumber;
-const CFLA = '90009963334';
 const VARAM = eAdrese.sections.partners![0]!.registrationNumber;
 
 let app: TestApp;
@@ -14,11 +12,9 @@ beforeAll(async () => {
   Object.assign(
     tokens,
     await castOf({
-      anna: ['anna', ['beneficiary'], VRAA],
+      ...PEOPLE,
       partner: ['peteris', ['beneficiary'], VARAM],
       stranger: ['mallory', ['beneficiary'], '40003000000'],
-      janis: ['janis', ['officer'], CFLA],
-      liga: ['liga', ['approver'], CFLA],
       both: ['karlis', ['officer', 'approver'], CFLA],
       council: ['ilze', ['council'], CFLA],
     }),

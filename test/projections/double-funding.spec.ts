@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doubleFunding } from '../../projections/double-funding/projection.js';
-import { alertsAtSubmission, listAlerts } from '../../projections/double-funding/queries.js';
+import { alertsAtSubmission, alertsForProject, listAlerts } from '../../projections/double-funding/queries.js';
 import { normaliseInvoiceNumber, type InvoiceInput } from '../../src/domain/budget/content.js';
 import type { BudgetEvent } from '../../src/domain/budget/events.js';
 import type { DuplicateAlertEvent } from '../../src/domain/dupalert/events.js';
@@ -77,13 +77,29 @@ async function givenClaim(projectId: string, items: { invoice: InvoiceInput; inv
   }]);
   return claimId;
 }
-/** The report (read model) and the submit-time check (event log) must agree. */
+/** Every invoice and claim event naming the supplier, straight from the log. */
+async function eventsOf(supplier: string): Promise<string[]> {
+  const { rows } = await db.pool.query<{ event_id: string }>(
+    `select event_id from es_events where payload->>'supplierRegNo' = $1 or payload->'items' @> jsonb_build_array(jsonb_build_object('supplierRegNo', $1::text))`,
+    [supplier],
+  );
+  return rows.map((r) => r.event_id);
+}
+/**
+ * The report (read model) and the submit-time check must agree, both while the latest events
+ * are only in the log after the read model's checkpoint (the tail) and once it has caught up.
+ */
 async function alertsFor(supplier: string) {
+  const events = await eventsOf(supplier);
+  const withTail = await alertsAtSubmission(db.pool, [supplier], events, NEAR_DAYS);
   await manager.catchUp();
   const report = await listAlerts(db.pool, { supplier }, NEAR_DAYS);
-  const events = report.flatMap((a) => a.eventIds);
-  const direct = await alertsAtSubmission(db.pool, [supplier], events, NEAR_DAYS, 'event_log');
-  expect(direct).toEqual(report);
+  expect(withTail).toEqual(report);
+  expect(await alertsAtSubmission(db.pool, [supplier], events, NEAR_DAYS)).toEqual(report);
+  expect(await alertsAtSubmission(db.pool, [supplier], events, NEAR_DAYS, 'read_model')).toEqual(report);
+  for (const projectId of new Set(report.flatMap((a) => a.projectIds))) {
+    expect(await alertsForProject(db.pool, projectId, NEAR_DAYS)).toEqual(report.filter((a) => a.projectIds.includes(projectId)));
+  }
   return report;
 }
 
@@ -197,6 +213,82 @@ describe('double-funding rule 5: overlapping scope in an RRF and an ERDF project
   });
 });
 
+describe('double-funding rule 5 with assets named', () => {
+  it('when both invoices name the same asset, different suppliers still overlap; the same supplier for different assets does not', async () => {
+    const [s1, s2] = [newSupplier(), newSupplier()];
+    const rrf = await givenBudget();
+    const erdf = await givenBudget({ fund: 'ERDF' });
+    await givenInvoice(rrf, { supplierRegNo: s1, number: 'K-1', date: '2024-02-01', assetRef: 'kadastrs 0100 012 0345' });
+    await givenInvoice(erdf, { supplierRegNo: s2, number: 'K-2', date: '2024-05-01', assetRef: ' KADASTRS 0100 012 0345', grossCents: 60500, netCents: 50000, vatCents: 10500, allocations: [{ fund: 'RRF', cents: 60500 }] });
+    await givenInvoice(erdf, { supplierRegNo: s1, number: 'K-3', date: '2024-06-01', assetRef: 'INV-77', grossCents: 70500, netCents: 60000, vatCents: 10500, allocations: [{ fund: 'RRF', cents: 70500 }] });
+    await manager.catchUp();
+    const alerts = await alertsForProject(db.pool, rrf, NEAR_DAYS);
+    expect(alerts).toEqual([expect.objectContaining({ rule: 'overlapping_scope', projectIds: [rrf, erdf].sort(), amountAtRiskCents: 60500 })]);
+    expect(alerts[0]!.eventIds).toHaveLength(2);
+  });
+
+  it('when only one side names an asset, the supplier decides as before', async () => {
+    const supplier = newSupplier();
+    const rrf = await givenBudget();
+    const erdf = await givenBudget({ fund: 'ERDF' });
+    await givenInvoice(rrf, { supplierRegNo: supplier, number: 'L-1', date: '2024-02-01', assetRef: 'INV-1' });
+    await givenInvoice(erdf, { supplierRegNo: supplier, number: 'L-2', date: '2024-03-01', grossCents: 60500, netCents: 50000, vatCents: 10500, allocations: [{ fund: 'RRF', cents: 60500 }] });
+    expect(await alertsFor(supplier)).toEqual([expect.objectContaining({ rule: 'overlapping_scope', amountAtRiskCents: 60500 })]);
+  });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The database's clock, which stamps events as recorded. */
+const clock = async () => (await db.pool.query<{ t: Date }>('select clock_timestamp() as t')).rows[0]!.t;
+
+describe('double-funding alerts as of an instant', () => {
+  it('when facts and decisions come after an instant, the project view as of then leaves them out', async () => {
+    const supplier = newSupplier();
+    const [a, b] = [await givenBudget(), await givenBudget()];
+    await givenInvoice(a, { supplierRegNo: supplier, number: 'Q-1' });
+    const t1 = await clock();
+    await sleep(3); // recorded times count to the millisecond
+    await givenInvoice(b, { supplierRegNo: supplier, number: 'Q-1' });
+    const [alert] = await alertsForProject(db.pool, a, NEAR_DAYS);
+    expect(alert).toMatchObject({ rule: 'same_invoice', status: 'open' });
+    const t2 = await clock();
+    await sleep(3);
+    await append(`dupalert-${alert!.alertId}`, [{ type: 'DuplicateAlertConfirmed.v1', data: { alertId: alert!.alertId, rule: alert!.rule, projectIds: alert!.projectIds, amountAtRiskCents: alert!.amountAtRiskCents, reason: 'checked', decidedAt: T, decidedBy: 'janis' } }]);
+    for (const caughtUp of [false, true]) {
+      if (caughtUp) await manager.catchUp();
+      expect(await alertsForProject(db.pool, a, NEAR_DAYS, t1)).toEqual([]);
+      expect(await alertsForProject(db.pool, a, NEAR_DAYS, t2)).toEqual([{ ...alert, status: 'open', reason: null }]);
+      expect(await alertsForProject(db.pool, a, NEAR_DAYS)).toEqual([{ ...alert, status: 'confirmed', reason: 'checked' }]);
+    }
+    expect(await listAlerts(db.pool, { supplier, asOf: t1 }, NEAR_DAYS)).toEqual([]);
+    expect((await listAlerts(db.pool, { supplier, asOf: t2 }, NEAR_DAYS)).map((x) => x.status)).toEqual(['open']);
+  });
+});
+
+describe('double-funding check at submission while the read model cannot advance', () => {
+  it('when a long transaction holds the runner behind an earlier declaration, the second declaration still finds it in the tail', async () => {
+    const supplier = newSupplier();
+    const [a, b] = [await givenBudget(), await givenBudget()];
+    await manager.catchUp();
+    const holder = await db.pool.connect();
+    try {
+      // An open transaction with an id: no reader may pass it, so the runner's checkpoint stays below what follows.
+      await holder.query('begin');
+      await holder.query('select pg_current_xact_id()');
+      const first = await givenInvoice(a, { supplierRegNo: supplier, number: 'H-1' });
+      await manager.catchUp();
+      expect((await db.pool.query('select count(*)::int as n from df_invoices where supplier = $1', [supplier])).rows[0].n).toBe(0);
+      const second = await givenInvoice(b, { supplierRegNo: supplier, number: 'H-1' });
+      expect(await alertsAtSubmission(db.pool, [supplier], [second.eventId], NEAR_DAYS)).toEqual([
+        expect.objectContaining({ rule: 'same_invoice', eventIds: [first.eventId, second.eventId].sort() }),
+      ]);
+    } finally {
+      await holder.query('rollback');
+      holder.release();
+    }
+  });
+});
+
 describe('double-funding projection', () => {
   it('when an officer confirms or dismisses alerts, the report shows the decision and filters by it', async () => {
     const supplier = newSupplier();
@@ -226,9 +318,9 @@ describe('double-funding projection', () => {
     await append(`budget-${p}`, [{ type: 'InvoiceVerified.v1', data: { claimId, invoiceId: inv.invoiceId, eligibleCents: 121000, ineligibleCents: 0, verifiedAt: T, verifiedBy: 'janis' } }]);
     await append(`budget-${p}`, [{ type: 'ClaimPaid.v1', data: { claimId, amountCents: 121000, paidOn: '2024-07-01', paidAt: T, paidBy: 'liga' } }]);
     await manager.catchUp();
-    const snapshot = async () => (await db.pool.query(`select (select json_agg(i order by invoice_id) from df_invoices i) as i, (select json_agg(c order by claim_id) from df_claim_items c) as c, (select count(*) from df_budgets) as b, (select count(*) from df_decisions) as d`)).rows[0];
+    const snapshot = async () => (await db.pool.query(`select (select json_agg(i order by invoice_id) from df_invoices i) as i, (select json_agg(c order by claim_id) from df_claim_items c) as c, (select json_agg(v order by claim_id) from df_verifications v) as v, (select count(*) from df_budgets) as b, (select count(*) from df_decisions) as d`)).rows[0];
     const before = await snapshot();
-    expect((await db.pool.query('select verified, ineligible from df_claim_items where claim_id = $1', [claimId])).rows).toEqual([{ verified: true, ineligible: '0' }]);
+    expect((await db.pool.query('select eligible, ineligible from df_verifications where claim_id = $1', [claimId])).rows).toEqual([{ eligible: '121000', ineligible: '0' }]);
     const events = await store.readAll({ after: { transactionId: 0n, sequence: 0n }, limit: 100_000 });
     const [active] = await manager.status();
     const client = await db.pool.connect();

@@ -5,6 +5,7 @@ import { SEED_DATA } from '../../src/cli/seed-data.js';
 import { createTestApp, type TestApp } from './app.js';
 import { bearer, tokenFor } from './auth.js';
 import { buildMetadata } from './builders.js';
+import { eAdrese } from './passport-builders.js';
 
 /** The real service on its own database with the seed command's reference data loaded. */
 export async function createSeededApp(): Promise<TestApp> {
@@ -12,6 +13,17 @@ export async function createSeededApp(): Promise<TestApp> {
   await seedReferenceData(app.service.context.store, SEED_DATA, buildMetadata({ actor: 'system:seed', role: 'admin', roles: ['admin'] }));
   return app;
 }
+
+/** The seed passport's beneficiary (VRAA) and the monitoring agency (CFLA), by registration number. */
+export const VRAA = eAdrese.recipient.registrationNumber;
+export const CFLA = '90009963334';
+
+/** The people most tests need: anna, VRAA's beneficiary; janis, a CFLA officer; liga, a CFLA approver. */
+export const PEOPLE = {
+  anna: ['anna', ['beneficiary'], VRAA],
+  janis: ['janis', ['officer'], CFLA],
+  liga: ['liga', ['approver'], CFLA],
+} as const satisfies Record<string, readonly [string, readonly Role[], string]>;
 
 /** Bearer tokens for the people of a test: name → [user id, roles, organisation]. */
 export async function castOf(cast: Record<string, readonly [string, readonly Role[], string]>): Promise<Record<string, string>> {
@@ -29,4 +41,32 @@ export function caller(app: () => TestApp, tokens: Record<string, string>) {
     patch: (url: string) => request(app().service.app).patch(url).set('Authorization', tokens[who]!),
     put: (url: string) => request(app().service.app).put(url).set('Authorization', tokens[who]!),
   });
+}
+
+export type Caller = ReturnType<typeof caller>;
+
+export interface ProjectGiven {
+  /** Who drafts, fills and submits it (default anna); janis verifies, liga approves, janis opens the budget. */
+  who?: string;
+  recipient?: typeof eAdrese.recipient;
+  programme?: typeof eAdrese.programme;
+  /** Stop after filling the passport, or go on to approval (default). */
+  until?: 'draft' | 'approved';
+  /** Open the budget with these fund shares once approved. */
+  shares?: readonly { fund: string; cents: number }[];
+}
+
+/** The seed passport (seed 004) drafted and filled, and unless told otherwise approved; its budget opened when `shares` are given. */
+export async function givenProject(as: Caller, g: ProjectGiven = {}): Promise<string> {
+  const who = g.who ?? 'anna';
+  const drafted = await as(who).post('/projects').send({ title: eAdrese.title, programme: g.programme ?? eAdrese.programme, recipient: g.recipient ?? eAdrese.recipient });
+  if (drafted.status !== 201) throw new Error(`drafting failed: ${drafted.status} ${JSON.stringify(drafted.body)}`);
+  const id = drafted.body.projectId as string;
+  await as(who).patch(`/projects/${id}/passport`).set('If-Match', drafted.headers.etag!).send(eAdrese.sections).expect(200);
+  if (g.until === 'draft') return id;
+  await as(who).post(`/projects/${id}/passport/submit`).expect(200);
+  await as('janis').post(`/projects/${id}/passport/verify`).send({}).expect(200);
+  await as('liga').post(`/projects/${id}/passport/approve`).expect(200);
+  if (g.shares) await as('janis').post(`/projects/${id}/budget`).send({ shares: g.shares, vatRecoverable: false }).expect(201);
+  return id;
 }

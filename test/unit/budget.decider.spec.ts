@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { normaliseInvoiceNumber } from '../../src/domain/budget/content.js';
 import { budgetDecider, type BudgetCommand } from '../../src/domain/budget/decider.js';
@@ -167,6 +168,28 @@ describe('budget decider', () => {
       const paid = [...verified, ...budgetDecider.decide(pay(100000), verified.reduce(budgetDecider.evolve, budgetDecider.initialState))];
       given(paid).when(pay(1)).thenThrows(IllegalTransition, /already paid \(EUR 1000.00\)/);
       given(opened).when(pay(1)).thenThrows(NotFound);
+    });
+  });
+
+  describe('folding a whole history at once', () => {
+    const contract: BudgetEvent = { type: 'SupplierContractRegistered.v1', data: { contractId: randomUUID(), supplierRegNo: '40003000001', procurementId: 'P-1', amountCents: 1, signedOn: '2024-01-01', endsOn: '2024-12-31', registeredAt: T, registeredBy: 'anna' } };
+    const verified = budgetDecider.decide(verifyCmd(100000, 21000, 'VAT_RECOVERABLE'), claimed.reduce(budgetDecider.evolve, budgetDecider.initialState));
+    const paid = budgetDecider.decide({ type: 'RecordPayment', data: { claimId, amountCents: 100000, paidOn: '2024-07-15' }, context: ctx('liga') }, [...claimed, ...verified].reduce(budgetDecider.evolve, budgetDecider.initialState));
+    const corrected = budgetDecider.decide(
+      { type: 'ApplyFinancialCorrection', data: { correctionId: randomUUID(), costLine: '4.3', amountCents: 25000, reason: 'korekcija', source: { kind: 'officer' } }, context: ctx('janis') },
+      [...claimed, ...verified, ...paid].reduce(budgetDecider.evolve, budgetDecider.initialState),
+    );
+    const history: BudgetEvent[] = [...claimed.slice(0, 1), contract, ...claimed.slice(1), ...verified, ...paid, ...corrected];
+
+    it('when evolveAll folds every kind of event, the budget equals evolving one event at a time, and the state it started from is untouched', () => {
+      expect(new Set(history.map((e) => e.type)).size).toBe(7);
+      const oneByOne = history.reduce(budgetDecider.evolve, budgetDecider.initialState);
+      expect(budgetDecider.evolveAll!(budgetDecider.initialState, history)).toEqual(oneByOne);
+      // From a state midway: the rest folded at once, and the midway state unchanged.
+      const midway = history.slice(0, 3).reduce(budgetDecider.evolve, budgetDecider.initialState);
+      const before = structuredClone(midway);
+      expect(budgetDecider.evolveAll!(midway, history.slice(3))).toEqual(oneByOne);
+      expect(midway).toEqual(before);
     });
   });
 });

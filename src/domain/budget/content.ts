@@ -60,6 +60,11 @@ export interface InvoiceInput {
   allocations: FundShare[];
   /** SHA-256 of the scanned document, hex. @pattern ^[0-9a-f]{64}$ */
   documentHash?: string;
+  /**
+   * The asset paid for, e.g. an inventory or cadastre number; when two invoices both name one,
+   * the double-funding overlap rule compares assets instead of suppliers. @minLength 1 @maxLength 100
+   */
+  assetRef?: string;
 }
 export const invoiceInputSchema = z
   .object({
@@ -72,6 +77,7 @@ export const invoiceInputSchema = z
     costLine: z.string().regex(/^\d+(\.\d+)*$/),
     allocations: z.array(fundShareSchema).min(1),
     documentHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    assetRef: z.string().trim().min(1).max(100).optional(),
   })
   .strict() satisfies z.ZodType<InvoiceInput>;
 
@@ -123,4 +129,49 @@ export function normaliseInvoiceNumber(number: string): string {
 export interface PaymentInput {
   amountCents: Cents;
   paidOn: IsoDate;
+}
+
+/** Where a financial correction comes from: an audit finding, or the officer's own check of the expenditure. */
+export type CorrectionSource = { kind: 'finding'; findingId: string } | { kind: 'officer' };
+export const correctionSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('finding'), findingId: z.uuid() }).strict(),
+  z.object({ kind: z.literal('officer') }).strict(),
+]) satisfies z.ZodType<CorrectionSource>;
+
+/** A financial correction (finanšu korekcija) an officer applies to the budget directly. */
+export interface FinancialCorrectionInput {
+  /** Budget cost line the correction is charged to, e.g. `4.3`. @pattern ^\d+(\.\d+)*$ */
+  costLine: string;
+  /** At least 1 cent; at most what was verified eligible on the line minus earlier corrections. */
+  amountCents: Cents;
+  /** @minLength 1 @maxLength 20000 */
+  reason: string;
+  /** Split between funds; must add up to the amount exactly. Default: pro-rata to the budget's fund shares. */
+  funds?: FundShare[];
+  /** The payment claim the correction concerns, if any. @format uuid */
+  claimId?: string;
+  /** The invoice the correction concerns, if any; it must be on the same cost line. @format uuid */
+  invoiceId?: string;
+}
+
+/**
+ * Splits `amount` cents pro-rata to `weights` so the parts add up to `amount` exactly:
+ * each part is rounded down, then the cents left over go one each to the largest
+ * remainders (ties: the earlier weight). All-zero weights split nothing but to the first.
+ */
+export function splitProRata<K>(amount: number, weights: readonly { key: K; weight: number }[]): { key: K; cents: number }[] {
+  const total = weights.reduce((n, w) => n + w.weight, 0);
+  if (weights.length === 0) return [];
+  if (total <= 0) return weights.map((w, i) => ({ key: w.key, cents: i === 0 ? amount : 0 }));
+  // BigInt: amount × weight can pass 2^53 for large budgets.
+  const parts = weights.map((w, i) => {
+    const exact = BigInt(amount) * BigInt(w.weight);
+    return { i, key: w.key, cents: Number(exact / BigInt(total)), rem: exact % BigInt(total) };
+  });
+  let left = amount - parts.reduce((n, p) => n + p.cents, 0);
+  for (const p of [...parts].sort((a, b) => (a.rem === b.rem ? a.i - b.i : a.rem > b.rem ? -1 : 1))) {
+    if (left-- <= 0) break;
+    p.cents += 1;
+  }
+  return parts.map(({ key, cents }) => ({ key, cents }));
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEvent, type EventOf } from '../../eventstore/registry.js';
 import { programmeRefSchema } from '../passport/content.js';
-import { claimItemSchema, fundShareSchema, invoiceInputSchema, supplierContractSchema } from './content.js';
+import { claimItemSchema, correctionSourceSchema, fundShareSchema, invoiceInputSchema, supplierContractSchema } from './content.js';
 
 const at = z.iso.datetime();
 const actor = z.string().min(1).max(200);
@@ -82,12 +82,37 @@ export const ClaimPaid = defineEvent(
   z.object({ claimId: z.uuid(), amountCents: cents, paidOn: z.iso.date(), paidAt: at, paidBy: actor }).strict(),
 );
 
+/**
+ * A financial correction (finanšu korekcija) taken off the project's eligible expenditure on
+ * one cost line, split between funds to the cent. Named "Booked", not "Applied": type names
+ * are global and `FinancialCorrectionApplied.v1` is the finding stream's record of it.
+ * `correctionId` is deterministic for a finding's correction, so a retried append finds it.
+ */
+export const FinancialCorrectionBooked = defineEvent(
+  'FinancialCorrectionBooked.v1',
+  z
+    .object({
+      correctionId: z.uuid(),
+      costLine: z.string().regex(/^\d+(\.\d+)*$/),
+      amountCents: cents.min(1),
+      funds: z.array(fundShareSchema).min(1),
+      reason: z.string().min(1).max(20_000),
+      source: correctionSourceSchema,
+      claimId: z.uuid().nullable(),
+      invoiceId: z.uuid().nullable(),
+      appliedAt: at,
+      appliedBy: actor,
+    })
+    .strict(),
+);
+
 export type BudgetEvent =
   | EventOf<typeof BudgetOpened>
   | EventOf<typeof SupplierContractRegistered>
   | EventOf<typeof InvoiceSubmitted>
   | EventOf<typeof PaymentClaimSubmitted>
   | EventOf<typeof InvoiceVerified>
-  | EventOf<typeof ClaimPaid>;
+  | EventOf<typeof ClaimPaid>
+  | EventOf<typeof FinancialCorrectionBooked>;
 
-export const budgetEvents = [BudgetOpened, SupplierContractRegistered, InvoiceSubmitted, PaymentClaimSubmitted, InvoiceVerified, ClaimPaid];
+export const budgetEvents = [BudgetOpened, SupplierContractRegistered, InvoiceSubmitted, PaymentClaimSubmitted, InvoiceVerified, ClaimPaid, FinancialCorrectionBooked];

@@ -35,6 +35,8 @@ export interface FinancialCorrection {
   /** The passport cost line (e.g. `4.3`) the correction is charged to. */
   costLine: string;
   reason: string;
+  /** The same correction on the project's budget stream; absent on corrections from before budgets were streams. */
+  budgetCorrectionId?: string;
   appliedAt: string;
   appliedBy: string;
 }
@@ -91,8 +93,11 @@ export type FindingCommand =
   | Command<'RespondToFinding', { response: string; organisation: string }>
   | Command<'SetCorrectiveAction', { action: string; deadline: string }>
   | Command<'RecordFollowUp', { outcome: FollowUpOutcome; note: string }>
-  /** `projectCostLines`: the codes of the project passport's cost lines, to check `costLine` against. */
-  | Command<'ApplyFinancialCorrection', { amountCents: number; costLine: string; reason: string; projectCostLines: readonly string[] }>
+  /**
+   * `projectCostLines`: the codes of the project passport's cost lines, to check `costLine` against.
+   * `budgetCorrectionId`: the correction already booked on the budget; recording it twice records nothing.
+   */
+  | Command<'ApplyFinancialCorrection', { amountCents: number; costLine: string; reason: string; projectCostLines: readonly string[]; budgetCorrectionId?: string }>
   | Command<'CloseFinding', { conclusion: string }>;
 
 export const initialState: Finding = { status: 'none' };
@@ -129,7 +134,8 @@ export function decide(command: FindingCommand, state: Finding): FindingEvent[] 
       }
       return [{ type: 'FollowUpRecorded.v1', data: { ...command.data, recordedAt: at, recordedBy: by } }];
     case 'ApplyFinancialCorrection': {
-      const { amountCents, costLine, reason, projectCostLines } = command.data;
+      const { amountCents, costLine, reason, projectCostLines, budgetCorrectionId } = command.data;
+      if (budgetCorrectionId !== undefined && state.corrections.some((c) => c.budgetCorrectionId === budgetCorrectionId)) return [];
       const issues: FieldIssue[] = [];
       if (amountCents < 1) issues.push({ field: 'amountCents', message: 'a financial correction must be at least 1 cent' });
       if (!projectCostLines.includes(costLine)) {
@@ -137,7 +143,8 @@ export function decide(command: FindingCommand, state: Finding): FindingEvent[] 
       }
       assertValid(issues);
       const correction = state.corrections.length + 1;
-      return [{ type: 'FinancialCorrectionApplied.v1', data: { correction, amountCents, costLine, reason, appliedAt: at, appliedBy: by } }];
+      const onBudget = budgetCorrectionId !== undefined ? { budgetCorrectionId } : {};
+      return [{ type: 'FinancialCorrectionApplied.v1', data: { correction, amountCents, costLine, reason, ...onBudget, appliedAt: at, appliedBy: by } }];
     }
     case 'CloseFinding':
       if (state.status !== 'followed_up') {

@@ -89,6 +89,11 @@ export const FinancialCorrectionApplied = defineEvent(
       amountCents: cents.min(1),
       costLine: z.string().regex(/^\d+(\.\d+)*$/),
       reason: text,
+      /**
+       * The same correction booked on the project's budget (FinancialCorrectionBooked.v1);
+       * absent on corrections recorded before budgets were streams.
+       */
+      budgetCorrectionId: z.uuid().optional(),
       appliedAt: at,
       appliedBy: actor,
     })

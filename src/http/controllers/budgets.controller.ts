@@ -3,9 +3,9 @@ import { Body, Controller, Get, Header, Path, Post, Request, Response, Route, Se
 import type { Request as ExRequest } from 'express';
 import { alertsAtSubmission } from '../../../projections/double-funding/queries.js';
 import { handleCommand, load } from '../../application/handle-command.js';
-import type { InvoiceInput, InvoiceVerificationInput, OpenBudgetRequest, PaymentClaimInput, PaymentInput, SupplierContractInput } from '../../domain/budget/content.js';
+import type { FinancialCorrectionInput, InvoiceInput, InvoiceVerificationInput, OpenBudgetRequest, PaymentClaimInput, PaymentInput, SupplierContractInput } from '../../domain/budget/content.js';
 import { budgetDecider, budgetStreamId, type BudgetCommand } from '../../domain/budget/decider.js';
-import { NotFound } from '../../domain/errors.js';
+import { IllegalTransition, NotFound } from '../../domain/errors.js';
 import { passportDecider, passportStreamId } from '../../domain/passport/decider.js';
 import type { ProjectId } from '../../domain/values.js';
 import type { AppContext } from '../context.js';
@@ -118,6 +118,29 @@ export class BudgetsController extends Controller {
   public async recordPayment(@Path() projectId: ProjectId, @Path() claimId: string, @Body() body: PaymentInput, @Request() req: ExRequest): Promise<BudgetView> {
     await this.passport(projectId, req);
     const { state, version } = await this.run(projectId, req, { type: 'RecordPayment', data: { ...body, claimId } });
+    return budgetView(state as Extract<typeof state, { status: 'open' }>, version);
+  }
+
+  /**
+   * An officer's own financial correction (finanšu korekcija) on a cost line, not from an audit
+   * finding (those come through POST /findings/{findingId}/financial-correction). At most what
+   * was verified eligible on the line minus earlier corrections (422 with the figures).
+   * @example body { "costLine": "4.3", "amountCents": 25000, "reason": "Neattiecināmas reprezentācijas izmaksas" }
+   */
+  @Post('corrections')
+  @Security('jwt', ['officer'])
+  @SuccessResponse(201, 'Booked')
+  @Response<Problem>(409, 'The project has no open budget, or the correction id is taken')
+  public async correct(@Path() projectId: ProjectId, @Body() body: FinancialCorrectionInput, @Request() req: ExRequest, @Header('Idempotency-Key') _key?: IdempotencyKey): Promise<BudgetView> {
+    await this.passport(projectId, req);
+    const { state: budget } = await load(this.ctx.store, budgetDecider, budgetStreamId(projectId));
+    if (budget.status === 'none') {
+      throw new IllegalTransition('ApplyFinancialCorrection', 'no_budget', `project ${projectId} has no open budget: open it from the approved passport (POST /projects/${projectId}/budget) before correcting it`);
+    }
+    const { state, version, replayed } = await this.run(projectId, req, { type: 'ApplyFinancialCorrection', data: { ...body, correctionId: randomUUID(), source: { kind: 'officer' } } });
+    this.setStatus(201);
+    this.setHeader('ETag', etag(version));
+    if (replayed) this.setHeader('Idempotent-Replayed', 'true');
     return budgetView(state as Extract<typeof state, { status: 'open' }>, version);
   }
 

@@ -14,6 +14,7 @@ import { raiseFinding } from '../../application/findings.js';
 import type { AuthenticatedUser } from '../../auth/principal.js';
 import type { Severity } from '../../domain/finding/events.js';
 import type { Cents } from '../../domain/values.js';
+import { parseAsOf } from '../views/indicator.js';
 import type { ReasonRequest } from './passports.controller.js';
 
 export interface ConfirmAlertRequest extends ReasonRequest {
@@ -37,17 +38,24 @@ export class DoubleFundingController extends Controller {
     super();
   }
 
-  /** The officers' report, strongest rule first. */
+  /**
+   * The officers' report, strongest rule first; with `asOf`, as it stood then (facts and
+   * decisions recorded up to that instant).
+   * @param asOf a date (`YYYY-MM-DD`, end of that day UTC) or date-time with a zone; default now; not in the future
+   */
   @Get()
   @Security('jwt', ['officer', 'approver', 'auditor', 'admin'])
+  @Response<Problem>(422, 'asOf unparseable or in the future')
   public async list(
     @Query() rule?: DuplicateRule,
     @Query() projectId?: ProjectId,
     @Query() status?: 'open' | 'confirmed' | 'dismissed',
     /** Supplier registration number. */
     @Query() supplier?: string,
+    @Query() asOf?: string,
   ): Promise<DuplicateAlertView[]> {
-    const filter = { ...(rule ? { rule } : {}), ...(projectId ? { projectId } : {}), ...(status ? { status } : {}), ...(supplier ? { supplier } : {}) };
+    const instant = asOf === undefined ? undefined : parseAsOf(asOf);
+    const filter = { ...(rule ? { rule } : {}), ...(projectId ? { projectId } : {}), ...(status ? { status } : {}), ...(supplier ? { supplier } : {}), ...(instant ? { asOf: instant } : {}) };
     return listAlerts(this.ctx.pool, filter, this.ctx.config.DUPCHECK_NEAR_DAYS);
   }
 

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, Header, Path, Post, Query, Request, Response, Route, Security, Tags, ValidateError } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
 import { listFindings } from '../../../projections/findings/queries.js';
-import { actOnFinding, loadVisibleFinding, type FindingAction } from '../../application/findings.js';
+import { actOnFinding, correctFinding, loadVisibleFinding, type FindingAction } from '../../application/findings.js';
 import type { Handled } from '../../application/handle-command.js';
 import type { AuthenticatedUser } from '../../auth/principal.js';
+import type { FundShare } from '../../domain/budget/content.js';
 import { projectListScope } from '../../auth/scope.js';
 import type { Finding, FindingStatus } from '../../domain/finding/decider.js';
 import type { FindingCategory, FollowUpOutcome, Severity } from '../../domain/finding/events.js';
@@ -41,12 +42,18 @@ export interface CloseFindingRequest {
   conclusion: string;
 }
 export interface FinancialCorrectionRequest {
-  /** At least 1 cent. */
+  /** At least 1 cent; at most what was verified eligible on the cost line minus earlier corrections. */
   amountCents: Cents;
   /** The passport cost line charged, e.g. `4.3`. @pattern ^\d+(\.\d+)*$ */
   costLine: string;
   /** @minLength 1 @maxLength 20000 */
   reason: string;
+  /** Split between the budget's funds, adding up to the amount; default pro-rata to the budget's fund shares. */
+  funds?: FundShare[];
+  /** The payment claim of the budget it concerns, if any. @format uuid */
+  claimId?: string;
+  /** The invoice of the budget it concerns, if any (on the same cost line). @format uuid */
+  invoiceId?: string;
 }
 
 const READERS = ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'];
@@ -141,14 +148,18 @@ export class FindingsController extends Controller {
   }
 
   /**
-   * Applies a financial correction (finanšu korekcija) to a cost line of the project's passport in force.
+   * Applies a financial correction (finanšu korekcija): booked on the project's budget
+   * (FinancialCorrectionBooked, naming this finding) and recorded on the finding with the
+   * budget correction's id. A retry after a failure between the two books nothing twice.
    * @example body { "amountCents": 625000, "costLine": "4.3", "reason": "25 % korekcija par iepirkuma pārkāpumu" }
    */
   @Post('{findingId}/financial-correction')
   @Security('jwt', AUDITORS)
-  @Response<Problem>(409, 'Closed') @Response<Problem>(422, 'Zero amount, or no such cost line in the passport')
+  @Response<Problem>(409, 'Closed, or the project has no open budget')
+  @Response<Problem>(422, 'Zero amount, more than verified eligible on the line minus earlier corrections, or no such cost line')
   public async financialCorrection(@Path() findingId: FindingId, @Body() body: FinancialCorrectionRequest, @Request() req: ExRequest, @Header('If-Match') ifMatch?: VersionTag, @Header('Idempotency-Key') _key?: IdempotencyKey): Promise<FindingView> {
-    return this.act(findingId, req, { type: 'ApplyFinancialCorrection', data: body }, ifMatch);
+    const options = { metadata: requestMetadata(req), idempotency: idempotencyFor(req), ifMatch: versionFromTag(ifMatch) };
+    return respondWithFinding(this, await correctFinding(this.ctx.store, req.user as AuthenticatedUser, findingId, body, options));
   }
 
   private async act(findingId: string, req: ExRequest, action: FindingAction, ifMatch: VersionTag | undefined): Promise<FindingView> {

@@ -46,9 +46,15 @@ export class SystemController extends Controller {
       database = 'down';
       reasons.push('database unreachable');
     }
+    // A generation built by older code has older tables than this code's queries read: not
+    // ready until the generation for this code has caught up and taken over.
+    const current = new Map(this.ctx.projections.projections.map((p) => [p.name, p.version]));
     for (const p of projections) {
-      if (p.status === 'active' && p.behind > this.ctx.config.READY_MAX_LAG_EVENTS) {
-        reasons.push(`projection ${p.projection} is ${p.behind} events behind`);
+      if (p.status !== 'active') continue;
+      if (p.behind > this.ctx.config.READY_MAX_LAG_EVENTS) reasons.push(`projection ${p.projection} is ${p.behind} events behind`);
+      const version = current.get(p.projection);
+      if (version !== undefined && p.codeVersion !== version) {
+        reasons.push(`projection ${p.projection} is being rebuilt for code version ${version}; the generation serving it was built by version ${p.codeVersion}`);
       }
     }
     if (reasons.length > 0) this.setStatus(503);

@@ -1,5 +1,6 @@
 import type { DuplicateAlertView } from '../../../projections/double-funding/queries.js';
-import type { ClaimKind, FundShare } from '../../domain/budget/content.js';
+import type { ClaimKind, CorrectionSource, FundShare } from '../../domain/budget/content.js';
+import { correctedOn, verifiedEligibleOn } from '../../domain/budget/correction.js';
 import type { OpenBudget } from '../../domain/budget/decider.js';
 
 export interface BudgetCostLineView {
@@ -9,6 +10,40 @@ export interface BudgetCostLineView {
   maximumCents: number | null;
   /** Claimed so far from invoices on this line. */
   claimedCents: number;
+  /** Verified eligible so far on this line, over every claim. */
+  verifiedEligibleCents: number;
+  /** Financial corrections booked on this line. */
+  correctedCents: number;
+  /** Verified eligible minus corrections: what the line's expenditure stands at after corrections. */
+  correctedEligibleCents: number;
+}
+/** A financial correction (finanšu korekcija) booked on the budget. */
+export interface BudgetCorrectionView {
+  correctionId: string;
+  costLine: string;
+  amountCents: number;
+  /** How the correction is split between funds; adds up to the amount. */
+  funds: FundShare[];
+  reason: string;
+  /** An audit finding (its id), or the officer's own correction. */
+  source: CorrectionSource;
+  claimId: string | null;
+  invoiceId: string | null;
+  appliedAt: string;
+  appliedBy: string;
+}
+/** The budget's money in one place, in cents. */
+export interface BudgetTotalsView {
+  /** Shares of all funds: the passport total plus requested VAT. */
+  plannedCents: number;
+  claimedCents: number;
+  verifiedEligibleCents: number;
+  correctedCents: number;
+  /** Verified eligible minus corrections. */
+  correctedEligibleCents: number;
+  paidCents: number;
+  /** Corrections per fund. */
+  correctedByFund: FundShare[];
 }
 export interface InvoiceView {
   invoiceId: string;
@@ -51,6 +86,9 @@ export interface BudgetView {
   contracts: number;
   invoices: InvoiceView[];
   claims: PaymentClaimView[];
+  /** In the order booked. */
+  corrections: BudgetCorrectionView[];
+  totals: BudgetTotalsView;
   streamVersion: number;
 }
 /** A submission's answer: what was stored and the double-funding warnings it raised at once. */
@@ -77,7 +115,11 @@ export function budgetView(b: OpenBudget, streamVersion: number): BudgetView {
     vatRecoverable: b.vatRecoverable,
     advanceCents: b.advanceCents,
     shares: b.shares,
-    costLines: b.costLines.map((l) => ({ ...l, claimedCents: claimedByLine.get(l.code) ?? 0 })),
+    costLines: b.costLines.map((l) => {
+      const verifiedEligibleCents = verifiedEligibleOn(b, l.code);
+      const correctedCents = correctedOn(b, l.code);
+      return { ...l, claimedCents: claimedByLine.get(l.code) ?? 0, verifiedEligibleCents, correctedCents, correctedEligibleCents: verifiedEligibleCents - correctedCents };
+    }),
     contracts: b.contracts.length,
     invoices: Object.values(b.invoices).map((i) => ({
       invoiceId: i.invoiceId, supplierRegNo: i.supplierRegNo, number: i.number, normalisedNumber: i.normalisedNumber, date: i.date,
@@ -90,6 +132,29 @@ export function budgetView(b: OpenBudget, streamVersion: number): BudgetView {
         eligibleCents: c.verified[i.invoiceId]?.eligibleCents ?? null, ineligibleCents: c.verified[i.invoiceId]?.ineligibleCents ?? null,
       })),
     })),
+    corrections: Object.values(b.corrections).map((c) => ({
+      correctionId: c.correctionId, costLine: c.costLine, amountCents: c.amountCents, funds: c.funds, reason: c.reason, source: c.source,
+      claimId: c.claimId, invoiceId: c.invoiceId, appliedAt: c.appliedAt, appliedBy: c.appliedBy,
+    })),
+    totals: totalsOf(b, claimedByLine),
     streamVersion,
+  };
+}
+
+function totalsOf(b: OpenBudget, claimedByLine: Map<string, number>): BudgetTotalsView {
+  const sum = (xs: Iterable<number>) => [...xs].reduce((n, x) => n + x, 0);
+  const verifiedEligibleCents = sum(Object.values(b.claims).flatMap((c) => Object.values(c.verified).map((v) => v.eligibleCents)));
+  const corrections = Object.values(b.corrections);
+  const correctedCents = sum(corrections.map((c) => c.amountCents));
+  const byFund = new Map<FundShare['fund'], number>();
+  for (const f of corrections.flatMap((c) => c.funds)) byFund.set(f.fund, (byFund.get(f.fund) ?? 0) + f.cents);
+  return {
+    plannedCents: sum(b.shares.map((s) => s.cents)),
+    claimedCents: sum(claimedByLine.values()),
+    verifiedEligibleCents,
+    correctedCents,
+    correctedEligibleCents: verifiedEligibleCents - correctedCents,
+    paidCents: sum(Object.values(b.claims).map((c) => c.paidCents ?? 0)),
+    correctedByFund: b.shares.filter((s) => byFund.has(s.fund)).map((s) => ({ fund: s.fund, cents: byFund.get(s.fund)! })),
   };
 }

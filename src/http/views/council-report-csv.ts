@@ -1,4 +1,5 @@
 import type { IndicatorProgress } from '../../../projections/progress/evaluate.js';
+import type { ExecutionMeasures } from '../../../projections/budget-execution/queries.js';
 import type { CouncilReport } from '../../../projections/council-report/report.js';
 import { toCsv } from './csv.js';
 
@@ -16,6 +17,7 @@ import { toCsv } from './csv.js';
  * | `project_status_change` | project_id, name (title), fund, investment, previous_status (at the start), status (at the end), count (steps), event_type, actor, recorded_at (of the last step) |
  * | `indicator_status_change` | indicator_id, code, name, investment, project_id, previous_status, status |
  * | `indicator_status_transition` | level, previous_status, status, count (indicators) |
+ * | `budget_execution` | level (`fund`, `investment`, `source` or `total`), fund, investment, category (funding source), count (projects), planned_cents … remaining_cents |
  * | `audit_finding` | item_id (finding), project_id, category, severity, status, amount_cents (at risk), due_date (action deadline), previous_status (`action_overdue` or empty), recorded_at (raised), count (1 if reportable onwards, else 0) |
  * | `double_funding_alert` | item_id (alert), category (rule), project_id (space-separated), status, amount_cents (at risk), note (what it is about) |
  * | `audit_findings`, `double_funding_alerts` | only when the section's read model is missing: status `not_yet_available`, note |
@@ -26,10 +28,21 @@ export const COUNCIL_CSV_COLUMNS = [
   'section', 'date_from', 'date_to', 'as_of', 'fund', 'investment', 'project_id', 'indicator_id', 'code', 'name', 'kind', 'unit',
   'target', 'due_date', 'verified', 'percent_of_target', 'previous_status', 'status', 'stream_type', 'event_type', 'count',
   'approved_count', 'amount_cents', 'actor', 'recorded_at', 'item_id', 'category', 'severity', 'note', 'level',
+  'planned_cents', 'contracted_cents', 'claimed_cents', 'verified_eligible_cents', 'paid_cents', 'corrected_cents', 'remaining_cents',
 ] as const;
 
 type Column = (typeof COUNCIL_CSV_COLUMNS)[number];
 type Row = Partial<Record<Column, string | number | undefined>>;
+
+const measures = (m: ExecutionMeasures): Row => ({
+  planned_cents: m.plannedCents,
+  contracted_cents: m.contractedCents,
+  claimed_cents: m.claimedCents,
+  verified_eligible_cents: m.verifiedEligibleCents,
+  paid_cents: m.paidCents,
+  corrected_cents: m.correctedCents,
+  remaining_cents: m.remainingCents,
+});
 
 const indicatorRow = (section: string, x: IndicatorProgress): Row => ({
   section,
@@ -67,6 +80,10 @@ export function councilReportRows(r: CouncilReport): Row[] {
     ...c.indicatorStatusTransitions.map((t) => ({ section: 'indicator_status_transition', level: t.level, previous_status: t.from, status: t.to, count: t.indicators })),
     ...r.overdue.map((x) => indicatorRow('overdue', x)),
     ...r.atRisk.map((x) => indicatorRow('at_risk', x)),
+    ...r.budgetExecution.byFund.map((f) => ({ section: 'budget_execution', level: 'fund', fund: f.fund, count: f.projects, ...measures(f) })),
+    ...r.budgetExecution.investments.map((i) => ({ section: 'budget_execution', level: 'investment', fund: i.fund, investment: i.investment, count: i.projects, ...measures(i) })),
+    ...r.budgetExecution.bySource.map((x) => ({ section: 'budget_execution', level: 'source', category: x.source, ...measures(x) })),
+    { section: 'budget_execution', level: 'total', ...measures(r.budgetExecution.total) },
     ...(r.openAuditFindings.available
       ? r.openAuditFindings.items.map((f) => ({
           section: 'audit_finding', item_id: f.findingId, project_id: f.projectId, category: f.category, severity: f.severity, status: f.status,

@@ -1,4 +1,5 @@
 import type { IndicatorProgress } from '../../../projections/progress/evaluate.js';
+import type { ExecutionMeasures } from '../../../projections/budget-execution/queries.js';
 import type { CouncilReport } from '../../../projections/council-report/report.js';
 import type { ProgressStatus } from '../../domain/indicator/status.js';
 
@@ -100,6 +101,24 @@ const alertsSection = (s: CouncilReport['doubleFundingAlerts']) =>
 ${s.items.map((a) => `<tr><td>${esc(a.rule.replaceAll('_', ' '))}</td><td>${esc(a.key)}</td><td>${a.projectIds.map(esc).join('<br>')}</td><td class="n">${eur(a.amountAtRiskCents)}</td></tr>`).join('\n')}
 </tbody></table>`;
 
+const MEASURE_HEADERS = '<th class="n">Planned</th><th class="n">Contracted</th><th class="n">Claimed</th><th class="n">Verified eligible</th><th class="n">Paid</th><th class="n">Corrected</th><th class="n">Remaining</th>';
+const measureCells = (m: ExecutionMeasures) =>
+  [m.plannedCents, m.contractedCents, m.claimedCents, m.verifiedEligibleCents, m.paidCents, m.correctedCents, m.remainingCents].map((c) => `<td class="n">${eur(c)}</td>`).join('');
+
+function budgetSection(b: CouncilReport['budgetExecution']): string {
+  if (b.byFund.length === 0) return '<p class="empty">No budget is open.</p>';
+  return `<p>As known at ${esc(b.asOf)}. Remaining = planned − (verified eligible − corrected).</p>
+${barChart('Budget planned by fund (EUR), with what is paid', b.byFund.map((f) => ({ label: f.fund, value: f.plannedCents, text: `${eur(f.plannedCents)}, paid ${eur(f.paidCents)}`, colour: '#37474f' })))}
+<table><thead><tr><th>Fund / investment</th><th class="n">Projects</th>${MEASURE_HEADERS}</tr></thead><tbody>
+${b.byFund.map((f) => `<tr><td><b>${esc(f.fund)}</b></td><td class="n">${f.projects}</td>${measureCells(f)}</tr>
+${b.investments.filter((i) => i.fund === f.fund).map((i) => `<tr><td>${esc(i.programme)} ${esc(i.investment)}</td><td class="n">${i.projects}</td>${measureCells(i)}</tr>`).join('\n')}`).join('\n')}
+<tr><td><b>Total</b></td><td></td>${measureCells(b.total)}</tr>
+</tbody></table>
+<table><thead><tr><th>Funding source</th>${MEASURE_HEADERS}</tr></thead><tbody>
+${b.bySource.map((x) => `<tr><td>${esc(x.source)}</td>${measureCells(x)}</tr>`).join('\n')}
+</tbody></table>`;
+}
+
 export function councilReportHtml(r: CouncilReport): string {
   const p = r.portfolio;
   const c = r.changes;
@@ -149,9 +168,12 @@ ${c.indicatorStatusChanges.length === 0 ? '<p class="empty">None.</p>' : `<table
 ${c.indicatorStatusChanges.map((x) => `<tr><td><b>${esc(x.code)}</b> ${esc(x.name.en)}</td><td>${esc(x.investment)}</td><td>${statusLabel(x.from)}</td><td>${statusLabel(x.to)}</td></tr>`).join('\n')}
 </tbody></table>`}
 
-<h2>5. Open audit findings</h2>
+<h2>5. Budget execution</h2>
+${budgetSection(r.budgetExecution)}
+
+<h2>6. Open audit findings</h2>
 ${findingsSection(r.openAuditFindings)}
-<h2>6. Double-funding alerts</h2>
+<h2>7. Double-funding alerts</h2>
 ${alertsSection(r.doubleFundingAlerts)}
 </body></html>
 `;

@@ -30,7 +30,11 @@ export interface FindingView {
   /** The corrective action's deadline has passed (as of today, UTC) and the finding is not closed. */
   overdue: boolean;
   followUps: FollowUp[];
-  /** Financial corrections applied; recorded on the finding until budgets exist as streams. */
+  /**
+   * Financial corrections applied. Each is booked on the project's budget too
+   * (`budgetCorrectionId`, see GET /projects/{projectId}/budget); corrections recorded before
+   * budgets were streams have none.
+   */
   corrections: FinancialCorrection[];
   correctedCents: number;
   closure?: { conclusion: string; closedAt: string; closedBy: string };

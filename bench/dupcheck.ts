@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import { doubleFunding } from '../projections/double-funding/projection.js';
+import { alertsAtSubmission, alertsForProject } from '../projections/double-funding/queries.js';
+import { normaliseInvoiceNumber } from '../src/domain/budget/content.js';
+import type { BudgetEvent } from '../src/domain/budget/events.js';
+import { createEventRegistry } from '../src/domain/events.js';
+import type { NewEvent } from '../src/eventstore/port.js';
+import { PostgresEventStore } from '../src/eventstore/postgres/adapter.js';
+import { ProjectionManager } from '../src/projection-engine/manager.js';
+import { intFromEnv, round, type Benchmark } from './support.js';
+
+const metadata = { actor: 'bench.loader', organisation: '90009963334', role: 'beneficiary', roles: ['beneficiary'], correlationId: randomUUID(), causationId: null, requestId: randomUUID() };
+const T = '2024-01-15T09:00:00.000Z';
+const NEAR_DAYS = 5;
+
+/** A small deterministic PRNG (mulberry32), so two runs load the same data. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Invoice { projectId: string; invoiceId: string; supplier: string; number: string; date: string; net: number; vat: number; gross: number; costLine: string; fund: 'RRF' | 'ERDF' }
+
+/**
+ * Suppliers, invoice numbers, amounts and dates shaped like a real programme: a few big
+ * suppliers bill very often (the n-th supplier's share falls like u², the largest of 20,000
+ * gets ~0.7 % of all invoices), amounts are mostly arbitrary with some round monthly fees, dates over 2022–2026.
+ */
+class Generator {
+  readonly rnd = prng(42);
+  private readonly counters: Int32Array;
+  constructor(readonly suppliers: number) {
+    this.counters = new Int32Array(suppliers);
+  }
+  supplier(): string {
+    return String(40000000000 + Math.floor(this.suppliers * this.rnd() ** 2));
+  }
+  invoice(projectId: string, fund: 'RRF' | 'ERDF'): Invoice {
+    const supplier = this.supplier();
+    const s = Number(supplier) - 40000000000;
+    const year = 2022 + Math.floor(this.rnd() * 5);
+    const day = new Date(Date.UTC(year, 0, 1 + Math.floor(this.rnd() * 365)));
+    const net = this.rnd() < 0.15 ? [50_000, 100_000, 250_000, 1_000_000][Math.floor(this.rnd() * 4)]! : 10_000 + Math.floor(this.rnd() * 4_990_000);
+    const vat = Math.round(net * 0.21);
+    const number = `${String.fromCharCode(65 + (s % 26))}${String.fromCharCode(65 + ((s >> 5) % 26))}-${year}/${String(++this.counters[s]!).padStart(6, '0')}`;
+    return { projectId, invoiceId: randomUUID(), supplier, number, date: day.toISOString().slice(0, 10), net, vat, gross: net + vat, costLine: String(1 + Math.floor(this.rnd() * 3)), fund };
+  }
+}
+
+const invoiceEvent = (i: Invoice): BudgetEvent => ({
+  type: 'InvoiceSubmitted.v1',
+  data: {
+    supplierRegNo: i.supplier, number: i.number, date: i.date, netCents: i.net, vatCents: i.vat, grossCents: i.gross, costLine: i.costLine,
+    allocations: [{ fund: i.fund, cents: i.gross }], invoiceId: i.invoiceId, normalisedNumber: normaliseInvoiceNumber(i.number), submittedAt: T, submittedBy: 'anna',
+  },
+});
+
+/**
+ * One budget stream: opened (RRF or ERDF; four projects per recipient, two in each fund, sharing
+ * the output of cost line 1 so rule 5 can fire; one in ten with VAT from the state budget),
+ * its invoices, a claim per ten invoices (claiming the gross, so VAT twice where the state pays
+ * VAT) and a verification of every other claimed invoice. Now and then an invoice is one
+ * already declared in another project (`pool`): a true duplicate.
+ */
+function budgetStream(g: Generator, p: number, invoices: number, pool: Invoice[], planted: { n: number }): BudgetEvent[] {
+  const projectId = randomUUID();
+  const fund = p % 2 === 0 ? 'RRF' : 'ERDF';
+  const recipient = String(90000000000 + Math.floor(p / 4));
+  const vatSource = p % 10 === 3 ? 'state_budget' : 'own';
+  const events: BudgetEvent[] = [{
+    type: 'BudgetOpened.v1',
+    data: {
+      projectId, passportVersion: 1, programme: fund === 'RRF' ? { fund, programme: 'ANM', period: '2021-2026', investment: '2.1.2.1.i' } : { fund, programme: 'ESIF', period: '2021-2027', investment: '1.3.1.1' },
+      recipientOrg: recipient,
+      costLines: ['1', '2', '3'].map((code) => ({ code, output: code === '1' ? `Informācijas sistēma ${Math.floor(p / 4)}` : `Rezultāts ${p}.${code}`, indicativeCents: 1e11, maximumCents: null, vatable: true })),
+      totalCents: 3e11, vatCents: 0, vatSource, vatRecoverable: false, advanceCents: 0, shares: [{ fund, cents: 3e11 }], openedAt: T, openedBy: 'janis',
+    },
+  }];
+  let claim: Invoice[] = [];
+  for (let k = 0; k < invoices; k++) {
+    let inv = g.invoice(projectId, fund);
+    if (pool.length > 100 && g.rnd() < 0.002) {
+      const original = pool[Math.floor(g.rnd() * pool.length)]!;
+      if (original.projectId !== projectId) {
+        inv = { ...original, projectId, invoiceId: randomUUID(), fund, number: original.number.toLowerCase().replace('/', ' ') };
+        planted.n++;
+      }
+    }
+    if (pool.length < 20_000) pool.push(inv);
+    else if (g.rnd() < 0.02) pool[Math.floor(g.rnd() * pool.length)] = inv;
+    events.push(invoiceEvent(inv));
+    claim.push(inv);
+    if (claim.length === 10) {
+      const claimId = randomUUID();
+      const items = claim.map((c) => ({ invoiceId: c.invoiceId, cents: c.gross, supplierRegNo: c.supplier, normalisedNumber: normaliseInvoiceNumber(c.number) }));
+      events.push({ type: 'PaymentClaimSubmitted.v1', data: { claimId, kind: 'interim', periodFrom: '2022-01-01', periodTo: '2026-12-31', items, requestedCents: items.reduce((n, i) => n + i.cents, 0), submittedAt: T, submittedBy: 'anna' } });
+      for (const c of claim.filter((_, i) => i % 2 === 0)) {
+        events.push({ type: 'InvoiceVerified.v1', data: { claimId, invoiceId: c.invoiceId, eligibleCents: c.gross, ineligibleCents: 0, verifiedAt: T, verifiedBy: 'janis' } });
+      }
+      claim = [];
+    }
+  }
+  return events;
+}
+
+const percentile = (sorted: number[], q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? 0;
+
+/**
+ * The submit-time double-funding check at scale. Loads PROJECTS budgets with INVOICES invoices
+ * over SUPPLIERS suppliers (plus claims and verifications) straight into the store in
+ * stream appends of APPEND_SIZE, LOADERS at a time; catches up the double-funding read model;
+ * ANALYZE; then, with the projection runner live as in the service, CHECKS times: appends one
+ * new invoice to a random project (DUPLICATES per cent of them a copy, renumbered in form, of an
+ * invoice already declared elsewhere) and times `alertsAtSubmission` exactly as the controller
+ * calls it, after WARMUP untimed ones. `lost` = copies the check did not flag as same_invoice.
+ * Also times the per-project view (`alertsForProject`) PROJECT_VIEWS times.
+ */
+export const dupcheck: Benchmark = async ({ url, pool, log }) => {
+  const projectCount = intFromEnv('PROJECTS', 10_000);
+  const invoiceCount = intFromEnv('INVOICES', 1_000_000);
+  const supplierCount = intFromEnv('SUPPLIERS', Math.max(100, Math.round(invoiceCount / 50)));
+  const checks = intFromEnv('CHECKS', 1000);
+  const duplicateShare = intFromEnv('DUPLICATES', 20) / 100;
+  const appendSize = intFromEnv('APPEND_SIZE', 500);
+  const warmup = process.env.WARMUP === '0' ? 0 : intFromEnv('WARMUP', 50);
+  const store = new PostgresEventStore(pool, createEventRegistry(), { writers: 4 });
+  const g = new Generator(supplierCount);
+  const sample: Invoice[] = [];
+  const planted = { n: 0 };
+
+  let t = performance.now();
+  let next = 0;
+  let events = 0;
+  await Promise.all(Array.from({ length: intFromEnv('LOADERS', 4) }, async () => {
+    for (let p = next++; p < projectCount; p = next++) {
+      const n = Math.floor(invoiceCount / projectCount) + (p < invoiceCount % projectCount ? 1 : 0);
+      const stream = budgetStream(g, p, n, sample, planted).map((e): NewEvent => ({ ...e, metadata }));
+      const projectId = (stream[0]!.data as { projectId: string }).projectId;
+      for (let v = 0; v < stream.length; v += appendSize) {
+        await store.append(`budget-${projectId}`, stream.slice(v, v + appendSize), { expectedVersion: v });
+      }
+      events += stream.length;
+      if (p % 1000 === 999) log.info({ projects: p + 1, events, seconds: round((performance.now() - t) / 1000) }, 'loading');
+    }
+  }));
+  const loadSeconds = (performance.now() - t) / 1000;
+  log.info({ events, plantedInLoad: planted.n, seconds: round(loadSeconds) }, 'loaded');
+
+  const manager = new ProjectionManager(pool, store, [doubleFunding], { batchSize: 5000, pollMs: 500, logger: log, listenUrl: url });
+  await manager.prepare();
+  t = performance.now();
+  await manager.catchUp();
+  const catchUpSeconds = (performance.now() - t) / 1000;
+  log.info({ seconds: round(catchUpSeconds) }, 'double-funding read model caught up');
+  await pool.query('analyze');
+  const { rows: sizes } = await pool.query<{ mb: string }>(`select round(pg_database_size(current_database()) / 1e6) as mb`);
+
+  // Live, as in the service: the runner applies each new invoice shortly after its append.
+  await manager.start();
+  const projectIds = (await pool.query<{ project_id: string }>('select project_id from df_budgets')).rows.map((r) => r.project_id);
+  const timings: number[] = [];
+  let alerts = 0;
+  let duplicates = 0;
+  let lost = 0;
+  let tailMax = 0;
+  try {
+    // The first checks on each pooled connection also prepare and plan the statement, as a
+    // freshly started service does for its first requests: WARMUP of them are left out of the timings.
+    for (let i = -warmup; i < checks; i++) {
+      const projectId = projectIds[Math.floor(g.rnd() * projectIds.length)]!;
+      const original = sample[Math.floor(g.rnd() * sample.length)]!;
+      const copy = g.rnd() < duplicateShare && original.projectId !== projectId;
+      // A copy is the same invoice (same supplier and number, written differently) declared again in another project.
+      const inv = copy ? { ...original, projectId, invoiceId: randomUUID(), number: original.number.replace('-', ' ') } : g.invoice(projectId, 'RRF');
+      const { eventIds } = await store.append(`budget-${projectId}`, [{ ...invoiceEvent(inv), metadata }], { expectedVersion: 'any' });
+      const t0 = performance.now();
+      const found = await alertsAtSubmission(pool, [inv.supplier], eventIds, NEAR_DAYS);
+      if (i >= 0) timings.push(performance.now() - t0);
+      alerts += found.length;
+      if (copy) {
+        duplicates++;
+        if (!found.some((a) => a.rule === 'same_invoice')) lost++;
+      }
+      if (i % 100 === 0) {
+        const s = await manager.status();
+        tailMax = Math.max(tailMax, ...s.map((x) => x.behind));
+      }
+    }
+  } finally {
+    await manager.stop();
+  }
+  const projectTimings: number[] = [];
+  let projectAlerts = 0;
+  for (let i = 0; i < intFromEnv('PROJECT_VIEWS', 100); i++) {
+    const t0 = performance.now();
+    projectAlerts += (await alertsForProject(pool, projectIds[Math.floor(g.rnd() * projectIds.length)]!, NEAR_DAYS)).length;
+    projectTimings.push(performance.now() - t0);
+  }
+  await store.close();
+  const sorted = [...timings].sort((a, b) => a - b);
+  const projectSorted = [...projectTimings].sort((a, b) => a - b);
+  log.info({ p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), max: round(sorted.at(-1) ?? 0) }, 'submit-time check, ms');
+  return {
+    bench: 'dupcheck',
+    projects: projectCount,
+    invoices: invoiceCount,
+    suppliers: supplierCount,
+    events,
+    seconds: round(timings.reduce((a, b) => a + b, 0) / 1000),
+    events_per_s: Math.round(events / loadSeconds),
+    checks,
+    warmup,
+    p50_ms: round(percentile(sorted, 0.5)),
+    p99_ms: round(percentile(sorted, 0.99)),
+    max_ms: round(sorted.at(-1) ?? 0),
+    alerts,
+    duplicates_checked: duplicates,
+    planted_in_load: planted.n,
+    tail_max_events: tailMax,
+    project_view_p50_ms: round(percentile(projectSorted, 0.5)),
+    project_view_p99_ms: round(percentile(projectSorted, 0.99)),
+    project_view_alerts: projectAlerts,
+    load_seconds: round(loadSeconds),
+    catch_up_seconds: round(catchUpSeconds),
+    database_mb: Number(sizes[0]?.mb ?? 0),
+    lost,
+    duplicated: 0,
+  };
+};

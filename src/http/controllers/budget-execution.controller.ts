@@ -1,0 +1,47 @@
+import { Controller, Get, Query, Request, Response, Route, Security, Tags } from '@tsoa/runtime';
+import type { Request as ExRequest } from 'express';
+import { budgetExecution, type BudgetExecution } from '../../../projections/budget-execution/queries.js';
+import { visibleProject } from '../../application/indicators.js';
+import type { AuthenticatedUser } from '../../auth/principal.js';
+import { projectListScope } from '../../auth/scope.js';
+import type { AppContext } from '../context.js';
+import type { Problem } from '../problem.js';
+import { parseAsOf } from '../views/indicator.js';
+import type { ProjectUuid } from './project-indicators.controller.js';
+
+@Route('budget-execution')
+@Tags('Budgets and payment claims')
+export class BudgetExecutionController extends Controller {
+  constructor(private readonly ctx: AppContext) {
+    super();
+  }
+
+  /**
+   * Budget execution (budžeta izpilde) per project, per investment (fund, programme, period,
+   * code) and per funding source: planned, contracted, claimed, verified eligible, paid,
+   * corrected and remaining (planned − (verified eligible − corrected)), in cents, as the
+   * system knew it at `asOf`. A beneficiary sees only its own organisation's projects.
+   * @param asOf a date (`YYYY-MM-DD`, end of that day UTC) or date-time; default now; not in the future
+   * @param fund the programme's fund, e.g. RRF
+   * @param investment investment or measure code; unique only with fund, programme and period
+   * @param projectId only this project
+   */
+  @Get()
+  @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
+  @Response<Problem>(404, 'The project is not visible to you')
+  @Response<Problem>(422, 'asOf unparseable or in the future')
+  public async get(
+    @Request() req: ExRequest,
+    @Query() asOf?: string,
+    @Query() fund?: string,
+    @Query() programme?: string,
+    @Query() period?: string,
+    @Query() investment?: string,
+    @Query() projectId?: ProjectUuid,
+  ): Promise<BudgetExecution> {
+    const instant = asOf === undefined ? undefined : parseAsOf(asOf);
+    const user = req.user as AuthenticatedUser;
+    if (projectId !== undefined) await visibleProject(this.ctx.store, user, projectId);
+    return budgetExecution(this.ctx.orm, { asOf: instant, fund, programme, period, investment, projectId }, projectListScope(user));
+  }
+}
