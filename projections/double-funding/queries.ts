@@ -28,12 +28,12 @@ export interface AlertFilter {
 }
 
 /**
- * Where the facts come from. `read_model_and_tail` (also called `event_log`: it is everything
- * in the log): the read model plus the events of the log after the read model's checkpoint
- * (see {@link alertsAtSubmission}); `read_model`: the read model alone (an event log outside
- * PostgreSQL, e.g. KurrentDB, where the tail cannot be read in the same snapshot).
+ * Where the facts come from. `read_model_and_tail`: the read model plus the events of the log
+ * after the read model's checkpoint, i.e. everything in the log (see {@link alertsAtSubmission});
+ * `read_model`: the read model alone (an event log outside PostgreSQL, e.g. KurrentDB, where the
+ * tail cannot be read in the same snapshot).
  */
-export type FactSource = 'read_model_and_tail' | 'event_log' | 'read_model';
+export type FactSource = 'read_model_and_tail' | 'read_model';
 
 interface Row {
   alert_id: string;

@@ -151,7 +151,7 @@ export class BudgetsController extends Controller {
 
   private async withAlerts(projectId: string, id: string, version: number, suppliers: string[]): Promise<SubmissionView> {
     const [event] = await this.ctx.store.readStream(budgetStreamId(projectId), { from: version, to: version });
-    const source = this.ctx.config.EVENT_STORE === 'postgres' ? 'event_log' : 'read_model';
+    const source = this.ctx.config.EVENT_STORE === 'postgres' ? 'read_model_and_tail' : 'read_model';
     const alerts = await alertsAtSubmission(this.ctx.pool, suppliers, event ? [event.id] : [], this.ctx.config.DUPCHECK_NEAR_DAYS, source);
     this.setStatus(201);
     this.setHeader('ETag', etag(version));

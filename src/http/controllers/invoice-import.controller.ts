@@ -110,7 +110,7 @@ export class InvoiceImportController extends Controller {
   /** The alerts are checked exactly as for a single invoice (BudgetsController.withAlerts). */
   private deps(): ImportDeps {
     const { store, pool, config } = this.ctx;
-    return { store, pool, nearDays: config.DUPCHECK_NEAR_DAYS, alertSource: config.EVENT_STORE === 'postgres' ? 'event_log' : 'read_model' };
+    return { store, pool, nearDays: config.DUPCHECK_NEAR_DAYS, alertSource: config.EVENT_STORE === 'postgres' ? 'read_model_and_tail' : 'read_model' };
   }
 }
 
