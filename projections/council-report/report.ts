@@ -5,7 +5,7 @@ import { listAlerts, type DuplicateAlertView } from '../double-funding/queries.j
 import { listFindings } from '../findings/queries.js';
 import type { BilingualName } from '../../src/domain/fund/events.js';
 import { PROGRESS_STATUSES, type ProgressStatus } from '../../src/domain/indicator/status.js';
-import { evaluate, progressTable, type IndicatorProgress, type RollupNode, type StatusCounts } from '../progress/evaluate.js';
+import { evaluate, inTableOrder, progressTable, type IndicatorProgress, type RollupNode, type StatusCounts } from '../progress/evaluate.js';
 import { progressInput, restrictTo } from '../progress/queries.js';
 import { eventsInWindow, portfolio, projectStatusChanges, type EventCount, type ProjectStatusChange, type ProjectsByFund, type ProjectsByStatus } from './queries.js';
 
@@ -169,7 +169,6 @@ export async function councilReport(sources: ReportSources, w: ReportWindow, now
   const statusBefore = new Map(before.map((x) => [x.indicatorId, x.status]));
   const statusCounts = Object.fromEntries(PROGRESS_STATUSES.map((s) => [s, 0])) as unknown as StatusCounts;
   const shown = (x: { level: string }) => detail === 'project' || x.level !== 'project';
-  const indicatorChanges: IndicatorStatusChange[] = [];
   const transitions = new Map<string, IndicatorStatusTransition>();
   for (const x of atEnd.indicators) {
     statusCounts[x.status] += 1;
@@ -179,7 +178,14 @@ export async function councilReport(sources: ReportSources, w: ReportWindow, now
     const t = transitions.get(key) ?? { level: x.level, from, to: x.status, indicators: 0 };
     transitions.set(key, t);
     t.indicators += 1;
-    if (!shown(x)) continue;
+  }
+  // Only the lines the report lists are put in table order (for 50,000 indicators, far fewer).
+  const listed = inTableOrder(atEnd.indicators.filter((x) => shown(x) || x.status === 'overdue' || x.status === 'at_risk'));
+  const table = listed.filter(shown);
+  const indicatorChanges: IndicatorStatusChange[] = [];
+  for (const x of table) {
+    const from = statusBefore.get(x.indicatorId) ?? 'not_defined';
+    if (from === x.status) continue;
     indicatorChanges.push({
       indicatorId: x.indicatorId,
       code: x.code,
@@ -203,7 +209,7 @@ export async function councilReport(sources: ReportSources, w: ReportWindow, now
     window: { from: w.from, to: w.to },
     generatedAt: now.toISOString(),
     portfolio: { ...folio, totals },
-    progress: { asOf: end.toISOString(), detail, statusCounts, indicators: atEnd.indicators.filter(shown), rollup: atEnd.rollup },
+    progress: { asOf: end.toISOString(), detail, statusCounts, indicators: table, rollup: atEnd.rollup },
     changes: {
       events,
       totalEvents: events.reduce((n, e) => n + e.events, 0),
@@ -211,8 +217,8 @@ export async function councilReport(sources: ReportSources, w: ReportWindow, now
       indicatorStatusChanges: indicatorChanges,
       indicatorStatusTransitions: indicatorTransitions,
     },
-    overdue: atEnd.indicators.filter((x) => x.status === 'overdue'),
-    atRisk: atEnd.indicators.filter((x) => x.status === 'at_risk'),
+    overdue: listed.filter((x) => x.status === 'overdue'),
+    atRisk: listed.filter((x) => x.status === 'at_risk'),
     budgetExecution: { available: true, asOf: money.asOf, byFund: byFund(money.investments), investments: money.investments, bySource: money.bySource, total: money.total },
     openAuditFindings: { available: true, items: findings },
     doubleFundingAlerts: alerts ? { available: true, items: alerts } : pending('double-funding alerts'),

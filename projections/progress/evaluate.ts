@@ -210,5 +210,13 @@ function rollUp(
   return [...nodes.keys()].sort(compare).map((id) => nodes.get(id)!);
 }
 
+/** Lines sorted as the table is read: fund, programme, period, investment, investment level first, code, id (by code unit). */
+export function inTableOrder<T extends Pick<IndicatorProgress, 'fund' | 'programme' | 'period' | 'investment' | 'level' | 'code' | 'indicatorId'>>(lines: readonly T[]): T[] {
+  return lines
+    .map((x) => ({ key: `${x.fund}\u0000${x.programme}\u0000${x.period}\u0000${x.investment}\u0000${x.level}\u0000${x.code}\u0000${x.indicatorId}`, x }))
+    .sort((a, b) => compare(a.key, b.key))
+    .map((k) => k.x);
+}
+
 /** Codes and ids compare by code unit: quicker than localeCompare, and the same on every machine. */
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
