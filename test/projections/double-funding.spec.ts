@@ -331,4 +331,22 @@ describe('double-funding projection', () => {
     }
     expect(await snapshot()).toEqual(before);
   });
+
+  it('when the report is filtered by project, it answers from the project view exactly what the whole report says of that project', async () => {
+    await manager.catchUp();
+    const all = await listAlerts(db.pool, {}, NEAR_DAYS);
+    const projects = [...new Set(all.flatMap((a) => a.projectIds))];
+    expect(new Set(all.map((a) => a.rule)).size).toBeGreaterThanOrEqual(4);
+    for (const projectId of projects) {
+      expect(await listAlerts(db.pool, { projectId }, NEAR_DAYS), projectId).toEqual(all.filter((a) => a.projectIds.includes(projectId)));
+    }
+    // Projects whose alerts differ in rule, and in status: each filter keeps only its own.
+    const of = (p: string) => all.filter((a) => a.projectIds.includes(p));
+    const byRule = projects.find((p) => new Set(of(p).map((a) => a.rule)).size >= 2)!;
+    const rule = of(byRule).at(-1)!.rule;
+    expect(await listAlerts(db.pool, { projectId: byRule, rule }, NEAR_DAYS)).toEqual(of(byRule).filter((a) => a.rule === rule));
+    const byStatus = projects.find((p) => new Set(of(p).map((a) => a.status)).size >= 2)!;
+    const status = of(byStatus).find((a) => a.status !== 'open')!.status;
+    expect(await listAlerts(db.pool, { projectId: byStatus, status }, NEAR_DAYS)).toEqual(of(byStatus).filter((a) => a.status === status));
+  });
 });
