@@ -102,17 +102,22 @@ export async function correctFinding(
       await run(store, findingId, onFinding(booked), { metadata: options.metadata });
       continue;
     }
-    if (!booked) {
-      await handleCommand(
+    // The budget event that caused the finding's: just appended (its version is known), or, on
+    // the rare retry that finds it booked already, looked for in the stream.
+    let causedBy;
+    if (booked) {
+      causedBy = (await store.readStream(budgetStream)).find((e) => e.type === 'FinancialCorrectionBooked.v1' && (e.data as { correctionId: string }).correctionId === correctionId);
+    } else {
+      const { version: at } = await handleCommand(
         store,
         budgetDecider,
         budgetStream,
         { type: 'ApplyFinancialCorrection', data: { ...input, correctionId, source }, context: { ...context, subject: state.projectId } },
         { metadata: options.metadata },
       );
+      [causedBy] = await store.readStream(budgetStream, { from: at, to: at });
     }
-    const bookedBy = (await store.readStream(budgetStream)).find((e) => e.type === 'FinancialCorrectionBooked.v1' && (e.data as { correctionId: string }).correctionId === correctionId);
-    return run(store, findingId, onFinding(input), { ...options, metadata: { ...options.metadata, causationId: bookedBy?.id ?? null } });
+    return run(store, findingId, onFinding(input), { ...options, metadata: { ...options.metadata, causationId: causedBy?.id ?? null } });
   }
   throw new IllegalTransition('ApplyFinancialCorrection', 'busy', `finding ${findingId} kept changing while its correction was recorded; try again`);
 }
