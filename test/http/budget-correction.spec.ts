@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handleCommand } from '../../src/application/handle-command.js';
 import { findingCorrectionId } from '../../src/domain/budget/correction.js';
 import { budgetDecider, budgetStreamId } from '../../src/domain/budget/decider.js';
@@ -6,25 +6,18 @@ import { findingStreamId } from '../../src/domain/finding/decider.js';
 import { eventCount, type TestApp } from '../support/app.js';
 import { buildClaim, buildInvoice, SEED_SHARES } from '../support/budget-builders.js';
 import { buildMetadata } from '../support/builders.js';
-import { PEOPLE, caller, castOf, createSeededApp, givenProject } from '../support/seeded.js';
+import { PEOPLE, givenProject, seededSuite } from '../support/seeded.js';
 
 const VK = '90000027359';
 
 let app: TestApp;
-const tokens: Record<string, string> = {};
-beforeAll(async () => {
-  app = await createSeededApp();
-  Object.assign(
-    tokens,
-    await castOf({
-      ...PEOPLE,
-      ilze: ['ilze', ['auditor'], VK],
-    }),
-  );
-});
-afterAll(() => app.close());
-
-const as = caller(() => app, tokens);
+const as = seededSuite(
+  {
+    ...PEOPLE,
+    ilze: ['ilze', ['auditor'], VK],
+  },
+  (a) => (app = a),
+);
 const store = () => app.service.context.store;
 
 const givenApprovedProject = () => givenProject(as);

@@ -1,16 +1,23 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectExecution, SourceExecution } from '../../projections/budget-execution/queries.js';
 import type { TestApp } from '../support/app.js';
 import { buildClaim, buildInvoice } from '../support/budget-builders.js';
 import { eAdrese } from '../support/passport-builders.js';
-import { CFLA, PEOPLE, VRAA, caller, castOf, createSeededApp, givenProject } from '../support/seeded.js';
+import { CFLA, PEOPLE, VRAA, givenProject, seededSuite } from '../support/seeded.js';
 
 const LIAA = '90000000001';
 
 let app: TestApp;
-const tokens: Record<string, string> = {};
-const as = caller(() => app, tokens);
+const as = seededSuite(
+  {
+    ...PEOPLE,
+    olga: ['olga', ['beneficiary'], LIAA],
+    stranger: ['mallory', ['beneficiary'], '40003000000'],
+    dace: ['dace', ['council'], CFLA],
+  },
+  (a) => (app = a),
+);
 const catchUp = () => app.service.context.projections.catchUp();
 
 /** Project A: RRF (ANM 2.1.2.1.i) by VRAA; project B: ERDF (ESIF 1.3.1.1) by another organisation. */
@@ -23,16 +30,6 @@ const givenBudget = (who: string, recipient: typeof eAdrese.recipient, programme
   givenProject(as, { who, recipient, programme, shares });
 
 beforeAll(async () => {
-  app = await createSeededApp();
-  Object.assign(
-    tokens,
-    await castOf({
-      ...PEOPLE,
-      olga: ['olga', ['beneficiary'], LIAA],
-      stranger: ['mallory', ['beneficiary'], '40003000000'],
-      dace: ['dace', ['council'], CFLA],
-    }),
-  );
   a = await givenBudget('anna', eAdrese.recipient, eAdrese.programme, [{ fund: 'RRF', cents: 462_000_000 }, { fund: 'STATE', cents: 77_616_000 }]);
   await as('anna').post(`/projects/${a}/budget/contracts`).send({ supplierRegNo: '40003000001', procurementId: 'VRAA 2023/12', amountCents: 5_000_000, signedOn: '2023-09-01', endsOn: '2025-12-31' }).expect(201);
   const inv = await as('anna').post(`/projects/${a}/budget/invoices`).send(buildInvoice({ allocations: [{ fund: 'RRF', cents: 100_000 }, { fund: 'STATE', cents: 21_000 }] })).expect(201);
@@ -51,7 +48,6 @@ beforeAll(async () => {
   await as('janis').post(`/projects/${b}/budget/claims/${claimB.body.id}/verifications`).send({ invoiceId: invB.body.id, eligibleCents: 50_000, ineligibleCents: 0 }).expect(200);
   await catchUp();
 });
-afterAll(() => app.close());
 
 const measures = (planned: number, contracted: number, claimed: number, verified: number, paid: number, corrected: number) => ({
   plannedCents: planned, contractedCents: contracted, claimedCents: claimed, verifiedEligibleCents: verified, paidCents: paid, correctedCents: corrected,

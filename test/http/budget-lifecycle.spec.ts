@@ -1,24 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventCount, type TestApp } from '../support/app.js';
 import { buildClaim, buildInvoice, SEED_SHARES } from '../support/budget-builders.js';
-import { PEOPLE, VRAA, caller, castOf, createSeededApp, givenProject } from '../support/seeded.js';
-
+import { PEOPLE, VRAA, givenProject, seededSuite } from '../support/seeded.js';
 
 let app: TestApp;
-const tokens: Record<string, string> = {};
-beforeAll(async () => {
-  app = await createSeededApp();
-  Object.assign(
-    tokens,
-    await castOf({
-      ...PEOPLE,
-      stranger: ['mallory', ['beneficiary'], '40003000000'],
-    }),
-  );
-});
-afterAll(() => app.close());
-
-const as = caller(() => app, tokens);
+const as = seededSuite(
+  {
+    ...PEOPLE,
+    stranger: ['mallory', ['beneficiary'], '40003000000'],
+  },
+  (a) => (app = a),
+);
 
 const givenBudget = () => givenProject(as, { shares: SEED_SHARES });
 const supplier = () => `4${String(Math.floor(Math.random() * 1e10)).padStart(10, '0')}`;

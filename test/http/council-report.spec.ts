@@ -1,10 +1,10 @@
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { COUNCIL_CSV_COLUMNS } from '../../src/http/views/council-report-csv.js';
 import { eventCount, type TestApp } from '../support/app.js';
 import { hasChromium, printToPdf, renderAndProbe } from '../support/chromium.js';
 import { eAdrese } from '../support/passport-builders.js';
-import { CFLA, PEOPLE, caller, castOf, createSeededApp } from '../support/seeded.js';
+import { CFLA, PEOPLE, seededSuite } from '../support/seeded.js';
 
 const investment2312 = { fund: 'RRF', programme: 'ANM', period: '2021-2026', investment: '2.3.1.2.i' };
 const companies = { lv: 'uzņēmumi', en: 'companies' };
@@ -12,9 +12,16 @@ const today = new Date().toISOString().slice(0, 10);
 const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
 let app: TestApp;
-const tokens: Record<string, string> = {};
 const ids: Record<string, string> = {};
-const as = caller(() => app, tokens);
+const as = seededSuite(
+  {
+    ...PEOPLE,
+    zane: ['zane', ['officer'], CFLA],
+    council: ['ilze', ['council'], CFLA],
+    auditor: ['valdis', ['auditor'], '90000012789'],
+  },
+  (a) => (app = a),
+);
 
 /** An investment target of 2.3.1.2.i with one verified value (reported by janis, verified by zane). */
 async function targetWithValue(code: string, target: number, dueDate: string, value: number): Promise<string> {
@@ -29,16 +36,6 @@ async function targetWithValue(code: string, target: number, dueDate: string, va
 }
 
 beforeAll(async () => {
-  app = await createSeededApp();
-  Object.assign(
-    tokens,
-    await castOf({
-      ...PEOPLE,
-      zane: ['zane', ['officer'], CFLA],
-      council: ['ilze', ['council'], CFLA],
-      auditor: ['valdis', ['auditor'], '90000012789'],
-    }),
-  );
 
   // The e-adrese passport (seed 004), approved: RRF EUR 4,620,000.
   const drafted = await as('anna').post('/projects').send({ title: eAdrese.title, programme: eAdrese.programme, recipient: eAdrese.recipient });
@@ -68,7 +65,6 @@ beforeAll(async () => {
   ids.finding = finding.body.findingId;
   await app.service.context.projections.catchUp();
 });
-afterAll(() => app.close());
 
 const council = (query: Record<string, string>, who = 'council') => as(who).get('/reports/council').query(query);
 

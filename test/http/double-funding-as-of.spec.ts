@@ -1,25 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TestApp } from '../support/app.js';
 import { buildInvoice, SEED_SHARES } from '../support/budget-builders.js';
-import { PEOPLE, caller, castOf, createSeededApp, givenProject } from '../support/seeded.js';
-
+import { PEOPLE, givenProject, seededSuite } from '../support/seeded.js';
 
 let app: TestApp;
-const tokens: Record<string, string> = {};
-beforeAll(async () => {
-  app = await createSeededApp();
-  Object.assign(
-    tokens,
-    await castOf({
-      ...PEOPLE,
-      stranger: ['mallory', ['beneficiary'], '40003000000'],
-      vera: ['vera', ['auditor'], '90000000001'],
-    }),
-  );
-});
-afterAll(() => app.close());
-
-const as = caller(() => app, tokens);
+const as = seededSuite(
+  {
+    ...PEOPLE,
+    stranger: ['mallory', ['beneficiary'], '40003000000'],
+    vera: ['vera', ['auditor'], '90000000001'],
+  },
+  (a) => (app = a),
+);
 const supplier = () => `4${String(Math.floor(Math.random() * 1e10)).padStart(10, '0')}`;
 const pause = () => new Promise((r) => setTimeout(r, 30));
 

@@ -2,35 +2,28 @@ import type request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { handleCommand } from '../../src/application/handle-command.js';
 import { findingDecider, findingStreamId } from '../../src/domain/finding/decider.js';
 import { eventCount, type TestApp } from '../support/app.js';
 import { buildMetadata } from '../support/builders.js';
 import { eAdrese } from '../support/passport-builders.js';
-import { CFLA, PEOPLE, VRAA, caller, castOf, createSeededApp } from '../support/seeded.js';
+import { CFLA, PEOPLE, VRAA, seededSuite } from '../support/seeded.js';
 
 const VARAM = eAdrese.sections.partners![0]!.registrationNumber;
 const VK = '90000027359';
 
 let app: TestApp;
-const tokens: Record<string, string> = {};
-beforeAll(async () => {
-  app = await createSeededApp();
-  Object.assign(
-    tokens,
-    await castOf({
-      ...PEOPLE,
-      partner: ['peteris', ['beneficiary'], VARAM],
-      stranger: ['mallory', ['beneficiary'], '40003000000'],
-      ilze: ['ilze', ['auditor'], VK],
-      council: ['dace', ['council'], CFLA],
-    }),
-  );
-});
-afterAll(() => app.close());
-
-const as = caller(() => app, tokens);
+const as = seededSuite(
+  {
+    ...PEOPLE,
+    partner: ['peteris', ['beneficiary'], VARAM],
+    stranger: ['mallory', ['beneficiary'], '40003000000'],
+    ilze: ['ilze', ['auditor'], VK],
+    council: ['dace', ['council'], CFLA],
+  },
+  (a) => (app = a),
+);
 
 /** The VRAA e-adrese project, drafted and filled over HTTP (cost lines 4.3–4.7). */
 async function givenProject(): Promise<string> {

@@ -1,8 +1,7 @@
-import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventCount, type TestApp } from '../support/app.js';
 import { eAdrese } from '../support/passport-builders.js';
-import { caller, castOf, createSeededApp } from '../support/seeded.js';
+import { seededSuite } from '../support/seeded.js';
 
 const VRAA = eAdrese.recipient.registrationNumber;
 const VARAM = eAdrese.sections.partners![0]!.registrationNumber;
@@ -12,24 +11,17 @@ const companies = { lv: 'uzņēmumi', en: 'companies' };
 const evidence = [{ documentId: 'CFLA-2024-0630-17', title: 'Atbalstīto uzņēmumu saraksts 30.06.2024', sha256: 'ab'.repeat(32) }];
 
 let app: TestApp;
-const tokens: Record<string, string> = {};
-beforeAll(async () => {
-  app = await createSeededApp();
-  Object.assign(
-    tokens,
-    await castOf({
-      anna: ['anna', ['beneficiary'], VRAA],
-      partner: ['peteris', ['beneficiary'], VARAM],
-      stranger: ['mallory', ['beneficiary'], '40003000000'],
-      janis: ['janis', ['officer'], CFLA],
-      zane: ['zane', ['officer'], CFLA],
-      council: ['ilze', ['council'], CFLA],
-    }),
-  );
-});
-afterAll(() => app.close());
-
-const as = caller(() => app, tokens);
+const as = seededSuite(
+  {
+    anna: ['anna', ['beneficiary'], VRAA],
+    partner: ['peteris', ['beneficiary'], VARAM],
+    stranger: ['mallory', ['beneficiary'], '40003000000'],
+    janis: ['janis', ['officer'], CFLA],
+    zane: ['zane', ['officer'], CFLA],
+    council: ['ilze', ['council'], CFLA],
+  },
+  (a) => (app = a),
+);
 const catchUp = () => app.service.context.projections.catchUp();
 
 /** 2.3.1.2.i's 2026 step: 2,521 companies supported by 2026-06-30. */
@@ -53,7 +45,7 @@ async function defineCompaniesTarget(overrides: object = {}): Promise<string> {
 async function draftProject(): Promise<string> {
   const res = await as('anna').post('/projects').send({ title: eAdrese.title, programme: eAdrese.programme, recipient: eAdrese.recipient });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  await request(app.service.app).patch(`/projects/${res.body.projectId}/passport`).set('Authorization', tokens.anna!).send({ partners: eAdrese.sections.partners }).expect(200);
+  await as('anna').patch(`/projects/${res.body.projectId}/passport`).send({ partners: eAdrese.sections.partners }).expect(200);
   return res.body.projectId;
 }
 

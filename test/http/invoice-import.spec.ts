@@ -1,29 +1,22 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventCount, type TestApp } from '../support/app.js';
 import { buildInvoice, SEED_SHARES } from '../support/budget-builders.js';
-import { PEOPLE, caller, castOf, createSeededApp, givenProject } from '../support/seeded.js';
+import { PEOPLE, givenProject, seededSuite } from '../support/seeded.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const fixture = (name: string) => readFileSync(path.resolve(import.meta.dirname, '../fixtures', name));
 
 let app: TestApp;
-const tokens: Record<string, string> = {};
-beforeAll(async () => {
-  app = await createSeededApp();
-  Object.assign(
-    tokens,
-    await castOf({
-      ...PEOPLE,
-      stranger: ['mallory', ['beneficiary'], '40003000000'],
-    }),
-  );
-});
-afterAll(() => app.close());
-
-const as = caller(() => app, tokens);
+const as = seededSuite(
+  {
+    ...PEOPLE,
+    stranger: ['mallory', ['beneficiary'], '40003000000'],
+  },
+  (a) => (app = a),
+);
 const importUrl = (id: string) => `/projects/${id}/budget/invoices/import`;
 const upload = (id: string, body: string | Buffer, type = 'text/csv', who = 'anna') => as(who).post(importUrl(id)).set('Content-Type', type).send(body);
 

@@ -1,28 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventCount, type TestApp } from '../support/app.js';
 import { eAdrese } from '../support/passport-builders.js';
-import { CFLA, PEOPLE, VRAA, caller, castOf, createSeededApp } from '../support/seeded.js';
+import { CFLA, PEOPLE, VRAA, seededSuite } from '../support/seeded.js';
 
 const VARAM = eAdrese.sections.partners![0]!.registrationNumber;
 
 let app: TestApp;
-const tokens: Record<string, string> = {};
-beforeAll(async () => {
-  app = await createSeededApp();
-  Object.assign(
-    tokens,
-    await castOf({
-      ...PEOPLE,
-      partner: ['peteris', ['beneficiary'], VARAM],
-      stranger: ['mallory', ['beneficiary'], '40003000000'],
-      both: ['karlis', ['officer', 'approver'], CFLA],
-      council: ['ilze', ['council'], CFLA],
-    }),
-  );
-});
-afterAll(() => app.close());
-
-const as = caller(() => app, tokens);
+const as = seededSuite(
+  {
+    ...PEOPLE,
+    partner: ['peteris', ['beneficiary'], VARAM],
+    stranger: ['mallory', ['beneficiary'], '40003000000'],
+    both: ['karlis', ['officer', 'approver'], CFLA],
+    council: ['ilze', ['council'], CFLA],
+  },
+  (a) => (app = a),
+);
 
 async function draftSeedPassport(): Promise<{ id: string; etag: string }> {
   const res = await as('anna').post('/projects').send({ title: eAdrese.title, programme: eAdrese.programme, recipient: eAdrese.recipient });

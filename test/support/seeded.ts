@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { afterAll, beforeAll } from 'vitest';
 import type { Role } from '../../src/auth/principal.js';
 import { seedReferenceData } from '../../src/application/seed-reference-data.js';
 import { SEED_DATA } from '../../src/cli/seed-data.js';
@@ -44,6 +45,22 @@ export function caller(app: () => TestApp, tokens: Record<string, string>) {
 }
 
 export type Caller = ReturnType<typeof caller>;
+
+/**
+ * A seeded app for the whole test file and tokens for its `cast`: registers the file's
+ * beforeAll (which hands the app to `ready`) and afterAll, and returns the caller.
+ */
+export function seededSuite(cast: Record<string, readonly [string, readonly Role[], string]>, ready: (app: TestApp) => void): Caller {
+  let app: TestApp | undefined;
+  const tokens: Record<string, string> = {};
+  beforeAll(async () => {
+    app = await createSeededApp();
+    Object.assign(tokens, await castOf(cast));
+    ready(app);
+  });
+  afterAll(() => app?.close());
+  return caller(() => app!, tokens);
+}
 
 export interface ProjectGiven {
   /** Who drafts, fills and submits it (default anna); janis verifies, liga approves, janis opens the budget. */
