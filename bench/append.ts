@@ -25,7 +25,14 @@ export const append: Benchmark = async ({ pool, registry, log }) => {
   const store = new PostgresEventStore(pool, registry, committers);
 
   // CHAIN=1 runs the tamper-evidence keeper beside the writers, as the service does.
-  const chain = process.env.CHAIN === '1' ? new ChainKeeper(pool, { pollMs: CHAIN_DEFAULTS.PROJECTION_POLL_MS, batchSize: CHAIN_DEFAULTS.PROJECTION_BATCH_SIZE, onError: (err) => log.error({ err }, 'chain') }) : undefined;
+  const chain =
+    process.env.CHAIN === '1'
+      ? new ChainKeeper(pool, {
+          pollMs: CHAIN_DEFAULTS.PROJECTION_POLL_MS,
+          batchSize: CHAIN_DEFAULTS.PROJECTION_BATCH_SIZE,
+          onError: (err) => log.error({ err }, 'chain'),
+        })
+      : undefined;
   chain?.start();
 
   const acked = new Map<string, Seen>();
@@ -40,7 +47,7 @@ export const append: Benchmark = async ({ pool, registry, log }) => {
     Array.from({ length: writers }, async (_, w) => {
       const streamId = `benchmark-w${w}`;
       const count = Math.floor(total / writers) + (w < total % writers ? 1 : 0);
-      for (let version = 0; version < count; ) {
+      for (let version = 0; version < count;) {
         const event = benchEvent(w * count + version);
         const result = await store.append(streamId, [event], { expectedVersion: version });
         version++;
@@ -113,7 +120,7 @@ async function tail(store: PostgresEventStore, limit: number, writing: () => boo
 
 async function readEverything(store: PostgresEventStore, limit: number): Promise<Read[]> {
   const seen: Read[] = [];
-  for (let after = START; ; ) {
+  for (let after = START; ;) {
     const batch = await store.readAll({ after, limit });
     if (batch.length === 0) return seen;
     for (const e of batch) seen.push(slim(e));
@@ -141,8 +148,7 @@ function check(read: Read[], acked: ReadonlyMap<string, Seen>) {
     const misplaced =
       e.version !== expectedVersion ||
       (previous !== undefined && comparePositions(e.position, previous) <= 0) ||
-      (ack !== undefined &&
-        (ack.streamId !== e.streamId || ack.version !== e.version || comparePositions(ack.position, e.position) !== 0));
+      (ack !== undefined && (ack.streamId !== e.streamId || ack.version !== e.version || comparePositions(ack.position, e.position) !== 0));
     if (misplaced) outOfOrder++;
     streamAt.set(e.streamId, Math.max(e.version, streamAt.get(e.streamId) ?? 0));
     previous = e.position;

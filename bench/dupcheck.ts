@@ -9,7 +9,15 @@ import { PostgresEventStore } from '../src/eventstore/postgres/adapter.js';
 import { ProjectionManager } from '../src/projection-engine/manager.js';
 import { intFromEnv, round, type Benchmark } from './support.js';
 
-const metadata = { actor: 'bench.loader', organisation: '90009963334', role: 'beneficiary', roles: ['beneficiary'], correlationId: randomUUID(), causationId: null, requestId: randomUUID() };
+const metadata = {
+  actor: 'bench.loader',
+  organisation: '90009963334',
+  role: 'beneficiary',
+  roles: ['beneficiary'],
+  correlationId: randomUUID(),
+  causationId: null,
+  requestId: randomUUID(),
+};
 const T = '2024-01-15T09:00:00.000Z';
 const NEAR_DAYS = 5;
 
@@ -25,7 +33,18 @@ function prng(seed: number): () => number {
   };
 }
 
-interface Invoice { projectId: string; invoiceId: string; supplier: string; number: string; date: string; net: number; vat: number; gross: number; costLine: string; fund: 'RRF' | 'ERDF' }
+interface Invoice {
+  projectId: string;
+  invoiceId: string;
+  supplier: string;
+  number: string;
+  date: string;
+  net: number;
+  vat: number;
+  gross: number;
+  costLine: string;
+  fund: 'RRF' | 'ERDF';
+}
 
 /**
  * Suppliers, invoice numbers, amounts and dates shaped like a real programme: a few big
@@ -46,18 +65,40 @@ class Generator {
     const s = Number(supplier) - 40000000000;
     const year = 2022 + Math.floor(this.rnd() * 5);
     const day = new Date(Date.UTC(year, 0, 1 + Math.floor(this.rnd() * 365)));
-    const net = this.rnd() < 0.15 ? [50_000, 100_000, 250_000, 1_000_000][Math.floor(this.rnd() * 4)]! : 10_000 + Math.floor(this.rnd() * 4_990_000);
+    const net =
+      this.rnd() < 0.15 ? [50_000, 100_000, 250_000, 1_000_000][Math.floor(this.rnd() * 4)]! : 10_000 + Math.floor(this.rnd() * 4_990_000);
     const vat = Math.round(net * 0.21);
     const number = `${String.fromCharCode(65 + (s % 26))}${String.fromCharCode(65 + ((s >> 5) % 26))}-${year}/${String(++this.counters[s]!).padStart(6, '0')}`;
-    return { projectId, invoiceId: randomUUID(), supplier, number, date: day.toISOString().slice(0, 10), net, vat, gross: net + vat, costLine: String(1 + Math.floor(this.rnd() * 3)), fund };
+    return {
+      projectId,
+      invoiceId: randomUUID(),
+      supplier,
+      number,
+      date: day.toISOString().slice(0, 10),
+      net,
+      vat,
+      gross: net + vat,
+      costLine: String(1 + Math.floor(this.rnd() * 3)),
+      fund,
+    };
   }
 }
 
 const invoiceEvent = (i: Invoice): BudgetEvent => ({
   type: 'InvoiceSubmitted.v1',
   data: {
-    supplierRegNo: i.supplier, number: i.number, date: i.date, netCents: i.net, vatCents: i.vat, grossCents: i.gross, costLine: i.costLine,
-    allocations: [{ fund: i.fund, cents: i.gross }], invoiceId: i.invoiceId, normalisedNumber: normaliseInvoiceNumber(i.number), submittedAt: T, submittedBy: 'anna',
+    supplierRegNo: i.supplier,
+    number: i.number,
+    date: i.date,
+    netCents: i.net,
+    vatCents: i.vat,
+    grossCents: i.gross,
+    costLine: i.costLine,
+    allocations: [{ fund: i.fund, cents: i.gross }],
+    invoiceId: i.invoiceId,
+    normalisedNumber: normaliseInvoiceNumber(i.number),
+    submittedAt: T,
+    submittedBy: 'anna',
   },
 });
 
@@ -73,15 +114,35 @@ function budgetStream(g: Generator, p: number, invoices: number, pool: Invoice[]
   const fund = p % 2 === 0 ? 'RRF' : 'ERDF';
   const recipient = String(90000000000 + Math.floor(p / 4));
   const vatSource = p % 10 === 3 ? 'state_budget' : 'own';
-  const events: BudgetEvent[] = [{
-    type: 'BudgetOpened.v1',
-    data: {
-      projectId, passportVersion: 1, programme: fund === 'RRF' ? { fund, programme: 'ANM', period: '2021-2026', investment: '2.1.2.1.i' } : { fund, programme: 'ESIF', period: '2021-2027', investment: '1.3.1.1' },
-      recipientOrg: recipient,
-      costLines: ['1', '2', '3'].map((code) => ({ code, output: code === '1' ? `Informācijas sistēma ${Math.floor(p / 4)}` : `Rezultāts ${p}.${code}`, indicativeCents: 1e11, maximumCents: null, vatable: true })),
-      totalCents: 3e11, vatCents: 0, vatSource, vatRecoverable: false, advanceCents: 0, shares: [{ fund, cents: 3e11 }], openedAt: T, openedBy: 'janis',
+  const events: BudgetEvent[] = [
+    {
+      type: 'BudgetOpened.v1',
+      data: {
+        projectId,
+        passportVersion: 1,
+        programme:
+          fund === 'RRF'
+            ? { fund, programme: 'ANM', period: '2021-2026', investment: '2.1.2.1.i' }
+            : { fund, programme: 'ESIF', period: '2021-2027', investment: '1.3.1.1' },
+        recipientOrg: recipient,
+        costLines: ['1', '2', '3'].map((code) => ({
+          code,
+          output: code === '1' ? `Informācijas sistēma ${Math.floor(p / 4)}` : `Rezultāts ${p}.${code}`,
+          indicativeCents: 1e11,
+          maximumCents: null,
+          vatable: true,
+        })),
+        totalCents: 3e11,
+        vatCents: 0,
+        vatSource,
+        vatRecoverable: false,
+        advanceCents: 0,
+        shares: [{ fund, cents: 3e11 }],
+        openedAt: T,
+        openedBy: 'janis',
+      },
     },
-  }];
+  ];
   let claim: Invoice[] = [];
   for (let k = 0; k < invoices; k++) {
     let inv = g.invoice(projectId, fund);
@@ -98,10 +159,30 @@ function budgetStream(g: Generator, p: number, invoices: number, pool: Invoice[]
     claim.push(inv);
     if (claim.length === 10) {
       const claimId = randomUUID();
-      const items = claim.map((c) => ({ invoiceId: c.invoiceId, cents: c.gross, supplierRegNo: c.supplier, normalisedNumber: normaliseInvoiceNumber(c.number) }));
-      events.push({ type: 'PaymentClaimSubmitted.v1', data: { claimId, kind: 'interim', periodFrom: '2022-01-01', periodTo: '2026-12-31', items, requestedCents: items.reduce((n, i) => n + i.cents, 0), submittedAt: T, submittedBy: 'anna' } });
+      const items = claim.map((c) => ({
+        invoiceId: c.invoiceId,
+        cents: c.gross,
+        supplierRegNo: c.supplier,
+        normalisedNumber: normaliseInvoiceNumber(c.number),
+      }));
+      events.push({
+        type: 'PaymentClaimSubmitted.v1',
+        data: {
+          claimId,
+          kind: 'interim',
+          periodFrom: '2022-01-01',
+          periodTo: '2026-12-31',
+          items,
+          requestedCents: items.reduce((n, i) => n + i.cents, 0),
+          submittedAt: T,
+          submittedBy: 'anna',
+        },
+      });
       for (const c of claim.filter((_, i) => i % 2 === 0)) {
-        events.push({ type: 'InvoiceVerified.v1', data: { claimId, invoiceId: c.invoiceId, eligibleCents: c.gross, ineligibleCents: 0, verifiedAt: T, verifiedBy: 'janis' } });
+        events.push({
+          type: 'InvoiceVerified.v1',
+          data: { claimId, invoiceId: c.invoiceId, eligibleCents: c.gross, ineligibleCents: 0, verifiedAt: T, verifiedBy: 'janis' },
+        });
       }
       claim = [];
     }
@@ -137,18 +218,20 @@ export const dupcheck: Benchmark = async ({ url, pool, log }) => {
   let t = performance.now();
   let next = 0;
   let events = 0;
-  await Promise.all(Array.from({ length: intFromEnv('LOADERS', 4) }, async () => {
-    for (let p = next++; p < projectCount; p = next++) {
-      const n = Math.floor(invoiceCount / projectCount) + (p < invoiceCount % projectCount ? 1 : 0);
-      const stream = budgetStream(g, p, n, sample, planted).map((e): NewEvent => ({ ...e, metadata }));
-      const projectId = (stream[0]!.data as { projectId: string }).projectId;
-      for (let v = 0; v < stream.length; v += appendSize) {
-        await store.append(`budget-${projectId}`, stream.slice(v, v + appendSize), { expectedVersion: v });
+  await Promise.all(
+    Array.from({ length: intFromEnv('LOADERS', 4) }, async () => {
+      for (let p = next++; p < projectCount; p = next++) {
+        const n = Math.floor(invoiceCount / projectCount) + (p < invoiceCount % projectCount ? 1 : 0);
+        const stream = budgetStream(g, p, n, sample, planted).map((e): NewEvent => ({ ...e, metadata }));
+        const projectId = (stream[0]!.data as { projectId: string }).projectId;
+        for (let v = 0; v < stream.length; v += appendSize) {
+          await store.append(`budget-${projectId}`, stream.slice(v, v + appendSize), { expectedVersion: v });
+        }
+        events += stream.length;
+        if (p % 1000 === 999) log.info({ projects: p + 1, events, seconds: round((performance.now() - t) / 1000) }, 'loading');
       }
-      events += stream.length;
-      if (p % 1000 === 999) log.info({ projects: p + 1, events, seconds: round((performance.now() - t) / 1000) }, 'loading');
-    }
-  }));
+    }),
+  );
   const loadSeconds = (performance.now() - t) / 1000;
   log.info({ events, plantedInLoad: planted.n, seconds: round(loadSeconds) }, 'loaded');
 
@@ -177,7 +260,9 @@ export const dupcheck: Benchmark = async ({ url, pool, log }) => {
       const original = sample[Math.floor(g.rnd() * sample.length)]!;
       const copy = g.rnd() < duplicateShare && original.projectId !== projectId;
       // A copy is the same invoice (same supplier and number, written differently) declared again in another project.
-      const inv = copy ? { ...original, projectId, invoiceId: randomUUID(), number: original.number.replace('-', ' ') } : g.invoice(projectId, 'RRF');
+      const inv = copy
+        ? { ...original, projectId, invoiceId: randomUUID(), number: original.number.replace('-', ' ') }
+        : g.invoice(projectId, 'RRF');
       const { eventIds } = await store.append(`budget-${projectId}`, [{ ...invoiceEvent(inv), metadata }], { expectedVersion: 'any' });
       const t0 = performance.now();
       const found = await alertsAtSubmission(pool, [inv.supplier], eventIds, NEAR_DAYS);
@@ -205,7 +290,10 @@ export const dupcheck: Benchmark = async ({ url, pool, log }) => {
   await store.close();
   const sorted = [...timings].sort((a, b) => a - b);
   const projectSorted = [...projectTimings].sort((a, b) => a - b);
-  log.info({ p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), max: round(sorted.at(-1) ?? 0) }, 'submit-time check, ms');
+  log.info(
+    { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), max: round(sorted.at(-1) ?? 0) },
+    'submit-time check, ms',
+  );
   return {
     bench: 'dupcheck',
     projects: projectCount,

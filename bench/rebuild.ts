@@ -88,7 +88,7 @@ async function load(store: EventStore, total: number, streams: number, size: num
       const mine = ids.filter((_, i) => i % loaders === l);
       const version = new Map(mine.map((id) => [id, 0]));
       // Round-robin over own streams, so streams interleave in the global order.
-      for (let left = true; left; ) {
+      for (let left = true; left;) {
         left = false;
         for (const id of mine) {
           const v = version.get(id)!;
@@ -106,9 +106,7 @@ async function load(store: EventStore, total: number, streams: number, size: num
 }
 
 async function checkCatalogue(pool: pg.Pool, appended: ReadonlyMap<string, number>) {
-  const { rows } = await pool.query<{ stream_id: string; version: number }>(
-    'select stream_id, version from stream_catalogue',
-  );
+  const { rows } = await pool.query<{ stream_id: string; version: number }>('select stream_id, version from stream_catalogue');
   let lost = 0;
   let duplicated = 0;
   const seen = new Set<string>();

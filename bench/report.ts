@@ -17,7 +17,15 @@ import { PostgresEventStore } from '../src/eventstore/postgres/adapter.js';
 import { ProjectionManager } from '../src/projection-engine/manager.js';
 import { intFromEnv, round, type Benchmark } from './support.js';
 
-const metadata = { actor: 'bench.loader', organisation: '90009963334', role: 'officer', roles: ['officer'], correlationId: randomUUID(), causationId: null, requestId: randomUUID() };
+const metadata = {
+  actor: 'bench.loader',
+  organisation: '90009963334',
+  role: 'officer',
+  roles: ['officer'],
+  correlationId: randomUUID(),
+  causationId: null,
+  requestId: randomUUID(),
+};
 const programme = { fund: 'RRF', programme: 'ANM', period: '2021-2026', investment: '2.1.2.1.i' };
 const T = '2024-01-15T09:00:00.000Z';
 
@@ -26,8 +34,26 @@ function passportEvents(projectId: string, n: number): PassportEvent[] {
   const totalCents = 10_000_000 + ((n * 7919) % 500_000_000);
   const recipient = { name: `Iestāde ${n % 2000}`, registrationNumber: String(90000000000 + (n % 2000)), directAdministration: true };
   return [
-    { type: 'PassportDrafted.v1', data: { projectId, title: { lv: `Projekts ${n}`, en: `Project ${n}` }, programme, recipient, draftedAt: T, draftedBy: 'anna' } },
-    { type: 'PassportSectionUpdated.v1', data: { section: 'financing', value: { totalCents, vatCents: 0, vatSource: 'not_requested', advanceCents: 0, costLines: [{ code: '1', activity: 'Izstrāde', indicativeCents: totalCents, maximumCents: null, output: 'Sistēma', vatable: false }] }, updatedAt: T } },
+    {
+      type: 'PassportDrafted.v1',
+      data: { projectId, title: { lv: `Projekts ${n}`, en: `Project ${n}` }, programme, recipient, draftedAt: T, draftedBy: 'anna' },
+    },
+    {
+      type: 'PassportSectionUpdated.v1',
+      data: {
+        section: 'financing',
+        value: {
+          totalCents,
+          vatCents: 0,
+          vatSource: 'not_requested',
+          advanceCents: 0,
+          costLines: [
+            { code: '1', activity: 'Izstrāde', indicativeCents: totalCents, maximumCents: null, output: 'Sistēma', vatable: false },
+          ],
+        },
+        updatedAt: T,
+      },
+    },
     { type: 'PassportSubmitted.v1', data: { version: 1, warnings: [], submittedAt: T, submittedBy: 'anna' } },
     { type: 'PassportVerified.v1', data: { verifiedAt: T, verifiedBy: 'janis' } },
     { type: 'PassportApproved.v1', data: { version: 1, approvedAt: T, approvedBy: 'liga' } },
@@ -38,18 +64,41 @@ function passportEvents(projectId: string, n: number): PassportEvent[] {
 function indicatorEvents(indicatorId: string, projectId: string, i: number, values: number): IndicatorEvent[] {
   const target = 100 + (i % 7) * 50;
   const dueDate = ['2024-12-31', '2025-06-30', '2026-12-31', '2027-06-30', '2028-12-31'][i % 5]!;
-  const events: IndicatorEvent[] = [{
-    type: 'IndicatorDefined.v1',
-    data: {
-      indicatorId, on: { level: 'project', ...programme, projectId }, code: `RCO${String(1 + (i % 5)).padStart(2, '0')}`,
-      name: { lv: `Rādītājs ${i % 5}`, en: `Indicator ${i % 5}` }, kind: 'target', unit: { lv: 'vienības', en: 'units' },
-      baseline: { value: 0, date: '2021-07-01' }, target: { value: target, dueDate }, contributingProjects: [], definedAt: T, definedBy: 'janis',
+  const events: IndicatorEvent[] = [
+    {
+      type: 'IndicatorDefined.v1',
+      data: {
+        indicatorId,
+        on: { level: 'project', ...programme, projectId },
+        code: `RCO${String(1 + (i % 5)).padStart(2, '0')}`,
+        name: { lv: `Rādītājs ${i % 5}`, en: `Indicator ${i % 5}` },
+        kind: 'target',
+        unit: { lv: 'vienības', en: 'units' },
+        baseline: { value: 0, date: '2021-07-01' },
+        target: { value: target, dueDate },
+        contributingProjects: [],
+        definedAt: T,
+        definedBy: 'janis',
+      },
     },
-  }];
+  ];
   for (let r = 1; r <= values; r++) {
     const month = new Date(Date.UTC(2023, r, 0)).toISOString().slice(0, 10);
     const value = Math.round((target * r * (0.5 + (i % 4) * 0.25)) / values);
-    events.push({ type: 'IndicatorValueReported.v1', data: { report: r, value, asOfDate: month, qualifier: 'exact', evidence: [], corrects: null, note: null, reportedAt: T, reportedBy: 'anna' } });
+    events.push({
+      type: 'IndicatorValueReported.v1',
+      data: {
+        report: r,
+        value,
+        asOfDate: month,
+        qualifier: 'exact',
+        evidence: [],
+        corrects: null,
+        note: null,
+        reportedAt: T,
+        reportedBy: 'anna',
+      },
+    });
     events.push({ type: 'IndicatorValueVerified.v1', data: { report: r, note: null, verifiedAt: T, verifiedBy: 'janis' } });
   }
   return events;
@@ -72,15 +121,20 @@ export const report: Benchmark = async ({ url, pool, log }) => {
     streams.push([`passport-${projectId}`, passportEvents(projectId, p).map((e) => ({ ...e, metadata }))]);
     for (let k = 0; k < perProject; k++) {
       const indicatorId = randomUUID();
-      streams.push([`indicator-${indicatorId}`, indicatorEvents(indicatorId, projectId, p * perProject + k, values).map((e) => ({ ...e, metadata }))]);
+      streams.push([
+        `indicator-${indicatorId}`,
+        indicatorEvents(indicatorId, projectId, p * perProject + k, values).map((e) => ({ ...e, metadata })),
+      ]);
     }
   }
   const events = streams.reduce((n, [, e]) => n + e.length, 0);
   let t = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: intFromEnv('LOADERS', 16) }, async () => {
-    for (let i = next++; i < streams.length; i = next++) await store.append(streams[i]![0], streams[i]![1], { expectedVersion: 0 });
-  }));
+  await Promise.all(
+    Array.from({ length: intFromEnv('LOADERS', 16) }, async () => {
+      for (let i = next++; i < streams.length; i = next++) await store.append(streams[i]![0], streams[i]![1], { expectedVersion: 0 });
+    }),
+  );
   const loadSeconds = (performance.now() - t) / 1000;
   log.info({ events, seconds: round(loadSeconds) }, 'loaded');
 
@@ -110,7 +164,10 @@ export const report: Benchmark = async ({ url, pool, log }) => {
       runs.push((performance.now() - t0) / 1000);
       // Every indicator counts in the statuses; the table itself stops at investment level (detail=investment).
       indicators = Object.values(r.progress.statusCounts).reduce((n, c) => n + c, 0);
-      log.info({ seconds: round(runs.at(-1)!), overdue: r.overdue.length, atRisk: r.atRisk.length, statusCounts: r.progress.statusCounts }, 'report');
+      log.info(
+        { seconds: round(runs.at(-1)!), overdue: r.overdue.length, atRisk: r.atRisk.length, statusCounts: r.progress.statusCounts },
+        'report',
+      );
     }
   } finally {
     await orm.close(true);

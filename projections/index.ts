@@ -14,7 +14,21 @@ import { StreamCatalogueEntrySchema } from './stream-catalogue/entity.js';
 import { streamCatalogue } from './stream-catalogue/projection.js';
 
 /** Every read model the service runs. */
-export const projections: Projection[] = [streamCatalogue, programmeStructure, projects, progress, councilReport, findings, doubleFunding, budgetExecution];
+export const projections: Projection[] = [
+  streamCatalogue,
+  programmeStructure,
+  projects,
+  progress,
+  councilReport,
+  findings,
+  doubleFunding,
+  budgetExecution,
+];
 
 /** MikroORM entities mapping the read models' views, for query functions. */
-export const readModelEntities: EntitySchema<any>[] = [StreamCatalogueEntrySchema, ...programmeStructureEntities, ProjectRowSchema, FindingRowSchema];
+export const readModelEntities: EntitySchema<any>[] = [
+  StreamCatalogueEntrySchema,
+  ...programmeStructureEntities,
+  ProjectRowSchema,
+  FindingRowSchema,
+];

@@ -4,83 +4,89 @@ import { z } from 'zod';
  * Configuration comes only from the environment and is validated once at start.
  * Each bad value is reported with the variable's name and what was expected.
  */
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-export const configSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** When set, the service uses this PostgreSQL; when absent, it starts an embedded one. */
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-    .optional(),
-  EMBEDDED_PG_DIR: z.string().min(1).default('.data/postgres'),
-  EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
-  DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
-  /** Largest request body accepted; larger bodies get 413. */
-  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 1mb').default('1mb'),
-  /** A projection further behind than this many events makes /ready answer 503. */
-  READY_MAX_LAG_EVENTS: z.coerce.number().int().min(0).default(1000),
-  PROJECTIONS_ENABLED: booleanFlag.default(true),
-  PROJECTION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(2000),
-  PROJECTION_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
-  /** HS256 secret shared with whoever issues tokens; 32+ characters so it carries 256 bits. */
-  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 needs a 256-bit secret)').optional(),
-  /** Key set of an identity provider (RS256/ES256 tokens), e.g. https://idp.example.lv/.well-known/jwks.json */
-  AUTH_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  /** When set, tokens must carry exactly this `iss`. */
-  AUTH_ISSUER: z.string().min(1).optional(),
-  /** When set, tokens must name this `aud`. */
-  AUTH_AUDIENCE: z.string().min(1).optional(),
-  /** Outside production, with no secret and no JWKS, a development secret is generated into this file once. */
-  AUTH_DEV_SECRET_FILE: z.string().min(1).default('.data/dev-jwt-secret'),
-  /** Where the event log lives: PostgreSQL (the same database as the read models) or KurrentDB. */
-  EVENT_STORE: z.enum(['postgres', 'kurrentdb'], { error: 'must be postgres or kurrentdb' }).default('postgres'),
-  /** KurrentDB connection string, e.g. kurrentdb://admin:changeit@localhost:2113?tls=false; only with EVENT_STORE=kurrentdb. */
-  KURRENTDB_URL: z
-    .string()
-    .regex(/^(kurrentdb|kdb|esdb|eventstore)(\+discover)?:\/\/[^/?#]+/, 'must be a kurrentdb:// (or kurrentdb+discover://, esdb://) connection string')
-    .optional(),
-  /** How long the start-up check waits for KurrentDB before giving up. */
-  KURRENTDB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
-  /** Double funding: invoices of one supplier with the same gross this many days apart or closer are near-duplicates. */
-  DUPCHECK_NEAR_DAYS: z.coerce.number().int().min(0).max(366).default(5),
-}).superRefine((c, ctx) => {
-  if (c.EVENT_STORE === 'kurrentdb' && !c.KURRENTDB_URL) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['KURRENTDB_URL'],
-      message: 'required when EVENT_STORE=kurrentdb (e.g. kurrentdb://admin:changeit@localhost:2113?tls=false)',
-    });
-  }
-  if (c.EVENT_STORE !== 'kurrentdb' && c.KURRENTDB_URL) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['KURRENTDB_URL'],
-      message: 'is set but EVENT_STORE is not kurrentdb; set EVENT_STORE=kurrentdb to use it, or unset it',
-    });
-  }
-  if (c.AUTH_JWT_SECRET && c.AUTH_JWKS_URL) {
-    ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both' });
-  }
-  if (c.NODE_ENV !== 'production') return;
-  if (!c.AUTH_JWT_SECRET && !c.AUTH_JWKS_URL) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['AUTH_JWT_SECRET'],
-      message:
-        'production needs AUTH_JWT_SECRET (HS256 secret, 32+ characters) or AUTH_JWKS_URL (the identity provider\'s key set); the development secret is never used in production',
-    });
-  }
-  // Keys fetched over plain HTTP could be swapped on the way, and with them every identity.
-  if (c.AUTH_JWKS_URL?.startsWith('http:')) {
-    ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'must be an https URL in production' });
-  }
-});
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** When set, the service uses this PostgreSQL; when absent, it starts an embedded one. */
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    EMBEDDED_PG_DIR: z.string().min(1).default('.data/postgres'),
+    EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+    DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+    /** Largest request body accepted; larger bodies get 413. */
+    BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 1mb')
+      .default('1mb'),
+    /** A projection further behind than this many events makes /ready answer 503. */
+    READY_MAX_LAG_EVENTS: z.coerce.number().int().min(0).default(1000),
+    PROJECTIONS_ENABLED: booleanFlag.default(true),
+    PROJECTION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(2000),
+    PROJECTION_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+    /** HS256 secret shared with whoever issues tokens; 32+ characters so it carries 256 bits. */
+    AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 needs a 256-bit secret)').optional(),
+    /** Key set of an identity provider (RS256/ES256 tokens), e.g. https://idp.example.lv/.well-known/jwks.json */
+    AUTH_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    /** When set, tokens must carry exactly this `iss`. */
+    AUTH_ISSUER: z.string().min(1).optional(),
+    /** When set, tokens must name this `aud`. */
+    AUTH_AUDIENCE: z.string().min(1).optional(),
+    /** Outside production, with no secret and no JWKS, a development secret is generated into this file once. */
+    AUTH_DEV_SECRET_FILE: z.string().min(1).default('.data/dev-jwt-secret'),
+    /** Where the event log lives: PostgreSQL (the same database as the read models) or KurrentDB. */
+    EVENT_STORE: z.enum(['postgres', 'kurrentdb'], { error: 'must be postgres or kurrentdb' }).default('postgres'),
+    /** KurrentDB connection string, e.g. kurrentdb://admin:changeit@localhost:2113?tls=false; only with EVENT_STORE=kurrentdb. */
+    KURRENTDB_URL: z
+      .string()
+      .regex(
+        /^(kurrentdb|kdb|esdb|eventstore)(\+discover)?:\/\/[^/?#]+/,
+        'must be a kurrentdb:// (or kurrentdb+discover://, esdb://) connection string',
+      )
+      .optional(),
+    /** How long the start-up check waits for KurrentDB before giving up. */
+    KURRENTDB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+    /** Double funding: invoices of one supplier with the same gross this many days apart or closer are near-duplicates. */
+    DUPCHECK_NEAR_DAYS: z.coerce.number().int().min(0).max(366).default(5),
+  })
+  .superRefine((c, ctx) => {
+    if (c.EVENT_STORE === 'kurrentdb' && !c.KURRENTDB_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KURRENTDB_URL'],
+        message: 'required when EVENT_STORE=kurrentdb (e.g. kurrentdb://admin:changeit@localhost:2113?tls=false)',
+      });
+    }
+    if (c.EVENT_STORE !== 'kurrentdb' && c.KURRENTDB_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KURRENTDB_URL'],
+        message: 'is set but EVENT_STORE is not kurrentdb; set EVENT_STORE=kurrentdb to use it, or unset it',
+      });
+    }
+    if (c.AUTH_JWT_SECRET && c.AUTH_JWKS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both' });
+    }
+    if (c.NODE_ENV !== 'production') return;
+    if (!c.AUTH_JWT_SECRET && !c.AUTH_JWKS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_JWT_SECRET'],
+        message:
+          "production needs AUTH_JWT_SECRET (HS256 secret, 32+ characters) or AUTH_JWKS_URL (the identity provider's key set); the development secret is never used in production",
+      });
+    }
+    // Keys fetched over plain HTTP could be swapped on the way, and with them every identity.
+    if (c.AUTH_JWKS_URL?.startsWith('http:')) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'must be an https URL in production' });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -92,9 +98,7 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const cleaned = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
-  );
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = configSchema.safeParse(cleaned);
   if (!result.success) {
     throw new ConfigError(

@@ -22,10 +22,7 @@ import { ProjectionManager } from './projection-engine/manager.js';
 export const EMBEDDED_DATABASE = 'grants';
 
 /** Where the database is: DATABASE_URL, or an embedded server started here. */
-export async function resolveDatabase(
-  config: Config,
-  logger: Logger,
-): Promise<{ url: string; embedded?: EmbeddedServer }> {
+export async function resolveDatabase(config: Config, logger: Logger): Promise<{ url: string; embedded?: EmbeddedServer }> {
   if (config.DATABASE_URL) return { url: config.DATABASE_URL };
   const embedded = await startEmbeddedPostgres({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT, logger });
   await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE);
@@ -92,12 +89,7 @@ export async function createService(config: Config, logger: Logger, url: string)
  * an unreachable server or refused credentials stop the start with EventStoreUnavailable /
  * EventStoreAccessDenied naming the cause, rather than failing on the first request.
  */
-export async function createEventStore(
-  config: Config,
-  logger: Logger,
-  pool: pg.Pool,
-  registry: EventRegistry,
-): Promise<EventStore> {
+export async function createEventStore(config: Config, logger: Logger, pool: pg.Pool, registry: EventRegistry): Promise<EventStore> {
   if (config.EVENT_STORE === 'postgres') return new PostgresEventStore(pool, registry);
   const client = createKurrentDbClient(config.KURRENTDB_URL!);
   try {

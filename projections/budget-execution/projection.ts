@@ -75,14 +75,33 @@ export const budgetExecution: Projection = {
       const projectId = e.streamId.slice('budget-'.length);
       const at = e.recordedAt.toISOString();
       const move = (measure: Measure, parts: readonly FundShare[], claimId: string | null = null) => {
-        for (const p of parts) if (p.cents !== 0) rows.ledger.push({ event_id: e.id, measure, source: p.fund, project_id: projectId, claim_id: claimId, cents: p.cents, recorded_at: at });
+        for (const p of parts)
+          if (p.cents !== 0)
+            rows.ledger.push({
+              event_id: e.id,
+              measure,
+              source: p.fund,
+              project_id: projectId,
+              claim_id: claimId,
+              cents: p.cents,
+              recorded_at: at,
+            });
       };
       const shares = () => known.shares.get(projectId) ?? [];
       switch (e.type) {
         case 'BudgetOpened.v1': {
           const d = e.data;
           known.shares.set(projectId, d.shares);
-          rows.budgets.push({ project_id: projectId, fund: d.programme.fund, programme: d.programme.programme, period: d.programme.period, investment: d.programme.investment, recipient_org: d.recipientOrg, shares: d.shares, opened_at: at });
+          rows.budgets.push({
+            project_id: projectId,
+            fund: d.programme.fund,
+            programme: d.programme.programme,
+            period: d.programme.period,
+            investment: d.programme.investment,
+            recipient_org: d.recipientOrg,
+            shares: d.shares,
+            opened_at: at,
+          });
           move('planned', d.shares);
           break;
         }
@@ -94,7 +113,11 @@ export const budgetExecution: Projection = {
           rows.invoices.push({ invoice_id: e.data.invoiceId, project_id: projectId, allocations: e.data.allocations });
           break;
         case 'PaymentClaimSubmitted.v1':
-          move('claimed', sumByFund(e.data.items.flatMap((i) => split(i.cents, known.allocations.get(i.invoiceId) ?? shares()))), e.data.claimId);
+          move(
+            'claimed',
+            sumByFund(e.data.items.flatMap((i) => split(i.cents, known.allocations.get(i.invoiceId) ?? shares()))),
+            e.data.claimId,
+          );
           break;
         case 'InvoiceVerified.v1': {
           const parts = split(e.data.eligibleCents, known.allocations.get(e.data.invoiceId) ?? shares());
@@ -118,7 +141,12 @@ export const budgetExecution: Projection = {
         }
       }
     }
-    await insertAll(tx, t.be_budgets!, rows.budgets, 'project_id uuid, fund text, programme text, period text, investment text, recipient_org text, shares jsonb, opened_at timestamptz');
+    await insertAll(
+      tx,
+      t.be_budgets!,
+      rows.budgets,
+      'project_id uuid, fund text, programme text, period text, investment text, recipient_org text, shares jsonb, opened_at timestamptz',
+    );
     await insertAll(tx, t.be_invoices!, rows.invoices, 'invoice_id uuid, project_id uuid, allocations jsonb');
     if (rows.ledger.length > 0) {
       // Only what this statement inserted reaches the totals: a replayed row is skipped by both.
@@ -160,7 +188,10 @@ async function loadContext(tx: pg.ClientBase, events: readonly BudgetEvent[], t:
   }
   const projectIds = [...new Set((events as unknown as StoredEvent[]).map((e) => e.streamId.slice('budget-'.length)))];
   // One connection: one query at a time.
-  const budgets = await tx.query<{ project_id: string; shares: FundShare[] }>(`select project_id, shares from ${t.be_budgets} where project_id = any($1::uuid[])`, [projectIds]);
+  const budgets = await tx.query<{ project_id: string; shares: FundShare[] }>(
+    `select project_id, shares from ${t.be_budgets} where project_id = any($1::uuid[])`,
+    [projectIds],
+  );
   const invoices = await tx.query<{ invoice_id: string; allocations: FundShare[] }>(
     `select invoice_id, allocations from ${t.be_invoices} where invoice_id = any($1::uuid[])`,
     [[...invoiceIds]],
@@ -183,7 +214,10 @@ async function loadContext(tx: pg.ClientBase, events: readonly BudgetEvent[], t:
 }
 
 function split(cents: number, weights: readonly FundShare[]): FundShare[] {
-  return splitProRata(cents, weights.map((w) => ({ key: w.fund, weight: w.cents }))).map((p) => ({ fund: p.key, cents: p.cents }));
+  return splitProRata(
+    cents,
+    weights.map((w) => ({ key: w.fund, weight: w.cents })),
+  ).map((p) => ({ fund: p.key, cents: p.cents }));
 }
 
 function sumByFund(parts: readonly FundShare[]): FundShare[] {
@@ -194,5 +228,7 @@ function sumByFund(parts: readonly FundShare[]): FundShare[] {
 
 async function insertAll(tx: pg.ClientBase, table: string, rows: readonly object[], columns: string): Promise<void> {
   if (rows.length === 0) return;
-  await tx.query(`insert into ${table} select * from jsonb_to_recordset($1::jsonb) as x(${columns}) on conflict do nothing`, [JSON.stringify(rows)]);
+  await tx.query(`insert into ${table} select * from jsonb_to_recordset($1::jsonb) as x(${columns}) on conflict do nothing`, [
+    JSON.stringify(rows),
+  ]);
 }

@@ -102,7 +102,11 @@ interface BudgetRow {
  * the recipient or a partner (partners from the project list read model). Projects are ordered
  * by programme reference, then id; investments and sources by key.
  */
-export async function budgetExecution(orm: MikroORM, q: BudgetExecutionQuery, scope: { partyOrganisation: string } | null): Promise<BudgetExecution> {
+export async function budgetExecution(
+  orm: MikroORM,
+  q: BudgetExecutionQuery,
+  scope: { partyOrganisation: string } | null,
+): Promise<BudgetExecution> {
   const db = orm.em.fork().getConnection();
   const where: string[] = [];
   const params: unknown[] = [];
@@ -130,16 +134,19 @@ export async function budgetExecution(orm: MikroORM, q: BudgetExecutionQuery, sc
     params,
   );
   const ids = `{${budgets.map((b) => b.project_id).join(',')}}`;
-  const sums = budgets.length === 0 ? [] : q.asOf
-    ? await db.execute<{ project_id: string; measure: Measure; source: FundingSource; cents: string }[]>(
-        `select project_id, measure, source, sum(cents) as cents from be_ledger
+  const sums =
+    budgets.length === 0
+      ? []
+      : q.asOf
+        ? await db.execute<{ project_id: string; measure: Measure; source: FundingSource; cents: string }[]>(
+            `select project_id, measure, source, sum(cents) as cents from be_ledger
           where project_id = any(?::uuid[]) and recorded_at <= ? group by project_id, measure, source`,
-        [ids, q.asOf],
-      )
-    : await db.execute<{ project_id: string; measure: Measure; source: FundingSource; cents: string }[]>(
-        `select project_id, measure, source, cents from be_totals where project_id = any(?::uuid[])`,
-        [ids],
-      );
+            [ids, q.asOf],
+          )
+        : await db.execute<{ project_id: string; measure: Measure; source: FundingSource; cents: string }[]>(
+            `select project_id, measure, source, cents from be_totals where project_id = any(?::uuid[])`,
+            [ids],
+          );
 
   const bySourceOf = new Map<string, Map<FundingSource, Omit<ExecutionMeasures, 'remainingCents'>>>();
   for (const s of sums) {
@@ -183,7 +190,12 @@ export async function budgetExecution(orm: MikroORM, q: BudgetExecutionQuery, sc
 }
 
 const zero = (): Omit<ExecutionMeasures, 'remainingCents'> => ({
-  plannedCents: 0, contractedCents: 0, claimedCents: 0, verifiedEligibleCents: 0, paidCents: 0, correctedCents: 0,
+  plannedCents: 0,
+  contractedCents: 0,
+  claimedCents: 0,
+  verifiedEligibleCents: 0,
+  paidCents: 0,
+  correctedCents: 0,
 });
 
 const withRemaining = <T extends Omit<ExecutionMeasures, 'remainingCents'>>(m: T): T & { remainingCents: number } => ({

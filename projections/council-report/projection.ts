@@ -70,18 +70,25 @@ export const councilReport: Projection = {
        on conflict (day, stream_type, event_type, stream_id) do update
          set events = a.events + excluded.events, last_version = excluded.last_version
          where a.last_version < excluded.last_version`,
-      [rows.map((r) => r.day), rows.map((r) => r.e.streamType), rows.map((r) => r.e.type), rows.map((r) => r.e.streamId),
-        rows.map((r) => r.events), rows.map((r) => r.last)],
+      [
+        rows.map((r) => r.day),
+        rows.map((r) => r.e.streamType),
+        rows.map((r) => r.e.type),
+        rows.map((r) => r.e.streamId),
+        rows.map((r) => r.events),
+        rows.map((r) => r.last),
+      ],
     );
     const money = events.filter(
       (e): e is StoredEvent & { data: { section: 'financing'; value: { totalCents: number } } } =>
         e.type === 'PassportSectionUpdated.v1' && (e.data as { section: string }).section === 'financing',
     );
     if (money.length) {
-      await tx.query(
-        `insert into ${t.project_money} select * from unnest($1::uuid[], $2::int[], $3::bigint[]) on conflict do nothing`,
-        [money.map((e) => e.streamId.slice('passport-'.length)), money.map((e) => e.version), money.map((e) => e.data.value.totalCents)],
-      );
+      await tx.query(`insert into ${t.project_money} select * from unnest($1::uuid[], $2::int[], $3::bigint[]) on conflict do nothing`, [
+        money.map((e) => e.streamId.slice('passport-'.length)),
+        money.map((e) => e.version),
+        money.map((e) => e.data.value.totalCents),
+      ]);
     }
     const changes = events.filter((e) => e.streamType === 'passport' && PROJECT_STATUS[e.type] !== undefined);
     if (changes.length === 0) return;
@@ -100,8 +107,15 @@ export const councilReport: Projection = {
                then 'approved' else st end, a, r
          from unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::bool[]) as x(p, v, et, st, a, r, ab)
        on conflict do nothing`,
-      [changes.map((e) => e.streamId.slice('passport-'.length)), changes.map((e) => e.version), changes.map((e) => e.type),
-        changes.map((e) => PROJECT_STATUS[e.type]!), changes.map((e) => e.metadata.actor), changes.map((e) => e.recordedAt), approvedBefore],
+      [
+        changes.map((e) => e.streamId.slice('passport-'.length)),
+        changes.map((e) => e.version),
+        changes.map((e) => e.type),
+        changes.map((e) => PROJECT_STATUS[e.type]!),
+        changes.map((e) => e.metadata.actor),
+        changes.map((e) => e.recordedAt),
+        approvedBefore,
+      ],
     );
   },
 };

@@ -100,7 +100,20 @@ export async function projectStatusChanges(orm: MikroORM, fromInstant: Date, toI
   const rows = await orm.em
     .fork()
     .getConnection()
-    .execute<{ project_id: string; title_en: string; fund: string; investment: string; before: string | null; status: string; steps: string; event_type: string; actor: string; recorded_at: Date }[]>(
+    .execute<
+      {
+        project_id: string;
+        title_en: string;
+        fund: string;
+        investment: string;
+        before: string | null;
+        status: string;
+        steps: string;
+        event_type: string;
+        actor: string;
+        recorded_at: Date;
+      }[]
+    >(
       `with w as (select * from project_status_changes where recorded_at between ? and ?),
             span as (select project_id, min(stream_version) as first, count(*) as steps from w group by project_id),
             last as (select distinct on (project_id) * from w order by project_id, stream_version desc),

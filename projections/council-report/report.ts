@@ -7,7 +7,15 @@ import type { BilingualName } from '../../src/domain/fund/events.js';
 import { PROGRESS_STATUSES, type ProgressStatus } from '../../src/domain/indicator/status.js';
 import { evaluate, inTableOrder, progressTable, type IndicatorProgress, type RollupNode, type StatusCounts } from '../progress/evaluate.js';
 import { progressInput, restrictTo } from '../progress/queries.js';
-import { eventsInWindow, portfolio, projectStatusChanges, type EventCount, type ProjectStatusChange, type ProjectsByFund, type ProjectsByStatus } from './queries.js';
+import {
+  eventsInWindow,
+  portfolio,
+  projectStatusChanges,
+  type EventCount,
+  type ProjectStatusChange,
+  type ProjectsByFund,
+  type ProjectsByStatus,
+} from './queries.js';
 
 /** A section whose read model does not exist yet: said so, never filled with made-up rows. */
 export interface SectionNotYetAvailable {
@@ -150,7 +158,12 @@ export interface ReportSources {
 }
 
 /** Assembles the report; statuses come from the progress read model's own evaluation. */
-export async function councilReport(sources: ReportSources, w: ReportWindow, now = new Date(), detail: ReportDetail = 'investment'): Promise<CouncilReport> {
+export async function councilReport(
+  sources: ReportSources,
+  w: ReportWindow,
+  now = new Date(),
+  detail: ReportDetail = 'investment',
+): Promise<CouncilReport> {
   const { orm } = sources;
   const { start, end } = windowInstants(w, now);
   const [folio, events, projectChanges, [input, inputBefore], findings, alerts, money] = await Promise.all([
@@ -201,10 +214,17 @@ export async function councilReport(sources: ReportSources, w: ReportWindow, now
     (a, b) => a.level.localeCompare(b.level) || order.indexOf(a.from) - order.indexOf(b.from) || order.indexOf(a.to) - order.indexOf(b.to),
   );
   const totals = folio.byFund.reduce(
-    (t, f) => ({ projects: t.projects + f.projects, approvedProjects: t.approvedProjects + f.approvedProjects, approvedCents: t.approvedCents + f.approvedCents }),
+    (t, f) => ({
+      projects: t.projects + f.projects,
+      approvedProjects: t.approvedProjects + f.approvedProjects,
+      approvedCents: t.approvedCents + f.approvedCents,
+    }),
     { projects: 0, approvedProjects: 0, approvedCents: 0 },
   );
-  const pending = (what: string): SectionNotYetAvailable => ({ available: false, reason: `not yet available: the ${what} read model does not exist yet` });
+  const pending = (what: string): SectionNotYetAvailable => ({
+    available: false,
+    reason: `not yet available: the ${what} read model does not exist yet`,
+  });
   return {
     window: { from: w.from, to: w.to },
     generatedAt: now.toISOString(),
@@ -219,7 +239,14 @@ export async function councilReport(sources: ReportSources, w: ReportWindow, now
     },
     overdue: listed.filter((x) => x.status === 'overdue'),
     atRisk: listed.filter((x) => x.status === 'at_risk'),
-    budgetExecution: { available: true, asOf: money.asOf, byFund: byFund(money.investments), investments: money.investments, bySource: money.bySource, total: money.total },
+    budgetExecution: {
+      available: true,
+      asOf: money.asOf,
+      byFund: byFund(money.investments),
+      investments: money.investments,
+      bySource: money.bySource,
+      total: money.total,
+    },
     openAuditFindings: { available: true, items: findings },
     doubleFundingAlerts: alerts ? { available: true, items: alerts } : pending('double-funding alerts'),
   };
@@ -229,7 +256,17 @@ export async function councilReport(sources: ReportSources, w: ReportWindow, now
 function byFund(investments: readonly InvestmentExecution[]): FundExecution[] {
   const funds = new Map<string, FundExecution>();
   for (const i of investments) {
-    const f = funds.get(i.fund) ?? { fund: i.fund, projects: 0, plannedCents: 0, contractedCents: 0, claimedCents: 0, verifiedEligibleCents: 0, paidCents: 0, correctedCents: 0, remainingCents: 0 };
+    const f = funds.get(i.fund) ?? {
+      fund: i.fund,
+      projects: 0,
+      plannedCents: 0,
+      contractedCents: 0,
+      claimedCents: 0,
+      verifiedEligibleCents: 0,
+      paidCents: 0,
+      correctedCents: 0,
+      remainingCents: 0,
+    };
     funds.set(i.fund, f);
     f.projects += i.projects;
     for (const k of MEASURES) f[k] += i[k];
@@ -237,13 +274,21 @@ function byFund(investments: readonly InvestmentExecution[]): FundExecution[] {
   return [...funds.values()].sort((a, b) => (a.fund < b.fund ? -1 : a.fund > b.fund ? 1 : 0));
 }
 
-const MEASURES = ['plannedCents', 'contractedCents', 'claimedCents', 'verifiedEligibleCents', 'paidCents', 'correctedCents', 'remainingCents'] as const satisfies readonly (keyof ExecutionMeasures)[];
+const MEASURES = [
+  'plannedCents',
+  'contractedCents',
+  'claimedCents',
+  'verifiedEligibleCents',
+  'paidCents',
+  'correctedCents',
+  'remainingCents',
+] as const satisfies readonly (keyof ExecutionMeasures)[];
 
 /** Every finding raised and not yet closed at the window's end, oldest first (status as it stands now). */
 async function openFindings(orm: MikroORM, lastDay: string, end: Date): Promise<OpenFinding[]> {
   const open: OpenFinding[] = [];
   const openAtEnd = (f: { raisedAt: Date; closedAt: Date | null }) => f.raisedAt <= end && (f.closedAt === null || f.closedAt > end);
-  for (let after: string | undefined; ; ) {
+  for (let after: string | undefined; ;) {
     const page = await listFindings(orm, { limit: 1000, ...(after ? { after } : {}) }, null);
     for (const f of page.filter(openAtEnd)) {
       open.push({

@@ -93,7 +93,11 @@ export const doubleFunding: Projection = {
   ],
   async apply(tx, events, t) {
     const rows: Record<'budgets' | 'invoices' | 'items' | 'verifications' | 'decisions', unknown[]> = {
-      budgets: [], invoices: [], items: [], verifications: [], decisions: [],
+      budgets: [],
+      invoices: [],
+      items: [],
+      verifications: [],
+      decisions: [],
     };
     for (const stored of events) {
       const recordedAt = stored.recordedAt.toISOString();
@@ -101,7 +105,15 @@ export const doubleFunding: Projection = {
         const e = stored as unknown as Stored<DuplicateAlertEvent>;
         const decision = e.type === 'DuplicateAlertConfirmed.v1' ? 'confirmed' : 'dismissed';
         const d = e.data;
-        rows.decisions.push({ alert_id: d.alertId, decision, reason: d.reason, decided_by: d.decidedBy, decided_at: d.decidedAt, event_id: e.id, recorded_at: recordedAt });
+        rows.decisions.push({
+          alert_id: d.alertId,
+          decision,
+          reason: d.reason,
+          decided_by: d.decidedBy,
+          decided_at: d.decidedAt,
+          event_id: e.id,
+          recorded_at: recordedAt,
+        });
         continue;
       }
       if (stored.streamType !== 'budget') continue;
@@ -111,8 +123,15 @@ export const doubleFunding: Projection = {
         case 'BudgetOpened.v1': {
           const d = e.data;
           rows.budgets.push({
-            project_id: projectId, recipient_org: d.recipientOrg, fund: d.programme.fund, programme: d.programme.programme, period: d.programme.period,
-            vat_source: d.vatSource, cost_lines: d.costLines, event_id: e.id, recorded_at: recordedAt,
+            project_id: projectId,
+            recipient_org: d.recipientOrg,
+            fund: d.programme.fund,
+            programme: d.programme.programme,
+            period: d.programme.period,
+            vat_source: d.vatSource,
+            cost_lines: d.costLines,
+            event_id: e.id,
+            recorded_at: recordedAt,
           });
           break;
         }
@@ -123,24 +142,48 @@ export const doubleFunding: Projection = {
         case 'InvoiceSubmitted.v1': {
           const d = e.data;
           rows.invoices.push({
-            invoice_id: d.invoiceId, project_id: projectId, event_id: e.id, supplier: d.supplierRegNo, norm_number: d.normalisedNumber, number: d.number,
-            invoice_date: d.date, net: d.netCents, vat: d.vatCents, gross: d.grossCents, cost_line: d.costLine,
-            funds: [...new Set(d.allocations.map((a) => a.fund))], asset_ref: assetRefOf(d), recorded_at: recordedAt,
+            invoice_id: d.invoiceId,
+            project_id: projectId,
+            event_id: e.id,
+            supplier: d.supplierRegNo,
+            norm_number: d.normalisedNumber,
+            number: d.number,
+            invoice_date: d.date,
+            net: d.netCents,
+            vat: d.vatCents,
+            gross: d.grossCents,
+            cost_line: d.costLine,
+            funds: [...new Set(d.allocations.map((a) => a.fund))],
+            asset_ref: assetRefOf(d),
+            recorded_at: recordedAt,
           });
           break;
         }
         case 'PaymentClaimSubmitted.v1':
           for (const item of e.data.items) {
             rows.items.push({
-              claim_id: e.data.claimId, invoice_id: item.invoiceId, project_id: projectId, event_id: e.id, supplier: item.supplierRegNo,
-              norm_number: item.normalisedNumber, cents: item.cents, period_from: e.data.periodFrom, period_to: e.data.periodTo, recorded_at: recordedAt,
+              claim_id: e.data.claimId,
+              invoice_id: item.invoiceId,
+              project_id: projectId,
+              event_id: e.id,
+              supplier: item.supplierRegNo,
+              norm_number: item.normalisedNumber,
+              cents: item.cents,
+              period_from: e.data.periodFrom,
+              period_to: e.data.periodTo,
+              recorded_at: recordedAt,
             });
           }
           break;
         case 'InvoiceVerified.v1':
           // Its own row with its time, not an update of the claim item: an as-of view needs to know when it happened.
           rows.verifications.push({
-            claim_id: e.data.claimId, invoice_id: e.data.invoiceId, event_id: e.id, eligible: e.data.eligibleCents, ineligible: e.data.ineligibleCents, recorded_at: recordedAt,
+            claim_id: e.data.claimId,
+            invoice_id: e.data.invoiceId,
+            event_id: e.id,
+            eligible: e.data.eligibleCents,
+            ineligible: e.data.ineligibleCents,
+            recorded_at: recordedAt,
           });
           break;
         default: {
@@ -151,13 +194,35 @@ export const doubleFunding: Projection = {
     }
     const insert = async (table: string, batch: unknown[], columns: string) => {
       if (batch.length === 0) return;
-      await tx.query(`insert into ${table} select * from jsonb_to_recordset($1::jsonb) as x(${columns}) on conflict do nothing`, [JSON.stringify(batch)]);
+      await tx.query(`insert into ${table} select * from jsonb_to_recordset($1::jsonb) as x(${columns}) on conflict do nothing`, [
+        JSON.stringify(batch),
+      ]);
     };
-    await insert(t.df_budgets!, rows.budgets, 'project_id uuid, recipient_org text, fund text, programme text, period text, vat_source text, cost_lines jsonb, event_id uuid, recorded_at timestamptz');
-    await insert(t.df_invoices!, rows.invoices, 'invoice_id uuid, project_id uuid, event_id uuid, supplier text, norm_number text, number text, invoice_date date, net bigint, vat bigint, gross bigint, cost_line text, funds text[], asset_ref text, recorded_at timestamptz');
-    await insert(t.df_claim_items!, rows.items, 'claim_id uuid, invoice_id uuid, project_id uuid, event_id uuid, supplier text, norm_number text, cents bigint, period_from date, period_to date, recorded_at timestamptz');
-    await insert(t.df_verifications!, rows.verifications, 'claim_id uuid, invoice_id uuid, event_id uuid, eligible bigint, ineligible bigint, recorded_at timestamptz');
-    await insert(t.df_decisions!, rows.decisions, 'alert_id text, decision text, reason text, decided_by text, decided_at timestamptz, event_id uuid, recorded_at timestamptz');
+    await insert(
+      t.df_budgets!,
+      rows.budgets,
+      'project_id uuid, recipient_org text, fund text, programme text, period text, vat_source text, cost_lines jsonb, event_id uuid, recorded_at timestamptz',
+    );
+    await insert(
+      t.df_invoices!,
+      rows.invoices,
+      'invoice_id uuid, project_id uuid, event_id uuid, supplier text, norm_number text, number text, invoice_date date, net bigint, vat bigint, gross bigint, cost_line text, funds text[], asset_ref text, recorded_at timestamptz',
+    );
+    await insert(
+      t.df_claim_items!,
+      rows.items,
+      'claim_id uuid, invoice_id uuid, project_id uuid, event_id uuid, supplier text, norm_number text, cents bigint, period_from date, period_to date, recorded_at timestamptz',
+    );
+    await insert(
+      t.df_verifications!,
+      rows.verifications,
+      'claim_id uuid, invoice_id uuid, event_id uuid, eligible bigint, ineligible bigint, recorded_at timestamptz',
+    );
+    await insert(
+      t.df_decisions!,
+      rows.decisions,
+      'alert_id text, decision text, reason text, decided_by text, decided_at timestamptz, event_id uuid, recorded_at timestamptz',
+    );
   },
 };
 

@@ -67,13 +67,22 @@ const ordered = (rows: Row[]) => rows.map(view).sort((a, b) => RANK[a.rule] - RA
 export async function listAlerts(pool: pg.Pool, filter: AlertFilter, nearDays: number): Promise<DuplicateAlertView[]> {
   if (filter.projectId !== undefined && filter.supplier === undefined) {
     const alerts = await alertsForProject(pool, filter.projectId, nearDays, filter.asOf, 'read_model');
-    return alerts.filter((a) => (filter.rule === undefined || a.rule === filter.rule) && (filter.status === undefined || a.status === filter.status));
+    return alerts.filter(
+      (a) => (filter.rule === undefined || a.rule === filter.rule) && (filter.status === undefined || a.status === filter.status),
+    );
   }
   const { rows } = await pool.query<Row>(
     `with ${REPORT}
       where ($3::text is null or a.rule = $3) and ($4::text is null or $4 = any(a.project_ids))
         and ($5::text is null or coalesce(d.decision, 'open') = $5)`,
-    [filter.supplier ? [filter.supplier] : null, nearDays, filter.rule ?? null, filter.projectId ?? null, filter.status ?? null, filter.asOf ?? 'infinity'],
+    [
+      filter.supplier ? [filter.supplier] : null,
+      nearDays,
+      filter.rule ?? null,
+      filter.projectId ?? null,
+      filter.status ?? null,
+      filter.asOf ?? 'infinity',
+    ],
   );
   return ordered(rows);
 }
@@ -107,9 +116,15 @@ export async function alertsAtSubmission(
 ): Promise<DuplicateAlertView[]> {
   if (eventIds.length === 0) return [];
   const tail = source === 'read_model' ? 'no_tail' : 'tail';
-  return ordered(await withGenericPlan(pool, `df_alerts_events_${tail}`, `with ${tail === 'tail' ? TAIL : NO_TAIL}, ${seeded('events')}`, [
-    suppliers, nearDays, eventIds, null, 'infinity',
-  ]));
+  return ordered(
+    await withGenericPlan(pool, `df_alerts_events_${tail}`, `with ${tail === 'tail' ? TAIL : NO_TAIL}, ${seeded('events')}`, [
+      suppliers,
+      nearDays,
+      eventIds,
+      null,
+      'infinity',
+    ]),
+  );
 }
 
 /**
@@ -124,9 +139,15 @@ export async function alertsForProject(
   source: FactSource = 'read_model_and_tail',
 ): Promise<DuplicateAlertView[]> {
   const tail = source === 'read_model' ? 'no_tail' : 'tail';
-  return ordered(await withGenericPlan(pool, `df_alerts_project_${tail}`, `with ${tail === 'tail' ? TAIL : NO_TAIL}, ${seeded('project')}`, [
-    null, nearDays, null, projectId, asOf ?? 'infinity',
-  ]));
+  return ordered(
+    await withGenericPlan(pool, `df_alerts_project_${tail}`, `with ${tail === 'tail' ? TAIL : NO_TAIL}, ${seeded('project')}`, [
+      null,
+      nearDays,
+      null,
+      projectId,
+      asOf ?? 'infinity',
+    ]),
+  );
 }
 
 /**
@@ -145,7 +166,10 @@ async function withGenericPlan(pool: pg.Pool, name: string, text: string, values
     await client.query('begin read only; set local plan_cache_mode = force_generic_plan; set local enable_seqscan = off');
     const { rows } = await client.query<Row>({ name, text, values });
     // A read-only transaction: the answer need not wait for its commit; the connection goes back after it.
-    client.query('commit').then(() => client.release(), () => client.release(true));
+    client.query('commit').then(
+      () => client.release(),
+      () => client.release(true),
+    );
     return rows;
   } catch (error) {
     await client.query('rollback').catch(() => undefined);

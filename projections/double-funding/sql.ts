@@ -110,14 +110,29 @@ export const TAIL = `
       from tail where stream_id like 'dupalert-%' and recorded <= $5)`;
 
 const TYPES: Record<string, string> = {
-  invoice_id: 'uuid', project_id: 'uuid', event_id: 'uuid', supplier: 'text', norm_number: 'text', invoice_date: 'date', net: 'bigint',
-  vat: 'bigint', gross: 'bigint', cost_line: 'text', asset_ref: 'text', claim_id: 'uuid', cents: 'bigint',
+  invoice_id: 'uuid',
+  project_id: 'uuid',
+  event_id: 'uuid',
+  supplier: 'text',
+  norm_number: 'text',
+  invoice_date: 'date',
+  net: 'bigint',
+  vat: 'bigint',
+  gross: 'bigint',
+  cost_line: 'text',
+  asset_ref: 'text',
+  claim_id: 'uuid',
+  cents: 'bigint',
 };
 
 /** The same relations, empty: for a log outside PostgreSQL the read model is all there is. */
 export const NO_TAIL = `
-  t_inv as (select ${INV_COLS.split(', ').map((c) => `null::${TYPES[c]} as ${c}`).join(', ')} where false),
-  t_items as (select ${ITEM_COLS.split(', ').map((c) => `null::${TYPES[c]} as ${c}`).join(', ')} where false),
+  t_inv as (select ${INV_COLS.split(', ')
+    .map((c) => `null::${TYPES[c]} as ${c}`)
+    .join(', ')} where false),
+  t_items as (select ${ITEM_COLS.split(', ')
+    .map((c) => `null::${TYPES[c]} as ${c}`)
+    .join(', ')} where false),
   t_ver as (select null::uuid as claim_id, null::uuid as invoice_id, null::bigint as ineligible where false),
   t_bud as (select null::uuid as project_id, null::text as recipient_org, null::text as fund, null::text as vat_source, null::jsonb as cost_lines where false),
   t_dec as (select null::text as alert_id, null::text as decision, null::text as reason where false)`;
@@ -140,7 +155,8 @@ export const NO_TAIL = `
  * this for every rule, with the newest facts in the tail and after catching up).
  */
 export const seeded = (mode: 'events' | 'project') => {
-  const seed = mode === 'events' ? 'event_id = any($3::text[]::uuid[]) and ($1::text[] is null or supplier = any($1))' : 'project_id = $4::uuid';
+  const seed =
+    mode === 'events' ? 'event_id = any($3::text[]::uuid[]) and ($1::text[] is null or supplier = any($1))' : 'project_id = $4::uuid';
   return `
   params as (select $1::text[] as suppliers, $3::text[] as event_ids, $4::uuid as project_id),
   seed_inv as materialized (
@@ -219,5 +235,3 @@ select md5(a.rule || ':' || a.key) as alert_id, a.rule, a.key, a.event_ids, a.pr
     limit 1) d on true
  where ${mode === 'events' ? 'a.event_ids && $3::text[]' : '$4::text = any(a.project_ids)'}`;
 };
-
-

@@ -63,8 +63,22 @@ export const findings: Projection = {
                reportable, invoice_ref, claim_ref, indicator_id, description, raised_at, raised_by, updated_at, stream_version)
              values ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $14)
              on conflict (finding_id) do nothing`,
-            [id, d.projectId, d.category, d.severity, d.amountAtRiskCents, d.euShareCents, d.reportableIrregularity, d.concerns.invoiceRef,
-              d.concerns.claimRef, d.concerns.indicatorId, d.description, d.raisedAt, d.raisedBy, stored.version],
+            [
+              id,
+              d.projectId,
+              d.category,
+              d.severity,
+              d.amountAtRiskCents,
+              d.euShareCents,
+              d.reportableIrregularity,
+              d.concerns.invoiceRef,
+              d.concerns.claimRef,
+              d.concerns.indicatorId,
+              d.description,
+              d.raisedAt,
+              d.raisedBy,
+              stored.version,
+            ],
           );
           break;
         }

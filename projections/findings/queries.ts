@@ -46,6 +46,9 @@ async function projectsOf(orm: MikroORM, organisation: string): Promise<string[]
   const rows = await orm.em
     .fork()
     .getConnection()
-    .execute<{ project_id: string }[]>(`select project_id from projects where recipient_org = ? or ? = any(partner_orgs)`, [organisation, organisation]);
+    .execute<{ project_id: string }[]>(`select project_id from projects where recipient_org = ? or ? = any(partner_orgs)`, [
+      organisation,
+      organisation,
+    ]);
   return rows.map((r) => r.project_id);
 }

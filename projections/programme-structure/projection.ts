@@ -135,7 +135,11 @@ async function applyNode(tx: pg.ClientBase, e: StoredEvent & ProgrammeNodeEvent,
       );
       // An amendment carries the whole target list: replace it, but only if this event was not applied before.
       if (!updated.rowCount) return;
-      await tx.query(`delete from ${t.programme_targets} where programme = $1 and period = $2 and node_code = $3`, [programme, period, code]);
+      await tx.query(`delete from ${t.programme_targets} where programme = $1 and period = $2 and node_code = $3`, [
+        programme,
+        period,
+        code,
+      ]);
       await insertTargets(tx, t, [programme, period, code], d.targets);
       return;
     }

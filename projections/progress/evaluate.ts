@@ -104,31 +104,53 @@ export function progressTable({ rows, selected, values: own, asOf }: EvaluationI
   // Indexed by investment and code (when anything is summed), so the table is linear in the number of indicators.
   let projectRows: Map<string, IndicatorRow[]> | undefined;
   const contributorsOf = (r: IndicatorRow) => {
-    projectRows ??= groupBy(rows.filter((p) => p.level === 'project'), (p) => `${investmentKey(p)} ${p.code}`);
-    return (projectRows.get(`${investmentKey(r)} ${r.code}`) ?? []).filter((p) => r.contributingProjects.includes(p.projectId!) && p.unitEn === r.unitEn);
+    projectRows ??= groupBy(
+      rows.filter((p) => p.level === 'project'),
+      (p) => `${investmentKey(p)} ${p.code}`,
+    );
+    return (projectRows.get(`${investmentKey(r)} ${r.code}`) ?? []).filter(
+      (p) => r.contributingProjects.includes(p.projectId!) && p.unitEn === r.unitEn,
+    );
   };
 
   // Plain assignments rather than conditional spreads: this runs for every indicator of a council report.
-  return rows.filter((r) => selected.has(r.indicatorId)).map((r) => {
-    const values = r.contributingProjects.length ? summed(contributorsOf(r).map((p) => valuesOf(p.indicatorId))) : valuesOf(r.indicatorId);
-    const baseline = r.baselineValue === null || r.baselineDate === null ? null : { value: r.baselineValue, date: r.baselineDate };
-    const status = progressStatus({ kind: r.kind, baseline, target: { value: r.targetValue, dueDate: r.dueDate }, series: values.series, asOfDate });
-    const percent = percentOfTarget(values.verified?.value, r.targetValue);
-    const line = { indicatorId: r.indicatorId, level: r.level, fund: r.fund, programme: r.programme, period: r.period, investment: r.investment } as IndicatorProgress;
-    if (r.projectId) line.projectId = r.projectId;
-    line.code = r.code;
-    line.name = { lv: r.nameLv, en: r.nameEn };
-    line.kind = r.kind;
-    if (r.unitLv !== null && r.unitEn !== null) line.unit = { lv: r.unitLv, en: r.unitEn };
-    if (baseline) line.baseline = baseline;
-    line.target = r.targetValue !== null ? { value: r.targetValue, dueDate: r.dueDate } : { dueDate: r.dueDate };
-    line.contributingProjects = r.contributingProjects;
-    if (values.verified) line.verified = values.verified;
-    if (values.pending) line.reported = values.pending;
-    if (percent !== null) line.percentOfTarget = percent;
-    line.status = status;
-    return line;
-  });
+  return rows
+    .filter((r) => selected.has(r.indicatorId))
+    .map((r) => {
+      const values = r.contributingProjects.length
+        ? summed(contributorsOf(r).map((p) => valuesOf(p.indicatorId)))
+        : valuesOf(r.indicatorId);
+      const baseline = r.baselineValue === null || r.baselineDate === null ? null : { value: r.baselineValue, date: r.baselineDate };
+      const status = progressStatus({
+        kind: r.kind,
+        baseline,
+        target: { value: r.targetValue, dueDate: r.dueDate },
+        series: values.series,
+        asOfDate,
+      });
+      const percent = percentOfTarget(values.verified?.value, r.targetValue);
+      const line = {
+        indicatorId: r.indicatorId,
+        level: r.level,
+        fund: r.fund,
+        programme: r.programme,
+        period: r.period,
+        investment: r.investment,
+      } as IndicatorProgress;
+      if (r.projectId) line.projectId = r.projectId;
+      line.code = r.code;
+      line.name = { lv: r.nameLv, en: r.nameEn };
+      line.kind = r.kind;
+      if (r.unitLv !== null && r.unitEn !== null) line.unit = { lv: r.unitLv, en: r.unitEn };
+      if (baseline) line.baseline = baseline;
+      line.target = r.targetValue !== null ? { value: r.targetValue, dueDate: r.dueDate } : { dueDate: r.dueDate };
+      line.contributingProjects = r.contributingProjects;
+      if (values.verified) line.verified = values.verified;
+      if (values.pending) line.reported = values.pending;
+      if (percent !== null) line.percentOfTarget = percent;
+      line.status = status;
+      return line;
+    });
 }
 
 const NOTHING: ValuesAsOf = { series: [], verified: null, pending: null };
@@ -151,7 +173,14 @@ function summed(parts: ValuesAsOf[]): ValuesAsOf {
   const anyPending = parts.some((p) => p.pending);
   const latest = parts.map((p) => p.pending ?? p.verified).filter((p): p is Point => p !== null);
   const pending: Point | null = anyPending
-    ? { value: latest.reduce((n, p) => n + p.value, 0), asOfDate: latest.map((p) => p.asOfDate).sort().at(-1)!, qualifier: sumSeries(latest.map((p) => [p])).at(-1)!.qualifier }
+    ? {
+        value: latest.reduce((n, p) => n + p.value, 0),
+        asOfDate: latest
+          .map((p) => p.asOfDate)
+          .sort()
+          .at(-1)!,
+        qualifier: sumSeries(latest.map((p) => [p])).at(-1)!.qualifier,
+      }
     : null;
   return { series, verified: series.at(-1) ?? null, pending };
 }
@@ -168,14 +197,28 @@ function rollUp(
   componentOf: EvaluationInput['componentOf'],
   projectNodes: boolean,
 ): RollupNode[] {
-  const summing = groupBy(rows.filter((r) => r.level === 'investment' && r.contributingProjects.length > 0), (r) => `${investmentKey(r)} ${r.code}`);
+  const summing = groupBy(
+    rows.filter((r) => r.level === 'investment' && r.contributingProjects.length > 0),
+    (r) => `${investmentKey(r)} ${r.code}`,
+  );
   const covered = (x: IndicatorProgress) =>
-    summing.size > 0 && x.level === 'project' && (summing.get(`${investmentKey(x)} ${x.code}`) ?? []).some((r) => r.contributingProjects.includes(x.projectId!));
+    summing.size > 0 &&
+    x.level === 'project' &&
+    (summing.get(`${investmentKey(x)} ${x.code}`) ?? []).some((r) => r.contributingProjects.includes(x.projectId!));
   // Keyed (and later sorted) by level, then fund, programme, period, component, investment, project.
   const nodes = new Map<string, RollupNode>();
   const add = (id: string, key: () => Omit<RollupNode, 'quantities' | 'milestones' | 'statuses'>, x: IndicatorProgress) => {
     let node = nodes.get(id);
-    if (!node) nodes.set(id, (node = { ...key(), quantities: [], milestones: { achieved: 0, due: 0, total: 0 }, statuses: { achieved: 0, on_track: 0, at_risk: 0, overdue: 0, not_started: 0 } }));
+    if (!node)
+      nodes.set(
+        id,
+        (node = {
+          ...key(),
+          quantities: [],
+          milestones: { achieved: 0, due: 0, total: 0 },
+          statuses: { achieved: 0, on_track: 0, at_risk: 0, overdue: 0, not_started: 0 },
+        }),
+      );
     node.statuses[x.status] += 1;
     if (x.kind === 'milestone' || !x.unit) {
       node.milestones.total += 1;
@@ -193,11 +236,24 @@ function rollUp(
   // The level's rank leads the id, so sorting ids orders the nodes fund → component → investment → project.
   for (const x of table) {
     const { fund, programme, period, investment, projectId } = x;
-    if (projectId && projectNodes) add(`3\u0000${fund}\u0000${programme}\u0000${period}\u0000\u0000${investment}\u0000${projectId}`, () => ({ level: 'project', fund, programme, period, investment, projectId }), x);
+    if (projectId && projectNodes)
+      add(
+        `3\u0000${fund}\u0000${programme}\u0000${period}\u0000\u0000${investment}\u0000${projectId}`,
+        () => ({ level: 'project', fund, programme, period, investment, projectId }),
+        x,
+      );
     if (covered(x)) continue;
     const component = componentOf(programme, period, investment);
-    add(`2\u0000${fund}\u0000${programme}\u0000${period}\u0000${component}\u0000${investment}`, () => ({ level: 'investment', fund, programme, period, component, investment }), x);
-    add(`1\u0000${fund}\u0000${programme}\u0000${period}\u0000${component}`, () => ({ level: 'component', fund, programme, period, component }), x);
+    add(
+      `2\u0000${fund}\u0000${programme}\u0000${period}\u0000${component}\u0000${investment}`,
+      () => ({ level: 'investment', fund, programme, period, component, investment }),
+      x,
+    );
+    add(
+      `1\u0000${fund}\u0000${programme}\u0000${period}\u0000${component}`,
+      () => ({ level: 'component', fund, programme, period, component }),
+      x,
+    );
     add(`0\u0000${fund}`, () => ({ level: 'fund', fund }), x);
   }
   for (const node of nodes.values()) {
@@ -211,9 +267,14 @@ function rollUp(
 }
 
 /** Lines sorted as the table is read: fund, programme, period, investment, investment level first, code, id (by code unit). */
-export function inTableOrder<T extends Pick<IndicatorProgress, 'fund' | 'programme' | 'period' | 'investment' | 'level' | 'code' | 'indicatorId'>>(lines: readonly T[]): T[] {
+export function inTableOrder<
+  T extends Pick<IndicatorProgress, 'fund' | 'programme' | 'period' | 'investment' | 'level' | 'code' | 'indicatorId'>,
+>(lines: readonly T[]): T[] {
   return lines
-    .map((x) => ({ key: `${x.fund}\u0000${x.programme}\u0000${x.period}\u0000${x.investment}\u0000${x.level}\u0000${x.code}\u0000${x.indicatorId}`, x }))
+    .map((x) => ({
+      key: `${x.fund}\u0000${x.programme}\u0000${x.period}\u0000${x.investment}\u0000${x.level}\u0000${x.code}\u0000${x.indicatorId}`,
+      x,
+    }))
     .sort((a, b) => compare(a.key, b.key))
     .map((k) => k.x);
 }

@@ -92,7 +92,16 @@ export const progress: Projection = {
       const e = stored as StoredEvent & IndicatorEvent;
       const id = stored.streamId.slice('indicator-'.length);
       const row = (event: HistoryRow['event'], report: number, actor: string): HistoryRow => ({
-        indicatorId: id, streamVersion: stored.version, event, report, actor, recordedAt: stored.recordedAt, value: null, asOfDate: null, qualifier: null, corrects: null,
+        indicatorId: id,
+        streamVersion: stored.version,
+        event,
+        report,
+        actor,
+        recordedAt: stored.recordedAt,
+        value: null,
+        asOfDate: null,
+        qualifier: null,
+        corrects: null,
       });
       switch (e.type) {
         case 'IndicatorDefined.v1':
@@ -100,7 +109,13 @@ export const progress: Projection = {
           break;
         case 'IndicatorValueReported.v1': {
           const d = e.data;
-          entries.push({ ...row('reported', d.report, d.reportedBy), value: d.value, asOfDate: d.asOfDate, qualifier: d.qualifier, corrects: d.corrects });
+          entries.push({
+            ...row('reported', d.report, d.reportedBy),
+            value: d.value,
+            asOfDate: d.asOfDate,
+            qualifier: d.qualifier,
+            corrects: d.corrects,
+          });
           break;
         }
         case 'IndicatorValueVerified.v1':
@@ -125,12 +140,32 @@ const END_OF_TIME = new Date(8.64e15);
 
 type HistoryRow = HistoryEntry & { indicatorId: string; streamVersion: number; actor: string };
 
-async function insertDefinitions(tx: pg.ClientBase, t: TableNames, events: (StoredEvent & Extract<IndicatorEvent, { type: 'IndicatorDefined.v1' }>)[]) {
+async function insertDefinitions(
+  tx: pg.ClientBase,
+  t: TableNames,
+  events: (StoredEvent & Extract<IndicatorEvent, { type: 'IndicatorDefined.v1' }>)[],
+) {
   const rows = events.map(({ streamId, version, recordedAt, data: d }) => ({
-    indicator_id: streamId.slice('indicator-'.length), level: d.on.level, fund: d.on.fund, programme: d.on.programme, period: d.on.period,
-    investment: d.on.investment, project_id: d.on.level === 'project' ? d.on.projectId : null, code: d.code, name_lv: d.name.lv, name_en: d.name.en,
-    kind: d.kind, unit_lv: d.unit?.lv ?? null, unit_en: d.unit?.en ?? null, baseline_value: d.baseline?.value ?? null, baseline_date: d.baseline?.date ?? null,
-    target_value: d.target.value, due_date: d.target.dueDate, contributing_projects: d.contributingProjects, defined_at: recordedAt, stream_version: version,
+    indicator_id: streamId.slice('indicator-'.length),
+    level: d.on.level,
+    fund: d.on.fund,
+    programme: d.on.programme,
+    period: d.on.period,
+    investment: d.on.investment,
+    project_id: d.on.level === 'project' ? d.on.projectId : null,
+    code: d.code,
+    name_lv: d.name.lv,
+    name_en: d.name.en,
+    kind: d.kind,
+    unit_lv: d.unit?.lv ?? null,
+    unit_en: d.unit?.en ?? null,
+    baseline_value: d.baseline?.value ?? null,
+    baseline_date: d.baseline?.date ?? null,
+    target_value: d.target.value,
+    due_date: d.target.dueDate,
+    contributing_projects: d.contributingProjects,
+    defined_at: recordedAt,
+    stream_version: version,
   }));
   await tx.query(
     `insert into ${t.indicators}
@@ -147,7 +182,18 @@ async function insertHistory(tx: pg.ClientBase, t: TableNames, entries: HistoryR
     `insert into ${t.indicator_history} (indicator_id, stream_version, event, report, actor, recorded_at, value, as_of_date, qualifier, corrects)
      select * from unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::timestamptz[], $7::numeric[], $8::date[], $9::text[], $10::int[])
      on conflict do nothing`,
-    [col('indicatorId'), col('streamVersion'), col('event'), col('report'), col('actor'), col('recordedAt'), col('value'), col('asOfDate'), col('qualifier'), col('corrects')],
+    [
+      col('indicatorId'),
+      col('streamVersion'),
+      col('event'),
+      col('report'),
+      col('actor'),
+      col('recordedAt'),
+      col('value'),
+      col('asOfDate'),
+      col('qualifier'),
+      col('corrects'),
+    ],
   );
   // Each touched indicator's whole history (earlier batches' rows and this one's) gives the states.
   const ids = [...new Set(entries.map((e) => e.indicatorId))];
@@ -160,7 +206,7 @@ async function insertHistory(tx: pg.ClientBase, t: TableNames, entries: HistoryR
   const firstNew = new Map<string, number>();
   for (const e of entries) firstNew.set(e.indicatorId, Math.min(firstNew.get(e.indicatorId) ?? Infinity, e.streamVersion));
   const states: StateRow[] = [];
-  for (let i = 0; i < rows.length; ) {
+  for (let i = 0; i < rows.length;) {
     let j = i;
     while (j < rows.length && rows[j]!.indicatorId === rows[i]!.indicatorId) j++;
     const history = rows.slice(i, j);
@@ -170,7 +216,15 @@ async function insertHistory(tx: pg.ClientBase, t: TableNames, entries: HistoryR
       if (h.streamVersion < from) continue;
       const { series, pending } = valuesAsOf(history.slice(0, k + 1), END_OF_TIME);
       const next = history[k + 1];
-      states.push({ indicatorId: h.indicatorId, streamVersion: h.streamVersion, validFrom: h.recordedAt, validTo: next ? next.recordedAt : null, verified: series.at(-1) ?? null, previous: series.at(-2) ?? null, pending });
+      states.push({
+        indicatorId: h.indicatorId,
+        streamVersion: h.streamVersion,
+        validFrom: h.recordedAt,
+        validTo: next ? next.recordedAt : null,
+        verified: series.at(-1) ?? null,
+        previous: series.at(-2) ?? null,
+        pending,
+      });
     }
     i = j;
   }
@@ -190,9 +244,21 @@ async function insertHistory(tx: pg.ClientBase, t: TableNames, entries: HistoryR
        from unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::timestamptz[], $5::float8[], $6::text[], $7::text[],
                    $8::float8[], $9::text[], $10::text[], $11::float8[], $12::text[], $13::text[]) as x(i, v, f, t, vv, vd, vq, pv, pd, pq, nv, nd, nq)
      on conflict do nothing`,
-    [states.map((s) => s.indicatorId), states.map((s) => s.streamVersion), states.map((s) => s.validFrom), states.map((s) => s.validTo),
-      p('verified', 'value'), p('verified', 'asOfDate'), p('verified', 'qualifier'), p('previous', 'value'), p('previous', 'asOfDate'), p('previous', 'qualifier'),
-      p('pending', 'value'), p('pending', 'asOfDate'), p('pending', 'qualifier')],
+    [
+      states.map((s) => s.indicatorId),
+      states.map((s) => s.streamVersion),
+      states.map((s) => s.validFrom),
+      states.map((s) => s.validTo),
+      p('verified', 'value'),
+      p('verified', 'asOfDate'),
+      p('verified', 'qualifier'),
+      p('previous', 'value'),
+      p('previous', 'asOfDate'),
+      p('previous', 'qualifier'),
+      p('pending', 'value'),
+      p('pending', 'asOfDate'),
+      p('pending', 'qualifier'),
+    ],
   );
   await tx.query(
     `insert into ${t.indicator_current} as c select * from ${t.indicator_states}

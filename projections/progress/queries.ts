@@ -38,7 +38,11 @@ export async function progressAsOf(orm: MikroORM, q: ProgressQuery, scope: { par
  * from their projects need the parts' whole series: those parts' histories are read and
  * replayed. Null when nothing is selected.
  */
-export async function progressInput(orm: MikroORM, q: ProgressQuery, scope: { partyOrganisation: string } | null): Promise<(EvaluationInput & { everything: boolean }) | null> {
+export async function progressInput(
+  orm: MikroORM,
+  q: ProgressQuery,
+  scope: { partyOrganisation: string } | null,
+): Promise<(EvaluationInput & { everything: boolean }) | null> {
   const db = orm.em.fork().getConnection();
   const conditions = ['defined_at <= ?'];
   const params: unknown[] = [q.asOf];
@@ -60,11 +64,15 @@ export async function progressInput(orm: MikroORM, q: ProgressQuery, scope: { pa
   const everything = !scope && FILTERS.every(([key]) => q[key] === undefined);
   if (!everything) {
     // The investments' other indicators: contributors to sum, and investment indicators that already count a project's.
-    const investments = unique(rows.map((r) => JSON.stringify([r.programme, r.period, r.investment]))).map((k) => JSON.parse(k) as string[]);
-    const around = await definitions(db, `defined_at <= ? and (programme, period, investment) in (${investments.map(() => '(?, ?, ?)').join(', ')})`, [
+    const investments = unique(rows.map((r) => JSON.stringify([r.programme, r.period, r.investment]))).map(
+      (k) => JSON.parse(k) as string[],
+    );
+    const around = await definitions(
+      db,
+      `defined_at <= ? and (programme, period, investment) in (${investments.map(() => '(?, ?, ?)').join(', ')})`,
+      [q.asOf, ...investments.flat()],
       q.asOf,
-      ...investments.flat(),
-    ], q.asOf);
+    );
     rows = uniqueBy([...rows, ...around.rows], (r) => r.indicatorId);
     for (const [id, v] of around.values) values.set(id, v);
   }
@@ -145,7 +153,12 @@ function valuesFrom(r: StateColumns): ValuesAsOf {
  * which for a council report is far fewer lines than it reads. Plain SQL: a council report
  * reads every indicator.
  */
-async function definitions(db: Connection, where: string, params: unknown[], asOf: Date): Promise<{ rows: IndicatorRow[]; values: Map<string, ValuesAsOf> }> {
+async function definitions(
+  db: Connection,
+  where: string,
+  params: unknown[],
+  asOf: Date,
+): Promise<{ rows: IndicatorRow[]; values: Map<string, ValuesAsOf> }> {
   const found = await db.execute<(Omit<IndicatorRow, 'definedAt'> & { definedAt: number } & StateColumns)[]>(
     `select d.indicator_id as "indicatorId", level, fund, programme, period, investment, project_id as "projectId", code,
             name_lv as "nameLv", name_en as "nameEn", kind, unit_lv as "unitLv", unit_en as "unitEn",
@@ -169,7 +182,10 @@ async function definitions(db: Connection, where: string, params: unknown[], asO
 /** Each indicator's state as of `asOf` (null ids: every indicator). */
 async function statesAsOf(db: Connection, ids: string[] | null, asOf: Date): Promise<Map<string, ValuesAsOf>> {
   const only = ids ? ' and indicator_id = any(?::uuid[])' : '';
-  const rows = await db.execute<(StateColumns & { indicator_id: string })[]>(statesAt(only), ids ? [asOf, uuidArray(ids), asOf, asOf, uuidArray(ids)] : [asOf, asOf, asOf]);
+  const rows = await db.execute<(StateColumns & { indicator_id: string })[]>(
+    statesAt(only),
+    ids ? [asOf, uuidArray(ids), asOf, asOf, uuidArray(ids)] : [asOf, asOf, asOf],
+  );
   return new Map(rows.map((r) => [r.indicator_id, valuesFrom(r)]));
 }
 
@@ -177,8 +193,12 @@ async function statesAsOf(db: Connection, ids: string[] | null, asOf: Date): Pro
 function contributorsOf(rows: readonly IndicatorRow[]): string[] {
   const summing = rows.filter((r) => r.level === 'investment' && r.contributingProjects.length > 0);
   if (summing.length === 0) return [];
-  const wanted = new Set(summing.flatMap((r) => r.contributingProjects.map((p) => `${r.programme} ${r.period} ${r.investment} ${r.code} ${p}`)));
-  return rows.filter((r) => r.level === 'project' && wanted.has(`${r.programme} ${r.period} ${r.investment} ${r.code} ${r.projectId}`)).map((r) => r.indicatorId);
+  const wanted = new Set(
+    summing.flatMap((r) => r.contributingProjects.map((p) => `${r.programme} ${r.period} ${r.investment} ${r.code} ${p}`)),
+  );
+  return rows
+    .filter((r) => r.level === 'project' && wanted.has(`${r.programme} ${r.period} ${r.investment} ${r.code} ${r.projectId}`))
+    .map((r) => r.indicatorId);
 }
 
 /** Reports and reviews recorded up to `asOf`, in stream order, by indicator. */
@@ -224,7 +244,8 @@ async function componentLookup(orm: MikroORM, rows: readonly IndicatorRow[]) {
   const parents = new Map<string, string | null>();
   for (const pair of unique(rows.map((r) => JSON.stringify([r.programme, r.period])))) {
     const [programme, period] = JSON.parse(pair) as [string, string];
-    for (const n of await em.find(ProgrammeNodeEntrySchema, { programme, period })) parents.set(`${programme} ${period} ${n.code}`, n.parentCode);
+    for (const n of await em.find(ProgrammeNodeEntrySchema, { programme, period }))
+      parents.set(`${programme} ${period} ${n.code}`, n.parentCode);
   }
   const found = new Map<string, string>();
   return (programme: string, period: string, investment: string): string => {

@@ -46,7 +46,12 @@ export const projects: Projection = {
       const id = stored.streamId.slice('passport-'.length);
       const guard = `where project_id = $1 and stream_version < $2`;
       const set = (sql: string, params: unknown[]) =>
-        tx.query(`update ${t.projects} set ${sql}, updated_at = $3, stream_version = $2 ${guard}`, [id, stored.version, stored.recordedAt, ...params]);
+        tx.query(`update ${t.projects} set ${sql}, updated_at = $3, stream_version = $2 ${guard}`, [
+          id,
+          stored.version,
+          stored.recordedAt,
+          ...params,
+        ]);
       switch (e.type) {
         case 'PassportDrafted.v1': {
           const d = e.data;
@@ -55,8 +60,19 @@ export const projects: Projection = {
                recipient_org, recipient_name, status, drafted_at, updated_at, stream_version)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $10, $11)
              on conflict (project_id) do nothing`,
-            [id, d.title.lv, d.title.en, d.programme.fund, d.programme.programme, d.programme.period, d.programme.investment,
-              d.recipient.registrationNumber, d.recipient.name, stored.recordedAt, stored.version],
+            [
+              id,
+              d.title.lv,
+              d.title.en,
+              d.programme.fund,
+              d.programme.programme,
+              d.programme.period,
+              d.programme.investment,
+              d.recipient.registrationNumber,
+              d.recipient.name,
+              stored.recordedAt,
+              stored.version,
+            ],
           );
           break;
         }
@@ -92,10 +108,7 @@ export const projects: Projection = {
           break;
         case 'PassportRejected.v1':
           // A rejected amendment leaves the passport approved at the version in force.
-          await set(
-            `status = case when approved_version is null then 'rejected' else 'approved' end, ict_working = ict_approved`,
-            [],
-          );
+          await set(`status = case when approved_version is null then 'rejected' else 'approved' end, ict_working = ict_approved`, []);
           break;
         case 'PassportWithdrawn.v1':
           await set(`status = 'withdrawn'`, []);

@@ -15,11 +15,7 @@ export interface ProjectListQuery {
 }
 
 /** `scope` is the access filter (a beneficiary's own organisation), applied on top of the query's. */
-export async function listProjects(
-  orm: MikroORM,
-  q: ProjectListQuery,
-  scope: { partyOrganisation: string } | null,
-): Promise<ProjectRow[]> {
+export async function listProjects(orm: MikroORM, q: ProjectListQuery, scope: { partyOrganisation: string } | null): Promise<ProjectRow[]> {
   const and: FilterQuery<ProjectRow>[] = [];
   for (const key of ['fund', 'programme', 'period', 'investment', 'status'] as const) {
     if (q[key] !== undefined) and.push({ [key]: q[key] });

@@ -19,7 +19,10 @@ import { loadVisibleIndicator, visibleProject } from './indicators.js';
 type Existing = Exclude<Finding, { status: 'none' }>;
 
 /** What the caller of a command about an existing finding gives (financial corrections: {@link correctFinding}). */
-export type FindingAction = Pick<Extract<FindingCommand, { type: 'RespondToFinding' | 'SetCorrectiveAction' | 'RecordFollowUp' | 'CloseFinding' }>, 'type' | 'data'>;
+export type FindingAction = Pick<
+  Extract<FindingCommand, { type: 'RespondToFinding' | 'SetCorrectiveAction' | 'RecordFollowUp' | 'CloseFinding' }>,
+  'type' | 'data'
+>;
 
 /**
  * Raises a finding on a project the caller can see (404 otherwise, and for a project that
@@ -36,7 +39,9 @@ export async function raiseFinding(
   if (indicatorId !== null) {
     const { state } = await loadVisibleIndicator(store, viewer, indicatorId);
     if (state.on.level !== 'project' || state.on.projectId !== input.projectId) {
-      throw new ValidationFailed([{ field: 'concerns.indicatorId', message: `indicator ${indicatorId} is not an indicator of project ${input.projectId}` }]);
+      throw new ValidationFailed([
+        { field: 'concerns.indicatorId', message: `indicator ${indicatorId} is not an indicator of project ${input.projectId}` },
+      ]);
     }
   }
   return run(store, input.findingId, { type: 'RaiseFinding', data: input }, options);
@@ -81,7 +86,13 @@ export async function correctFinding(
     const correctionId = findingCorrectionId(findingId, state.corrections.length + 1);
     const onFinding = (c: { amountCents: number; costLine: string; reason: string }) => ({
       type: 'ApplyFinancialCorrection' as const,
-      data: { amountCents: c.amountCents, costLine: c.costLine, reason: c.reason, projectCostLines: costLinesInForce(passport), budgetCorrectionId: correctionId },
+      data: {
+        amountCents: c.amountCents,
+        costLine: c.costLine,
+        reason: c.reason,
+        projectCostLines: costLinesInForce(passport),
+        budgetCorrectionId: correctionId,
+      },
     });
     const context = { now: new Date(), actor: options.metadata.actor, subject: findingId };
     findingDecider.decide({ ...onFinding(input), context }, state); // throws what the finding would refuse
@@ -106,7 +117,9 @@ export async function correctFinding(
     // the rare retry that finds it booked already, looked for in the stream.
     let causedBy;
     if (booked) {
-      causedBy = (await store.readStream(budgetStream)).find((e) => e.type === 'FinancialCorrectionBooked.v1' && (e.data as { correctionId: string }).correctionId === correctionId);
+      causedBy = (await store.readStream(budgetStream)).find(
+        (e) => e.type === 'FinancialCorrectionBooked.v1' && (e.data as { correctionId: string }).correctionId === correctionId,
+      );
     } else {
       const { version: at } = await handleCommand(
         store,
@@ -119,7 +132,11 @@ export async function correctFinding(
     }
     return run(store, findingId, onFinding(input), { ...options, metadata: { ...options.metadata, causationId: causedBy?.id ?? null } });
   }
-  throw new IllegalTransition('ApplyFinancialCorrection', 'busy', `finding ${findingId} kept changing while its correction was recorded; try again`);
+  throw new IllegalTransition(
+    'ApplyFinancialCorrection',
+    'busy',
+    `finding ${findingId} kept changing while its correction was recorded; try again`,
+  );
 }
 
 /** The finding and its project's passport, if the viewer may see the project. */

@@ -68,7 +68,11 @@ export async function actOnIndicator(
  * The indicator, if the viewer may see it: a beneficiary sees only indicators of its own
  * projects; an investment's indicators (which sum other organisations' projects) answer 404.
  */
-export async function loadVisibleIndicator(store: EventStore, viewer: Viewer, indicatorId: string): Promise<{ state: Existing; version: number }> {
+export async function loadVisibleIndicator(
+  store: EventStore,
+  viewer: Viewer,
+  indicatorId: string,
+): Promise<{ state: Existing; version: number }> {
   const { state, version } = await load(store, indicatorDecider, indicatorStreamId(indicatorId));
   if (state.status === 'none') throw new NotFound('Indicator', indicatorId);
   if (viewer.role === 'beneficiary') {
@@ -97,11 +101,22 @@ function run(store: EventStore, indicatorId: string, command: Pick<IndicatorComm
 async function requireInvestment(store: EventStore, ref: ProgrammeRef): Promise<void> {
   const { state: programme } = await load(store, programmeDecider, programmeStreamId({ code: ref.programme, period: ref.period }));
   if (programme.status !== 'active' || programme.fund !== ref.fund) {
-    throw new ValidationFailed([{ field: 'investment.programme', message: `there is no active programme ${ref.programme} ${ref.period} of fund ${ref.fund}` }]);
+    throw new ValidationFailed([
+      { field: 'investment.programme', message: `there is no active programme ${ref.programme} ${ref.period} of fund ${ref.fund}` },
+    ]);
   }
-  const { state: node } = await load(store, programmeNodeDecider, programmeNodeStreamId({ programme: ref.programme, period: ref.period, code: ref.investment }));
+  const { state: node } = await load(
+    store,
+    programmeNodeDecider,
+    programmeNodeStreamId({ programme: ref.programme, period: ref.period, code: ref.investment }),
+  );
   if (node.status !== 'active' || !FUNDED_KINDS.includes(node.kind)) {
-    throw new ValidationFailed([{ field: 'investment.investment', message: `there is no active investment or measure ${ref.investment} in ${ref.programme} ${ref.period}` }]);
+    throw new ValidationFailed([
+      {
+        field: 'investment.investment',
+        message: `there is no active investment or measure ${ref.investment} in ${ref.programme} ${ref.period}`,
+      },
+    ]);
   }
 }
 

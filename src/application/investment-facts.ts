@@ -13,12 +13,7 @@ import { load } from './handle-command.js';
  * The investment (or measure) a passport belongs to, read from its own streams so a
  * just-defined investment is known at once. Unknown or retired → 422 naming the field.
  */
-export async function investmentFacts(
-  store: EventStore,
-  orm: MikroORM,
-  ref: ProgrammeRef,
-  projectId: string,
-): Promise<InvestmentFacts> {
+export async function investmentFacts(store: EventStore, orm: MikroORM, ref: ProgrammeRef, projectId: string): Promise<InvestmentFacts> {
   const { state: programme } = await load(store, programmeDecider, programmeStreamId({ code: ref.programme, period: ref.period }));
   if (programme.status !== 'active' || programme.fund !== ref.fund) {
     throw new ValidationFailed([
@@ -29,7 +24,10 @@ export async function investmentFacts(
   const { state: node } = await load(store, programmeNodeDecider, programmeNodeStreamId(key));
   if (node.status !== 'active' || !FUNDED_KINDS.includes(node.kind) || !node.startDate || !node.endDate) {
     throw new ValidationFailed([
-      { field: 'programme.investment', message: `there is no active investment or measure ${ref.investment} in ${ref.programme} ${ref.period}` },
+      {
+        field: 'programme.investment',
+        message: `there is no active investment or measure ${ref.investment} in ${ref.programme} ${ref.period}`,
+      },
     ]);
   }
   // The count target of the investment is its last quantitative target (e.g. 15 platforms by 2026-08-31).

@@ -80,7 +80,17 @@ export async function importInvoices(deps: ImportDeps, input: ImportRequest): Pr
       context: { now: input.now, actor: input.metadata.actor, subject: input.projectId },
     });
     // Rows that could not be read are checked against the budget too, so one answer names everything.
-    const issues = [...interpreted.issues, ...decisionIssues(() => budgetDecider.decide(importing(() => DRY_RUN_ID), state), interpreted)];
+    const issues = [
+      ...interpreted.issues,
+      ...decisionIssues(
+        () =>
+          budgetDecider.decide(
+            importing(() => DRY_RUN_ID),
+            state,
+          ),
+        interpreted,
+      ),
+    ];
     if (issues.length) throw new InvoiceImportRejected(inFileOrder(issues));
     // Read, decide, append as handleCommand does, without folding thousands of new events into a state nobody reads.
     const events = budgetDecider.decide(importing(input.newId), state);
@@ -92,15 +102,28 @@ export async function importInvoices(deps: ImportDeps, input: ImportRequest): Pr
     version = appended.nextVersion;
   }
   const n = interpreted.rows.length;
-  const stored = (await deps.store.readStream(streamId, { from: version - n + 1, to: version })).filter((e) => e.type === 'InvoiceSubmitted.v1');
+  const stored = (await deps.store.readStream(streamId, { from: version - n + 1, to: version })).filter(
+    (e) => e.type === 'InvoiceSubmitted.v1',
+  );
   const suppliers = [...new Set(interpreted.rows.map((r) => r.invoice.supplierRegNo))];
-  const alerts = await alertsAtSubmission(deps.pool, suppliers, stored.map((e) => e.id), deps.nearDays, deps.alertSource);
+  const alerts = await alertsAtSubmission(
+    deps.pool,
+    suppliers,
+    stored.map((e) => e.id),
+    deps.nearDays,
+    deps.alertSource,
+  );
   return {
     imported: stored.length,
     streamVersion: version,
     invoices: interpreted.rows.map((r, i) => {
       const event = stored[i]!;
-      return { row: r.row, invoiceId: (event.data as { invoiceId: string }).invoiceId, number: r.invoice.number, alertIds: alerts.filter((a) => a.eventIds.includes(event.id)).map((a) => a.alertId) };
+      return {
+        row: r.row,
+        invoiceId: (event.data as { invoiceId: string }).invoiceId,
+        number: r.invoice.number,
+        alertIds: alerts.filter((a) => a.eventIds.includes(event.id)).map((a) => a.alertId),
+      };
     }),
     alerts,
   };
@@ -127,7 +150,9 @@ const fileIssue = (reason: string, row: number | null = null): ImportIssue => ({
  */
 export function readCsv(bytes: Buffer, charset?: string): TableRow[] | ImportIssue {
   if (bytes.subarray(0, 4).equals(Buffer.from('PK\x03\x04', 'latin1'))) {
-    return fileIssue('this is an XLSX workbook (a ZIP archive), not CSV: send it as application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    return fileIssue(
+      'this is an XLSX workbook (a ZIP archive), not CSV: send it as application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    );
   }
   const text = decode(bytes, charset);
   if (typeof text !== 'string') return text;
@@ -138,7 +163,8 @@ export function readCsv(bytes: Buffer, charset?: string): TableRow[] | ImportIss
     const records = parseCsv(text, { delimiter, relax_column_count: true, skip_empty_lines: false }) as string[][];
     return records.map((cells, i) => ({ number: i + 1, cells }));
   } catch (err) {
-    if (err instanceof CsvError) return fileIssue(`not readable as CSV near line ${(err as CsvError & { lines?: number }).lines ?? '?'}: ${err.message}`);
+    if (err instanceof CsvError)
+      return fileIssue(`not readable as CSV near line ${(err as CsvError & { lines?: number }).lines ?? '?'}: ${err.message}`);
     throw err;
   }
 }
@@ -162,10 +188,12 @@ function decode(bytes: Buffer, charset: string | undefined): string | ImportIssu
 
 /** The first worksheet of an XLSX workbook; each cell as typed (numbers, dates, text). */
 export async function readXlsx(bytes: Buffer): Promise<TableRow[] | ImportIssue> {
-  if (bytes.subarray(0, 4).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0]))) return fileIssue('this is an old .xls workbook; save it as .xlsx (Excel Workbook) or CSV');
+  if (bytes.subarray(0, 4).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0])))
+    return fileIssue('this is an old .xls workbook; save it as .xlsx (Excel Workbook) or CSV');
   const unpacked = unpackedSize(bytes);
   if (unpacked === null) return fileIssue('not a readable XLSX workbook');
-  if (unpacked > IMPORT_MAX_UNPACKED_BYTES) return fileIssue(`the workbook unpacks to more than ${IMPORT_MAX_UNPACKED_BYTES / 1024 / 1024} MB; split it`);
+  if (unpacked > IMPORT_MAX_UNPACKED_BYTES)
+    return fileIssue(`the workbook unpacks to more than ${IMPORT_MAX_UNPACKED_BYTES / 1024 / 1024} MB; split it`);
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
@@ -174,7 +202,8 @@ export async function readXlsx(bytes: Buffer): Promise<TableRow[] | ImportIssue>
   }
   const sheet = workbook.worksheets[0];
   if (!sheet) return fileIssue('the workbook has no worksheet');
-  if (sheet.actualRowCount > IMPORT_MAX_ROWS + 1) return fileIssue(`the worksheet "${sheet.name}" holds ${sheet.actualRowCount - 1} rows; one import takes at most ${IMPORT_MAX_ROWS}`);
+  if (sheet.actualRowCount > IMPORT_MAX_ROWS + 1)
+    return fileIssue(`the worksheet "${sheet.name}" holds ${sheet.actualRowCount - 1} rows; one import takes at most ${IMPORT_MAX_ROWS}`);
   const rows: TableRow[] = [];
   sheet.eachRow({ includeEmpty: false }, (row, number) => {
     const cells: Cell[] = [];
@@ -191,7 +220,9 @@ function cellOf(value: ExcelJS.CellValue | undefined): Cell {
   if ('richText' in value) return value.richText.map((t) => t.text).join('');
   if ('formula' in value || 'sharedFormula' in value) {
     const result = (value as ExcelJS.CellFormulaValue).result;
-    return result === undefined ? { error: 'a formula without a stored result (open and save the file in Excel)' } : cellOf(result as ExcelJS.CellValue);
+    return result === undefined
+      ? { error: 'a formula without a stored result (open and save the file in Excel)' }
+      : cellOf(result as ExcelJS.CellValue);
   }
   if ('text' in value) return String(value.text);
   return null;

@@ -93,5 +93,11 @@ export async function rrfTopRecipients(orm: MikroORM, limit = 100): Promise<RrfR
         group by recipient_org order by sum(total_cents) desc, recipient_org limit ?`,
       [limit],
     );
-  return rows.map((r, i) => ({ rank: i + 1, recipientName: r.recipient_name, recipientId: r.recipient_org, projects: Number(r.projects), amountCents: Number(r.cents) }));
+  return rows.map((r, i) => ({
+    rank: i + 1,
+    recipientName: r.recipient_name,
+    recipientId: r.recipient_org,
+    projects: Number(r.projects),
+    amountCents: Number(r.cents),
+  }));
 }

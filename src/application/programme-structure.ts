@@ -2,25 +2,9 @@ import type { CommandContext } from '../domain/decider.js';
 import { IllegalTransition, NotFound, ValidationFailed } from '../domain/errors.js';
 import { fundDecider, fundStreamId } from '../domain/fund/decider.js';
 import type { BilingualName } from '../domain/fund/events.js';
-import {
-  programmeDecider,
-  programmeLabel,
-  programmeStreamId,
-  type Programme,
-  type ProgrammeKey,
-} from '../domain/programme/decider.js';
-import {
-  programmeNodeDecider,
-  programmeNodeStreamId,
-  type NodeKey,
-  type ProgrammeNode,
-} from '../domain/programme-node/decider.js';
-import type {
-  NodeCode,
-  NodeContent,
-  NodeKind,
-  TargetCode,
-} from '../domain/programme-node/events.js';
+import { programmeDecider, programmeLabel, programmeStreamId, type Programme, type ProgrammeKey } from '../domain/programme/decider.js';
+import { programmeNodeDecider, programmeNodeStreamId, type NodeKey, type ProgrammeNode } from '../domain/programme-node/decider.js';
+import type { NodeCode, NodeContent, NodeKind, TargetCode } from '../domain/programme-node/events.js';
 import type { ParentFacts } from '../domain/programme-node/rules.js';
 import type { Cents, IsoDate } from '../domain/values.js';
 import type { EventStore } from '../eventstore/port.js';
@@ -71,7 +55,13 @@ export async function defineProgramme(
   options: HandleOptions,
 ): Promise<Handled<Programme>> {
   await requireActiveFund(store, input.fund);
-  return handleCommand(store, programmeDecider, programmeStreamId(input), { type: 'DefineProgramme', data: input, context: contextFor(options) }, options);
+  return handleCommand(
+    store,
+    programmeDecider,
+    programmeStreamId(input),
+    { type: 'DefineProgramme', data: input, context: contextFor(options) },
+    options,
+  );
 }
 
 export async function amendProgramme(
@@ -82,7 +72,13 @@ export async function amendProgramme(
 ): Promise<Handled<Programme>> {
   await requireActiveFund(store, input.fund);
   const data = { ...key, ...input };
-  return handleCommand(store, programmeDecider, programmeStreamId(key), { type: 'AmendProgramme', data, context: contextFor(options) }, options);
+  return handleCommand(
+    store,
+    programmeDecider,
+    programmeStreamId(key),
+    { type: 'AmendProgramme', data, context: contextFor(options) },
+    options,
+  );
 }
 
 export async function retireProgramme(
@@ -105,7 +101,13 @@ export async function defineProgrammeNode(
   await requireActiveProgramme(store, programme, 'DefineProgrammeNode');
   const parent = input.parent === undefined ? null : await parentFacts(store, { ...key, code: input.parent });
   const data = { ...key, kind: input.kind, parent, content: toContent(input) };
-  return handleCommand(store, programmeNodeDecider, programmeNodeStreamId(key), { type: 'DefineProgrammeNode', data, context: contextFor(options) }, options);
+  return handleCommand(
+    store,
+    programmeNodeDecider,
+    programmeNodeStreamId(key),
+    { type: 'DefineProgrammeNode', data, context: contextFor(options) },
+    options,
+  );
 }
 
 export async function amendProgrammeNode(
@@ -116,7 +118,13 @@ export async function amendProgrammeNode(
 ): Promise<Handled<ProgrammeNode>> {
   await requireActiveProgramme(store, { code: key.programme, period: key.period }, 'AmendProgrammeNode');
   const data = { ...key, content: toContent(input), reason: input.reason };
-  return handleCommand(store, programmeNodeDecider, programmeNodeStreamId(key), { type: 'AmendProgrammeNode', data, context: contextFor(options) }, options);
+  return handleCommand(
+    store,
+    programmeNodeDecider,
+    programmeNodeStreamId(key),
+    { type: 'AmendProgrammeNode', data, context: contextFor(options) },
+    options,
+  );
 }
 
 export async function retireProgrammeNode(

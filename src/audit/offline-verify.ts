@@ -55,7 +55,9 @@ export function verifyExport(lines: Iterable<string>): OfflineReport {
       return fail(null, 'not a JSON line');
     }
     if (link.chainSeq !== expected) return fail(link.chainSeq, `expected link ${expected}: a link is missing or out of order`);
-    const input = [link.eventId, link.streamId, String(link.version), link.type, link.payloadText, link.metadataText, link.recordedAt].join('\n');
+    const input = [link.eventId, link.streamId, String(link.version), link.type, link.payloadText, link.metadataText, link.recordedAt].join(
+      '\n',
+    );
     const hash = createHash('sha256').update(prev).update(input, 'utf8').digest();
     if (hash.toString('hex') !== link.hash) return fail(link.chainSeq, 'the event does not hash to its link (altered)');
     prev = hash;

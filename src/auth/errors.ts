@@ -31,7 +31,7 @@ export class Forbidden extends Error {
 /** The keys to check tokens with cannot be fetched: the token may be fine, so this is not a 401. */
 export class AuthenticationUnavailable extends Error {
   constructor(cause: unknown) {
-    super('the identity provider\'s key set could not be fetched', { cause });
+    super("the identity provider's key set could not be fetched", { cause });
     this.name = 'AuthenticationUnavailable';
   }
 }

@@ -25,11 +25,7 @@ export function installAuthentication(app: Express, config: Config, logger: Pick
  * the controller on every route with `@Security('jwt', roles)`. What it returns becomes
  * `req.user`; `role` is the first of the user's roles that the route accepts.
  */
-export async function expressAuthentication(
-  request: Request,
-  securityName: string,
-  scopes: string[] = [],
-): Promise<AuthenticatedUser> {
+export async function expressAuthentication(request: Request, securityName: string, scopes: string[] = []): Promise<AuthenticatedUser> {
   if (securityName !== 'jwt') throw new Error(`unknown security scheme ${securityName}`);
   const verify = request.app.locals[VERIFIER] as TokenVerifier | undefined;
   if (!verify) throw new Error('installAuthentication was not called on this app');

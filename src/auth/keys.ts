@@ -7,8 +7,7 @@ export type AuthConfig = Pick<Config, 'NODE_ENV' | 'AUTH_JWT_SECRET' | 'AUTH_JWK
 
 /** What tokens are checked against: a shared HS256 secret, or an identity provider's key set. */
 export type VerificationKey =
-  | { readonly kind: 'secret'; readonly secret: Uint8Array; readonly devFile?: string }
-  | { readonly kind: 'jwks'; readonly url: URL };
+  { readonly kind: 'secret'; readonly secret: Uint8Array; readonly devFile?: string } | { readonly kind: 'jwks'; readonly url: URL };
 
 /**
  * AUTH_JWT_SECRET, else AUTH_JWKS_URL, else (never in production) the development secret

@@ -1,10 +1,4 @@
-import {
-  createRemoteJWKSet,
-  errors,
-  jwtVerify,
-  type JWTPayload,
-  type JWTVerifyOptions,
-} from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { z } from 'zod';
 import { AuthenticationUnavailable, Unauthenticated } from './errors.js';
 import type { VerificationKey } from './keys.js';
@@ -38,8 +32,7 @@ export function createTokenVerifier(
     ...(expect.AUTH_AUDIENCE ? { audience: expect.AUTH_AUDIENCE } : {}),
   };
   const jwks = key.kind === 'jwks' ? createRemoteJWKSet(key.url) : undefined;
-  const verify = (token: string) =>
-    key.kind === 'secret' ? jwtVerify(token, key.secret, options) : jwtVerify(token, jwks!, options);
+  const verify = (token: string) => (key.kind === 'secret' ? jwtVerify(token, key.secret, options) : jwtVerify(token, jwks!, options));
 
   return async (token) => {
     let payload: JWTPayload;
@@ -79,6 +72,7 @@ function refusal(err: unknown, keyKind: VerificationKey['kind']): unknown {
     return new Unauthenticated('the token is signed with an algorithm this service does not accept', true);
   }
   if (err instanceof errors.JWSSignatureVerificationFailed) return new Unauthenticated('the token signature does not verify', true);
-  if (err instanceof errors.JWKSNoMatchingKey) return new Unauthenticated('the token is signed with a key this service does not know', true);
+  if (err instanceof errors.JWKSNoMatchingKey)
+    return new Unauthenticated('the token is signed with a key this service does not know', true);
   return new Unauthenticated('the token is malformed', true);
 }

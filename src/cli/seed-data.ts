@@ -33,7 +33,13 @@ const firstRound = (parent: string): NodeInput => ({
   name: { lv: '1. projektu atlases kārta', en: 'Project selection round 1' },
 });
 
-const rrfInvestment = (code: string, parent: string, name: BilingualName, targets: TargetInput[], plannedFundingCents?: number): NodeInput[] => [
+const rrfInvestment = (
+  code: string,
+  parent: string,
+  name: BilingualName,
+  targets: TargetInput[],
+  plannedFundingCents?: number,
+): NodeInput[] => [
   {
     code,
     kind: 'investment',
@@ -126,8 +132,20 @@ export const SEED_DATA: SeedData = {
           '2.2',
           { lv: 'Atbalsts procesu digitalizācijai komercdarbībā', en: 'Support for digitalising business processes' },
           [
-            count('T1', { lv: 'Atbalstītie gala labuma guvēji', en: 'Final beneficiaries supported' }, { lv: 'gala labuma guvēji', en: 'final beneficiaries' }, 80, '2024-06-30'),
-            count('T2', { lv: 'Atbalstītie gala labuma guvēji', en: 'Final beneficiaries supported' }, { lv: 'gala labuma guvēji', en: 'final beneficiaries' }, 200, '2026-06-30'),
+            count(
+              'T1',
+              { lv: 'Atbalstītie gala labuma guvēji', en: 'Final beneficiaries supported' },
+              { lv: 'gala labuma guvēji', en: 'final beneficiaries' },
+              80,
+              '2024-06-30',
+            ),
+            count(
+              'T2',
+              { lv: 'Atbalstītie gala labuma guvēji', en: 'Final beneficiaries supported' },
+              { lv: 'gala labuma guvēji', en: 'final beneficiaries' },
+              200,
+              '2026-06-30',
+            ),
           ],
         ),
         { code: '2.3', kind: 'direction', parent: '2', name: { lv: 'Digitālās prasmes', en: 'Digital skills' } },
@@ -136,8 +154,20 @@ export const SEED_DATA: SeedData = {
           '2.3',
           { lv: 'Uzņēmumu digitālo prasmju attīstība', en: "Development of enterprises' digital skills" },
           [
-            count('T1', { lv: 'Atbalstītie komersanti', en: 'Companies supported' }, { lv: 'komersanti', en: 'companies' }, 1080, '2024-06-30'),
-            count('T2', { lv: 'Atbalstītie komersanti', en: 'Companies supported' }, { lv: 'komersanti', en: 'companies' }, 2521, '2026-06-30'),
+            count(
+              'T1',
+              { lv: 'Atbalstītie komersanti', en: 'Companies supported' },
+              { lv: 'komersanti', en: 'companies' },
+              1080,
+              '2024-06-30',
+            ),
+            count(
+              'T2',
+              { lv: 'Atbalstītie komersanti', en: 'Companies supported' },
+              { lv: 'komersanti', en: 'companies' },
+              2521,
+              '2026-06-30',
+            ),
           ],
         ),
         {
@@ -181,7 +211,11 @@ export const SEED_DATA: SeedData = {
         en: 'European Union Cohesion Policy Programme 2021–2027',
       },
       nodes: [
-        { code: '1', kind: 'policy_objective', name: { lv: 'Konkurētspējīgāka un viedāka Eiropa', en: 'A more competitive and smarter Europe' } },
+        {
+          code: '1',
+          kind: 'policy_objective',
+          name: { lv: 'Konkurētspējīgāka un viedāka Eiropa', en: 'A more competitive and smarter Europe' },
+        },
         // 1.1.2 and 1.1.2.2 carry the CPR wording (RSO1.4) and the RRF investment they continue
         // (domain.md: 2.3.1.2.i continues as 1.1.2.2); check them against the programme text.
         {
@@ -193,7 +227,10 @@ export const SEED_DATA: SeedData = {
             en: 'Developing skills for smart specialisation, industrial transition and entrepreneurship',
           },
         },
-        ...cohesionMeasure('1.1.2.2', '1.1.2', { lv: 'Uzņēmumu digitālo prasmju attīstība', en: "Development of enterprises' digital skills" }),
+        ...cohesionMeasure('1.1.2.2', '1.1.2', {
+          lv: 'Uzņēmumu digitālo prasmju attīstība',
+          en: "Development of enterprises' digital skills",
+        }),
         {
           code: '1.3.1',
           kind: 'specific_objective',

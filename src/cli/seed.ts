@@ -17,7 +17,12 @@ import { SEED_DATA } from './seed-data.js';
  * organisation in SEED_ORGANISATION (the registration number of the agency running it; the
  * default 00000000000 marks it as not given).
  */
-const seedEnv = z.object({ SEED_ORGANISATION: z.string().regex(/^\d{11}$/, 'must be an 11-digit registration number').default('00000000000') });
+const seedEnv = z.object({
+  SEED_ORGANISATION: z
+    .string()
+    .regex(/^\d{11}$/, 'must be an 11-digit registration number')
+    .default('00000000000'),
+});
 
 async function main(): Promise<void> {
   let config;

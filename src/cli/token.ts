@@ -33,7 +33,10 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
-  const roles = values.role.flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
+  const roles = values.role
+    .flatMap((r) => r.split(','))
+    .map((r) => r.trim())
+    .filter(Boolean);
   if (roles.length === 0) fail('give at least one --role');
   const unknown = roles.filter((r) => !isRole(r));
   if (unknown.length) fail(`unknown role(s): ${unknown.join(', ')}`);

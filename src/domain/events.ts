@@ -10,5 +10,14 @@ import { programmeEvents } from './programme/events.js';
 
 /** Every event type of every stream type: the event store validates against this. */
 export function createEventRegistry(): EventRegistry {
-  return new EventRegistry().register(...budgetEvents, ...duplicateAlertEvents, ...fundEvents, ...passportEvents, ...programmeEvents, ...programmeNodeEvents, ...indicatorEvents, ...findingEvents);
+  return new EventRegistry().register(
+    ...budgetEvents,
+    ...duplicateAlertEvents,
+    ...fundEvents,
+    ...passportEvents,
+    ...programmeEvents,
+    ...programmeNodeEvents,
+    ...indicatorEvents,
+    ...findingEvents,
+  );
 }

@@ -9,9 +9,7 @@ export class ConcurrencyError extends Error {
     readonly expectedVersion: number,
     readonly actualVersion: number,
   ) {
-    super(
-      `Stream ${streamId} is at version ${actualVersion}, but version ${expectedVersion} was expected; reload and retry`,
-    );
+    super(`Stream ${streamId} is at version ${actualVersion}, but version ${expectedVersion} was expected; reload and retry`);
     this.name = 'ConcurrencyError';
   }
 }
@@ -45,9 +43,7 @@ export class InvalidEventPayload extends Error {
     readonly eventType: string,
     readonly issues: { path: string; message: string }[],
   ) {
-    super(
-      `Payload of ${eventType} is invalid: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
-    );
+    super(`Payload of ${eventType} is invalid: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
     this.name = 'InvalidEventPayload';
   }
 }

@@ -174,7 +174,10 @@ export class ProjectionManager {
   private spawn(p: Projection, generation: number): void {
     const key = `${p.name}#${generation}`;
     if (this.loops.has(key)) return;
-    this.loops.set(key, this.loop(p, generation).finally(() => this.loops.delete(key)));
+    this.loops.set(
+      key,
+      this.loop(p, generation).finally(() => this.loops.delete(key)),
+    );
   }
 
   private async loop(p: Projection, generation: number): Promise<void> {
@@ -246,10 +249,10 @@ export class ProjectionManager {
       const building = rows.find((r) => r.status === 'building');
       if (active.code_version !== p.version && building?.code_version !== p.version) {
         if (building) {
-          await client.query(
-            `update projection_generations set status = 'retired' where projection = $1 and generation = $2`,
-            [p.name, building.generation],
-          );
+          await client.query(`update projection_generations set status = 'retired' where projection = $1 and generation = $2`, [
+            p.name,
+            building.generation,
+          ]);
         }
         await this.createGeneration(client, p, 'building');
       }

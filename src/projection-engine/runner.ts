@@ -31,10 +31,10 @@ export async function runBatch(
   try {
     await client.query('begin');
     // An advisory lock takes no transaction id, so the reader's snapshot horizon is not held back by us.
-    const { rows: locked } = await client.query<{ ok: boolean }>(
-      'select pg_try_advisory_xact_lock(hashtext($1), $2) as ok',
-      [projection.name, generation],
-    );
+    const { rows: locked } = await client.query<{ ok: boolean }>('select pg_try_advisory_xact_lock(hashtext($1), $2) as ok', [
+      projection.name,
+      generation,
+    ]);
     if (!locked[0]?.ok) {
       await client.query('rollback');
       return { kind: 'busy' };

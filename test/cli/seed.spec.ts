@@ -27,7 +27,9 @@ beforeAll(async () => {
   orm = await initOrm(db.url, programmeStructureEntities);
   // An admin registered RRF under a short name before anyone ran the seed.
   const registered = { code: 'RRF', name: { lv: 'ANM', en: 'RRF' }, kind: 'eu' as const, registeredAt: '2021-06-01T00:00:00.000Z' };
-  await store.append('fund-RRF', [{ type: 'FundRegistered.v1', data: registered, metadata: buildMetadata({ role: 'admin' }) }], { expectedVersion: 0 });
+  await store.append('fund-RRF', [{ type: 'FundRegistered.v1', data: registered, metadata: buildMetadata({ role: 'admin' }) }], {
+    expectedVersion: 0,
+  });
   for (let run = 0; run < 2; run++) {
     await seed();
     eventsAfter.push(await count());
@@ -41,7 +43,13 @@ afterAll(async () => {
 
 /** Runs `npm run seed` as an operator would, minus npm: the same script under tsx, against the test database. */
 async function seed(): Promise<void> {
-  const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'development', LOG_LEVEL: 'silent', DATABASE_URL: db.url, SEED_ORGANISATION: '90000012345' };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: db.url,
+    SEED_ORGANISATION: '90000012345',
+  };
   await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/seed.ts'], { cwd: root, env });
 }
 
@@ -56,7 +64,11 @@ describe('npm run seed', () => {
   });
 
   it('when the seed has run, 2.1.2.1.i reads back with the figures of seed 003, each investment has its selection round, and the ERAF measures exist', async () => {
-    const manager = new ProjectionManager(db.pool, store, [programmeStructure], { batchSize: 500, pollMs: 50, logger: pino({ level: 'silent' }) });
+    const manager = new ProjectionManager(db.pool, store, [programmeStructure], {
+      batchSize: 500,
+      pollMs: 50,
+      logger: pino({ level: 'silent' }),
+    });
     await manager.prepare();
     await manager.catchUp();
     const investment = await findInvestment(orm, { programme: 'ANM', period: '2021-2026', code: '2.1.2.1.i' });
@@ -74,7 +86,10 @@ describe('npm run seed', () => {
     ]);
     const rounds = await listNodes(orm, { programme: 'ANM', period: '2021-2026', kind: 'selection_round' });
     expect(rounds.map((r) => r.parentCode)).toEqual(['2.1.2.1.i', '2.2.1.2.i', '2.3.1.2.i', '2.4.1.2.i']);
-    expect(await findInvestment(orm, { programme: 'ESIF', period: '2021-2027', code: '1.3.1.1' })).toMatchObject({ fund: 'ERDF', kind: 'measure' });
+    expect(await findInvestment(orm, { programme: 'ESIF', period: '2021-2027', code: '1.3.1.1' })).toMatchObject({
+      fund: 'ERDF',
+      kind: 'measure',
+    });
   });
 
   it('when a fund already existed it is kept as it was, and what the seed adds is recorded as the seed acting as admin for the configured organisation', async () => {
@@ -83,7 +98,9 @@ describe('npm run seed', () => {
     const [state] = await store.readStream('fund-STATE');
     expect(state).toMatchObject({ type: 'FundRegistered.v1', data: { code: 'STATE', kind: 'national' } });
     expect(state!.metadata).toMatchObject({ actor: 'system:seed', role: 'admin', roles: ['admin'], organisation: '90000012345' });
-    const funds = await db.pool.query<{ stream_id: string }>(`select distinct stream_id from es_events where stream_id like 'fund-%' order by 1`);
+    const funds = await db.pool.query<{ stream_id: string }>(
+      `select distinct stream_id from es_events where stream_id like 'fund-%' order by 1`,
+    );
     expect(funds.rows.map((r) => r.stream_id)).toEqual(['fund-CF', 'fund-ERDF', 'fund-ESF+', 'fund-RRF', 'fund-STATE']);
   });
 });

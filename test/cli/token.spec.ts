@@ -15,7 +15,10 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 async function token(args: string[], env: Record<string, string>) {
   const cleanEnv = { PATH: process.env.PATH ?? '', NODE_ENV: 'development', ...env };
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/token.ts', ...args], { cwd: root, env: cleanEnv });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/token.ts', ...args], {
+      cwd: root,
+      env: cleanEnv,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -29,11 +32,32 @@ const verifierFor = (secret: string, expect: { AUTH_ISSUER?: string; AUTH_AUDIEN
 describe('npm run token', () => {
   it('when roles are given repeated and comma-separated, it prints one token the service accepts, with those claims', async () => {
     const env = { AUTH_JWT_SECRET: TEST_JWT_SECRET, AUTH_ISSUER: 'https://idp.example.lv', AUTH_AUDIENCE: 'grants' };
-    const run = await token(['--role', 'beneficiary,officer', '--role', 'council', '--org', '90000012345', '--sub', 'anna', '--name', 'Anna Bērziņa', '--ttl', '2h'], env);
+    const run = await token(
+      [
+        '--role',
+        'beneficiary,officer',
+        '--role',
+        'council',
+        '--org',
+        '90000012345',
+        '--sub',
+        'anna',
+        '--name',
+        'Anna Bērziņa',
+        '--ttl',
+        '2h',
+      ],
+      env,
+    );
     expect(run.code).toBe(0);
     expect(run.stdout.trim().split('.')).toHaveLength(3);
     const principal = await verifierFor(TEST_JWT_SECRET, env)(run.stdout.trim());
-    expect(principal).toEqual({ id: 'anna', name: 'Anna Bērziņa', organisation: '90000012345', roles: ['beneficiary', 'officer', 'council'] });
+    expect(principal).toEqual({
+      id: 'anna',
+      name: 'Anna Bērziņa',
+      organisation: '90000012345',
+      roles: ['beneficiary', 'officer', 'council'],
+    });
   });
 
   it('when no secret is configured, it signs with the development secret file the service would use, making it if needed', async () => {

@@ -1,19 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  ConcurrencyError,
-  IdempotencyKeyReused,
-  InvalidEventPayload,
-  UnknownEventType,
-} from '../../src/eventstore/errors.js';
+import { ConcurrencyError, IdempotencyKeyReused, InvalidEventPayload, UnknownEventType } from '../../src/eventstore/errors.js';
 import type { EventStore, StoredEvent } from '../../src/eventstore/port.js';
-import {
-  comparePositions,
-  formatPosition,
-  parsePosition,
-  START,
-  type GlobalPosition,
-} from '../../src/eventstore/position.js';
+import { comparePositions, formatPosition, parsePosition, START, type GlobalPosition } from '../../src/eventstore/position.js';
 import { buildMetadata, counted } from '../support/builders.js';
 
 export interface ContractHarness {
@@ -58,7 +47,11 @@ export function eventStoreContract(h: ContractHarness) {
 
     it('when from and to are given, only that version range is read', async () => {
       const stream = newStream();
-      await h.store().append(stream, [1, 2, 3, 4].map((n) => counted(n)), { expectedVersion: 0 });
+      await h.store().append(
+        stream,
+        [1, 2, 3, 4].map((n) => counted(n)),
+        { expectedVersion: 0 },
+      );
       const events = await h.store().readStream(stream, { from: 2, to: 3 });
       expect(events.map((e) => e.version)).toEqual([2, 3]);
     });
@@ -148,9 +141,9 @@ export function eventStoreContract(h: ContractHarness) {
     });
 
     it('when the event type is not registered (or retired), the append is refused', async () => {
-      await expect(
-        h.store().append(newStream(), [{ ...counted(1), type: 'Counted.v1' }], { expectedVersion: 0 }),
-      ).rejects.toBeInstanceOf(UnknownEventType);
+      await expect(h.store().append(newStream(), [{ ...counted(1), type: 'Counted.v1' }], { expectedVersion: 0 })).rejects.toBeInstanceOf(
+        UnknownEventType,
+      );
     });
   });
 

@@ -11,12 +11,7 @@ import {
   type Position,
 } from '@kurrent/kurrentdb-client';
 import { describe, expect, it } from 'vitest';
-import {
-  ConcurrencyError,
-  EventStoreUnavailable,
-  IdempotencyKeyReused,
-  StreamDeleted,
-} from '../../src/eventstore/errors.js';
+import { ConcurrencyError, EventStoreUnavailable, IdempotencyKeyReused, StreamDeleted } from '../../src/eventstore/errors.js';
 import { KurrentDbEventStore, type KurrentClient } from '../../src/eventstore/kurrentdb/adapter.js';
 import { COMPLETED, idempotencyStreamOf } from '../../src/eventstore/kurrentdb/mapping.js';
 import { START } from '../../src/eventstore/position.js';
@@ -57,7 +52,17 @@ class FakeClient {
   put(streamId: string, type: string, data: unknown = {}, metadata: unknown = {}): Rec {
     const revision = BigInt(this.stream(streamId).length);
     this.next += 10n;
-    const rec: Rec = { streamId, id: randomUUID(), type, data, metadata, revision, position: { commit: this.next, prepare: this.next }, created: new Date(), isJson: true };
+    const rec: Rec = {
+      streamId,
+      id: randomUUID(),
+      type,
+      data,
+      metadata,
+      revision,
+      position: { commit: this.next, prepare: this.next },
+      created: new Date(),
+      isJson: true,
+    };
     this.log.push(rec);
     return rec;
   }
@@ -194,7 +199,11 @@ describe('KurrentDB adapter control flow (against a tiny fake client, not a subs
       await store.append(s, [counted(2), counted(3)], { expectedVersion: 1 });
 
       const all = await store.readAll({ after: START, limit: 100 });
-      expect(all.map((e) => [e.streamId, e.version])).toEqual([[s, 1], [s, 2], [s, 3]]);
+      expect(all.map((e) => [e.streamId, e.version])).toEqual([
+        [s, 1],
+        [s, 2],
+        [s, 3],
+      ]);
       const rest = await store.readAll({ after: all[0]!.position, limit: 1 });
       expect(rest.map((e) => e.version)).toEqual([2]);
       expect(await store.countAfter(START, 100)).toBe(3);

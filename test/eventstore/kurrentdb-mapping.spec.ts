@@ -183,7 +183,12 @@ describe('KurrentDB mapping (pure, no server)', () => {
         { type: CLAIMED, data: { ...claimed, fingerprint: 'g' }, revision: 2n },
       ]);
       expect(state).toMatchObject({ status: 'claimed', revision: 2n, fingerprint: 'g' });
-      expect(foldClaim([{ type: CLAIMED, data: claimed, revision: 0n }, { type: RELEASED, data: {}, revision: 1n }])).toEqual({
+      expect(
+        foldClaim([
+          { type: CLAIMED, data: claimed, revision: 0n },
+          { type: RELEASED, data: {}, revision: 1n },
+        ]),
+      ).toEqual({
         status: 'released',
         revision: 1n,
       });

@@ -2,12 +2,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, redactCredentials } from '../../src/config.js';
-import {
-  ConcurrencyError,
-  EventStoreAccessDenied,
-  EventStoreUnavailable,
-  StreamDeleted,
-} from '../../src/eventstore/errors.js';
+import { ConcurrencyError, EventStoreAccessDenied, EventStoreUnavailable, StreamDeleted } from '../../src/eventstore/errors.js';
 import { PostgresEventStore } from '../../src/eventstore/postgres/adapter.js';
 import { toProblem } from '../../src/http/problem.js';
 import { createEventStore } from '../../src/service.js';
@@ -51,7 +46,11 @@ describe('KurrentDB wiring: configuration, start-up check, HTTP answers (no serv
     });
 
     it('when a single node or a cluster is given, the connection string is accepted as is', () => {
-      for (const url of ['kurrentdb://admin:changeit@localhost:2113?tls=false', 'kurrentdb+discover://node1:2113,node2:2113?tls=false', 'esdb://localhost:2113']) {
+      for (const url of [
+        'kurrentdb://admin:changeit@localhost:2113?tls=false',
+        'kurrentdb+discover://node1:2113,node2:2113?tls=false',
+        'esdb://localhost:2113',
+      ]) {
         expect(loadConfig({ EVENT_STORE: 'kurrentdb', KURRENTDB_URL: url }).KURRENTDB_URL).toBe(url);
       }
       expect(redactCredentials('kurrentdb://admin:changeit@h:2113?tls=false')).toBe('kurrentdb://admin:***@h:2113?tls=false');
@@ -76,7 +75,9 @@ describe('KurrentDB wiring: configuration, start-up check, HTTP answers (no serv
       const started = Date.now();
       const attempt = createEventStore(config, pino({ level: 'silent' }), pool, testRegistry());
       await expect(attempt).rejects.toBeInstanceOf(EventStoreUnavailable);
-      await expect(attempt).rejects.toThrow(/^KurrentDB at kurrentdb:\/\/admin:\*\*\*@127\.0\.0\.1:1\?tls=false is unavailable: server not reachable/);
+      await expect(attempt).rejects.toThrow(
+        /^KurrentDB at kurrentdb:\/\/admin:\*\*\*@127\.0\.0\.1:1\?tls=false is unavailable: server not reachable/,
+      );
       expect(Date.now() - started).toBeLessThan(10_000);
     });
 
@@ -85,7 +86,10 @@ describe('KurrentDB wiring: configuration, start-up check, HTTP answers (no serv
 
   describe('HTTP answers for the new typed errors', () => {
     it('when the event store is unreachable or refuses our credentials, the answer is 503 without internals', () => {
-      for (const err of [new EventStoreUnavailable('KurrentDB', 'server not reachable'), new EventStoreAccessDenied('KurrentDB', 'bad password')]) {
+      for (const err of [
+        new EventStoreUnavailable('KurrentDB', 'server not reachable'),
+        new EventStoreAccessDenied('KurrentDB', 'bad password'),
+      ]) {
         const p = toProblem(err);
         expect(p).toMatchObject({ status: 503, type: expect.stringMatching(/event-store-unavailable$/) });
         expect(p.detail).not.toMatch(/password|KurrentDB/);

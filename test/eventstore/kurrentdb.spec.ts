@@ -40,8 +40,7 @@ describe.skipIf(!url)('KurrentDB event store contract — requires KURRENTDB_URL
   const fromBaseline: EventStore = {
     append: (...a) => store.append(...a),
     readStream: (...a) => store.readStream(...a),
-    readAll: (o: ReadAllOptions) =>
-      store.readAll({ ...o, after: comparePositions(o.after, baseline) < 0 ? baseline : o.after }),
+    readAll: (o: ReadAllOptions) => store.readAll({ ...o, after: comparePositions(o.after, baseline) < 0 ? baseline : o.after }),
     countAfter: (after, cap) => store.countAfter(comparePositions(after, baseline) < 0 ? baseline : after, cap),
     findIdempotentResult: (...a) => store.findIdempotentResult(...a),
     close: async () => undefined,

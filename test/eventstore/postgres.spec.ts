@@ -34,7 +34,12 @@ describe('PostgreSQL event store', () => {
       await held.query('begin');
       await held.query('select es_append($1::jsonb)', [
         JSON.stringify([
-          { s: early, t: 'test', e: 0, ev: [{ id: randomUUID(), type: 'Counted.v2', data: { n: 1, note: 'held' }, meta: buildMetadata() }] },
+          {
+            s: early,
+            t: 'test',
+            e: 0,
+            ev: [{ id: randomUUID(), type: 'Counted.v2', data: { n: 1, note: 'held' }, meta: buildMetadata() }],
+          },
         ]),
       ]);
       // Writer B appends and commits after A began: its sequence number is later than A's.
@@ -70,9 +75,13 @@ describe('PostgreSQL event store', () => {
       ['TRUNCATE', 'truncate es_events'],
     ])('when anyone runs %s on es_events, PostgreSQL refuses it and the rows are unchanged', async (_op, sql) => {
       await store.append(`test-${randomUUID()}`, [counted(1)], { expectedVersion: 0 });
-      const before = await db.pool.query('select count(*)::int as n, md5(string_agg(payload::text, \'\' order by position)) as h from es_events');
+      const before = await db.pool.query(
+        "select count(*)::int as n, md5(string_agg(payload::text, '' order by position)) as h from es_events",
+      );
       await expect(db.pool.query(sql)).rejects.toThrow(/append-only/);
-      const after = await db.pool.query('select count(*)::int as n, md5(string_agg(payload::text, \'\' order by position)) as h from es_events');
+      const after = await db.pool.query(
+        "select count(*)::int as n, md5(string_agg(payload::text, '' order by position)) as h from es_events",
+      );
       expect(after.rows[0]).toEqual(before.rows[0]);
       expect(before.rows[0].n).toBeGreaterThan(0);
     });

@@ -93,9 +93,17 @@ describe('access matrix from the OpenAPI document', () => {
     expect(operations).toHaveLength(inSpec);
     for (const op of operations.filter((o) => o.roles)) {
       expect(op.roles!.length, `${label(op)} declares no role`).toBeGreaterThan(0);
-      expect(op.roles!.filter((r) => !isRole(r)), `${label(op)} names unknown roles`).toEqual([]);
+      expect(
+        op.roles!.filter((r) => !isRole(r)),
+        `${label(op)} names unknown roles`,
+      ).toEqual([]);
     }
-    expect(operations.filter((o) => !o.roles).map(label).sort()).toEqual([...PUBLIC].sort());
+    expect(
+      operations
+        .filter((o) => !o.roles)
+        .map(label)
+        .sort(),
+    ).toEqual([...PUBLIC].sort());
   });
 
   for (const op of operations) {
@@ -141,7 +149,11 @@ describe('access matrix from the OpenAPI document', () => {
       const foreign = await call(op, { role: 'beneficiary', org: OTHER_ORG, values: { projectId } });
       const missing = await call(op, { role: 'beneficiary', org: OTHER_ORG, values: { projectId: randomUUID() } });
       expect(foreign.status, label(op)).toBe(404);
-      expect({ ...foreign.body, instance: undefined, detail: undefined }).toEqual({ ...missing.body, instance: undefined, detail: undefined });
+      expect({ ...foreign.body, instance: undefined, detail: undefined }).toEqual({
+        ...missing.body,
+        instance: undefined,
+        detail: undefined,
+      });
       expect(await eventCount(app)).toBe(before);
     }
   });

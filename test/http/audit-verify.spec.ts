@@ -14,7 +14,11 @@ beforeAll(async () => {
   auditor = bearer(await tokenFor({ roles: ['auditor'], sub: 'inese.auditore', org: '90000026419' }));
   const admin = bearer(await tokenFor({ roles: ['admin'], sub: 'ilze', org: '90000099999' }));
   for (const code of ['RRF', 'ERDF', 'CF']) {
-    await request(app.service.app).post('/funds').set('Authorization', admin).send({ code, name: { lv: code, en: code }, kind: 'eu' }).expect(201);
+    await request(app.service.app)
+      .post('/funds')
+      .set('Authorization', admin)
+      .send({ code, name: { lv: code, en: code }, kind: 'eu' })
+      .expect(201);
   }
 });
 afterAll(() => app.close());
@@ -32,13 +36,7 @@ const cli = () =>
   });
 
 const exportLog = async () =>
-  (
-    await request(app.service.app)
-      .get('/audit/export')
-      .set('Authorization', auditor)
-      .buffer(true)
-      .parse(asText)
-  ).body as string;
+  (await request(app.service.app).get('/audit/export').set('Authorization', auditor).buffer(true).parse(asText)).body as string;
 
 describe('GET /audit/verify and npm run verify-chain', () => {
   it('when the log is exported, it verifies offline with the documented algorithm to the same head as the server', async () => {

@@ -49,29 +49,53 @@ describe('authentication', () => {
     ],
     [
       'the token says alg none and carries no signature',
-      async () => bearer(`${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'mallory', name: 'M', org: '90000012345', roles: ['admin'], iss: ISSUER, aud: AUDIENCE, exp: now() + 600 })}.`),
+      async () =>
+        bearer(
+          `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'mallory', name: 'M', org: '90000012345', roles: ['admin'], iss: ISSUER, aud: AUDIENCE, exp: now() + 600 })}.`,
+        ),
       'the token is signed with an algorithm this service does not accept',
     ],
     ['the token is not a JWT at all', async () => 'Bearer not-a-jwt', 'the token is malformed'],
     ['the token has three parts of garbage', async () => 'Bearer abc.def.ghi', 'the token is malformed'],
-    ['the Authorization header uses another scheme', async () => 'Basic YWRtaW46YWRtaW4=', 'the Authorization header must be Bearer followed by a token'],
+    [
+      'the Authorization header uses another scheme',
+      async () => 'Basic YWRtaW46YWRtaW4=',
+      'the Authorization header must be Bearer followed by a token',
+    ],
     ['the token has no org claim', async () => bearer(await token({ without: ['org'] })), 'the token has no org claim'],
     ['the token has no sub claim', async () => bearer(await token({ without: ['sub'] })), 'the token has no sub claim'],
     ['the token has no roles claim', async () => bearer(await token({ without: ['roles'] })), 'the token has no roles claim'],
-    ['the org claim is not a registration number', async () => bearer(await token({ org: '4000300000' })), "the token's org claim must be an 11-digit registration number"],
-    ['the token comes from another issuer', async () => bearer(await token({ issuer: 'https://evil.example' })), 'the token comes from an issuer this service does not accept'],
-    ['the token is meant for another audience', async () => bearer(await token({ audience: 'payments' })), 'the token is meant for another audience'],
+    [
+      'the org claim is not a registration number',
+      async () => bearer(await token({ org: '4000300000' })),
+      "the token's org claim must be an 11-digit registration number",
+    ],
+    [
+      'the token comes from another issuer',
+      async () => bearer(await token({ issuer: 'https://evil.example' })),
+      'the token comes from an issuer this service does not accept',
+    ],
+    [
+      'the token is meant for another audience',
+      async () => bearer(await token({ audience: 'payments' })),
+      'the token is meant for another audience',
+    ],
   ];
 
-  it.each(refused)('when %s, it answers 401 problem+json saying so with an invalid_token challenge, and appends nothing', async (_situation, authorization, detail) => {
-    const before = await eventCount(app);
-    const res = await register(await authorization());
-    expect(res.status).toBe(401);
-    expect(res.headers['content-type']).toMatch(PROBLEM);
-    expect(res.body).toMatchObject({ status: 401, title: 'Authentication required', detail, instance: '/funds' });
-    expect(res.headers['www-authenticate']).toBe(`Bearer realm="grants", error="invalid_token", error_description="${detail.replace(/"/g, '')}"`);
-    expect(await eventCount(app)).toBe(before);
-  });
+  it.each(refused)(
+    'when %s, it answers 401 problem+json saying so with an invalid_token challenge, and appends nothing',
+    async (_situation, authorization, detail) => {
+      const before = await eventCount(app);
+      const res = await register(await authorization());
+      expect(res.status).toBe(401);
+      expect(res.headers['content-type']).toMatch(PROBLEM);
+      expect(res.body).toMatchObject({ status: 401, title: 'Authentication required', detail, instance: '/funds' });
+      expect(res.headers['www-authenticate']).toBe(
+        `Bearer realm="grants", error="invalid_token", error_description="${detail.replace(/"/g, '')}"`,
+      );
+      expect(await eventCount(app)).toBe(before);
+    },
+  );
 
   it('when a valid token lacks the role, it answers 403 problem+json naming the roles that may, and appends nothing', async () => {
     const before = await eventCount(app);

@@ -30,7 +30,10 @@ async function givenVerifiedBudget(): Promise<{ projectId: string; invoiceId: st
   const projectId = await givenApprovedProject();
   await as('janis').post(`/projects/${projectId}/budget`).send({ shares: SEED_SHARES, vatRecoverable: false }).expect(201);
   const inv = await as('anna').post(`/projects/${projectId}/budget/invoices`).send(buildInvoice()).expect(201);
-  const claim = await as('anna').post(`/projects/${projectId}/budget/claims`).send(buildClaim([{ invoiceId: inv.body.id, cents: 121000 }])).expect(201);
+  const claim = await as('anna')
+    .post(`/projects/${projectId}/budget/claims`)
+    .send(buildClaim([{ invoiceId: inv.body.id, cents: 121000 }]))
+    .expect(201);
   await as('janis')
     .post(`/projects/${projectId}/budget/claims/${claim.body.id}/verifications`)
     .send({ invoiceId: inv.body.id, eligibleCents: 100000, ineligibleCents: 21000, reasonCode: 'VAT_RECOVERABLE' })
@@ -40,28 +43,61 @@ async function givenVerifiedBudget(): Promise<{ projectId: string; invoiceId: st
 
 async function givenFinding(projectId: string): Promise<string> {
   const res = await as('ilze').post(`/projects/${projectId}/findings`).send({
-    category: 'procurement_breach', severity: 'high', amountAtRiskCents: 100000, euShareCents: 85000,
-    concerns: {}, description: 'Līguma grozījumi bez jauna iepirkuma',
+    category: 'procurement_breach',
+    severity: 'high',
+    amountAtRiskCents: 100000,
+    euShareCents: 85000,
+    concerns: {},
+    description: 'Līguma grozījumi bez jauna iepirkuma',
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.findingId;
 }
 
-const bookedOn = async (projectId: string) => (await store().readStream(budgetStreamId(projectId))).filter((e) => e.type === 'FinancialCorrectionBooked.v1');
-const correctionsOnFinding = async (findingId: string) => (await store().readStream(findingStreamId(findingId))).filter((e) => e.type === 'FinancialCorrectionApplied.v1');
+const bookedOn = async (projectId: string) =>
+  (await store().readStream(budgetStreamId(projectId))).filter((e) => e.type === 'FinancialCorrectionBooked.v1');
+const correctionsOnFinding = async (findingId: string) =>
+  (await store().readStream(findingStreamId(findingId))).filter((e) => e.type === 'FinancialCorrectionApplied.v1');
 
 describe('an officer’s own financial correction on the budget', () => {
   it('when an officer corrects part of what was verified on a cost line, it is booked split by the fund shares and the budget shows corrected figures', async () => {
     const { projectId, invoiceId, claimId } = await givenVerifiedBudget();
-    const res = await as('janis').post(`/projects/${projectId}/budget/corrections`).send({ costLine: '4.3', amountCents: 25000, reason: 'Neattiecināmas izmaksas', invoiceId, claimId });
+    const res = await as('janis')
+      .post(`/projects/${projectId}/budget/corrections`)
+      .send({ costLine: '4.3', amountCents: 25000, reason: 'Neattiecināmas izmaksas', invoiceId, claimId });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body.corrections).toEqual([
-      expect.objectContaining({ costLine: '4.3', amountCents: 25000, funds: [{ fund: 'RRF', cents: 21404 }, { fund: 'STATE', cents: 3596 }], source: { kind: 'officer' }, invoiceId, claimId, appliedBy: 'janis' }),
+      expect.objectContaining({
+        costLine: '4.3',
+        amountCents: 25000,
+        funds: [
+          { fund: 'RRF', cents: 21404 },
+          { fund: 'STATE', cents: 3596 },
+        ],
+        source: { kind: 'officer' },
+        invoiceId,
+        claimId,
+        appliedBy: 'janis',
+      }),
     ]);
-    expect(res.body.costLines[0]).toMatchObject({ code: '4.3', claimedCents: 121000, verifiedEligibleCents: 100000, correctedCents: 25000, correctedEligibleCents: 75000 });
+    expect(res.body.costLines[0]).toMatchObject({
+      code: '4.3',
+      claimedCents: 121000,
+      verifiedEligibleCents: 100000,
+      correctedCents: 25000,
+      correctedEligibleCents: 75000,
+    });
     expect(res.body.totals).toEqual({
-      plannedCents: 539616000, claimedCents: 121000, verifiedEligibleCents: 100000, correctedCents: 25000, correctedEligibleCents: 75000, paidCents: 0,
-      correctedByFund: [{ fund: 'RRF', cents: 21404 }, { fund: 'STATE', cents: 3596 }],
+      plannedCents: 539616000,
+      claimedCents: 121000,
+      verifiedEligibleCents: 100000,
+      correctedCents: 25000,
+      correctedEligibleCents: 75000,
+      paidCents: 0,
+      correctedByFund: [
+        { fund: 'RRF', cents: 21404 },
+        { fund: 'STATE', cents: 3596 },
+      ],
     });
     const [event] = await bookedOn(projectId);
     expect(event).toMatchObject({ data: { source: { kind: 'officer' } }, metadata: { actor: 'janis', role: 'officer' } });
@@ -71,10 +107,19 @@ describe('an officer’s own financial correction on the budget', () => {
   it('when the correction is one cent above what was verified eligible on the line, it answers 422 naming amountCents with the figures and appends nothing', async () => {
     const { projectId } = await givenVerifiedBudget();
     const before = await eventCount(app);
-    const res = await as('janis').post(`/projects/${projectId}/budget/corrections`).send({ costLine: '4.3', amountCents: 100001, reason: 'x' });
+    const res = await as('janis')
+      .post(`/projects/${projectId}/budget/corrections`)
+      .send({ costLine: '4.3', amountCents: 100001, reason: 'x' });
     expect(res.status).toBe(422);
-    expect(res.body.errors).toEqual([expect.objectContaining({ pointer: '/amountCents', detail: expect.stringContaining('verified eligible EUR 1000.00 − earlier corrections EUR 0.00 = EUR 1000.00') })]);
-    const unknown = await as('janis').post(`/projects/${projectId}/budget/corrections`).send({ costLine: '4.9', amountCents: 1, reason: 'x' });
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({
+        pointer: '/amountCents',
+        detail: expect.stringContaining('verified eligible EUR 1000.00 − earlier corrections EUR 0.00 = EUR 1000.00'),
+      }),
+    ]);
+    const unknown = await as('janis')
+      .post(`/projects/${projectId}/budget/corrections`)
+      .send({ costLine: '4.9', amountCents: 1, reason: 'x' });
     expect(unknown.status).toBe(422);
     expect(unknown.body.errors[0]).toMatchObject({ pointer: '/costLine' });
     expect(await eventCount(app)).toBe(before);
@@ -91,7 +136,9 @@ describe('an officer’s own financial correction on the budget', () => {
 
   it('when a beneficiary tries to correct its own budget, it is 403', async () => {
     const { projectId } = await givenVerifiedBudget();
-    expect((await as('anna').post(`/projects/${projectId}/budget/corrections`).send({ costLine: '4.3', amountCents: 1, reason: 'x' })).status).toBe(403);
+    expect(
+      (await as('anna').post(`/projects/${projectId}/budget/corrections`).send({ costLine: '4.3', amountCents: 1, reason: 'x' })).status,
+    ).toBe(403);
   });
 });
 
@@ -99,12 +146,23 @@ describe("a finding's financial correction on the budget", () => {
   it('when an auditor corrects through the finding, the budget books it naming the finding and the finding records the budget correction id', async () => {
     const { projectId } = await givenVerifiedBudget();
     const findingId = await givenFinding(projectId);
-    const res = await as('ilze').post(`/findings/${findingId}/financial-correction`).send({ amountCents: 25000, costLine: '4.3', reason: '25 % korekcija' });
+    const res = await as('ilze')
+      .post(`/findings/${findingId}/financial-correction`)
+      .send({ amountCents: 25000, costLine: '4.3', reason: '25 % korekcija' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const budgetCorrectionId = findingCorrectionId(findingId, 1);
-    expect(res.body.corrections).toEqual([expect.objectContaining({ correction: 1, amountCents: 25000, costLine: '4.3', budgetCorrectionId })]);
+    expect(res.body.corrections).toEqual([
+      expect.objectContaining({ correction: 1, amountCents: 25000, costLine: '4.3', budgetCorrectionId }),
+    ]);
     const budget = await as('janis').get(`/projects/${projectId}/budget`);
-    expect(budget.body.corrections).toEqual([expect.objectContaining({ correctionId: budgetCorrectionId, amountCents: 25000, source: { kind: 'finding', findingId }, appliedBy: 'ilze' })]);
+    expect(budget.body.corrections).toEqual([
+      expect.objectContaining({
+        correctionId: budgetCorrectionId,
+        amountCents: 25000,
+        source: { kind: 'finding', findingId },
+        appliedBy: 'ilze',
+      }),
+    ]);
     const [booked] = await bookedOn(projectId);
     const [recorded] = await correctionsOnFinding(findingId);
     expect(recorded!.metadata).toMatchObject({ causationId: booked!.id, requestId: booked!.metadata.requestId });
@@ -114,7 +172,9 @@ describe("a finding's financial correction on the budget", () => {
     const projectId = await givenApprovedProject();
     const findingId = await givenFinding(projectId);
     const before = await eventCount(app);
-    const res = await as('ilze').post(`/findings/${findingId}/financial-correction`).send({ amountCents: 100, costLine: '4.3', reason: 'x' });
+    const res = await as('ilze')
+      .post(`/findings/${findingId}/financial-correction`)
+      .send({ amountCents: 100, costLine: '4.3', reason: 'x' });
     expect(res.status).toBe(409);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body).toMatchObject({ currentState: 'no_budget' });
@@ -126,7 +186,9 @@ describe("a finding's financial correction on the budget", () => {
     const { projectId } = await givenVerifiedBudget();
     const findingId = await givenFinding(projectId);
     const before = await eventCount(app);
-    const res = await as('ilze').post(`/findings/${findingId}/financial-correction`).send({ amountCents: 100001, costLine: '4.3', reason: 'x' });
+    const res = await as('ilze')
+      .post(`/findings/${findingId}/financial-correction`)
+      .send({ amountCents: 100001, costLine: '4.3', reason: 'x' });
     expect(res.status).toBe(422);
     expect(res.body.errors[0]).toMatchObject({ pointer: '/amountCents' });
     expect(await eventCount(app)).toBe(before);
@@ -138,37 +200,68 @@ describe("a finding's financial correction on the budget", () => {
     const body = { amountCents: 25000, costLine: '4.3', reason: '25 % korekcija' };
     // What the first attempt left: the budget booked, the finding not yet told.
     await handleCommand(
-      store(), budgetDecider, budgetStreamId(projectId),
-      { type: 'ApplyFinancialCorrection', data: { ...body, correctionId: findingCorrectionId(findingId, 1), source: { kind: 'finding', findingId } }, context: { now: new Date(), actor: 'ilze', subject: projectId } },
+      store(),
+      budgetDecider,
+      budgetStreamId(projectId),
+      {
+        type: 'ApplyFinancialCorrection',
+        data: { ...body, correctionId: findingCorrectionId(findingId, 1), source: { kind: 'finding', findingId } },
+        context: { now: new Date(), actor: 'ilze', subject: projectId },
+      },
       { metadata: buildMetadata({ actor: 'ilze', role: 'auditor', roles: ['auditor'] }) },
     );
     const retry = await as('ilze').post(`/findings/${findingId}/financial-correction`).send(body);
     expect(retry.status, JSON.stringify(retry.body)).toBe(200);
     expect(await bookedOn(projectId)).toHaveLength(1);
-    expect((await correctionsOnFinding(findingId)).map((e) => e.data)).toEqual([expect.objectContaining({ correction: 1, budgetCorrectionId: findingCorrectionId(findingId, 1) })]);
+    expect((await correctionsOnFinding(findingId)).map((e) => e.data)).toEqual([
+      expect.objectContaining({ correction: 1, budgetCorrectionId: findingCorrectionId(findingId, 1) }),
+    ]);
   });
 
   it('when a different correction arrives after a request stopped half-way, the stopped one is recorded on the finding first and the new one booked next', async () => {
     const { projectId } = await givenVerifiedBudget();
     const findingId = await givenFinding(projectId);
     await handleCommand(
-      store(), budgetDecider, budgetStreamId(projectId),
-      { type: 'ApplyFinancialCorrection', data: { amountCents: 10000, costLine: '4.3', reason: 'pirmā', correctionId: findingCorrectionId(findingId, 1), source: { kind: 'finding', findingId } }, context: { now: new Date(), actor: 'ilze', subject: projectId } },
+      store(),
+      budgetDecider,
+      budgetStreamId(projectId),
+      {
+        type: 'ApplyFinancialCorrection',
+        data: {
+          amountCents: 10000,
+          costLine: '4.3',
+          reason: 'pirmā',
+          correctionId: findingCorrectionId(findingId, 1),
+          source: { kind: 'finding', findingId },
+        },
+        context: { now: new Date(), actor: 'ilze', subject: projectId },
+      },
       { metadata: buildMetadata({ actor: 'ilze', role: 'auditor', roles: ['auditor'] }) },
     );
-    const res = await as('ilze').post(`/findings/${findingId}/financial-correction`).send({ amountCents: 5000, costLine: '4.3', reason: 'otrā' });
+    const res = await as('ilze')
+      .post(`/findings/${findingId}/financial-correction`)
+      .send({ amountCents: 5000, costLine: '4.3', reason: 'otrā' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body.corrections.map((c: { amountCents: number; budgetCorrectionId: string }) => [c.amountCents, c.budgetCorrectionId])).toEqual([
+    expect(
+      res.body.corrections.map((c: { amountCents: number; budgetCorrectionId: string }) => [c.amountCents, c.budgetCorrectionId]),
+    ).toEqual([
       [10000, findingCorrectionId(findingId, 1)],
       [5000, findingCorrectionId(findingId, 2)],
     ]);
-    expect((await bookedOn(projectId)).map((e) => (e.data as { correctionId: string }).correctionId)).toEqual([findingCorrectionId(findingId, 1), findingCorrectionId(findingId, 2)]);
+    expect((await bookedOn(projectId)).map((e) => (e.data as { correctionId: string }).correctionId)).toEqual([
+      findingCorrectionId(findingId, 1),
+      findingCorrectionId(findingId, 2),
+    ]);
   });
 
   it('when the same request is retried with its Idempotency-Key, it is replayed and nothing is booked twice', async () => {
     const { projectId } = await givenVerifiedBudget();
     const findingId = await givenFinding(projectId);
-    const send = () => as('ilze').post(`/findings/${findingId}/financial-correction`).set('Idempotency-Key', `corr-${findingId}`).send({ amountCents: 25000, costLine: '4.3', reason: 'x' });
+    const send = () =>
+      as('ilze')
+        .post(`/findings/${findingId}/financial-correction`)
+        .set('Idempotency-Key', `corr-${findingId}`)
+        .send({ amountCents: 25000, costLine: '4.3', reason: 'x' });
     expect((await send()).status).toBe(200);
     const again = await send();
     expect(again.status).toBe(200);

@@ -26,31 +26,86 @@ let b: string;
 /** An instant after A's claim was verified and before it was paid. */
 let beforePayment: string;
 
-const givenBudget = (who: string, recipient: typeof eAdrese.recipient, programme: typeof eAdrese.programme, shares: { fund: string; cents: number }[]) =>
-  givenProject(as, { who, recipient, programme, shares });
+const givenBudget = (
+  who: string,
+  recipient: typeof eAdrese.recipient,
+  programme: typeof eAdrese.programme,
+  shares: { fund: string; cents: number }[],
+) => givenProject(as, { who, recipient, programme, shares });
 
 beforeAll(async () => {
-  a = await givenBudget('anna', eAdrese.recipient, eAdrese.programme, [{ fund: 'RRF', cents: 462_000_000 }, { fund: 'STATE', cents: 77_616_000 }]);
-  await as('anna').post(`/projects/${a}/budget/contracts`).send({ supplierRegNo: '40003000001', procurementId: 'VRAA 2023/12', amountCents: 5_000_000, signedOn: '2023-09-01', endsOn: '2025-12-31' }).expect(201);
-  const inv = await as('anna').post(`/projects/${a}/budget/invoices`).send(buildInvoice({ allocations: [{ fund: 'RRF', cents: 100_000 }, { fund: 'STATE', cents: 21_000 }] })).expect(201);
-  const claim = await as('anna').post(`/projects/${a}/budget/claims`).send(buildClaim([{ invoiceId: inv.body.id, cents: 121_000 }])).expect(201);
-  await as('janis').post(`/projects/${a}/budget/claims/${claim.body.id}/verifications`).send({ invoiceId: inv.body.id, eligibleCents: 100_000, ineligibleCents: 21_000, reasonCode: 'VAT_RECOVERABLE' }).expect(200);
+  a = await givenBudget('anna', eAdrese.recipient, eAdrese.programme, [
+    { fund: 'RRF', cents: 462_000_000 },
+    { fund: 'STATE', cents: 77_616_000 },
+  ]);
+  await as('anna')
+    .post(`/projects/${a}/budget/contracts`)
+    .send({
+      supplierRegNo: '40003000001',
+      procurementId: 'VRAA 2023/12',
+      amountCents: 5_000_000,
+      signedOn: '2023-09-01',
+      endsOn: '2025-12-31',
+    })
+    .expect(201);
+  const inv = await as('anna')
+    .post(`/projects/${a}/budget/invoices`)
+    .send(
+      buildInvoice({
+        allocations: [
+          { fund: 'RRF', cents: 100_000 },
+          { fund: 'STATE', cents: 21_000 },
+        ],
+      }),
+    )
+    .expect(201);
+  const claim = await as('anna')
+    .post(`/projects/${a}/budget/claims`)
+    .send(buildClaim([{ invoiceId: inv.body.id, cents: 121_000 }]))
+    .expect(201);
+  await as('janis')
+    .post(`/projects/${a}/budget/claims/${claim.body.id}/verifications`)
+    .send({ invoiceId: inv.body.id, eligibleCents: 100_000, ineligibleCents: 21_000, reasonCode: 'VAT_RECOVERABLE' })
+    .expect(200);
   await sleep(20);
   beforePayment = new Date().toISOString();
   await sleep(20);
-  await as('liga').post(`/projects/${a}/budget/claims/${claim.body.id}/payment`).send({ amountCents: 100_000, paidOn: '2024-07-15' }).expect(200);
-  await as('janis').post(`/projects/${a}/budget/corrections`).send({ costLine: '4.3', amountCents: 25_000, reason: 'Neattiecināmas izmaksas' }).expect(201);
+  await as('liga')
+    .post(`/projects/${a}/budget/claims/${claim.body.id}/payment`)
+    .send({ amountCents: 100_000, paidOn: '2024-07-15' })
+    .expect(200);
+  await as('janis')
+    .post(`/projects/${a}/budget/corrections`)
+    .send({ costLine: '4.3', amountCents: 25_000, reason: 'Neattiecināmas izmaksas' })
+    .expect(201);
 
   const erdf = { fund: 'ERDF', programme: 'ESIF', period: '2021-2027', investment: '1.3.1.1' };
-  b = await givenBudget('olga', { ...eAdrese.recipient, registrationNumber: LIAA, name: 'Investīciju un attīstības aģentūra' }, erdf, [{ fund: 'ERDF', cents: 462_000_000 }, { fund: 'STATE', cents: 77_616_000 }]);
-  const invB = await as('olga').post(`/projects/${b}/budget/invoices`).send(buildInvoice({ netCents: 50_000, vatCents: 0, grossCents: 50_000, allocations: [{ fund: 'ERDF', cents: 50_000 }] })).expect(201);
-  const claimB = await as('olga').post(`/projects/${b}/budget/claims`).send(buildClaim([{ invoiceId: invB.body.id, cents: 50_000 }])).expect(201);
-  await as('janis').post(`/projects/${b}/budget/claims/${claimB.body.id}/verifications`).send({ invoiceId: invB.body.id, eligibleCents: 50_000, ineligibleCents: 0 }).expect(200);
+  b = await givenBudget('olga', { ...eAdrese.recipient, registrationNumber: LIAA, name: 'Investīciju un attīstības aģentūra' }, erdf, [
+    { fund: 'ERDF', cents: 462_000_000 },
+    { fund: 'STATE', cents: 77_616_000 },
+  ]);
+  const invB = await as('olga')
+    .post(`/projects/${b}/budget/invoices`)
+    .send(buildInvoice({ netCents: 50_000, vatCents: 0, grossCents: 50_000, allocations: [{ fund: 'ERDF', cents: 50_000 }] }))
+    .expect(201);
+  const claimB = await as('olga')
+    .post(`/projects/${b}/budget/claims`)
+    .send(buildClaim([{ invoiceId: invB.body.id, cents: 50_000 }]))
+    .expect(201);
+  await as('janis')
+    .post(`/projects/${b}/budget/claims/${claimB.body.id}/verifications`)
+    .send({ invoiceId: invB.body.id, eligibleCents: 50_000, ineligibleCents: 0 })
+    .expect(200);
   await catchUp();
 });
 
 const measures = (planned: number, contracted: number, claimed: number, verified: number, paid: number, corrected: number) => ({
-  plannedCents: planned, contractedCents: contracted, claimedCents: claimed, verifiedEligibleCents: verified, paidCents: paid, correctedCents: corrected,
+  plannedCents: planned,
+  contractedCents: contracted,
+  claimedCents: claimed,
+  verifiedEligibleCents: verified,
+  paidCents: paid,
+  correctedCents: corrected,
   remainingCents: planned - (verified - corrected),
 });
 const source = (s: string, ...m: Parameters<typeof measures>) => ({ source: s, ...measures(...m) });
@@ -67,7 +122,10 @@ describe('budget execution over HTTP', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.projects).toEqual([
       {
-        projectId: a, ...eAdrese.programme, recipientOrg: VRAA, openedAt: expect.any(String),
+        projectId: a,
+        ...eAdrese.programme,
+        recipientOrg: VRAA,
+        openedAt: expect.any(String),
         ...measures(539_616_000, 5_000_000, 121_000, 100_000, 100_000, 25_000),
         bySource: [A_RRF, A_STATE],
       },
@@ -81,8 +139,21 @@ describe('budget execution over HTTP', () => {
     expect(res.status).toBe(200);
     expect(res.body.projects.map((p: ProjectExecution) => p.projectId)).toEqual([b, a]); // ERDF sorts before RRF
     expect(res.body.investments).toEqual([
-      { fund: 'ERDF', programme: 'ESIF', period: '2021-2027', investment: '1.3.1.1', projects: 1, ...measures(539_616_000, 0, 50_000, 50_000, 0, 0), bySource: [B_ERDF, B_STATE] },
-      { ...eAdrese.programme, projects: 1, ...measures(539_616_000, 5_000_000, 121_000, 100_000, 100_000, 25_000), bySource: [A_RRF, A_STATE] },
+      {
+        fund: 'ERDF',
+        programme: 'ESIF',
+        period: '2021-2027',
+        investment: '1.3.1.1',
+        projects: 1,
+        ...measures(539_616_000, 0, 50_000, 50_000, 0, 0),
+        bySource: [B_ERDF, B_STATE],
+      },
+      {
+        ...eAdrese.programme,
+        projects: 1,
+        ...measures(539_616_000, 5_000_000, 121_000, 100_000, 100_000, 25_000),
+        bySource: [A_RRF, A_STATE],
+      },
     ]);
     expect(res.body.bySource).toEqual([A_RRF, B_ERDF, source('STATE', 155_232_000, 719_178, 21_000, 17_355, 17_355, 3_596)]);
     expect(res.body.total).toEqual(measures(1_079_232_000, 5_000_000, 171_000, 150_000, 100_000, 25_000));

@@ -21,7 +21,11 @@ describe('budget over HTTP', () => {
     const res = await as('anna').get(`/projects/${id}/budget`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ projectId: id, passportVersion: 1, vatSource: 'state_budget', shares: SEED_SHARES });
-    expect(res.body.costLines.map((l: { code: string; maximumCents: number }) => [l.code, l.maximumCents])).toEqual([['4.3', 419600000], ['4.4', 100000000], ['4.5', 92400000]]);
+    expect(res.body.costLines.map((l: { code: string; maximumCents: number }) => [l.code, l.maximumCents])).toEqual([
+      ['4.3', 419600000],
+      ['4.4', 100000000],
+      ['4.5', 92400000],
+    ]);
   });
 
   it('when the passport is still a draft, opening the budget answers 409 naming the state and appends nothing', async () => {
@@ -36,18 +40,37 @@ describe('budget over HTTP', () => {
 
   it('when a beneficiary submits an invoice, registers a contract, claims it, an officer verifies it and an approver pays it, the budget shows claimed, eligible and paid amounts', async () => {
     const id = await givenBudget();
-    await as('anna').post(`/projects/${id}/budget/contracts`).send({ supplierRegNo: supplier(), procurementId: 'VRAA 2023/12', amountCents: 5000000, signedOn: '2023-09-01', endsOn: '2025-12-31' }).expect(201);
-    const inv = await as('anna').post(`/projects/${id}/budget/invoices`).send(buildInvoice({ supplierRegNo: supplier() }));
+    await as('anna')
+      .post(`/projects/${id}/budget/contracts`)
+      .send({
+        supplierRegNo: supplier(),
+        procurementId: 'VRAA 2023/12',
+        amountCents: 5000000,
+        signedOn: '2023-09-01',
+        endsOn: '2025-12-31',
+      })
+      .expect(201);
+    const inv = await as('anna')
+      .post(`/projects/${id}/budget/invoices`)
+      .send(buildInvoice({ supplierRegNo: supplier() }));
     expect(inv.status, JSON.stringify(inv.body)).toBe(201);
     expect(inv.body.alerts).toEqual([]);
-    const claim = await as('anna').post(`/projects/${id}/budget/claims`).send(buildClaim([{ invoiceId: inv.body.id, cents: 100000 }]));
+    const claim = await as('anna')
+      .post(`/projects/${id}/budget/claims`)
+      .send(buildClaim([{ invoiceId: inv.body.id, cents: 100000 }]));
     expect(claim.status, JSON.stringify(claim.body)).toBe(201);
-    const verified = await as('janis').post(`/projects/${id}/budget/claims/${claim.body.id}/verifications`).send({ invoiceId: inv.body.id, eligibleCents: 90000, ineligibleCents: 10000, reasonCode: 'OUT_OF_SCOPE' });
+    const verified = await as('janis')
+      .post(`/projects/${id}/budget/claims/${claim.body.id}/verifications`)
+      .send({ invoiceId: inv.body.id, eligibleCents: 90000, ineligibleCents: 10000, reasonCode: 'OUT_OF_SCOPE' });
     expect(verified.status, JSON.stringify(verified.body)).toBe(200);
     expect(verified.body.costLines[0]).toMatchObject({ code: '4.3', claimedCents: 100000 });
-    expect(verified.body.claims[0].items).toEqual([{ invoiceId: inv.body.id, cents: 100000, eligibleCents: 90000, ineligibleCents: 10000 }]);
+    expect(verified.body.claims[0].items).toEqual([
+      { invoiceId: inv.body.id, cents: 100000, eligibleCents: 90000, ineligibleCents: 10000 },
+    ]);
     expect(verified.body.contracts).toBe(1);
-    const paid = await as('liga').post(`/projects/${id}/budget/claims/${claim.body.id}/payment`).send({ amountCents: 90000, paidOn: '2024-07-15' });
+    const paid = await as('liga')
+      .post(`/projects/${id}/budget/claims/${claim.body.id}/payment`)
+      .send({ amountCents: 90000, paidOn: '2024-07-15' });
     expect(paid.status, JSON.stringify(paid.body)).toBe(200);
     expect(paid.body.claims[0]).toMatchObject({ paidCents: 90000 });
   });
@@ -55,13 +78,19 @@ describe('budget over HTTP', () => {
   it('when an invoice has gross ≠ net + VAT, an unknown cost line and a negative VAT, it answers 422 naming each field and appends nothing', async () => {
     const id = await givenBudget();
     const before = await eventCount(app);
-    const wrongSum = await as('anna').post(`/projects/${id}/budget/invoices`).send(buildInvoice({ grossCents: 121001, costLine: '4.9', allocations: [{ fund: 'RRF', cents: 121001 }] }));
+    const wrongSum = await as('anna')
+      .post(`/projects/${id}/budget/invoices`)
+      .send(buildInvoice({ grossCents: 121001, costLine: '4.9', allocations: [{ fund: 'RRF', cents: 121001 }] }));
     expect(wrongSum.status).toBe(422);
     expect(wrongSum.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual(['/grossCents', '/costLine']);
-    const negative = await as('anna').post(`/projects/${id}/budget/invoices`).send({ ...buildInvoice(), vatCents: -1 });
+    const negative = await as('anna')
+      .post(`/projects/${id}/budget/invoices`)
+      .send({ ...buildInvoice(), vatCents: -1 });
     expect(negative.status).toBe(422);
     expect(JSON.stringify(negative.body.errors)).toContain('vatCents');
-    const text = await as('anna').post(`/projects/${id}/budget/invoices`).send({ ...buildInvoice(), netCents: '1000' });
+    const text = await as('anna')
+      .post(`/projects/${id}/budget/invoices`)
+      .send({ ...buildInvoice(), netCents: '1000' });
     expect(text.status).toBe(422);
     expect(await eventCount(app)).toBe(before);
   });
@@ -71,7 +100,9 @@ describe('budget over HTTP', () => {
     const theirs = await givenBudget();
     const foreign = await as('anna').post(`/projects/${theirs}/budget/invoices`).send(buildInvoice());
     const before = await eventCount(app);
-    const res = await as('anna').post(`/projects/${mine}/budget/claims`).send(buildClaim([{ invoiceId: foreign.body.id, cents: 1000 }]));
+    const res = await as('anna')
+      .post(`/projects/${mine}/budget/claims`)
+      .send(buildClaim([{ invoiceId: foreign.body.id, cents: 1000 }]));
     expect(res.status).toBe(422);
     expect(res.body.errors[0]).toMatchObject({ pointer: '/items/0/invoiceId' });
     expect(await eventCount(app)).toBe(before);
@@ -79,16 +110,28 @@ describe('budget over HTTP', () => {
 
   it('when a claim would exceed a cost line maximum, it answers 409 with the figures and appends nothing', async () => {
     const id = await givenBudget();
-    const big = await as('anna').post(`/projects/${id}/budget/invoices`).send(buildInvoice({ costLine: '4.5', netCents: 92400001, vatCents: 0, grossCents: 92400001, allocations: [{ fund: 'RRF', cents: 92400001 }] }));
+    const big = await as('anna')
+      .post(`/projects/${id}/budget/invoices`)
+      .send(
+        buildInvoice({
+          costLine: '4.5',
+          netCents: 92400001,
+          vatCents: 0,
+          grossCents: 92400001,
+          allocations: [{ fund: 'RRF', cents: 92400001 }],
+        }),
+      );
     const before = await eventCount(app);
-    const res = await as('anna').post(`/projects/${id}/budget/claims`).send(buildClaim([{ invoiceId: big.body.id, cents: 92400001 }]));
+    const res = await as('anna')
+      .post(`/projects/${id}/budget/claims`)
+      .send(buildClaim([{ invoiceId: big.body.id, cents: 92400001 }]));
     expect(res.status).toBe(409);
     expect(res.body.detail).toContain('cost line 4.5 would reach EUR 924000.01');
     expect(res.body.detail).toContain('above its maximum EUR 924000.00');
     expect(await eventCount(app)).toBe(before);
   });
 
-  it("when a beneficiary of another organisation asks for the budget, it is 404 as for a project that does not exist", async () => {
+  it('when a beneficiary of another organisation asks for the budget, it is 404 as for a project that does not exist', async () => {
     const id = await givenBudget();
     expect((await as('stranger').get(`/projects/${id}/budget`)).status).toBe(404);
     expect((await as('stranger').post(`/projects/${id}/budget/invoices`).send(buildInvoice())).status).toBe(404);
@@ -101,7 +144,9 @@ describe('double funding at submission over HTTP', () => {
     const invoice = buildInvoice({ supplierRegNo: supplier(), number: 'SIA-2024/0077' });
     const [ra, rb] = await Promise.all([
       as('anna').post(`/projects/${a}/budget/invoices`).send(invoice),
-      as('anna').post(`/projects/${b}/budget/invoices`).send({ ...invoice, number: 'sia 2024 77' }),
+      as('anna')
+        .post(`/projects/${b}/budget/invoices`)
+        .send({ ...invoice, number: 'sia 2024 77' }),
     ]);
     expect([ra.status, rb.status]).toEqual([201, 201]);
     const alerted = [ra, rb].filter((r) => r.body.alerts.some((x: { rule: string }) => x.rule === 'same_invoice'));
@@ -121,25 +166,39 @@ describe('double funding at submission over HTTP', () => {
     const second = await as('anna').post(`/projects/${b}/budget/invoices`).send(invoice).expect(201);
     const alertId = second.body.alerts[0].alertId as string;
     await app.service.context.projections.catchUp();
-    const confirmed = await as('janis').post(`/double-funding/alerts/${alertId}/confirm`).send({ reason: 'Tas pats rēķins divos projektos', finding: { severity: 'high' } });
+    const confirmed = await as('janis')
+      .post(`/double-funding/alerts/${alertId}/confirm`)
+      .send({ reason: 'Tas pats rēķins divos projektos', finding: { severity: 'high' } });
     expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
     expect(confirmed.body).toMatchObject({ status: 'confirmed', reason: 'Tas pats rēķins divos projektos' });
     expect(confirmed.body.findingIds).toHaveLength(2);
     const finding = await app.service.context.store.readStream(`finding-${confirmed.body.findingIds[0]}`);
-    expect(finding).toMatchObject([{ type: 'FindingRaised.v1', data: { category: 'double_funding', severity: 'high', amountAtRiskCents: 121000 } }]);
+    expect(finding).toMatchObject([
+      { type: 'FindingRaised.v1', data: { category: 'double_funding', severity: 'high', amountAtRiskCents: 121000 } },
+    ]);
     const events = await app.service.context.store.readStream(`dupalert-${alertId}`);
     expect(events).toMatchObject([{ type: 'DuplicateAlertConfirmed.v1', metadata: { actor: 'janis', role: 'officer' } }]);
     await app.service.context.projections.catchUp();
     const report = await as('janis').get(`/double-funding/alerts?supplier=${invoice.supplierRegNo}&status=confirmed`);
     expect(report.body.map((x: { alertId: string }) => x.alertId)).toEqual([alertId]);
     expect((await as('janis').post(`/double-funding/alerts/${alertId}/dismiss`).send({ reason: 'pārdomāju' })).status).toBe(409);
-    expect((await as('janis').post(`/double-funding/alerts/${'0'.repeat(32)}/dismiss`).send({ reason: 'x' })).status).toBe(404);
+    expect(
+      (
+        await as('janis')
+          .post(`/double-funding/alerts/${'0'.repeat(32)}/dismiss`)
+          .send({ reason: 'x' })
+      ).status,
+    ).toBe(404);
   });
 
   it('when a claim includes an invoice VAT that the state budget already covers, the claim response warns and is still stored', async () => {
     const id = await givenBudget();
-    const inv = await as('anna').post(`/projects/${id}/budget/invoices`).send(buildInvoice({ supplierRegNo: supplier() }));
-    const res = await as('anna').post(`/projects/${id}/budget/claims`).send(buildClaim([{ invoiceId: inv.body.id, cents: 121000 }]));
+    const inv = await as('anna')
+      .post(`/projects/${id}/budget/invoices`)
+      .send(buildInvoice({ supplierRegNo: supplier() }));
+    const res = await as('anna')
+      .post(`/projects/${id}/budget/claims`)
+      .send(buildClaim([{ invoiceId: inv.body.id, cents: 121000 }]));
     expect(res.status).toBe(201);
     expect(res.body.alerts).toEqual([expect.objectContaining({ rule: 'vat_twice', projectIds: [id], amountAtRiskCents: 21000 })]);
   });

@@ -35,8 +35,12 @@ describe('double-funding alerts of a project as of an instant', () => {
     const { a, b, beforeSecond, alertId } = await givenInvoiceDeclaredTwice();
     const now = await as('vera').get(`/projects/${a}/double-funding`);
     expect(now.status, JSON.stringify(now.body)).toBe(200);
-    expect(now.body.alerts).toEqual([expect.objectContaining({ alertId, rule: 'same_invoice', projectIds: [a, b].sort(), status: 'open' })]);
-    expect((await as('janis').get(`/projects/${b}/double-funding`)).body.alerts.map((x: { alertId: string }) => x.alertId)).toEqual([alertId]);
+    expect(now.body.alerts).toEqual([
+      expect.objectContaining({ alertId, rule: 'same_invoice', projectIds: [a, b].sort(), status: 'open' }),
+    ]);
+    expect((await as('janis').get(`/projects/${b}/double-funding`)).body.alerts.map((x: { alertId: string }) => x.alertId)).toEqual([
+      alertId,
+    ]);
 
     const then = await as('vera').get(`/projects/${a}/double-funding?asOf=${encodeURIComponent(beforeSecond)}`);
     expect(then.status).toBe(200);
@@ -65,18 +69,41 @@ describe('double-funding alerts of a project as of an instant', () => {
 
   it('when the officer has verified part of an invoice as ineligible after an instant, allocations as of that instant are measured against the full gross', async () => {
     const id = await givenBudget();
-    const inv = await as('anna').post(`/projects/${id}/budget/invoices`).send(buildInvoice({ supplierRegNo: supplier(), vatCents: 0, netCents: 121000 }));
-    const claim = await as('anna').post(`/projects/${id}/budget/claims`).send({ kind: 'interim', periodFrom: '2024-01-01', periodTo: '2024-06-30', items: [{ invoiceId: inv.body.id, cents: 121000 }], requestedCents: 121000 });
+    const inv = await as('anna')
+      .post(`/projects/${id}/budget/invoices`)
+      .send(buildInvoice({ supplierRegNo: supplier(), vatCents: 0, netCents: 121000 }));
+    const claim = await as('anna')
+      .post(`/projects/${id}/budget/claims`)
+      .send({
+        kind: 'interim',
+        periodFrom: '2024-01-01',
+        periodTo: '2024-06-30',
+        items: [{ invoiceId: inv.body.id, cents: 121000 }],
+        requestedCents: 121000,
+      });
     expect(claim.status, JSON.stringify(claim.body)).toBe(201);
     await pause();
     const beforeVerification = new Date().toISOString();
     await pause();
-    await as('janis').post(`/projects/${id}/budget/claims/${claim.body.id}/verifications`).send({ invoiceId: inv.body.id, eligibleCents: 100000, ineligibleCents: 21000, reasonCode: 'OUT_OF_SCOPE' }).expect(200);
-    const second = await as('anna').post(`/projects/${id}/budget/claims`).send({ kind: 'interim', periodFrom: '2024-07-01', periodTo: '2024-12-31', items: [{ invoiceId: inv.body.id, cents: 1000 }], requestedCents: 1000 });
+    await as('janis')
+      .post(`/projects/${id}/budget/claims/${claim.body.id}/verifications`)
+      .send({ invoiceId: inv.body.id, eligibleCents: 100000, ineligibleCents: 21000, reasonCode: 'OUT_OF_SCOPE' })
+      .expect(200);
+    const second = await as('anna')
+      .post(`/projects/${id}/budget/claims`)
+      .send({
+        kind: 'interim',
+        periodFrom: '2024-07-01',
+        periodTo: '2024-12-31',
+        items: [{ invoiceId: inv.body.id, cents: 1000 }],
+        requestedCents: 1000,
+      });
     expect(second.status, JSON.stringify(second.body)).toBe(201);
 
     // Now: 122,000 allocated against 121,000 − 21,000 eligible. Then: only the first claim, within the gross.
-    expect((await as('vera').get(`/projects/${id}/double-funding`)).body.alerts).toEqual([expect.objectContaining({ rule: 'over_allocation', amountAtRiskCents: 22000 })]);
+    expect((await as('vera').get(`/projects/${id}/double-funding`)).body.alerts).toEqual([
+      expect.objectContaining({ rule: 'over_allocation', amountAtRiskCents: 22000 }),
+    ]);
     expect((await as('vera').get(`/projects/${id}/double-funding?asOf=${encodeURIComponent(beforeVerification)}`)).body.alerts).toEqual([]);
   });
 
@@ -91,7 +118,7 @@ describe('double-funding alerts of a project as of an instant', () => {
     expect((await as('janis').get('/double-funding/alerts?asOf=2999-01-01')).status).toBe(422);
   });
 
-  it('when a beneficiary asks about its own project it answers; another organisation\'s project or one that does not exist is 404', async () => {
+  it("when a beneficiary asks about its own project it answers; another organisation's project or one that does not exist is 404", async () => {
     const { a } = await givenInvoiceDeclaredTwice();
     expect((await as('anna').get(`/projects/${a}/double-funding`)).status).toBe(200);
     const foreign = await as('stranger').get(`/projects/${a}/double-funding`);

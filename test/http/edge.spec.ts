@@ -25,7 +25,10 @@ const rrf = (overrides: Record<string, unknown> = {}) => ({
 
 describe('HTTP edge', () => {
   it('when a fund is registered, it answers 201 with the fund, its ETag and Location, and the event carries the request id', async () => {
-    const res = await http().post('/funds').set('X-Request-Id', 'req-erdf-0001').send(rrf({ code: 'ERDF', name: { lv: 'Eiropas Reģionālās attīstības fonds', en: 'European Regional Development Fund' } }));
+    const res = await http()
+      .post('/funds')
+      .set('X-Request-Id', 'req-erdf-0001')
+      .send(rrf({ code: 'ERDF', name: { lv: 'Eiropas Reģionālās attīstības fonds', en: 'European Regional Development Fund' } }));
     expect(res.status).toBe(201);
     expect(res.headers.etag).toBe('"1"');
     expect(res.headers.location).toBe('/funds/ERDF');
@@ -37,12 +40,21 @@ describe('HTTP edge', () => {
   });
 
   describe('who acted', () => {
-    it('when a fund is registered, its event metadata carries the token\'s sub and org and the role the call was allowed under', async () => {
+    it("when a fund is registered, its event metadata carries the token's sub and org and the role the call was allowed under", async () => {
       const token = await tokenFor({ roles: ['auditor', 'admin'], sub: 'maris.ozols', org: '90000011111' });
-      await request(app.service.app).post('/funds').set('Authorization', bearer(token)).send(rrf({ code: 'EMFAF' })).expect(201);
+      await request(app.service.app)
+        .post('/funds')
+        .set('Authorization', bearer(token))
+        .send(rrf({ code: 'EMFAF' }))
+        .expect(201);
       const [event] = await app.service.context.store.readStream('fund-EMFAF');
       // auditor comes first in the token but may not register funds: the call was allowed as admin.
-      expect(event!.metadata).toMatchObject({ actor: 'maris.ozols', organisation: '90000011111', role: 'admin', roles: ['auditor', 'admin'] });
+      expect(event!.metadata).toMatchObject({
+        actor: 'maris.ozols',
+        organisation: '90000011111',
+        role: 'admin',
+        roles: ['auditor', 'admin'],
+      });
     });
 
     it('when the body tries to name the actor, organisation or role, it answers 422 naming those fields and nothing is stored', async () => {
@@ -68,7 +80,9 @@ describe('HTTP edge', () => {
 
   it('when fields are wrong, unknown or missing, it answers 422 listing every one of them and appends nothing', async () => {
     const before = await eventCount(app);
-    const res = await http().post('/funds').send({ code: 'rrf', name: { lv: '' }, kind: 'loan', extra: true });
+    const res = await http()
+      .post('/funds')
+      .send({ code: 'rrf', name: { lv: '' }, kind: 'loan', extra: true });
     expect(res.status).toBe(422);
     expect(res.headers['content-type']).toMatch(PROBLEM);
     const pointers = res.body.errors.map((e: { pointer: string }) => e.pointer).sort();
@@ -78,14 +92,18 @@ describe('HTTP edge', () => {
   });
 
   it('when a field has the wrong type, it answers 422 naming it', async () => {
-    const res = await http().post('/funds').send(rrf({ code: 'CF', kind: 7 }));
+    const res = await http()
+      .post('/funds')
+      .send(rrf({ code: 'CF', kind: 7 }));
     expect(res.status).toBe(422);
     expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual(['/kind']);
   });
 
   it('when the body is larger than allowed, it answers 413 problem+json and appends nothing', async () => {
     const before = await eventCount(app);
-    const res = await http().post('/funds').send(rrf({ name: { lv: 'x'.repeat(5000), en: 'y' } }));
+    const res = await http()
+      .post('/funds')
+      .send(rrf({ name: { lv: 'x'.repeat(5000), en: 'y' } }));
     expect(res.status).toBe(413);
     expect(res.headers['content-type']).toMatch(PROBLEM);
     expect(await eventCount(app)).toBe(before);
@@ -112,17 +130,28 @@ describe('HTTP edge', () => {
   });
 
   it('when the same fund is registered twice, the second answers 409 naming the state', async () => {
-    await http().post('/funds').send(rrf({ code: 'ESF+' })).expect(201);
-    const res = await http().post('/funds').send(rrf({ code: 'ESF+' }));
+    await http()
+      .post('/funds')
+      .send(rrf({ code: 'ESF+' }))
+      .expect(201);
+    const res = await http()
+      .post('/funds')
+      .send(rrf({ code: 'ESF+' }));
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ currentState: 'active', detail: 'Fund ESF+ is already registered' });
   });
 
   describe('idempotency', () => {
     it('when a request is retried with the same Idempotency-Key, it gets the first answer and nothing new is stored', async () => {
-      const first = await http().post('/funds').set('Idempotency-Key', 'key-state-budget-1').send(rrf({ code: 'STATE', kind: 'national' }));
+      const first = await http()
+        .post('/funds')
+        .set('Idempotency-Key', 'key-state-budget-1')
+        .send(rrf({ code: 'STATE', kind: 'national' }));
       const before = await eventCount(app);
-      const retry = await http().post('/funds').set('Idempotency-Key', 'key-state-budget-1').send(rrf({ code: 'STATE', kind: 'national' }));
+      const retry = await http()
+        .post('/funds')
+        .set('Idempotency-Key', 'key-state-budget-1')
+        .send(rrf({ code: 'STATE', kind: 'national' }));
       expect(first.status).toBe(201);
       expect(retry.status).toBe(201);
       expect(retry.body).toEqual(first.body);
@@ -131,16 +160,26 @@ describe('HTTP edge', () => {
     });
 
     it('when an Idempotency-Key is replayed with a different body, it answers 422 and stores nothing', async () => {
-      await http().post('/funds').set('Idempotency-Key', 'key-dep-00001').send(rrf({ code: 'DEP' })).expect(201);
+      await http()
+        .post('/funds')
+        .set('Idempotency-Key', 'key-dep-00001')
+        .send(rrf({ code: 'DEP' }))
+        .expect(201);
       const before = await eventCount(app);
-      const res = await http().post('/funds').set('Idempotency-Key', 'key-dep-00001').send(rrf({ code: 'CEF' }));
+      const res = await http()
+        .post('/funds')
+        .set('Idempotency-Key', 'key-dep-00001')
+        .send(rrf({ code: 'CEF' }));
       expect(res.status).toBe(422);
       expect(res.body.title).toBe('Idempotency key reused');
       expect(await eventCount(app)).toBe(before);
     });
 
     it('when the Idempotency-Key is malformed, it answers 422 naming the header', async () => {
-      const res = await http().post('/funds').set('Idempotency-Key', 'x').send(rrf({ code: 'JTF' }));
+      const res = await http()
+        .post('/funds')
+        .set('Idempotency-Key', 'x')
+        .send(rrf({ code: 'JTF' }));
       expect(res.status).toBe(422);
       expect(res.body.errors[0]).toMatchObject({ in: 'request', pointer: '/Idempotency-Key' });
     });
@@ -148,38 +187,56 @@ describe('HTTP edge', () => {
 
   describe('optimistic concurrency', () => {
     it('when If-Match carries the current version, the change is applied and the ETag moves on', async () => {
-      const created = await http().post('/funds').send(rrf({ code: 'CEF' })).expect(201);
+      const created = await http()
+        .post('/funds')
+        .send(rrf({ code: 'CEF' }))
+        .expect(201);
       const res = await http()
         .put('/funds/CEF/name')
         .set('If-Match', created.headers.etag!)
-        .send({ name: { lv: 'Eiropas infrastruktūras savienošanas instruments', en: 'Connecting Europe Facility' }, reason: 'official name' });
+        .send({
+          name: { lv: 'Eiropas infrastruktūras savienošanas instruments', en: 'Connecting Europe Facility' },
+          reason: 'official name',
+        });
       expect(res.status).toBe(200);
       expect(res.headers.etag).toBe('"2"');
       expect(res.body.name.en).toBe('Connecting Europe Facility');
     });
 
     it('when If-Match is stale, it answers 412 with expected and actual version and appends nothing', async () => {
-      await http().post('/funds').send(rrf({ code: 'CF' })).expect(201);
+      await http()
+        .post('/funds')
+        .send(rrf({ code: 'CF' }))
+        .expect(201);
       await http().post('/funds/CF/retire').send({ reason: 'merged' }).expect(200);
       const before = await eventCount(app);
-      const res = await http().put('/funds/CF/name').set('If-Match', '"1"').send({ name: { lv: 'KF', en: 'CF' }, reason: 'x' });
+      const res = await http()
+        .put('/funds/CF/name')
+        .set('If-Match', '"1"')
+        .send({ name: { lv: 'KF', en: 'CF' }, reason: 'x' });
       expect(res.status).toBe(412);
       expect(res.body).toMatchObject({ expectedVersion: 1, actualVersion: 2 });
       expect(await eventCount(app)).toBe(before);
     });
 
     it('when two changes race on the same version, one wins and the other gets 409 with both versions', async () => {
-      await http().post('/funds').send(rrf({ code: 'EAFRD' })).expect(201);
+      await http()
+        .post('/funds')
+        .send(rrf({ code: 'EAFRD' }))
+        .expect(201);
       const results = await Promise.all(
         Array.from({ length: 6 }, (_, i) =>
-          http().put('/funds/EAFRD/name').send({ name: { lv: `ELFLA ${i}`, en: `EAFRD ${i}` }, reason: `rename ${i}` }),
+          http()
+            .put('/funds/EAFRD/name')
+            .send({ name: { lv: `ELFLA ${i}`, en: `EAFRD ${i}` }, reason: `rename ${i}` }),
         ),
       );
       const statuses = results.map((r) => r.status);
       expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
       const conflicts = results.filter((r) => r.status === 409);
       expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
-      for (const c of conflicts) expect(c.body).toMatchObject({ title: 'Version conflict', expectedVersion: expect.any(Number), actualVersion: expect.any(Number) });
+      for (const c of conflicts)
+        expect(c.body).toMatchObject({ title: 'Version conflict', expectedVersion: expect.any(Number), actualVersion: expect.any(Number) });
       const events = await app.service.context.store.readStream('fund-EAFRD');
       expect(events.length).toBe(1 + statuses.filter((s) => s === 200).length);
     });
@@ -211,13 +268,21 @@ describe('HTTP edge', () => {
 
     it('when the generation serving a projection was built by other code than is running, /ready answers 503 until the new one takes over', async () => {
       await app.service.context.projections.catchUp();
-      await app.service.context.pool.query(`update projection_generations set code_version = code_version - 1 where projection = 'stream_catalogue' and status = 'active'`);
+      await app.service.context.pool.query(
+        `update projection_generations set code_version = code_version - 1 where projection = 'stream_catalogue' and status = 'active'`,
+      );
       try {
         const res = await http().get('/ready');
         expect(res.status).toBe(503);
-        expect(res.body.reasons).toEqual([expect.stringMatching(/^projection stream_catalogue is being rebuilt for code version \d+; the generation serving it was built by version \d+$/)]);
+        expect(res.body.reasons).toEqual([
+          expect.stringMatching(
+            /^projection stream_catalogue is being rebuilt for code version \d+; the generation serving it was built by version \d+$/,
+          ),
+        ]);
       } finally {
-        await app.service.context.pool.query(`update projection_generations set code_version = code_version + 1 where projection = 'stream_catalogue' and status = 'active'`);
+        await app.service.context.pool.query(
+          `update projection_generations set code_version = code_version + 1 where projection = 'stream_catalogue' and status = 'active'`,
+        );
       }
       expect((await http().get('/ready')).status).toBe(200);
     });

@@ -42,11 +42,41 @@ async function givenVerifiedSpending(projectId: string, cents: number): Promise<
   await as('anna').post(`/projects/${projectId}/passport/submit`).expect(200);
   await as('janis').post(`/projects/${projectId}/passport/verify`).send({}).expect(200);
   await as('liga').post(`/projects/${projectId}/passport/approve`).expect(200);
-  await as('janis').post(`/projects/${projectId}/budget`).send({ shares: [{ fund: 'RRF', cents: 462_000_000 }, { fund: 'STATE', cents: 77_616_000 }], vatRecoverable: false }).expect(201);
-  const invoice = { supplierRegNo: '40003000001', number: `R-${randomUUID().slice(0, 8)}`, date: '2024-03-15', netCents: cents, vatCents: 0, grossCents: cents, costLine: '4.3', allocations: [{ fund: 'RRF', cents }] };
+  await as('janis')
+    .post(`/projects/${projectId}/budget`)
+    .send({
+      shares: [
+        { fund: 'RRF', cents: 462_000_000 },
+        { fund: 'STATE', cents: 77_616_000 },
+      ],
+      vatRecoverable: false,
+    })
+    .expect(201);
+  const invoice = {
+    supplierRegNo: '40003000001',
+    number: `R-${randomUUID().slice(0, 8)}`,
+    date: '2024-03-15',
+    netCents: cents,
+    vatCents: 0,
+    grossCents: cents,
+    costLine: '4.3',
+    allocations: [{ fund: 'RRF', cents }],
+  };
   const inv = await as('anna').post(`/projects/${projectId}/budget/invoices`).send(invoice).expect(201);
-  const claim = await as('anna').post(`/projects/${projectId}/budget/claims`).send({ kind: 'interim', periodFrom: '2024-01-01', periodTo: '2024-06-30', items: [{ invoiceId: inv.body.id, cents }], requestedCents: cents }).expect(201);
-  await as('janis').post(`/projects/${projectId}/budget/claims/${claim.body.id}/verifications`).send({ invoiceId: inv.body.id, eligibleCents: cents, ineligibleCents: 0 }).expect(200);
+  const claim = await as('anna')
+    .post(`/projects/${projectId}/budget/claims`)
+    .send({
+      kind: 'interim',
+      periodFrom: '2024-01-01',
+      periodTo: '2024-06-30',
+      items: [{ invoiceId: inv.body.id, cents }],
+      requestedCents: cents,
+    })
+    .expect(201);
+  await as('janis')
+    .post(`/projects/${projectId}/budget/claims/${claim.body.id}/verifications`)
+    .send({ invoiceId: inv.body.id, eligibleCents: cents, ineligibleCents: 0 })
+    .expect(200);
 }
 
 /** A procurement breach with EUR 25,000 at risk; override the field a test is about. */
@@ -75,8 +105,14 @@ const spec = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../op
 /** The body has every property the OpenAPI schema requires and none it does not declare. */
 function expectMatchesSchema(body: Record<string, unknown>, schema: string): void {
   const { required = [], properties = {} } = spec.components.schemas[schema]!;
-  expect(Object.keys(body).filter((k) => !(k in properties)), `undeclared in ${schema}`).toEqual([]);
-  expect(required.filter((k) => !(k in body)), `missing from ${schema}`).toEqual([]);
+  expect(
+    Object.keys(body).filter((k) => !(k in properties)),
+    `undeclared in ${schema}`,
+  ).toEqual([]);
+  expect(
+    required.filter((k) => !(k in body)),
+    `missing from ${schema}`,
+  ).toEqual([]);
 }
 
 /** Expects a refusal as problem+json naming `pointer`, with nothing appended. */
@@ -97,23 +133,42 @@ describe('an audit finding through its whole lifecycle', () => {
     expect(raised.status).toBe(201);
     expect(raised.headers.location).toBe(`/findings/${raised.body.findingId}`);
     expect(raised.headers.etag).toBe('"1"');
-    expect(raised.body).toMatchObject({ projectId, status: 'open', category: 'procurement_breach', reportableIrregularity: true, concerns: { invoiceRef: 'PVN-2024/117' }, raisedBy: 'ilze', overdue: false });
+    expect(raised.body).toMatchObject({
+      projectId,
+      status: 'open',
+      category: 'procurement_breach',
+      reportableIrregularity: true,
+      concerns: { invoiceRef: 'PVN-2024/117' },
+      raisedBy: 'ilze',
+      overdue: false,
+    });
     expectMatchesSchema(raised.body, 'FindingView');
     const id: string = raised.body.findingId;
 
     const seen = await as('anna').get(`/findings/${id}`);
     expect(seen.status).toBe(200);
     expect(seen.headers.etag).toBe('"1"');
-    const answered = await as('anna').post(`/findings/${id}/response`).set('If-Match', '"1"').send({ response: 'Grozījumi bija nepieciešami' });
-    expect(answered.body).toMatchObject({ status: 'responded', response: { response: 'Grozījumi bija nepieciešami', organisation: VRAA, respondedBy: 'anna' } });
+    const answered = await as('anna')
+      .post(`/findings/${id}/response`)
+      .set('If-Match', '"1"')
+      .send({ response: 'Grozījumi bija nepieciešami' });
+    expect(answered.body).toMatchObject({
+      status: 'responded',
+      response: { response: 'Grozījumi bija nepieciešami', organisation: VRAA, respondedBy: 'anna' },
+    });
 
     const deadline = daysFromNow(30);
     const action = await as('janis').post(`/findings/${id}/corrective-action`).send({ action: 'Atgūt neattiecināmās izmaksas', deadline });
     expect(action.body).toMatchObject({ status: 'action_required', correctiveAction: { deadline, setBy: 'janis' }, overdue: false });
     await givenVerifiedSpending(projectId, 625_000);
-    const corrected = await as('janis').post(`/findings/${id}/financial-correction`).send({ amountCents: 625_000, costLine: '4.3', reason: '25 % korekcija' });
+    const corrected = await as('janis')
+      .post(`/findings/${id}/financial-correction`)
+      .send({ amountCents: 625_000, costLine: '4.3', reason: '25 % korekcija' });
     expect(corrected.status, JSON.stringify(corrected.body)).toBe(200);
-    expect(corrected.body).toMatchObject({ corrections: [{ correction: 1, amountCents: 625_000, costLine: '4.3' }], correctedCents: 625_000 });
+    expect(corrected.body).toMatchObject({
+      corrections: [{ correction: 1, amountCents: 625_000, costLine: '4.3' }],
+      correctedCents: 625_000,
+    });
     const followed = await as('janis').post(`/findings/${id}/follow-up`).send({ outcome: 'implemented', note: 'Izmaksas atgūtas' });
     expect(followed.body).toMatchObject({ status: 'followed_up', followUps: [{ outcome: 'implemented', recordedBy: 'janis' }] });
     const closed = await as('ilze').post(`/findings/${id}/close`).send({ conclusion: 'Slēgts' });
@@ -121,7 +176,14 @@ describe('an audit finding through its whole lifecycle', () => {
     expect(closed.body).toMatchObject({ status: 'closed', closure: { conclusion: 'Slēgts', closedBy: 'ilze' }, overdue: false });
     expect(closed.headers.etag).toBe('"6"');
 
-    expect(await types(id)).toEqual(['FindingRaised.v1', 'FindingResponded.v1', 'CorrectiveActionSet.v1', 'FinancialCorrectionApplied.v1', 'FollowUpRecorded.v1', 'FindingClosed.v1']);
+    expect(await types(id)).toEqual([
+      'FindingRaised.v1',
+      'FindingResponded.v1',
+      'CorrectiveActionSet.v1',
+      'FinancialCorrectionApplied.v1',
+      'FollowUpRecorded.v1',
+      'FindingClosed.v1',
+    ]);
     const events = await app.service.context.store.readStream(findingStreamId(id));
     expect(events[0]!.metadata).toMatchObject({ actor: 'ilze', role: 'auditor', organisation: VK });
     expect(events[1]!.metadata).toMatchObject({ actor: 'anna', role: 'beneficiary', organisation: VRAA });
@@ -129,7 +191,17 @@ describe('an audit finding through its whole lifecycle', () => {
     await app.service.context.projections.catchUp();
     const list = await as('council').get(`/findings?projectId=${projectId}`);
     expect(list.status).toBe(200);
-    expect(list.body.items).toEqual([expect.objectContaining({ findingId: id, status: 'closed', deadline, followUps: 1, lastFollowUpOutcome: 'implemented', correctedCents: 625_000, reportableIrregularity: true })]);
+    expect(list.body.items).toEqual([
+      expect.objectContaining({
+        findingId: id,
+        status: 'closed',
+        deadline,
+        followUps: 1,
+        lastFollowUpOutcome: 'implemented',
+        correctedCents: 625_000,
+        reportableIrregularity: true,
+      }),
+    ]);
     expectMatchesSchema(list.body.items[0], 'FindingSummary');
   });
 
@@ -142,8 +214,12 @@ describe('an audit finding through its whole lifecycle', () => {
 
   it('when the EU share at risk is exactly EUR 10,000 it is not a reportable irregularity; one cent more, it is, and the list filters on it', async () => {
     const projectId = await givenProject();
-    const atThreshold = await as('janis').post(`/projects/${projectId}/findings`).send(buildRaise({ amountAtRiskCents: 1_200_000, euShareCents: 1_000_000 }));
-    const above = await as('janis').post(`/projects/${projectId}/findings`).send(buildRaise({ amountAtRiskCents: 1_200_000, euShareCents: 1_000_001 }));
+    const atThreshold = await as('janis')
+      .post(`/projects/${projectId}/findings`)
+      .send(buildRaise({ amountAtRiskCents: 1_200_000, euShareCents: 1_000_000 }));
+    const above = await as('janis')
+      .post(`/projects/${projectId}/findings`)
+      .send(buildRaise({ amountAtRiskCents: 1_200_000, euShareCents: 1_000_001 }));
     expect(atThreshold.body.reportableIrregularity).toBe(false);
     expect(above.body.reportableIrregularity).toBe(true);
     await app.service.context.projections.catchUp();
@@ -157,13 +233,22 @@ describe('an audit finding through its whole lifecycle', () => {
     const projectId = await givenProject();
     const { id } = await givenFinding(projectId);
     // Set as of an earlier day through the command handler: over HTTP a deadline in the past is refused.
-    await handleCommand(app.service.context.store, findingDecider, findingStreamId(id), {
-      type: 'SetCorrectiveAction',
-      data: { action: 'Atgūt izmaksas', deadline: '2025-01-31' },
-      context: { now: new Date('2025-01-10T09:00:00.000Z'), actor: 'janis' },
-    }, { metadata: buildMetadata({ actor: 'janis', role: 'officer', organisation: CFLA }) });
+    await handleCommand(
+      app.service.context.store,
+      findingDecider,
+      findingStreamId(id),
+      {
+        type: 'SetCorrectiveAction',
+        data: { action: 'Atgūt izmaksas', deadline: '2025-01-31' },
+        context: { now: new Date('2025-01-10T09:00:00.000Z'), actor: 'janis' },
+      },
+      { metadata: buildMetadata({ actor: 'janis', role: 'officer', organisation: CFLA }) },
+    );
     const { id: onTime } = await givenFinding(projectId);
-    await as('janis').post(`/findings/${onTime}/corrective-action`).send({ action: 'Pārskatīt procedūru', deadline: daysFromNow(10) }).expect(200);
+    await as('janis')
+      .post(`/findings/${onTime}/corrective-action`)
+      .send({ action: 'Pārskatīt procedūru', deadline: daysFromNow(10) })
+      .expect(200);
 
     expect((await as('anna').get(`/findings/${id}`)).body).toMatchObject({ overdue: true, correctiveAction: { deadline: '2025-01-31' } });
     expect((await as('anna').get(`/findings/${onTime}`)).body.overdue).toBe(false);
@@ -193,7 +278,14 @@ describe('concurrency and retries', () => {
   it('when If-Match is stale, the write answers 412 naming both versions and appends nothing', async () => {
     const { id } = await givenFinding(await givenProject());
     await as('anna').post(`/findings/${id}/response`).send({ response: 'Pirmā atbilde' }).expect(200);
-    const res = await expectRefused(() => as('janis').post(`/findings/${id}/corrective-action`).set('If-Match', '"1"').send({ action: 'x', deadline: daysFromNow(5) }), 412);
+    const res = await expectRefused(
+      () =>
+        as('janis')
+          .post(`/findings/${id}/corrective-action`)
+          .set('If-Match', '"1"')
+          .send({ action: 'x', deadline: daysFromNow(5) }),
+      412,
+    );
     expect(res.body).toMatchObject({ expectedVersion: 1, actualVersion: 2 });
   });
 
@@ -214,14 +306,26 @@ describe('bad input: problem+json naming the field, nothing appended', () => {
   beforeAll(async () => {
     projectId = await givenProject();
   });
-  const raise = (body: unknown, who = 'ilze', project = projectId) => () => as(who).post(`/projects/${project}/findings`).send(body as object);
+  const raise =
+    (body: unknown, who = 'ilze', project = projectId) =>
+    () =>
+      as(who)
+        .post(`/projects/${project}/findings`)
+        .send(body as object);
 
   it('when the finding is closed without a follow-up after the corrective action, it answers 422 naming followUp', async () => {
     const { id } = await givenFinding(projectId);
     const none = await expectRefused(() => as('ilze').post(`/findings/${id}/close`).send({ conclusion: 'Slēgts' }), 422, '/followUp');
     expect(none.body.errors[0].detail).toMatch(/no corrective action was set/);
-    await as('janis').post(`/findings/${id}/corrective-action`).send({ action: 'Atgūt', deadline: daysFromNow(5) }).expect(200);
-    const notFollowed = await expectRefused(() => as('ilze').post(`/findings/${id}/close`).send({ conclusion: 'Slēgts' }), 422, '/followUp');
+    await as('janis')
+      .post(`/findings/${id}/corrective-action`)
+      .send({ action: 'Atgūt', deadline: daysFromNow(5) })
+      .expect(200);
+    const notFollowed = await expectRefused(
+      () => as('ilze').post(`/findings/${id}/close`).send({ conclusion: 'Slēgts' }),
+      422,
+      '/followUp',
+    );
     expect(notFollowed.body.errors[0].detail).toMatch(/there is none since the corrective action set on/);
   });
 
@@ -240,18 +344,27 @@ describe('bad input: problem+json naming the field, nothing appended', () => {
     await expectRefused(raise(buildRaise({ severity: 'extreme' })), 422, '/severity');
   });
 
-  it('when the project does not exist, raising a finding about it answers 404', () => expectRefused(raise(buildRaise(), 'ilze', randomUUID()), 404));
+  it('when the project does not exist, raising a finding about it answers 404', () =>
+    expectRefused(raise(buildRaise(), 'ilze', randomUUID()), 404));
 
   it('when the finding names an indicator that does not exist it answers 404; one of another project, 422 naming concerns.indicatorId', async () => {
     await expectRefused(raise(buildRaise({ concerns: { indicatorId: randomUUID() } })), 404);
     const other = await givenProject();
-    const indicator = await as('anna').post(`/projects/${other}/indicators`).send({
-      code: 'RCR11', name: { lv: 'e-adreses lietotāji', en: 'e-address users' }, kind: 'target', unit: { lv: 'lietotāji gadā', en: 'users/year' },
-      baseline: { value: 54_391, date: '2022-12-01' }, target: { value: 223_560, dueDate: '2026-06-30' },
-    });
+    const indicator = await as('anna')
+      .post(`/projects/${other}/indicators`)
+      .send({
+        code: 'RCR11',
+        name: { lv: 'e-adreses lietotāji', en: 'e-address users' },
+        kind: 'target',
+        unit: { lv: 'lietotāji gadā', en: 'users/year' },
+        baseline: { value: 54_391, date: '2022-12-01' },
+        target: { value: 223_560, dueDate: '2026-06-30' },
+      });
     expect(indicator.status, JSON.stringify(indicator.body)).toBe(201);
     await expectRefused(raise(buildRaise({ concerns: { indicatorId: indicator.body.indicatorId } })), 422, '/concerns/indicatorId');
-    const onItsProject = await as('ilze').post(`/projects/${other}/findings`).send(buildRaise({ category: 'indicator_not_evidenced', concerns: { indicatorId: indicator.body.indicatorId } }));
+    const onItsProject = await as('ilze')
+      .post(`/projects/${other}/findings`)
+      .send(buildRaise({ category: 'indicator_not_evidenced', concerns: { indicatorId: indicator.body.indicatorId } }));
     expect(onItsProject.status).toBe(201);
     expect(onItsProject.body.concerns).toEqual({ indicatorId: indicator.body.indicatorId });
   });
@@ -259,7 +372,10 @@ describe('bad input: problem+json naming the field, nothing appended', () => {
   it('when a beneficiary of another organisation reads or responds to a finding, it answers 404 exactly as for a finding that does not exist', async () => {
     const { id } = await givenFinding(projectId);
     const foreign = await expectRefused(() => as('stranger').post(`/findings/${id}/response`).send({ response: 'Nav mūsu' }), 404);
-    const missing = await expectRefused(() => as('stranger').post(`/findings/${randomUUID()}/response`).send({ response: 'Nav mūsu' }), 404);
+    const missing = await expectRefused(
+      () => as('stranger').post(`/findings/${randomUUID()}/response`).send({ response: 'Nav mūsu' }),
+      404,
+    );
     const strip = (b: Record<string, unknown>) => ({ ...b, instance: undefined, detail: undefined });
     expect(strip(foreign.body)).toEqual(strip(missing.body));
     expect((await as('stranger').get(`/findings/${id}`)).status).toBe(404);
@@ -274,16 +390,39 @@ describe('bad input: problem+json naming the field, nothing appended', () => {
 
   it('when a corrective action’s deadline is in the past or not a date, it answers 422 naming deadline', async () => {
     const { id } = await givenFinding(projectId);
-    await expectRefused(() => as('janis').post(`/findings/${id}/corrective-action`).send({ action: 'Atgūt', deadline: daysFromNow(-1) }), 422, '/deadline');
-    await expectRefused(() => as('janis').post(`/findings/${id}/corrective-action`).send({ action: 'Atgūt', deadline: '30.06.2030' }), 422, '/deadline');
+    await expectRefused(
+      () =>
+        as('janis')
+          .post(`/findings/${id}/corrective-action`)
+          .send({ action: 'Atgūt', deadline: daysFromNow(-1) }),
+      422,
+      '/deadline',
+    );
+    await expectRefused(
+      () => as('janis').post(`/findings/${id}/corrective-action`).send({ action: 'Atgūt', deadline: '30.06.2030' }),
+      422,
+      '/deadline',
+    );
   });
 
   it('when a financial correction names no cost line of the passport, is zero or negative, it answers 422 naming the field', async () => {
     const { id } = await givenFinding(projectId);
-    const res = await expectRefused(() => as('janis').post(`/findings/${id}/financial-correction`).send({ amountCents: 1_000, costLine: '9.9', reason: 'x' }), 422, '/costLine');
+    const res = await expectRefused(
+      () => as('janis').post(`/findings/${id}/financial-correction`).send({ amountCents: 1_000, costLine: '9.9', reason: 'x' }),
+      422,
+      '/costLine',
+    );
     expect(res.body.errors[0].detail).toMatch(/no cost line 9\.9 \(it has: 4\.3/);
-    await expectRefused(() => as('janis').post(`/findings/${id}/financial-correction`).send({ amountCents: 0, costLine: '4.3', reason: 'x' }), 422, '/amountCents');
-    await expectRefused(() => as('janis').post(`/findings/${id}/financial-correction`).send({ amountCents: -5, costLine: '4.3', reason: 'x' }), 422, '/amountCents');
+    await expectRefused(
+      () => as('janis').post(`/findings/${id}/financial-correction`).send({ amountCents: 0, costLine: '4.3', reason: 'x' }),
+      422,
+      '/amountCents',
+    );
+    await expectRefused(
+      () => as('janis').post(`/findings/${id}/financial-correction`).send({ amountCents: -5, costLine: '4.3', reason: 'x' }),
+      422,
+      '/amountCents',
+    );
   });
 
   it('when a list filter is not a known value, a uuid or a calendar date, it answers 422 naming it', async () => {

@@ -21,12 +21,23 @@ const name = (en: string) => ({ lv: `LV ${en}`, en });
 
 describe('auditor history and time travel', () => {
   it('when a fund was renamed later, its state as of an earlier instant still shows the earlier name', async () => {
-    await http().post('/funds').set('Authorization', admin).send({ code: 'TTF', name: name('Old name'), kind: 'eu' }).expect(201);
+    await http()
+      .post('/funds')
+      .set('Authorization', admin)
+      .send({ code: 'TTF', name: name('Old name'), kind: 'eu' })
+      .expect(201);
     const [registered] = await app.service.context.store.readStream('fund-TTF');
     await new Promise((r) => setTimeout(r, 5));
-    await http().put('/funds/TTF/name').set('Authorization', otherAdmin).send({ name: name('New name'), reason: 'official name' }).expect(200);
+    await http()
+      .put('/funds/TTF/name')
+      .set('Authorization', otherAdmin)
+      .send({ name: name('New name'), reason: 'official name' })
+      .expect(200);
 
-    const then = await http().get('/history/streams/fund-TTF').query({ asOf: registered!.recordedAt.toISOString() }).set('Authorization', auditor);
+    const then = await http()
+      .get('/history/streams/fund-TTF')
+      .query({ asOf: registered!.recordedAt.toISOString() })
+      .set('Authorization', auditor);
     expect(then.status).toBe(200);
     expect(then.body).toMatchObject({ version: 1, state: { status: 'active', name: name('Old name') } });
     expect(then.body.events).toHaveLength(1);
@@ -58,7 +69,11 @@ describe('auditor history and time travel', () => {
 
   it('when the feed is filtered by actor and type and paged, every matching event comes once, in global order', async () => {
     for (const code of ['FA', 'FB', 'FC']) {
-      await http().post('/funds').set('Authorization', otherAdmin).send({ code, name: name(code), kind: 'eu' }).expect(201);
+      await http()
+        .post('/funds')
+        .set('Authorization', otherAdmin)
+        .send({ code, name: name(code), kind: 'eu' })
+        .expect(201);
     }
     const seen: string[] = [];
     let after: string | undefined;
@@ -69,7 +84,9 @@ describe('auditor history and time travel', () => {
         .set('Authorization', auditor);
       expect(res.status).toBe(200);
       seen.push(...res.body.items.map((i: { streamId: string }) => i.streamId));
-      expect(res.body.items.every((i: { actor: string; type: string }) => i.actor === 'oskars' && i.type === 'FundRegistered.v1')).toBe(true);
+      expect(res.body.items.every((i: { actor: string; type: string }) => i.actor === 'oskars' && i.type === 'FundRegistered.v1')).toBe(
+        true,
+      );
       after = res.body.next;
     } while (after);
     expect(seen).toEqual(['fund-FA', 'fund-FB', 'fund-FC']);
@@ -87,21 +104,46 @@ describe('auditor history and time travel', () => {
 
   it("when a project's history is exported, JSON Lines and CSV hold the same events", async () => {
     const projectId = '6f1d3c2a-4b5e-4f60-8a71-92b3c4d5e6f7';
-    await app.service.context.store.append(`passport-${projectId}`, [
-      {
-        type: 'PassportWithdrawn.v1',
-        data: { reason: 'Atcelts, "pēdiņas", komats', withdrawnAt: '2024-01-01T00:00:00.000Z', withdrawnBy: 'anna' },
-        metadata: { actor: 'anna', organisation: '90001733697', role: 'beneficiary', roles: ['beneficiary'], correlationId: 'c', causationId: null, requestId: 'r' },
-      },
-    ], { expectedVersion: 'any' });
+    await app.service.context.store.append(
+      `passport-${projectId}`,
+      [
+        {
+          type: 'PassportWithdrawn.v1',
+          data: { reason: 'Atcelts, "pēdiņas", komats', withdrawnAt: '2024-01-01T00:00:00.000Z', withdrawnBy: 'anna' },
+          metadata: {
+            actor: 'anna',
+            organisation: '90001733697',
+            role: 'beneficiary',
+            roles: ['beneficiary'],
+            correlationId: 'c',
+            causationId: null,
+            requestId: 'r',
+          },
+        },
+      ],
+      { expectedVersion: 'any' },
+    );
     const jsonl = await http().get(`/history/projects/${projectId}/export`).set('Authorization', auditor).buffer(true).parse(asText);
     expect(jsonl.status).toBe(200);
     expect(jsonl.headers['content-type']).toMatch(/application\/x-ndjson/);
-    const lines = (jsonl.body as string).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (jsonl.body as string)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ streamId: `passport-${projectId}`, type: 'PassportWithdrawn.v1', actor: 'anna', data: { reason: 'Atcelts, "pēdiņas", komats' } });
+    expect(lines[0]).toMatchObject({
+      streamId: `passport-${projectId}`,
+      type: 'PassportWithdrawn.v1',
+      actor: 'anna',
+      data: { reason: 'Atcelts, "pēdiņas", komats' },
+    });
 
-    const csv = await http().get(`/history/projects/${projectId}/export`).query({ format: 'csv' }).set('Authorization', auditor).buffer(true).parse(asText);
+    const csv = await http()
+      .get(`/history/projects/${projectId}/export`)
+      .query({ format: 'csv' })
+      .set('Authorization', auditor)
+      .buffer(true)
+      .parse(asText);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
     const record = (parse(csv.body as string, { columns: true }) as Record<string, string>[])[0]!;
     expect(record).toMatchObject({ eventId: lines[0].eventId, position: lines[0].position, actor: 'anna', type: 'PassportWithdrawn.v1' });

@@ -52,9 +52,13 @@ async function draftProject(): Promise<string> {
 describe('an investment indicator through its lifecycle (2.3.1.2.i: 2,521 companies by 2026-06-30)', () => {
   it('when a value is reported, refused by four-eyes, verified, then a later one rejected and corrected, every step is an event and asOf gives the past answer', async () => {
     const id = await defineCompaniesTarget();
-    const first = await as('janis').post(`/indicators/${id}/reports`).send({ value: 1_080, asOfDate: '2024-06-30', qualifier: 'more_than', unit: 'companies', evidence });
+    const first = await as('janis')
+      .post(`/indicators/${id}/reports`)
+      .send({ value: 1_080, asOfDate: '2024-06-30', qualifier: 'more_than', unit: 'companies', evidence });
     expect(first.status, JSON.stringify(first.body)).toBe(201);
-    expect(first.body.reports).toEqual([expect.objectContaining({ report: 1, value: 1_080, qualifier: 'more_than', evidence, reportedBy: 'janis', review: 'pending' })]);
+    expect(first.body.reports).toEqual([
+      expect.objectContaining({ report: 1, value: 1_080, qualifier: 'more_than', evidence, reportedBy: 'janis', review: 'pending' }),
+    ]);
 
     const own = await as('janis').post(`/indicators/${id}/reports/1/verify`).send({});
     expect(own.status).toBe(409);
@@ -87,9 +91,17 @@ describe('an investment indicator through its lifecycle (2.3.1.2.i: 2,521 compan
     await catchUp();
     const now = await as('council').get(`/indicators/${id}`);
     expect(now.status).toBe(200);
-    expect(now.body.progress).toMatchObject({ verified: { value: 2_521, asOfDate: '2026-06-30' }, percentOfTarget: 100, status: 'achieved' });
+    expect(now.body.progress).toMatchObject({
+      verified: { value: 2_521, asOfDate: '2026-06-30' },
+      percentOfTarget: 100,
+      status: 'achieved',
+    });
     const then = await as('council').get(`/indicators/${id}`).query({ asOf: afterFirst });
-    expect(then.body.progress).toMatchObject({ verified: { value: 1_080, qualifier: 'more_than' }, percentOfTarget: 42.8, status: 'overdue' });
+    expect(then.body.progress).toMatchObject({
+      verified: { value: 1_080, qualifier: 'more_than' },
+      percentOfTarget: 42.8,
+      status: 'overdue',
+    });
     expect(then.body.progress.reported).toBeUndefined();
   });
 
@@ -105,14 +117,23 @@ describe('an investment indicator through its lifecycle (2.3.1.2.i: 2,521 compan
 describe('project indicators and scoping', () => {
   it('when a beneficiary defines and reports on its own project, partners see it, other organisations get 404, and an officer verifies it', async () => {
     const projectId = await draftProject();
-    const defined = await as('anna').post(`/projects/${projectId}/indicators`).send({
-      code: 'RCR11', name: { lv: 'e-adreses lietotāji', en: 'e-address users' }, kind: 'target', unit: { lv: 'lietotāji gadā', en: 'users/year' },
-      baseline: { value: 54_391, date: '2022-12-01' }, target: { value: 223_560, dueDate: '2026-12-31' },
-    });
+    const defined = await as('anna')
+      .post(`/projects/${projectId}/indicators`)
+      .send({
+        code: 'RCR11',
+        name: { lv: 'e-adreses lietotāji', en: 'e-address users' },
+        kind: 'target',
+        unit: { lv: 'lietotāji gadā', en: 'users/year' },
+        baseline: { value: 54_391, date: '2022-12-01' },
+        target: { value: 223_560, dueDate: '2026-12-31' },
+      });
     expect(defined.status, JSON.stringify(defined.body)).toBe(201);
     expect(defined.body.on).toEqual({ level: 'project', projectId, ...eAdrese.programme });
     const id = defined.body.indicatorId;
-    await as('anna').post(`/indicators/${id}/reports`).send({ value: 150_000, asOfDate: '2025-12-31', qualifier: 'approximately' }).expect(201);
+    await as('anna')
+      .post(`/indicators/${id}/reports`)
+      .send({ value: 150_000, asOfDate: '2025-12-31', qualifier: 'approximately' })
+      .expect(201);
     expect((await as('anna').post(`/indicators/${id}/reports/1/verify`).send({})).status).toBe(403);
     await as('janis').post(`/indicators/${id}/reports/1/verify`).send({}).expect(200);
 
@@ -120,12 +141,24 @@ describe('project indicators and scoping', () => {
     expect((await as('partner').get(`/indicators/${id}`)).status).toBe(200);
     expect((await as('stranger').get(`/indicators/${id}`)).status).toBe(404);
     expect((await as('stranger').post(`/indicators/${id}/reports`).send({ value: 1, asOfDate: '2025-12-31' })).status).toBe(404);
-    expect((await as('stranger').post(`/projects/${projectId}/indicators`).send({ code: 'X1', name: companies, kind: 'milestone', target: { dueDate: '2026-12-31' } })).status).toBe(404);
+    expect(
+      (
+        await as('stranger')
+          .post(`/projects/${projectId}/indicators`)
+          .send({ code: 'X1', name: companies, kind: 'milestone', target: { dueDate: '2026-12-31' } })
+      ).status,
+    ).toBe(404);
     expect((await as('stranger').get('/progress').query({ projectId })).status).toBe(404);
     expect((await as('stranger').get('/progress')).body.indicators).toEqual([]);
 
     const mine = await as('anna').get('/progress').query({ projectId });
-    expect(mine.body.indicators).toEqual([expect.objectContaining({ indicatorId: id, verified: { value: 150_000, asOfDate: '2025-12-31', qualifier: 'approximately' }, percentOfTarget: 67.1 })]);
+    expect(mine.body.indicators).toEqual([
+      expect.objectContaining({
+        indicatorId: id,
+        verified: { value: 150_000, asOfDate: '2025-12-31', qualifier: 'approximately' },
+        percentOfTarget: 67.1,
+      }),
+    ]);
     const all = await as('anna').get('/progress');
     expect(all.body.indicators.every((x: { level: string }) => x.level === 'project')).toBe(true);
   });
@@ -133,19 +166,36 @@ describe('project indicators and scoping', () => {
   it("when an investment indicator lists a contributing project, the project's verified values sum into it and into the roll-up", async () => {
     const projectId = await draftProject();
     const platforms = { lv: 'platformas', en: 'platforms' };
-    const target = { code: 'T3', name: { lv: 'Centralizētās IKT platformas', en: 'Centralised ICT platforms' }, kind: 'target', unit: platforms, baseline: { value: 0, date: '2021-02-01' } };
-    const inv = await as('janis').post('/indicators').send({ ...target, investment: eAdrese.programme, target: { value: 15, dueDate: '2026-08-31' }, contributingProjects: [projectId] });
+    const target = {
+      code: 'T3',
+      name: { lv: 'Centralizētās IKT platformas', en: 'Centralised ICT platforms' },
+      kind: 'target',
+      unit: platforms,
+      baseline: { value: 0, date: '2021-02-01' },
+    };
+    const inv = await as('janis')
+      .post('/indicators')
+      .send({ ...target, investment: eAdrese.programme, target: { value: 15, dueDate: '2026-08-31' }, contributingProjects: [projectId] });
     expect(inv.status, JSON.stringify(inv.body)).toBe(201);
-    const own = await as('anna').post(`/projects/${projectId}/indicators`).send({ ...target, target: { value: 2, dueDate: '2026-08-31' } });
+    const own = await as('anna')
+      .post(`/projects/${projectId}/indicators`)
+      .send({ ...target, target: { value: 2, dueDate: '2026-08-31' } });
     await as('anna').post(`/indicators/${own.body.indicatorId}/reports`).send({ value: 2, asOfDate: '2025-06-30' }).expect(201);
     await as('janis').post(`/indicators/${own.body.indicatorId}/reports/1/verify`).send({}).expect(200);
-    expect((await as('janis').post(`/indicators/${inv.body.indicatorId}/reports`).send({ value: 2, asOfDate: '2025-06-30' })).status).toBe(409);
+    expect((await as('janis').post(`/indicators/${inv.body.indicatorId}/reports`).send({ value: 2, asOfDate: '2025-06-30' })).status).toBe(
+      409,
+    );
 
     await catchUp();
     const res = await as('council').get('/progress').query({ investment: '2.1.2.1.i' });
     expect(res.status).toBe(200);
-    expect(res.body.indicators.find((x: { indicatorId: string }) => x.indicatorId === inv.body.indicatorId)).toMatchObject({ verified: { value: 2 }, percentOfTarget: 13.3 });
-    const node = res.body.rollup.find((n: { level: string; investment?: string }) => n.level === 'investment' && n.investment === '2.1.2.1.i');
+    expect(res.body.indicators.find((x: { indicatorId: string }) => x.indicatorId === inv.body.indicatorId)).toMatchObject({
+      verified: { value: 2 },
+      percentOfTarget: 13.3,
+    });
+    const node = res.body.rollup.find(
+      (n: { level: string; investment?: string }) => n.level === 'investment' && n.investment === '2.1.2.1.i',
+    );
     expect(node).toMatchObject({ fund: 'RRF', component: '2' });
     expect(node.quantities.find((q: { code: string }) => q.code === 'T3')).toMatchObject({ target: 15, verified: 2, indicators: 1 });
   });
@@ -154,7 +204,9 @@ describe('project indicators and scoping', () => {
 describe('bad input: 4xx and nothing appended', () => {
   it('when a value is reported for an unknown indicator, it answers 404', async () => {
     const before = await eventCount(app);
-    const res = await as('janis').post('/indicators/00000000-0000-4000-8000-000000000000/reports').send({ value: 1, asOfDate: '2024-06-30' });
+    const res = await as('janis')
+      .post('/indicators/00000000-0000-4000-8000-000000000000/reports')
+      .send({ value: 1, asOfDate: '2024-06-30' });
     expect(res.status).toBe(404);
     expect(await eventCount(app)).toBe(before);
   });
@@ -179,9 +231,13 @@ describe('bad input: 4xx and nothing appended', () => {
 
   it('when an indicator is defined on an unknown investment or with a project outside it, it answers 422 naming the field', async () => {
     const before = await eventCount(app);
-    const unknown = await as('janis').post('/indicators').send(companiesTarget({ investment: { ...investment2312, investment: '9.9.9.9.i' } }));
+    const unknown = await as('janis')
+      .post('/indicators')
+      .send(companiesTarget({ investment: { ...investment2312, investment: '9.9.9.9.i' } }));
     expect(unknown.body.errors[0].pointer).toBe('/investment/investment');
-    const outside = await as('janis').post('/indicators').send(companiesTarget({ contributingProjects: ['00000000-0000-4000-8000-000000000000'] }));
+    const outside = await as('janis')
+      .post('/indicators')
+      .send(companiesTarget({ contributingProjects: ['00000000-0000-4000-8000-000000000000'] }));
     expect(outside.body.errors[0].pointer).toBe('/contributingProjects/0');
     expect(await eventCount(app)).toBe(before);
   });

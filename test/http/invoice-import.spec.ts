@@ -18,14 +18,16 @@ const as = seededSuite(
   (a) => (app = a),
 );
 const importUrl = (id: string) => `/projects/${id}/budget/invoices/import`;
-const upload = (id: string, body: string | Buffer, type = 'text/csv', who = 'anna') => as(who).post(importUrl(id)).set('Content-Type', type).send(body);
+const upload = (id: string, body: string | Buffer, type = 'text/csv', who = 'anna') =>
+  as(who).post(importUrl(id)).set('Content-Type', type).send(body);
 
 /** The seed passport approved and its budget opened: cost lines 4.3, 4.4, 4.5; RRF and state budget. */
 const givenBudget = (open = true) => givenProject(as, open ? { shares: SEED_SHARES } : {});
 const supplier = () => `4${String(Math.floor(Math.random() * 1e10)).padStart(10, '0')}`;
 const HEAD = 'supplier_reg_no,invoice_number,date,net,vat,gross,cost_line,alloc_RRF,alloc_STATE';
 const csv = (...rows: string[]) => [HEAD, ...rows].join('\n') + '\n';
-const invoicesOf = async (id: string) => (await as('anna').get(`/projects/${id}/budget`).expect(200)).body.invoices as Record<string, unknown>[];
+const invoicesOf = async (id: string) =>
+  (await as('anna').get(`/projects/${id}/budget`).expect(200)).body.invoices as Record<string, unknown>[];
 
 describe('invoice import over HTTP', () => {
   it('when a beneficiary uploads a good CSV saved by a Latvian Excel, every row is imported in one append and the budget shows them to the cent', async () => {
@@ -34,7 +36,11 @@ describe('invoice import over HTTP', () => {
     const res = await upload(id, fixture('invoices-good.csv'), 'text/csv; charset=utf-8');
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body).toMatchObject({ imported: 3, alerts: [] });
-    expect(res.body.invoices.map((i: { row: number; number: string }) => [i.row, i.number])).toEqual([[2, 'LVRTC-2024/0117'], [3, 'KISC 2024/7'], [5, 'PV-0042']]);
+    expect(res.body.invoices.map((i: { row: number; number: string }) => [i.row, i.number])).toEqual([
+      [2, 'LVRTC-2024/0117'],
+      [3, 'KISC 2024/7'],
+      [5, 'PV-0042'],
+    ]);
     expect(res.headers.etag).toBe(`"${res.body.streamVersion}"`);
     expect(await eventCount(app)).toBe(before + 3);
     const stored = await app.service.context.store.readStream(`budget-${id}`, { from: res.body.streamVersion - 2 });
@@ -42,8 +48,26 @@ describe('invoice import over HTTP', () => {
 
     const invoices = await invoicesOf(id);
     expect(invoices.map((i) => [i.invoiceId, i.grossCents, i.costLine, i.date, i.allocations])).toEqual([
-      [res.body.invoices[0].invoiceId, 12100000, '4.3', '2024-03-15', [{ fund: 'RRF', cents: 10000000 }, { fund: 'STATE', cents: 2100000 }]],
-      [res.body.invoices[1].invoiceId, 10000000, '4.4', '2024-04-02', [{ fund: 'RRF', cents: 8264463 }, { fund: 'STATE', cents: 1735537 }]],
+      [
+        res.body.invoices[0].invoiceId,
+        12100000,
+        '4.3',
+        '2024-03-15',
+        [
+          { fund: 'RRF', cents: 10000000 },
+          { fund: 'STATE', cents: 2100000 },
+        ],
+      ],
+      [
+        res.body.invoices[1].invoiceId,
+        10000000,
+        '4.4',
+        '2024-04-02',
+        [
+          { fund: 'RRF', cents: 8264463 },
+          { fund: 'STATE', cents: 1735537 },
+        ],
+      ],
       [res.body.invoices[2].invoiceId, 770000, '4.5', '2024-04-30', [{ fund: 'RRF', cents: 770000 }]],
     ]);
   });
@@ -53,8 +77,28 @@ describe('invoice import over HTTP', () => {
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('Rēķini');
     ws.addRow(['Piegādātājs', 'Rēķina Nr.', 'Datums', 'Neto', 'PVN', 'Bruto', 'Izmaksu pozīcija', 'ANM', 'VB']);
-    ws.addRow([40003011203, 'LVRTC-2024/0201', new Date(Date.UTC(2024, 5, 3)), 0.1, 0.2, { formula: 'D2+E2', result: 0.1 + 0.2 }, '4.3', 0.1, 0.2]);
-    ws.addRow([40003011203, 'LVRTC-2024/0202', '04.06.2024', 19.99, 4.2, { formula: 'D3+E3', result: 19.99 + 4.2 }, '4.3', { formula: 'D3', result: 19.99 }, 4.2]);
+    ws.addRow([
+      40003011203,
+      'LVRTC-2024/0201',
+      new Date(Date.UTC(2024, 5, 3)),
+      0.1,
+      0.2,
+      { formula: 'D2+E2', result: 0.1 + 0.2 },
+      '4.3',
+      0.1,
+      0.2,
+    ]);
+    ws.addRow([
+      40003011203,
+      'LVRTC-2024/0202',
+      '04.06.2024',
+      19.99,
+      4.2,
+      { formula: 'D3+E3', result: 19.99 + 4.2 },
+      '4.3',
+      { formula: 'D3', result: 19.99 },
+      4.2,
+    ]);
     ws.getColumn(3).numFmt = 'dd.mm.yyyy';
     const res = await upload(id, Buffer.from(await wb.xlsx.writeBuffer()), XLSX);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -68,9 +112,15 @@ describe('invoice import over HTTP', () => {
   it('when decimal amounts like 0,10 + 0,20 = 0,30 are imported, gross = net + VAT holds exactly (a float would say 0.30000000000000004)', async () => {
     const id = await givenBudget();
     const s = supplier();
-    const res = await upload(id, csv(`${s},C-1,2024-03-15,"0,10","0,20","0,30",4.3,"0,10","0,20"`, `${s},C-2,2024-03-15,"1 000,07",210.01,"1 210,08",4.3,"1 210,08",`));
+    const res = await upload(
+      id,
+      csv(`${s},C-1,2024-03-15,"0,10","0,20","0,30",4.3,"0,10","0,20"`, `${s},C-2,2024-03-15,"1 000,07",210.01,"1 210,08",4.3,"1 210,08",`),
+    );
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect((await invoicesOf(id)).map((i) => [i.netCents, i.vatCents, i.grossCents])).toEqual([[10, 20, 30], [100007, 21001, 121008]]);
+    expect((await invoicesOf(id)).map((i) => [i.netCents, i.vatCents, i.grossCents])).toEqual([
+      [10, 20, 30],
+      [100007, 21001, 121008],
+    ]);
   });
 
   it('when a CSV has several broken rows, it answers 422 problem+json naming every row and column with its reason, and appends nothing', async () => {
@@ -91,7 +141,8 @@ describe('invoice import over HTTP', () => {
       [10, 'supplier_reg_no'],
       [10, 'cost_line'],
     ]);
-    const detail = (row: number, column: string) => res.body.errors.find((e: { row: number; column: string }) => e.row === row && e.column === column).detail as string;
+    const detail = (row: number, column: string) =>
+      res.body.errors.find((e: { row: number; column: string }) => e.row === row && e.column === column).detail as string;
     expect(detail(3, 'net')).toContain('"abc" is not an amount');
     expect(detail(4, 'vat')).toContain('negative');
     expect(detail(5, 'gross')).toContain('gross 121001 is not net 100000 + VAT 21000');
@@ -109,7 +160,10 @@ describe('invoice import over HTTP', () => {
     const before = await eventCount(app);
     const res = await upload(id, 'supplier_reg_no;number;datums;net;gross;cost_line;RRF;EUR\n40003011203;A;2024-03-15;1;1;4.3;1;\n');
     expect(res.status).toBe(422);
-    expect(res.body.errors.map((e: { row: number; column: string }) => [e.row, e.column])).toEqual([[1, 'EUR'], [1, 'vat']]);
+    expect(res.body.errors.map((e: { row: number; column: string }) => [e.row, e.column])).toEqual([
+      [1, 'EUR'],
+      [1, 'vat'],
+    ]);
     expect(await eventCount(app)).toBe(before);
   });
 
@@ -119,7 +173,9 @@ describe('invoice import over HTTP', () => {
     const rows = Array.from({ length: 10_001 }, (_, n) => `${s},L-${n},2024-03-15,1.00,0.21,1.21,4.3,1.21,`);
     const res = await upload(id, csv(...rows));
     expect(res.status).toBe(422);
-    expect(res.body.errors).toEqual([expect.objectContaining({ row: null, column: null, detail: 'the file holds 10001 invoice rows; one import takes at most 10000' })]);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ row: null, column: null, detail: 'the file holds 10001 invoice rows; one import takes at most 10000' }),
+    ]);
   });
 
   it('when a beneficiary of another organisation imports into the project, it is 404 as for a project that does not exist, and nothing is appended', async () => {
@@ -128,7 +184,11 @@ describe('invoice import over HTTP', () => {
     const foreign = await upload(id, fixture('invoices-good.csv'), 'text/csv', 'stranger');
     const missing = await upload('00000000-0000-4000-8000-000000000000', fixture('invoices-good.csv'), 'text/csv', 'stranger');
     expect(foreign.status).toBe(404);
-    expect({ ...foreign.body, instance: undefined, detail: undefined }).toEqual({ ...missing.body, instance: undefined, detail: undefined });
+    expect({ ...foreign.body, instance: undefined, detail: undefined }).toEqual({
+      ...missing.body,
+      instance: undefined,
+      detail: undefined,
+    });
     expect((await upload(id, fixture('invoices-good.csv'), 'text/csv', 'janis')).status).toBe(403);
     expect(await eventCount(app)).toBe(before);
   });
@@ -158,11 +218,22 @@ describe('invoice import over HTTP', () => {
   it('when an imported invoice is one already submitted in another project, the answer carries the same_invoice alert on its row', async () => {
     const [a, b] = await Promise.all([givenBudget(), givenBudget()]);
     const s = supplier();
-    await as('anna').post(`/projects/${a}/budget/invoices`).send(buildInvoice({ supplierRegNo: s, number: 'SIA-2024/0077' })).expect(201);
-    const res = await upload(b, csv(`${s},D-1,2024-01-10,500.00,105.00,605.00,4.4,500.00,105.00`, `${s},sia 2024 77,2024-03-15,1000.00,210.00,1210.00,4.3,1210.00,`));
+    await as('anna')
+      .post(`/projects/${a}/budget/invoices`)
+      .send(buildInvoice({ supplierRegNo: s, number: 'SIA-2024/0077' }))
+      .expect(201);
+    const res = await upload(
+      b,
+      csv(`${s},D-1,2024-01-10,500.00,105.00,605.00,4.4,500.00,105.00`, `${s},sia 2024 77,2024-03-15,1000.00,210.00,1210.00,4.3,1210.00,`),
+    );
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body.alerts).toEqual([expect.objectContaining({ rule: 'same_invoice', projectIds: [a, b].sort(), amountAtRiskCents: 121000 })]);
-    expect(res.body.invoices.map((i: { row: number; alertIds: string[] }) => [i.row, i.alertIds])).toEqual([[2, []], [3, [res.body.alerts[0].alertId]]]);
+    expect(res.body.alerts).toEqual([
+      expect.objectContaining({ rule: 'same_invoice', projectIds: [a, b].sort(), amountAtRiskCents: 121000 }),
+    ]);
+    expect(res.body.invoices.map((i: { row: number; alertIds: string[] }) => [i.row, i.alertIds])).toEqual([
+      [2, []],
+      [3, [res.body.alerts[0].alertId]],
+    ]);
   });
 
   it('when the same file is sent again with the same Idempotency-Key, the first answer comes back and nothing more is stored; another file under that key is refused', async () => {

@@ -24,8 +24,19 @@ async function passport(who: string, recipient: typeof KISC, totalCents: number 
   const drafted = await as(who).post('/projects').send({ title: eAdrese.title, programme: eAdrese.programme, recipient });
   expect(drafted.status, JSON.stringify(drafted.body)).toBe(201);
   const id = drafted.body.projectId;
-  const financing = totalCents === null ? eAdrese.sections.financing : buildFinancing({ totalCents, vatCents: 0, vatSource: 'not_requested', costLines: [{ ...eAdrese.sections.financing!.costLines[0]!, indicativeCents: totalCents, maximumCents: totalCents }] });
-  await as(who).patch(`/projects/${id}/passport`).send({ ...eAdrese.sections, recipient, financing }).expect(200);
+  const financing =
+    totalCents === null
+      ? eAdrese.sections.financing
+      : buildFinancing({
+          totalCents,
+          vatCents: 0,
+          vatSource: 'not_requested',
+          costLines: [{ ...eAdrese.sections.financing!.costLines[0]!, indicativeCents: totalCents, maximumCents: totalCents }],
+        });
+  await as(who)
+    .patch(`/projects/${id}/passport`)
+    .send({ ...eAdrese.sections, recipient, financing })
+    .expect(200);
   if (!approve) return id;
   await as(who).post(`/projects/${id}/passport/submit`).expect(200);
   await as('janis').post(`/projects/${id}/passport/verify`).send({}).expect(200);
@@ -82,7 +93,13 @@ describe('open data', () => {
   it('when anyone asks for the top RRF recipients, they are ranked by the approved totals summed per recipient', async () => {
     const res = await request(app.service.app).get('/open-data/rrf-top-recipients.csv').expect(200);
     expect(csv(res.text)).toEqual([
-      { rank: '1', recipient_name: eAdrese.recipient.name, recipient_id: eAdrese.recipient.registrationNumber, projects: '1', rrf_amount_eur: '4620000.00' },
+      {
+        rank: '1',
+        recipient_name: eAdrese.recipient.name,
+        recipient_id: eAdrese.recipient.registrationNumber,
+        projects: '1',
+        rrf_amount_eur: '4620000.00',
+      },
       { rank: '2', recipient_name: KISC.name, recipient_id: KISC.registrationNumber, projects: '2', rrf_amount_eur: '1500000.00' },
     ]);
   });

@@ -20,7 +20,10 @@ const as = seededSuite(
 async function draftSeedPassport(): Promise<{ id: string; etag: string }> {
   const res = await as('anna').post('/projects').send({ title: eAdrese.title, programme: eAdrese.programme, recipient: eAdrese.recipient });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  const filled = await as('anna').patch(`/projects/${res.body.projectId}/passport`).set('If-Match', res.headers.etag!).send(eAdrese.sections);
+  const filled = await as('anna')
+    .patch(`/projects/${res.body.projectId}/passport`)
+    .set('If-Match', res.headers.etag!)
+    .send(eAdrese.sections);
   expect(filled.status, JSON.stringify(filled.body)).toBe(200);
   return { id: res.body.projectId, etag: filled.headers.etag! };
 }
@@ -61,7 +64,9 @@ describe('the seed passport (VRAA e-adrese) through its whole lifecycle', () => 
   it('when an officer returns it with comments, the beneficiary sees them, fixes the draft and submits version 2', async () => {
     const { id } = await draftSeedPassport();
     await as('anna').post(`/projects/${id}/passport/submit`).expect(200);
-    const returned = await as('janis').post(`/projects/${id}/passport/return`).send({ comments: [{ section: 'objective', text: '3.3.1: +80 % neatbilst' }] });
+    const returned = await as('janis')
+      .post(`/projects/${id}/passport/return`)
+      .send({ comments: [{ section: 'objective', text: '3.3.1: +80 % neatbilst' }] });
     expect(returned.body).toMatchObject({ status: 'draft', comments: [{ section: 'objective', text: '3.3.1: +80 % neatbilst' }] });
     const objective = structuredClone(eAdrese.sections.objective!);
     objective.benefits[0]!.changePercent = 312;
@@ -112,9 +117,15 @@ describe('the seed passport (VRAA e-adrese) through its whole lifecycle', () => 
 
 describe('contribution to the investment target across projects', () => {
   it("when approved passports already contribute 14 of 2.1.2.1.i's 15 platforms, a new one contributing 2 is warned at submit", async () => {
-    const contribution = (count: number) => ({ ...eAdrese.sections.contribution!, ictSolutions: [{ ...eAdrese.sections.contribution!.ictSolutions[0]!, count }] });
+    const contribution = (count: number) => ({
+      ...eAdrese.sections.contribution!,
+      ictSolutions: [{ ...eAdrese.sections.contribution!.ictSolutions[0]!, count }],
+    });
     const first = await draftSeedPassport();
-    await as('anna').patch(`/projects/${first.id}/passport`).send({ contribution: contribution(14) }).expect(200);
+    await as('anna')
+      .patch(`/projects/${first.id}/passport`)
+      .send({ contribution: contribution(14) })
+      .expect(200);
     await as('anna').post(`/projects/${first.id}/passport/submit`).expect(200);
     await as('janis').post(`/projects/${first.id}/passport/verify`).send({}).expect(200);
     await as('liga').post(`/projects/${first.id}/passport/approve`).expect(200);
@@ -153,7 +164,13 @@ describe('project list and scoping', () => {
     await app.service.context.projections.catchUp();
     const res = await as('janis').get('/projects').query({ status: 'submitted', fund: 'RRF', limit: 500 });
     const row = res.body.items.find((p: { projectId: string }) => p.projectId === id);
-    expect(row).toMatchObject({ status: 'submitted', submittedVersion: 1, totalCents: 462_000_000, warnings: 1, recipient: { registrationNumber: VRAA } });
+    expect(row).toMatchObject({
+      status: 'submitted',
+      submittedVersion: 1,
+      totalCents: 462_000_000,
+      warnings: 1,
+      recipient: { registrationNumber: VRAA },
+    });
     const drafts = await as('janis').get('/projects').query({ status: 'draft', limit: 500 });
     expect(drafts.body.items.map((p: { projectId: string }) => p.projectId)).not.toContain(id);
   });
@@ -175,21 +192,27 @@ describe('bad input: 4xx and nothing appended', () => {
 
   it('when money has cents beyond an integer (a float), it is refused', async () => {
     const { id } = await draftSeedPassport();
-    const res = await as('anna').patch(`/projects/${id}/passport`).send({ financing: { ...eAdrese.sections.financing!, vatCents: 77616000.5 } });
+    const res = await as('anna')
+      .patch(`/projects/${id}/passport`)
+      .send({ financing: { ...eAdrese.sections.financing!, vatCents: 77616000.5 } });
     expect(res.status).toBe(422);
     expect(res.body.errors[0].pointer).toBe('/financing/vatCents');
   });
 
   it('when the investment code is unknown in that programme and period, drafting answers 422 naming it', async () => {
     const before = await eventCount(app);
-    const res = await as('anna').post('/projects').send({ title: eAdrese.title, programme: { ...eAdrese.programme, investment: '9.9.9.9.i' }, recipient: eAdrese.recipient });
+    const res = await as('anna')
+      .post('/projects')
+      .send({ title: eAdrese.title, programme: { ...eAdrese.programme, investment: '9.9.9.9.i' }, recipient: eAdrese.recipient });
     expect(res.status).toBe(422);
     expect(res.body.errors).toEqual([expect.objectContaining({ pointer: '/programme/investment' })]);
     expect(await eventCount(app)).toBe(before);
   });
 
   it("when a beneficiary drafts for another organisation, it answers 422 naming the recipient's number", async () => {
-    const res = await as('anna').post('/projects').send({ title: eAdrese.title, programme: eAdrese.programme, recipient: { ...eAdrese.recipient, registrationNumber: VARAM } });
+    const res = await as('anna')
+      .post('/projects')
+      .send({ title: eAdrese.title, programme: eAdrese.programme, recipient: { ...eAdrese.recipient, registrationNumber: VARAM } });
     expect(res.status).toBe(422);
     expect(res.body.errors[0].pointer).toBe('/recipient/registrationNumber');
   });

@@ -8,8 +8,14 @@ let adminToken: string;
 beforeAll(async () => {
   app = await createTestApp();
   adminToken = await tokenFor({ roles: ['admin'], sub: 'ilze.kalnina', org: '90000099999' });
-  for (const [code, en] of [['RRF', 'Recovery and Resilience Facility'], ['ERDF', 'European Regional Development Fund']] as const) {
-    await http().post('/funds').send({ code, name: { lv: code, en }, kind: 'eu' }).expect(201);
+  for (const [code, en] of [
+    ['RRF', 'Recovery and Resilience Facility'],
+    ['ERDF', 'European Regional Development Fund'],
+  ] as const) {
+    await http()
+      .post('/funds')
+      .send({ code, name: { lv: code, en }, kind: 'eu' })
+      .expect(201);
   }
   await http().post('/programmes').send(programme()).expect(201);
   await http().post('/programmes/ANM/2021-2026/nodes').send(component).expect(201);
@@ -29,7 +35,12 @@ const programme = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 const component = { code: '2', kind: 'component', name: { lv: 'Digitālā transformācija', en: 'Digital transformation' } };
-const direction = { code: '2.1', kind: 'direction', parent: '2', name: { lv: 'Valsts pārvaldes digitālā transformācija', en: 'Digital public administration' } };
+const direction = {
+  code: '2.1',
+  kind: 'direction',
+  parent: '2',
+  name: { lv: 'Valsts pārvaldes digitālā transformācija', en: 'Digital public administration' },
+};
 const platformsBuilt = {
   code: 'T3',
   kind: 'target',
@@ -63,7 +74,9 @@ const pointers = (res: request.Response) => res.body.errors.map((e: { pointer: s
 
 describe('programmes', () => {
   it('when a programme is defined, it answers 201 with ETag and Location, and every role can read it', async () => {
-    const res = await http().post('/programmes').send(programme({ period: '2014-2020', code: 'ESIF', fund: 'ERDF' }));
+    const res = await http()
+      .post('/programmes')
+      .send(programme({ period: '2014-2020', code: 'ESIF', fund: 'ERDF' }));
     expect(res.status).toBe(201);
     expect(res.headers).toMatchObject({ etag: '"1"', location: '/programmes/ESIF/2014-2020' });
     expect(res.body).toMatchObject({ code: 'ESIF', period: '2014-2020', fund: 'ERDF', status: 'active', version: 1 });
@@ -73,17 +86,32 @@ describe('programmes', () => {
     expect(read.body).toEqual(res.body);
     await app.service.context.projections.catchUp();
     const list = await request(app.service.app).get('/programmes').query({ fund: 'ERDF' }).set('Authorization', bearer(council));
-    expect(list.body.items).toEqual([{ code: 'ESIF', period: '2014-2020', fund: 'ERDF', name: res.body.name, status: 'active', version: 1 }]);
+    expect(list.body.items).toEqual([
+      { code: 'ESIF', period: '2014-2020', fund: 'ERDF', name: res.body.name, status: 'active', version: 1 },
+    ]);
   });
 
   it('when the fund is not registered, it answers 422 naming the fund and stores nothing', async () => {
-    const res = await refused(() => http().post('/programmes').send(programme({ code: 'DEP', fund: 'DEP' })), 422);
+    const res = await refused(
+      () =>
+        http()
+          .post('/programmes')
+          .send(programme({ code: 'DEP', fund: 'DEP' })),
+      422,
+    );
     expect(res.body.errors).toEqual([{ in: 'body', pointer: '/fund', detail: 'no fund DEP is registered' }]);
   });
 
   it('when a programme is amended with the current If-Match, it answers with the new version; a stale one answers 412', async () => {
-    await http().post('/programmes').send(programme({ period: '2021-2027', code: 'ESIF', fund: 'ERDF' })).expect(201);
-    const amendment = { fund: 'ERDF', name: { lv: 'Kohēzijas politikas programma', en: 'Cohesion policy programme' }, reason: 'official name' };
+    await http()
+      .post('/programmes')
+      .send(programme({ period: '2021-2027', code: 'ESIF', fund: 'ERDF' }))
+      .expect(201);
+    const amendment = {
+      fund: 'ERDF',
+      name: { lv: 'Kohēzijas politikas programma', en: 'Cohesion policy programme' },
+      reason: 'official name',
+    };
     const res = await http().put('/programmes/ESIF/2021-2027').set('If-Match', '"1"').send(amendment);
     expect(res.status).toBe(200);
     expect(res.headers.etag).toBe('"2"');
@@ -93,17 +121,43 @@ describe('programmes', () => {
   });
 
   it('when a programme is retired, it reads as retired and its structure no longer changes', async () => {
-    await http().post('/programmes').send(programme({ period: '2031-2036' })).expect(201);
+    await http()
+      .post('/programmes')
+      .send(programme({ period: '2031-2036' }))
+      .expect(201);
     const res = await http().post('/programmes/ANM/2031-2036/retire').set('If-Match', '"1"').send({ reason: 'plan closed' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'retired', retiredAt: expect.any(String), version: 2 });
     const refusal = await refused(() => http().post('/programmes/ANM/2031-2036/nodes').send(component), 409);
-    expect(refusal.body).toMatchObject({ currentState: 'retired', detail: 'Programme ANM 2031-2036 is retired; its structure no longer changes' });
+    expect(refusal.body).toMatchObject({
+      currentState: 'retired',
+      detail: 'Programme ANM 2031-2036 is retired; its structure no longer changes',
+    });
   });
 
   it('when the period is malformed or runs backwards, it answers 422 naming the period', async () => {
-    expect(pointers(await refused(() => http().post('/programmes').send(programme({ period: '2021–2026' })), 422))).toEqual(['/period']);
-    expect(pointers(await refused(() => http().post('/programmes').send(programme({ period: '2026-2021' })), 422))).toEqual(['/period']);
+    expect(
+      pointers(
+        await refused(
+          () =>
+            http()
+              .post('/programmes')
+              .send(programme({ period: '2021–2026' })),
+          422,
+        ),
+      ),
+    ).toEqual(['/period']);
+    expect(
+      pointers(
+        await refused(
+          () =>
+            http()
+              .post('/programmes')
+              .send(programme({ period: '2026-2021' })),
+          422,
+        ),
+      ),
+    ).toEqual(['/period']);
   });
 });
 
@@ -142,48 +196,107 @@ describe('programme nodes', () => {
   });
 
   it('when a node is amended with the current If-Match, the new content is a new version; a stale If-Match answers 412', async () => {
-    await http().post(`${PROGRAMME}/nodes`).send(investment({ code: '2.1.3.1.i' })).expect(201);
-    const { parent: _p, code: _c, kind: _k, ...content } = investment({ plannedFundingCents: 6_900_000_000, targets: [{ ...platformsBuilt, value: 14 }] });
-    const res = await http().put(`${PROGRAMME}/nodes/2.1.3.1.i`).set('If-Match', '"1"').send({ ...content, reason: 'plan amendment' });
+    await http()
+      .post(`${PROGRAMME}/nodes`)
+      .send(investment({ code: '2.1.3.1.i' }))
+      .expect(201);
+    const {
+      parent: _p,
+      code: _c,
+      kind: _k,
+      ...content
+    } = investment({ plannedFundingCents: 6_900_000_000, targets: [{ ...platformsBuilt, value: 14 }] });
+    const res = await http()
+      .put(`${PROGRAMME}/nodes/2.1.3.1.i`)
+      .set('If-Match', '"1"')
+      .send({ ...content, reason: 'plan amendment' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.headers.etag).toBe('"2"');
     expect(res.body).toMatchObject({ plannedFundingCents: 6_900_000_000, targets: [{ value: 14 }], version: 2 });
-    await refused(() => http().put(`${PROGRAMME}/nodes/2.1.3.1.i`).set('If-Match', '"1"').send({ ...content, reason: 'again' }), 412);
+    await refused(
+      () =>
+        http()
+          .put(`${PROGRAMME}/nodes/2.1.3.1.i`)
+          .set('If-Match', '"1"')
+          .send({ ...content, reason: 'again' }),
+      412,
+    );
   });
 
   it('when money is a string, negative or fractional, it answers 422 naming the amount and stores nothing', async () => {
     for (const plannedFundingCents of ['7017792000', -1, 1.5]) {
-      const res = await refused(() => http().post(`${PROGRAMME}/nodes`).send(investment({ code: '2.1.4.1.i', plannedFundingCents })), 422);
+      const res = await refused(
+        () =>
+          http()
+            .post(`${PROGRAMME}/nodes`)
+            .send(investment({ code: '2.1.4.1.i', plannedFundingCents })),
+        422,
+      );
       expect(pointers(res), String(plannedFundingCents)).toEqual(['/plannedFundingCents']);
     }
   });
 
   it('when a date is in the wrong format or not on the calendar, it answers 422 naming it and stores nothing', async () => {
-    const wrongFormat = await refused(() => http().post(`${PROGRAMME}/nodes`).send(investment({ code: '2.1.4.1.i', endDate: '31.08.2026' })), 422);
+    const wrongFormat = await refused(
+      () =>
+        http()
+          .post(`${PROGRAMME}/nodes`)
+          .send(investment({ code: '2.1.4.1.i', endDate: '31.08.2026' })),
+      422,
+    );
     expect(pointers(wrongFormat)).toEqual(['/endDate']);
     const notADay = await refused(
-      () => http().post(`${PROGRAMME}/nodes`).send(investment({ code: '2.1.4.1.i', targets: [{ ...platformsBuilt, dueDate: '2026-02-30' }] })),
+      () =>
+        http()
+          .post(`${PROGRAMME}/nodes`)
+          .send(investment({ code: '2.1.4.1.i', targets: [{ ...platformsBuilt, dueDate: '2026-02-30' }] })),
       422,
     );
     expect(pointers(notADay)).toEqual(['/targets/0/dueDate']);
   });
 
   it('when the parent does not exist or may not hold the node, it answers 422 naming the parent and stores nothing', async () => {
-    const unknown = await refused(() => http().post(`${PROGRAMME}/nodes`).send(investment({ code: '2.9.1.1.i', parent: '2.9' })), 422);
+    const unknown = await refused(
+      () =>
+        http()
+          .post(`${PROGRAMME}/nodes`)
+          .send(investment({ code: '2.9.1.1.i', parent: '2.9' })),
+      422,
+    );
     expect(unknown.body.errors).toEqual([{ in: 'body', pointer: '/parent', detail: 'no node 2.9 in ANM 2021-2026' }]);
-    const misplaced = await refused(() => http().post(`${PROGRAMME}/nodes`).send(investment({ code: '2.1.1.i', parent: '2' })), 422);
+    const misplaced = await refused(
+      () =>
+        http()
+          .post(`${PROGRAMME}/nodes`)
+          .send(investment({ code: '2.1.1.i', parent: '2' })),
+      422,
+    );
     expect(misplaced.body.errors).toEqual([
       { in: 'body', pointer: '/parent', detail: '2 is a component; an investment sits under a direction or a reform' },
     ]);
   });
 
   it('when a code is defined twice in the same programme and period it answers 409, but the same code in another period is a new node', async () => {
-    await http().post(`${PROGRAMME}/nodes`).send(investment({ code: '2.1.5.1.i' })).expect(201);
-    const twice = await refused(() => http().post(`${PROGRAMME}/nodes`).send(investment({ code: '2.1.5.1.i' })), 409);
+    await http()
+      .post(`${PROGRAMME}/nodes`)
+      .send(investment({ code: '2.1.5.1.i' }))
+      .expect(201);
+    const twice = await refused(
+      () =>
+        http()
+          .post(`${PROGRAMME}/nodes`)
+          .send(investment({ code: '2.1.5.1.i' })),
+      409,
+    );
     expect(twice.body).toMatchObject({ currentState: 'active', detail: 'Programme node 2.1.5.1.i in ANM 2021-2026 is already defined' });
-    await http().post('/programmes').send(programme({ period: '2027-2030' })).expect(201);
+    await http()
+      .post('/programmes')
+      .send(programme({ period: '2027-2030' }))
+      .expect(201);
     await http().post('/programmes/ANM/2027-2030/nodes').send(component).expect(201);
-    const again = await http().post('/programmes/ANM/2027-2030/nodes').send({ ...direction });
+    const again = await http()
+      .post('/programmes/ANM/2027-2030/nodes')
+      .send({ ...direction });
     expect(again.status).toBe(201);
     expect(again.body).toMatchObject({ programme: 'ANM', period: '2027-2030', code: '2.1', version: 1 });
   });
@@ -195,7 +308,10 @@ describe('programme nodes', () => {
   });
 
   it('when a node is retired, it reads as retired and nothing new may be placed under it', async () => {
-    await http().post(`${PROGRAMME}/nodes`).send(investment({ code: '2.1.6.1.i' })).expect(201);
+    await http()
+      .post(`${PROGRAMME}/nodes`)
+      .send(investment({ code: '2.1.6.1.i' }))
+      .expect(201);
     const res = await http().post(`${PROGRAMME}/nodes/2.1.6.1.i/retire`).send({ reason: 'merged into 2.1.2.1.i' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'retired', retiredAt: expect.any(String), version: 2 });
@@ -206,7 +322,11 @@ describe('programme nodes', () => {
   });
 
   it('when a node definition is retried with the same Idempotency-Key, it gets the first answer and nothing new is stored', async () => {
-    const send = () => http().post(`${PROGRAMME}/nodes`).set('Idempotency-Key', 'node-2.1.7.1.i-01').send(investment({ code: '2.1.7.1.i' }));
+    const send = () =>
+      http()
+        .post(`${PROGRAMME}/nodes`)
+        .set('Idempotency-Key', 'node-2.1.7.1.i-01')
+        .send(investment({ code: '2.1.7.1.i' }));
     const first = await send();
     const before = await eventCount(app);
     const retry = await send();

@@ -20,7 +20,11 @@ let manager: ProjectionManager;
 beforeAll(async () => {
   db = await createTestDatabase();
   store = new PostgresEventStore(db.pool, createEventRegistry());
-  manager = new ProjectionManager(db.pool, store, [projects, councilReport], { batchSize: 100, pollMs: 50, logger: pino({ level: 'silent' }) });
+  manager = new ProjectionManager(db.pool, store, [projects, councilReport], {
+    batchSize: 100,
+    pollMs: 50,
+    logger: pino({ level: 'silent' }),
+  });
   await manager.prepare();
 });
 afterAll(async () => {
@@ -30,41 +34,86 @@ afterAll(async () => {
 
 const T = '2023-05-10T09:00:00.000Z';
 const P = {
-  drafted: (projectId: string): PassportEvent => ({ type: 'PassportDrafted.v1', data: { projectId, title: eAdrese.title, programme: eAdrese.programme, recipient: eAdrese.recipient, draftedAt: T, draftedBy: 'anna' } }),
+  drafted: (projectId: string): PassportEvent => ({
+    type: 'PassportDrafted.v1',
+    data: { projectId, title: eAdrese.title, programme: eAdrese.programme, recipient: eAdrese.recipient, draftedAt: T, draftedBy: 'anna' },
+  }),
   updated: { type: 'PassportSectionUpdated.v1', data: { section: 'other', value: eAdrese.sections.other, updatedAt: T } } as PassportEvent,
-  submitted: (version: number) => ({ type: 'PassportSubmitted.v1', data: { version, warnings: [], submittedAt: T, submittedBy: 'anna' } }) as PassportEvent,
+  submitted: (version: number) =>
+    ({ type: 'PassportSubmitted.v1', data: { version, warnings: [], submittedAt: T, submittedBy: 'anna' } }) as PassportEvent,
   returned: { type: 'PassportReturned.v1', data: { comments: [{ text: 'fix' }], returnedAt: T, returnedBy: 'janis' } } as PassportEvent,
   verified: { type: 'PassportVerified.v1', data: { verifiedAt: T, verifiedBy: 'janis' } } as PassportEvent,
   approved: (version: number) => ({ type: 'PassportApproved.v1', data: { version, approvedAt: T, approvedBy: 'liga' } }) as PassportEvent,
-  rejected: (version: number) => ({ type: 'PassportRejected.v1', data: { version, reason: 'no', rejectedAt: T, rejectedBy: 'liga' } }) as PassportEvent,
+  rejected: (version: number) =>
+    ({ type: 'PassportRejected.v1', data: { version, reason: 'no', rejectedAt: T, rejectedBy: 'liga' } }) as PassportEvent,
   amendment: { type: 'PassportAmendmentStarted.v1', data: { reason: 'procurement', startedAt: T, startedBy: 'anna' } } as PassportEvent,
   withdrawn: { type: 'PassportWithdrawn.v1', data: { reason: 'cancelled', withdrawnAt: T, withdrawnBy: 'anna' } } as PassportEvent,
 };
 
 async function given(streamId: string, events: { type: string; data: unknown }[]): Promise<void> {
   const { length } = await store.readStream(streamId);
-  await store.append(streamId, events.map((e) => ({ ...e, metadata: buildMetadata() })), { expectedVersion: length });
+  await store.append(
+    streamId,
+    events.map((e) => ({ ...e, metadata: buildMetadata() })),
+    { expectedVersion: length },
+  );
   await manager.catchUp();
 }
 
 const changes = async (projectId: string) =>
-  (await db.pool.query<{ event_type: string; status: string }>('select event_type, status from project_status_changes where project_id = $1 order by stream_version', [projectId])).rows.map(
-    (r) => [r.event_type.replace(/^Passport|\.v1$/g, ''), r.status],
-  );
+  (
+    await db.pool.query<{ event_type: string; status: string }>(
+      'select event_type, status from project_status_changes where project_id = $1 order by stream_version',
+      [projectId],
+    )
+  ).rows.map((r) => [r.event_type.replace(/^Passport|\.v1$/g, ''), r.status]);
 const activity = async (streamId: string) =>
-  Object.fromEntries((await db.pool.query<{ event_type: string; events: number }>('select event_type, events from council_activity where stream_id = $1', [streamId])).rows.map((r) => [r.event_type, r.events]));
+  Object.fromEntries(
+    (
+      await db.pool.query<{ event_type: string; events: number }>('select event_type, events from council_activity where stream_id = $1', [
+        streamId,
+      ])
+    ).rows.map((r) => [r.event_type, r.events]),
+  );
 
 describe('council report projection (activity and project status changes)', () => {
   it('when a passport is drafted, submitted, returned, verified, approved, amended, its amendment rejected and it is withdrawn, each status change is kept with the status it led to', async () => {
     const id = randomUUID();
-    await given(`passport-${id}`, [P.drafted(id), P.updated, P.submitted(1), P.returned, P.submitted(2), P.verified, P.approved(2), P.amendment, P.submitted(3), P.rejected(3), P.withdrawn]);
+    await given(`passport-${id}`, [
+      P.drafted(id),
+      P.updated,
+      P.submitted(1),
+      P.returned,
+      P.submitted(2),
+      P.verified,
+      P.approved(2),
+      P.amendment,
+      P.submitted(3),
+      P.rejected(3),
+      P.withdrawn,
+    ]);
     expect(await changes(id)).toEqual([
-      ['Drafted', 'draft'], ['Submitted', 'submitted'], ['Returned', 'draft'], ['Submitted', 'submitted'], ['Verified', 'verified'],
-      ['Approved', 'approved'], ['AmendmentStarted', 'draft'], ['Submitted', 'submitted'], ['Rejected', 'approved'], ['Withdrawn', 'withdrawn'],
+      ['Drafted', 'draft'],
+      ['Submitted', 'submitted'],
+      ['Returned', 'draft'],
+      ['Submitted', 'submitted'],
+      ['Verified', 'verified'],
+      ['Approved', 'approved'],
+      ['AmendmentStarted', 'draft'],
+      ['Submitted', 'submitted'],
+      ['Rejected', 'approved'],
+      ['Withdrawn', 'withdrawn'],
     ]);
     expect(await activity(`passport-${id}`)).toEqual({
-      'PassportDrafted.v1': 1, 'PassportSectionUpdated.v1': 1, 'PassportSubmitted.v1': 3, 'PassportReturned.v1': 1, 'PassportVerified.v1': 1,
-      'PassportApproved.v1': 1, 'PassportAmendmentStarted.v1': 1, 'PassportRejected.v1': 1, 'PassportWithdrawn.v1': 1,
+      'PassportDrafted.v1': 1,
+      'PassportSectionUpdated.v1': 1,
+      'PassportSubmitted.v1': 3,
+      'PassportReturned.v1': 1,
+      'PassportVerified.v1': 1,
+      'PassportApproved.v1': 1,
+      'PassportAmendmentStarted.v1': 1,
+      'PassportRejected.v1': 1,
+      'PassportWithdrawn.v1': 1,
     });
   });
 
@@ -78,7 +127,11 @@ describe('council report projection (activity and project status changes)', () =
     const indicator = randomUUID();
     await given(`indicator-${indicator}`, [defined(indicator), reported(1, 500, '2024-06-30')]);
     await given(`indicator-${indicator}`, [verified(1), reported(2, 900, '2024-12-31')]);
-    expect(await activity(`indicator-${indicator}`)).toEqual({ 'IndicatorDefined.v1': 1, 'IndicatorValueReported.v1': 2, 'IndicatorValueVerified.v1': 1 });
+    expect(await activity(`indicator-${indicator}`)).toEqual({
+      'IndicatorDefined.v1': 1,
+      'IndicatorValueReported.v1': 2,
+      'IndicatorValueVerified.v1': 1,
+    });
     expect(await changes(indicator)).toEqual([]);
   });
 

@@ -37,44 +37,92 @@ const newSupplier = () => `4${String(Math.floor(Math.random() * 1e10)).padStart(
 
 async function append(streamId: string, events: (BudgetEvent | DuplicateAlertEvent)[]): Promise<string[]> {
   const { length } = await store.readStream(streamId);
-  const r = await store.append(streamId, events.map((e) => ({ ...e, metadata: buildMetadata() })), { expectedVersion: length });
+  const r = await store.append(
+    streamId,
+    events.map((e) => ({ ...e, metadata: buildMetadata() })),
+    { expectedVersion: length },
+  );
   return [...r.eventIds];
 }
 
-interface BudgetOptions { fund?: string; recipientOrg?: string; vatSource?: 'state_budget' | 'own' | 'not_requested'; output?: string; period?: string }
+interface BudgetOptions {
+  fund?: string;
+  recipientOrg?: string;
+  vatSource?: 'state_budget' | 'own' | 'not_requested';
+  output?: string;
+  period?: string;
+}
 async function givenBudget(o: BudgetOptions = {}): Promise<string> {
   const projectId = randomUUID();
-  await append(`budget-${projectId}`, [{
-    type: 'BudgetOpened.v1',
-    data: {
-      projectId, passportVersion: 1,
-      programme: { ...eAdrese.programme, fund: o.fund ?? 'RRF', period: o.period ?? eAdrese.programme.period },
-      recipientOrg: o.recipientOrg ?? RECIPIENT,
-      costLines: [{ code: '4.3', output: o.output ?? 'Modernizēta e-adrešu sistēma', indicativeCents: 100_000_000, maximumCents: 100_000_000, vatable: true }],
-      totalCents: 100_000_000, vatCents: 0, vatSource: o.vatSource ?? 'own', vatRecoverable: false, advanceCents: 0,
-      shares: [{ fund: 'RRF', cents: 100_000_000 }], openedAt: T, openedBy: 'janis',
+  await append(`budget-${projectId}`, [
+    {
+      type: 'BudgetOpened.v1',
+      data: {
+        projectId,
+        passportVersion: 1,
+        programme: { ...eAdrese.programme, fund: o.fund ?? 'RRF', period: o.period ?? eAdrese.programme.period },
+        recipientOrg: o.recipientOrg ?? RECIPIENT,
+        costLines: [
+          {
+            code: '4.3',
+            output: o.output ?? 'Modernizēta e-adrešu sistēma',
+            indicativeCents: 100_000_000,
+            maximumCents: 100_000_000,
+            vatable: true,
+          },
+        ],
+        totalCents: 100_000_000,
+        vatCents: 0,
+        vatSource: o.vatSource ?? 'own',
+        vatRecoverable: false,
+        advanceCents: 0,
+        shares: [{ fund: 'RRF', cents: 100_000_000 }],
+        openedAt: T,
+        openedBy: 'janis',
+      },
     },
-  }]);
+  ]);
   return projectId;
 }
-async function givenInvoice(projectId: string, overrides: Partial<InvoiceInput> = {}): Promise<{ invoiceId: string; eventId: string; invoice: InvoiceInput }> {
+async function givenInvoice(
+  projectId: string,
+  overrides: Partial<InvoiceInput> = {},
+): Promise<{ invoiceId: string; eventId: string; invoice: InvoiceInput }> {
   const invoiceId = randomUUID();
   const invoice = buildInvoice(overrides);
-  const [eventId] = await append(`budget-${projectId}`, [{
-    type: 'InvoiceSubmitted.v1',
-    data: { ...invoice, invoiceId, normalisedNumber: normaliseInvoiceNumber(invoice.number), submittedAt: T, submittedBy: 'anna' },
-  }]);
+  const [eventId] = await append(`budget-${projectId}`, [
+    {
+      type: 'InvoiceSubmitted.v1',
+      data: { ...invoice, invoiceId, normalisedNumber: normaliseInvoiceNumber(invoice.number), submittedAt: T, submittedBy: 'anna' },
+    },
+  ]);
   return { invoiceId, eventId: eventId!, invoice };
 }
-async function givenClaim(projectId: string, items: { invoice: InvoiceInput; invoiceId: string; cents: number }[], claimId = randomUUID()): Promise<string> {
-  await append(`budget-${projectId}`, [{
-    type: 'PaymentClaimSubmitted.v1',
-    data: {
-      claimId, kind: 'interim', periodFrom: '2024-01-01', periodTo: '2024-06-30', requestedCents: items.reduce((n, i) => n + i.cents, 0),
-      items: items.map((i) => ({ invoiceId: i.invoiceId, cents: i.cents, supplierRegNo: i.invoice.supplierRegNo, normalisedNumber: normaliseInvoiceNumber(i.invoice.number) })),
-      submittedAt: T, submittedBy: 'anna',
+async function givenClaim(
+  projectId: string,
+  items: { invoice: InvoiceInput; invoiceId: string; cents: number }[],
+  claimId = randomUUID(),
+): Promise<string> {
+  await append(`budget-${projectId}`, [
+    {
+      type: 'PaymentClaimSubmitted.v1',
+      data: {
+        claimId,
+        kind: 'interim',
+        periodFrom: '2024-01-01',
+        periodTo: '2024-06-30',
+        requestedCents: items.reduce((n, i) => n + i.cents, 0),
+        items: items.map((i) => ({
+          invoiceId: i.invoiceId,
+          cents: i.cents,
+          supplierRegNo: i.invoice.supplierRegNo,
+          normalisedNumber: normaliseInvoiceNumber(i.invoice.number),
+        })),
+        submittedAt: T,
+        submittedBy: 'anna',
+      },
     },
-  }]);
+  ]);
   return claimId;
 }
 /** Every invoice and claim event naming the supplier, straight from the log. */
@@ -110,7 +158,15 @@ describe('double-funding rule 1: the same invoice declared twice', () => {
     const x = await givenInvoice(a, { supplierRegNo: supplier, number: 'INV-2024/0042' });
     const y = await givenInvoice(b!, { supplierRegNo: supplier, number: 'inv 2024 42' });
     const alerts = await alertsFor(supplier);
-    expect(alerts).toEqual([expect.objectContaining({ rule: 'same_invoice', projectIds: [a, b].sort(), eventIds: [x.eventId, y.eventId].sort(), amountAtRiskCents: 121000, status: 'open' })]);
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        rule: 'same_invoice',
+        projectIds: [a, b].sort(),
+        eventIds: [x.eventId, y.eventId].sort(),
+        amountAtRiskCents: 121000,
+        status: 'open',
+      }),
+    ]);
   });
 
   it('when the same number comes from a different supplier, there is no alert', async () => {
@@ -132,7 +188,9 @@ describe('double-funding rule 2: allocations above the eligible amount', () => {
     await givenClaim(p, [{ ...inv, cents: 60500 }]);
     expect(await alertsFor(supplier)).toEqual([]);
     await givenClaim(p, [{ ...inv, cents: 1 }]);
-    expect(await alertsFor(supplier)).toEqual([expect.objectContaining({ rule: 'over_allocation', projectIds: [p], amountAtRiskCents: 1 })]);
+    expect(await alertsFor(supplier)).toEqual([
+      expect.objectContaining({ rule: 'over_allocation', projectIds: [p], amountAtRiskCents: 1 }),
+    ]);
   });
 
   it('when the officer found part ineligible, allocations are measured against the eligible amount', async () => {
@@ -140,7 +198,20 @@ describe('double-funding rule 2: allocations above the eligible amount', () => {
     const p = await givenBudget();
     const inv = await givenInvoice(p, { supplierRegNo: supplier });
     const claimId = await givenClaim(p, [{ ...inv, cents: 100000 }]);
-    await append(`budget-${p}`, [{ type: 'InvoiceVerified.v1', data: { claimId, invoiceId: inv.invoiceId, eligibleCents: 90000, ineligibleCents: 10000, reasonCode: 'OUT_OF_SCOPE', verifiedAt: T, verifiedBy: 'janis' } }]);
+    await append(`budget-${p}`, [
+      {
+        type: 'InvoiceVerified.v1',
+        data: {
+          claimId,
+          invoiceId: inv.invoiceId,
+          eligibleCents: 90000,
+          ineligibleCents: 10000,
+          reasonCode: 'OUT_OF_SCOPE',
+          verifiedAt: T,
+          verifiedBy: 'janis',
+        },
+      },
+    ]);
     expect(await alertsFor(supplier)).toEqual([]);
     await givenClaim(p, [{ ...inv, cents: 11000 }]);
     // eligible 121000 − 10000 = 111000; allocated 111000 → 0 at risk; then one more cent
@@ -157,14 +228,22 @@ describe('double-funding rule 3: near-duplicates', () => {
     await givenInvoice(p, { supplierRegNo: supplier, number: 'A-1', date: '2024-03-01' });
     await givenInvoice(p, { supplierRegNo: supplier, number: 'A-2', date: '2024-03-06' });
     await givenInvoice(p, { supplierRegNo: supplier, number: 'A-3', date: '2024-03-12' });
-    expect(await alertsFor(supplier)).toEqual([expect.objectContaining({ rule: 'near_duplicate', key: `${supplier}|A1|A2`, amountAtRiskCents: 121000 })]);
+    expect(await alertsFor(supplier)).toEqual([
+      expect.objectContaining({ rule: 'near_duplicate', key: `${supplier}|A1|A2`, amountAtRiskCents: 121000 }),
+    ]);
   });
 
   it('when the gross differs by one cent, there is no alert', async () => {
     const supplier = newSupplier();
     const p = await givenBudget();
     await givenInvoice(p, { supplierRegNo: supplier, number: 'B-1' });
-    await givenInvoice(p, { supplierRegNo: supplier, number: 'B-2', netCents: 100001, grossCents: 121001, allocations: [{ fund: 'RRF', cents: 121001 }] });
+    await givenInvoice(p, {
+      supplierRegNo: supplier,
+      number: 'B-2',
+      netCents: 100001,
+      grossCents: 121001,
+      allocations: [{ fund: 'RRF', cents: 121001 }],
+    });
     expect(await alertsFor(supplier)).toEqual([]);
   });
 });
@@ -174,7 +253,14 @@ describe('double-funding rule 4: VAT from the state budget also claimed as a cos
     const supplier = newSupplier();
     const p = await givenBudget({ vatSource: 'state_budget' });
     const net = await givenInvoice(p, { supplierRegNo: supplier, number: 'V-1', date: '2024-01-01' });
-    const gross = await givenInvoice(p, { supplierRegNo: supplier, number: 'V-2', date: '2024-02-01', netCents: 100001, grossCents: 121001, allocations: [{ fund: 'RRF', cents: 121001 }] });
+    const gross = await givenInvoice(p, {
+      supplierRegNo: supplier,
+      number: 'V-2',
+      date: '2024-02-01',
+      netCents: 100001,
+      grossCents: 121001,
+      allocations: [{ fund: 'RRF', cents: 121001 }],
+    });
     await givenClaim(p, [{ ...net, cents: 100000 }]);
     expect(await alertsFor(supplier)).toEqual([]);
     await givenClaim(p, [{ ...gross, cents: 121001 }]);
@@ -197,8 +283,18 @@ describe('double-funding rule 5: overlapping scope in an RRF and an ERDF project
     const erdf = await givenBudget({ fund: 'ERDF', output: ' modernizēta E-adrešu sistēma ' });
     await givenInvoice(rrf, { supplierRegNo: supplier, number: 'S-1', date: '2024-01-10' });
     await givenInvoice(rrf, { supplierRegNo: supplier, number: 'S-2', date: '2024-06-10' });
-    await givenInvoice(erdf, { supplierRegNo: supplier, number: 'S-9', date: '2024-09-10', netCents: 50000, vatCents: 10500, grossCents: 60500, allocations: [{ fund: 'RRF', cents: 60500 }] });
-    expect(await alertsFor(supplier)).toEqual([expect.objectContaining({ rule: 'overlapping_scope', projectIds: [rrf, erdf].sort(), amountAtRiskCents: 60500 })]);
+    await givenInvoice(erdf, {
+      supplierRegNo: supplier,
+      number: 'S-9',
+      date: '2024-09-10',
+      netCents: 50000,
+      vatCents: 10500,
+      grossCents: 60500,
+      allocations: [{ fund: 'RRF', cents: 60500 }],
+    });
+    expect(await alertsFor(supplier)).toEqual([
+      expect.objectContaining({ rule: 'overlapping_scope', projectIds: [rrf, erdf].sort(), amountAtRiskCents: 60500 }),
+    ]);
   });
 
   it('when the ERDF project belongs to another beneficiary, or the output differs, there is no alert', async () => {
@@ -207,8 +303,24 @@ describe('double-funding rule 5: overlapping scope in an RRF and an ERDF project
     const other = await givenBudget({ fund: 'ERDF', recipientOrg: '90000099999' });
     const elsewhere = await givenBudget({ fund: 'ERDF', output: 'Cita sistēma' });
     await givenInvoice(rrf, { supplierRegNo: supplier, number: 'T-1', date: '2024-01-10' });
-    await givenInvoice(other, { supplierRegNo: supplier, number: 'T-2', date: '2024-09-10', grossCents: 60500, netCents: 50000, vatCents: 10500, allocations: [{ fund: 'RRF', cents: 60500 }] });
-    await givenInvoice(elsewhere, { supplierRegNo: supplier, number: 'T-3', date: '2024-10-10', grossCents: 70500, netCents: 60000, vatCents: 10500, allocations: [{ fund: 'RRF', cents: 70500 }] });
+    await givenInvoice(other, {
+      supplierRegNo: supplier,
+      number: 'T-2',
+      date: '2024-09-10',
+      grossCents: 60500,
+      netCents: 50000,
+      vatCents: 10500,
+      allocations: [{ fund: 'RRF', cents: 60500 }],
+    });
+    await givenInvoice(elsewhere, {
+      supplierRegNo: supplier,
+      number: 'T-3',
+      date: '2024-10-10',
+      grossCents: 70500,
+      netCents: 60000,
+      vatCents: 10500,
+      allocations: [{ fund: 'RRF', cents: 70500 }],
+    });
     expect(await alertsFor(supplier)).toEqual([]);
   });
 });
@@ -219,11 +331,31 @@ describe('double-funding rule 5 with assets named', () => {
     const rrf = await givenBudget();
     const erdf = await givenBudget({ fund: 'ERDF' });
     await givenInvoice(rrf, { supplierRegNo: s1, number: 'K-1', date: '2024-02-01', assetRef: 'kadastrs 0100 012 0345' });
-    await givenInvoice(erdf, { supplierRegNo: s2, number: 'K-2', date: '2024-05-01', assetRef: ' KADASTRS 0100 012 0345', grossCents: 60500, netCents: 50000, vatCents: 10500, allocations: [{ fund: 'RRF', cents: 60500 }] });
-    await givenInvoice(erdf, { supplierRegNo: s1, number: 'K-3', date: '2024-06-01', assetRef: 'INV-77', grossCents: 70500, netCents: 60000, vatCents: 10500, allocations: [{ fund: 'RRF', cents: 70500 }] });
+    await givenInvoice(erdf, {
+      supplierRegNo: s2,
+      number: 'K-2',
+      date: '2024-05-01',
+      assetRef: ' KADASTRS 0100 012 0345',
+      grossCents: 60500,
+      netCents: 50000,
+      vatCents: 10500,
+      allocations: [{ fund: 'RRF', cents: 60500 }],
+    });
+    await givenInvoice(erdf, {
+      supplierRegNo: s1,
+      number: 'K-3',
+      date: '2024-06-01',
+      assetRef: 'INV-77',
+      grossCents: 70500,
+      netCents: 60000,
+      vatCents: 10500,
+      allocations: [{ fund: 'RRF', cents: 70500 }],
+    });
     await manager.catchUp();
     const alerts = await alertsForProject(db.pool, rrf, NEAR_DAYS);
-    expect(alerts).toEqual([expect.objectContaining({ rule: 'overlapping_scope', projectIds: [rrf, erdf].sort(), amountAtRiskCents: 60500 })]);
+    expect(alerts).toEqual([
+      expect.objectContaining({ rule: 'overlapping_scope', projectIds: [rrf, erdf].sort(), amountAtRiskCents: 60500 }),
+    ]);
     expect(alerts[0]!.eventIds).toHaveLength(2);
   });
 
@@ -232,7 +364,15 @@ describe('double-funding rule 5 with assets named', () => {
     const rrf = await givenBudget();
     const erdf = await givenBudget({ fund: 'ERDF' });
     await givenInvoice(rrf, { supplierRegNo: supplier, number: 'L-1', date: '2024-02-01', assetRef: 'INV-1' });
-    await givenInvoice(erdf, { supplierRegNo: supplier, number: 'L-2', date: '2024-03-01', grossCents: 60500, netCents: 50000, vatCents: 10500, allocations: [{ fund: 'RRF', cents: 60500 }] });
+    await givenInvoice(erdf, {
+      supplierRegNo: supplier,
+      number: 'L-2',
+      date: '2024-03-01',
+      grossCents: 60500,
+      netCents: 50000,
+      vatCents: 10500,
+      allocations: [{ fund: 'RRF', cents: 60500 }],
+    });
     expect(await alertsFor(supplier)).toEqual([expect.objectContaining({ rule: 'overlapping_scope', amountAtRiskCents: 60500 })]);
   });
 });
@@ -253,7 +393,20 @@ describe('double-funding alerts as of an instant', () => {
     expect(alert).toMatchObject({ rule: 'same_invoice', status: 'open' });
     const t2 = await clock();
     await sleep(3);
-    await append(`dupalert-${alert!.alertId}`, [{ type: 'DuplicateAlertConfirmed.v1', data: { alertId: alert!.alertId, rule: alert!.rule, projectIds: alert!.projectIds, amountAtRiskCents: alert!.amountAtRiskCents, reason: 'checked', decidedAt: T, decidedBy: 'janis' } }]);
+    await append(`dupalert-${alert!.alertId}`, [
+      {
+        type: 'DuplicateAlertConfirmed.v1',
+        data: {
+          alertId: alert!.alertId,
+          rule: alert!.rule,
+          projectIds: alert!.projectIds,
+          amountAtRiskCents: alert!.amountAtRiskCents,
+          reason: 'checked',
+          decidedAt: T,
+          decidedBy: 'janis',
+        },
+      },
+    ]);
     for (const caughtUp of [false, true]) {
       if (caughtUp) await manager.catchUp();
       expect(await alertsForProject(db.pool, a, NEAR_DAYS, t1)).toEqual([]);
@@ -298,29 +451,74 @@ describe('double-funding projection', () => {
     await givenInvoice(b, { supplierRegNo: supplier, number: 'D-2', date: '2024-01-03' });
     const [same, near] = await alertsFor(supplier);
     const decided = (type: DuplicateAlertEvent['type'], alert: typeof same) =>
-      append(`dupalert-${alert!.alertId}`, [{ type, data: { alertId: alert!.alertId, rule: alert!.rule, projectIds: alert!.projectIds, amountAtRiskCents: alert!.amountAtRiskCents, reason: 'checked', decidedAt: T, decidedBy: 'janis' } } as DuplicateAlertEvent]);
+      append(`dupalert-${alert!.alertId}`, [
+        {
+          type,
+          data: {
+            alertId: alert!.alertId,
+            rule: alert!.rule,
+            projectIds: alert!.projectIds,
+            amountAtRiskCents: alert!.amountAtRiskCents,
+            reason: 'checked',
+            decidedAt: T,
+            decidedBy: 'janis',
+          },
+        } as DuplicateAlertEvent,
+      ]);
     await decided('DuplicateAlertConfirmed.v1', same);
     await decided('DuplicateAlertDismissed.v1', near);
     await manager.catchUp();
-    expect((await listAlerts(db.pool, { supplier, status: 'confirmed' }, NEAR_DAYS)).map((x) => [x.rule, x.reason])).toEqual([['same_invoice', 'checked']]);
+    expect((await listAlerts(db.pool, { supplier, status: 'confirmed' }, NEAR_DAYS)).map((x) => [x.rule, x.reason])).toEqual([
+      ['same_invoice', 'checked'],
+    ]);
     expect((await listAlerts(db.pool, { supplier, status: 'dismissed' }, NEAR_DAYS)).map((x) => x.rule)).toEqual(['near_duplicate']);
     expect(await listAlerts(db.pool, { supplier, status: 'open' }, NEAR_DAYS)).toEqual([]);
-    expect((await listAlerts(db.pool, { supplier, rule: 'near_duplicate', projectId: b }, NEAR_DAYS)).map((x) => x.rule)).toEqual(['near_duplicate']);
+    expect((await listAlerts(db.pool, { supplier, rule: 'near_duplicate', projectId: b }, NEAR_DAYS)).map((x) => x.rule)).toEqual([
+      'near_duplicate',
+    ]);
     expect(await listAlerts(db.pool, { supplier, rule: 'near_duplicate', projectId: randomUUID() }, NEAR_DAYS)).toEqual([]);
   });
 
   it('when contracts are registered or claims paid the index ignores them, and when every event is replayed the index is unchanged', async () => {
     const supplier = newSupplier();
     const p = await givenBudget();
-    await append(`budget-${p}`, [{ type: 'SupplierContractRegistered.v1', data: { contractId: randomUUID(), supplierRegNo: supplier, procurementId: 'P', amountCents: 1, signedOn: '2024-01-01', endsOn: '2024-02-01', registeredAt: T, registeredBy: 'anna' } }]);
+    await append(`budget-${p}`, [
+      {
+        type: 'SupplierContractRegistered.v1',
+        data: {
+          contractId: randomUUID(),
+          supplierRegNo: supplier,
+          procurementId: 'P',
+          amountCents: 1,
+          signedOn: '2024-01-01',
+          endsOn: '2024-02-01',
+          registeredAt: T,
+          registeredBy: 'anna',
+        },
+      },
+    ]);
     const inv = await givenInvoice(p, { supplierRegNo: supplier });
     const claimId = await givenClaim(p, [{ ...inv, cents: 121000 }]);
-    await append(`budget-${p}`, [{ type: 'InvoiceVerified.v1', data: { claimId, invoiceId: inv.invoiceId, eligibleCents: 121000, ineligibleCents: 0, verifiedAt: T, verifiedBy: 'janis' } }]);
-    await append(`budget-${p}`, [{ type: 'ClaimPaid.v1', data: { claimId, amountCents: 121000, paidOn: '2024-07-01', paidAt: T, paidBy: 'liga' } }]);
+    await append(`budget-${p}`, [
+      {
+        type: 'InvoiceVerified.v1',
+        data: { claimId, invoiceId: inv.invoiceId, eligibleCents: 121000, ineligibleCents: 0, verifiedAt: T, verifiedBy: 'janis' },
+      },
+    ]);
+    await append(`budget-${p}`, [
+      { type: 'ClaimPaid.v1', data: { claimId, amountCents: 121000, paidOn: '2024-07-01', paidAt: T, paidBy: 'liga' } },
+    ]);
     await manager.catchUp();
-    const snapshot = async () => (await db.pool.query(`select (select json_agg(i order by invoice_id) from df_invoices i) as i, (select json_agg(c order by claim_id) from df_claim_items c) as c, (select json_agg(v order by claim_id) from df_verifications v) as v, (select count(*) from df_budgets) as b, (select count(*) from df_decisions) as d`)).rows[0];
+    const snapshot = async () =>
+      (
+        await db.pool.query(
+          `select (select json_agg(i order by invoice_id) from df_invoices i) as i, (select json_agg(c order by claim_id) from df_claim_items c) as c, (select json_agg(v order by claim_id) from df_verifications v) as v, (select count(*) from df_budgets) as b, (select count(*) from df_decisions) as d`,
+        )
+      ).rows[0];
     const before = await snapshot();
-    expect((await db.pool.query('select eligible, ineligible from df_verifications where claim_id = $1', [claimId])).rows).toEqual([{ eligible: '121000', ineligible: '0' }]);
+    expect((await db.pool.query('select eligible, ineligible from df_verifications where claim_id = $1', [claimId])).rows).toEqual([
+      { eligible: '121000', ineligible: '0' },
+    ]);
     const events = await store.readAll({ after: { transactionId: 0n, sequence: 0n }, limit: 100_000 });
     const [active] = await manager.status();
     const client = await db.pool.connect();

@@ -37,23 +37,53 @@ afterAll(async () => {
 });
 
 /** A finding on `projectId` raised with the builder's data, with overrides. */
-const raisedOn = (projectId: string, overrides: Parameters<typeof raised>[0] = {}) => raised({ findingId: randomUUID(), projectId, ...overrides });
+const raisedOn = (projectId: string, overrides: Parameters<typeof raised>[0] = {}) =>
+  raised({ findingId: randomUUID(), projectId, ...overrides });
 const idOf = (e: FindingEvent) => (e.data as { findingId: string }).findingId;
 
 async function given(findingId: string, events: FindingEvent[]): Promise<void> {
   const stream = `finding-${findingId}`;
   const { length } = await store.readStream(stream);
-  await store.append(stream, events.map((e) => ({ ...e, metadata: buildMetadata({ role: 'auditor' }) })), { expectedVersion: length });
+  await store.append(
+    stream,
+    events.map((e) => ({ ...e, metadata: buildMetadata({ role: 'auditor' }) })),
+    { expectedVersion: length },
+  );
   await manager.catchUp();
 }
 
 async function givenProject(recipient: string, partners: string[] = []): Promise<string> {
   const projectId = randomUUID();
   const events = [
-    { type: 'PassportDrafted.v1', data: { projectId, title: eAdrese.title, programme: eAdrese.programme, recipient: { ...eAdrese.recipient, registrationNumber: recipient }, draftedAt: '2025-01-01T00:00:00.000Z', draftedBy: 'anna' } },
-    ...(partners.length ? [{ type: 'PassportSectionUpdated.v1', data: { section: 'partners', value: partners.map((p) => ({ name: 'P', registrationNumber: p })), updatedAt: '2025-01-01T00:00:00.000Z' } }] : []),
+    {
+      type: 'PassportDrafted.v1',
+      data: {
+        projectId,
+        title: eAdrese.title,
+        programme: eAdrese.programme,
+        recipient: { ...eAdrese.recipient, registrationNumber: recipient },
+        draftedAt: '2025-01-01T00:00:00.000Z',
+        draftedBy: 'anna',
+      },
+    },
+    ...(partners.length
+      ? [
+          {
+            type: 'PassportSectionUpdated.v1',
+            data: {
+              section: 'partners',
+              value: partners.map((p) => ({ name: 'P', registrationNumber: p })),
+              updatedAt: '2025-01-01T00:00:00.000Z',
+            },
+          },
+        ]
+      : []),
   ];
-  await store.append(`passport-${projectId}`, events.map((e) => ({ ...e, metadata: buildMetadata() })), { expectedVersion: 0 });
+  await store.append(
+    `passport-${projectId}`,
+    events.map((e) => ({ ...e, metadata: buildMetadata() })),
+    { expectedVersion: 0 },
+  );
   await manager.catchUp();
   return projectId;
 }
@@ -96,7 +126,11 @@ describe('findings projection', () => {
   it('when a corrective action is set, the row requires action with its text and deadline', async () => {
     const e = raisedOn(randomUUID());
     await given(idOf(e), [e, actionSet({ deadline: '2025-06-30' })]);
-    expect(await row(idOf(e))).toMatchObject({ status: 'action_required', deadline: '2025-06-30', correctiveAction: expect.stringContaining('Atgūt') });
+    expect(await row(idOf(e))).toMatchObject({
+      status: 'action_required',
+      deadline: '2025-06-30',
+      correctiveAction: expect.stringContaining('Atgūt'),
+    });
   });
 
   it('when follow-ups are recorded, they are counted with the last outcome and the row is followed up', async () => {
@@ -145,7 +179,12 @@ describe('findings projection', () => {
 describe('findings list query', () => {
   it('when filtered by project, status, category, severity and reportable, only matching findings come back', async () => {
     const projectId = randomUUID();
-    const big = raisedOn(projectId, { category: 'double_funding', severity: 'critical', euShareCents: 1_000_001, reportableIrregularity: true });
+    const big = raisedOn(projectId, {
+      category: 'double_funding',
+      severity: 'critical',
+      euShareCents: 1_000_001,
+      reportableIrregularity: true,
+    });
     const small = raisedOn(projectId, { category: 'state_aid', severity: 'low', euShareCents: 1_000_000, reportableIrregularity: false });
     await given(idOf(big), [big]);
     await given(idOf(small), [small, actionSet()]);

@@ -39,7 +39,11 @@ const name = { lv: 'Nosaukums', en: 'Name' };
 /** Appends to the end of a stream and brings the read model up to date. */
 async function given(streamId: string, ...events: (ProgrammeEvent | ProgrammeNodeEvent)[]): Promise<void> {
   const current = (await store.readStream(streamId)).length;
-  await store.append(streamId, events.map((e) => ({ ...e, metadata: buildMetadata({ role: 'admin' }) })), { expectedVersion: current });
+  await store.append(
+    streamId,
+    events.map((e) => ({ ...e, metadata: buildMetadata({ role: 'admin' }) })),
+    { expectedVersion: current },
+  );
   await manager.catchUp();
 }
 
@@ -52,9 +56,20 @@ describe('programme structure projection', () => {
   it('when a programme is defined, amended and retired, its row follows each event', async () => {
     await given('programme-TEST.2021-2027', programmeDefined('TEST', '2021-2027'));
     expect(await listProgrammes(orm, { fund: 'RRF' })).toEqual([
-      expect.objectContaining({ programme: 'TEST', period: '2021-2027', fund: 'RRF', nameLv: 'Nosaukums', status: 'active', version: 1, amendedAt: null }),
+      expect.objectContaining({
+        programme: 'TEST',
+        period: '2021-2027',
+        fund: 'RRF',
+        nameLv: 'Nosaukums',
+        status: 'active',
+        version: 1,
+        amendedAt: null,
+      }),
     ]);
-    await given('programme-TEST.2021-2027', { type: 'ProgrammeAmended.v1', data: { fund: 'ERDF', name: { lv: 'Jauns', en: 'New' }, reason: 'fix', amendedAt: at } });
+    await given('programme-TEST.2021-2027', {
+      type: 'ProgrammeAmended.v1',
+      data: { fund: 'ERDF', name: { lv: 'Jauns', en: 'New' }, reason: 'fix', amendedAt: at },
+    });
     expect(await listProgrammes(orm, { fund: 'ERDF' })).toEqual([
       expect.objectContaining({ programme: 'TEST', nameEn: 'New', status: 'active', version: 2, amendedAt: new Date(at) }),
     ]);
@@ -104,7 +119,11 @@ describe('programme structure projection', () => {
     await given('programme-ANM.2021-2024', programmeDefined('ANM', '2021-2024'));
     const stream = 'programme_node-ANM.2021-2024.2.1.2.1.i';
     await given(stream, nodeDefined({ period: '2021-2024' }));
-    const content = buildInvestmentContent({ plannedFundingCents: 100, startDate: null, targets: [buildTarget({ code: 'M1', kind: 'milestone', unit: null, value: null })] });
+    const content = buildInvestmentContent({
+      plannedFundingCents: 100,
+      startDate: null,
+      targets: [buildTarget({ code: 'M1', kind: 'milestone', unit: null, value: null })],
+    });
     await given(stream, { type: 'ProgrammeNodeAmended.v1', data: { ...content, reason: 'plan amendment', amendedAt: at } });
     expect(await findInvestment(orm, { programme: 'ANM', period: '2021-2024', code: '2.1.2.1.i' })).toMatchObject({
       plannedFundingCents: 100,
@@ -113,8 +132,14 @@ describe('programme structure projection', () => {
       targets: [{ code: 'M1', kind: 'milestone', unit: null, value: null, dueDate: '2026-08-31' }],
     });
     // A second amendment, so the replay below also meets an older amendment after a newer one.
-    await given(stream, { type: 'ProgrammeNodeAmended.v1', data: { ...content, plannedFundingCents: 200, targets: [], reason: 'second', amendedAt: at } });
-    expect(await findInvestment(orm, { programme: 'ANM', period: '2021-2024', code: '2.1.2.1.i' })).toMatchObject({ plannedFundingCents: 200, targets: [] });
+    await given(stream, {
+      type: 'ProgrammeNodeAmended.v1',
+      data: { ...content, plannedFundingCents: 200, targets: [], reason: 'second', amendedAt: at },
+    });
+    expect(await findInvestment(orm, { programme: 'ANM', period: '2021-2024', code: '2.1.2.1.i' })).toMatchObject({
+      plannedFundingCents: 200,
+      targets: [],
+    });
   });
 
   it('when an investment is retired, only its status changes and its figures stay', async () => {
@@ -123,7 +148,10 @@ describe('programme structure projection', () => {
     await given(stream, nodeDefined({ period: '2021-2025' }));
     const before = await findInvestment(orm, { programme: 'ANM', period: '2021-2025', code: '2.1.2.1.i' });
     await given(stream, { type: 'ProgrammeNodeRetired.v1', data: { reason: 'merged', retiredAt: at } });
-    expect(await findInvestment(orm, { programme: 'ANM', period: '2021-2025', code: '2.1.2.1.i' })).toEqual({ ...before, status: 'retired' });
+    expect(await findInvestment(orm, { programme: 'ANM', period: '2021-2025', code: '2.1.2.1.i' })).toEqual({
+      ...before,
+      status: 'retired',
+    });
     const [row] = await listNodes(orm, { programme: 'ANM', period: '2021-2025' });
     expect(row).toMatchObject({ status: 'retired', retiredAt: new Date(at), version: 2 });
   });
@@ -135,17 +163,21 @@ describe('programme structure projection', () => {
       nodeDefined({ programme: 'ESIF', period, code: '1.2.2.1', kind: 'measure', parent: '1.2.2', plannedFundingCents });
     await given('programme_node-ESIF.2014-2020.1.2.2.1', measure('2014-2020', 1_000));
     await given('programme_node-ESIF.2021-2027.1.2.2.1', measure('2021-2027', 2_000));
-    expect(await findInvestment(orm, { programme: 'ESIF', period: '2014-2020', code: '1.2.2.1' })).toMatchObject({ kind: 'measure', fund: 'ERDF', plannedFundingCents: 1_000 });
-    expect(await findInvestment(orm, { programme: 'ESIF', period: '2021-2027', code: '1.2.2.1' })).toMatchObject({ plannedFundingCents: 2_000 });
+    expect(await findInvestment(orm, { programme: 'ESIF', period: '2014-2020', code: '1.2.2.1' })).toMatchObject({
+      kind: 'measure',
+      fund: 'ERDF',
+      plannedFundingCents: 1_000,
+    });
+    expect(await findInvestment(orm, { programme: 'ESIF', period: '2021-2027', code: '1.2.2.1' })).toMatchObject({
+      plannedFundingCents: 2_000,
+    });
   });
 
   it('when every event is applied again, or an older one after a newer one, the read model is unchanged', async () => {
     const [active] = (await manager.status()).filter((s) => s.status === 'active');
     const t = tableNames(programmeStructure, active!.generation);
     const dump = async () =>
-      Promise.all(
-        Object.values(t).map(async (table) => (await db.pool.query(`select * from ${table} order by 1, 2, 3, 4`)).rows),
-      );
+      Promise.all(Object.values(t).map(async (table) => (await db.pool.query(`select * from ${table} order by 1, 2, 3, 4`)).rows));
     const before = await dump();
     const all = await store.readAll({ after: { transactionId: 0n, sequence: 0n }, limit: 10_000 });
     expect(all.length).toBeGreaterThan(10);

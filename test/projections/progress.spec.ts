@@ -27,7 +27,11 @@ beforeAll(async () => {
   db = await createTestDatabase();
   store = new PostgresEventStore(db.pool, createEventRegistry());
   orm = await initOrm(db.url, [...programmeStructureEntities]);
-  const manager = new ProjectionManager(db.pool, store, [programmeStructure, progress], { batchSize: 50, pollMs: 20, logger: pino({ level: 'silent' }) });
+  const manager = new ProjectionManager(db.pool, store, [programmeStructure, progress], {
+    batchSize: 50,
+    pollMs: 20,
+    logger: pino({ level: 'silent' }),
+  });
   await manager.prepare();
   await manager.catchUp();
   const active = (await manager.status()).find((s) => s.projection === 'progress' && s.status === 'active');
@@ -82,12 +86,32 @@ describe('progress projection', () => {
     await recorded(id, '2024-07-05T10:00:00Z', verified(1));
     await recorded(id, '2024-09-01T10:00:00Z', reported(2, 1_090, '2024-06-30', { corrects: 1, qualifier: 'more_than' }));
     await recorded(id, '2024-09-02T10:00:00Z', reported(3, 1_500, '2024-08-31'));
-    await recorded(id, '2024-09-03T10:00:00Z', { type: 'IndicatorValueRejected.v1', data: { report: 3, reason: 'no evidence', rejectedAt: '2024-09-03T10:00:00.000Z', rejectedBy: 'janis' } });
+    await recorded(id, '2024-09-03T10:00:00Z', {
+      type: 'IndicatorValueRejected.v1',
+      data: { report: 3, reason: 'no evidence', rejectedAt: '2024-09-03T10:00:00.000Z', rejectedBy: 'janis' },
+    });
     await recorded(id, '2024-09-10T10:00:00Z', verified(2));
 
-    const { rows: [definition] } = await db.pool.query(`select level, investment, project_id, code, unit_en, baseline_value, target_value, due_date::text from ${t.indicators} where indicator_id = $1`, [id]);
-    expect(definition).toEqual({ level: 'investment', investment: '2.3.1.2.i', project_id: null, code: 'T1', unit_en: 'companies', baseline_value: '0', target_value: '1080', due_date: '2024-06-30' });
-    const { rows: history } = await db.pool.query(`select event, report, value::float8 as value, corrects, recorded_at from ${t.indicator_history} where indicator_id = $1 order by stream_version`, [id]);
+    const {
+      rows: [definition],
+    } = await db.pool.query(
+      `select level, investment, project_id, code, unit_en, baseline_value, target_value, due_date::text from ${t.indicators} where indicator_id = $1`,
+      [id],
+    );
+    expect(definition).toEqual({
+      level: 'investment',
+      investment: '2.3.1.2.i',
+      project_id: null,
+      code: 'T1',
+      unit_en: 'companies',
+      baseline_value: '0',
+      target_value: '1080',
+      due_date: '2024-06-30',
+    });
+    const { rows: history } = await db.pool.query(
+      `select event, report, value::float8 as value, corrects, recorded_at from ${t.indicator_history} where indicator_id = $1 order by stream_version`,
+      [id],
+    );
     expect(history.map((h) => [h.event, h.report, h.value, h.corrects])).toEqual([
       ['reported', 1, 1_000, null],
       ['verified', 1, null, null],
@@ -105,47 +129,118 @@ describe('progress projection', () => {
     expect(await line('2024-06-29T00:00:00Z')).toMatchObject({ status: 'not_started' });
     expect(await line('2024-07-03T00:00:00Z')).toMatchObject({ reported: { value: 1_000 }, status: 'overdue' });
     const before = await line('2024-08-01T00:00:00Z');
-    expect(before).toMatchObject({ verified: { value: 1_000, asOfDate: '2024-06-30', qualifier: 'exact' }, percentOfTarget: 92.6, status: 'overdue' });
+    expect(before).toMatchObject({
+      verified: { value: 1_000, asOfDate: '2024-06-30', qualifier: 'exact' },
+      percentOfTarget: 92.6,
+      status: 'overdue',
+    });
     expect(before!.reported).toBeUndefined();
-    expect(await line('2024-09-05T00:00:00Z')).toMatchObject({ verified: { value: 1_000 }, reported: { value: 1_090, qualifier: 'more_than' } });
-    expect(await line('2024-12-31T00:00:00Z')).toMatchObject({ verified: { value: 1_090, qualifier: 'more_than' }, percentOfTarget: 100.9, status: 'achieved' });
+    expect(await line('2024-09-05T00:00:00Z')).toMatchObject({
+      verified: { value: 1_000 },
+      reported: { value: 1_090, qualifier: 'more_than' },
+    });
+    expect(await line('2024-12-31T00:00:00Z')).toMatchObject({
+      verified: { value: 1_090, qualifier: 'more_than' },
+      percentOfTarget: 100.9,
+      status: 'achieved',
+    });
     // The same past instant asked again after everything else was recorded: the same answer.
     expect(await line('2024-08-01T00:00:00Z')).toEqual(before);
   });
 
-  it("when projects contribute to an investment target, their values sum into it, the roll-up counts them once, and milestones count as achieved / due", async () => {
+  it('when projects contribute to an investment target, their values sum into it, the roll-up counts them once, and milestones count as achieved / due', async () => {
     const [a, b] = [randomUUID(), randomUUID()];
-    const platforms = { code: 'T3', name: { lv: 'Centralizētās IKT platformas', en: 'Centralised ICT platforms' }, unit: { lv: 'platformas', en: 'platforms' }, baseline: { value: 0, date: '2021-02-01' } };
+    const platforms = {
+      code: 'T3',
+      name: { lv: 'Centralizētās IKT platformas', en: 'Centralised ICT platforms' },
+      unit: { lv: 'platformas', en: 'platforms' },
+      baseline: { value: 0, date: '2021-02-01' },
+    };
     const [inv, pa, pb, users, m1, m2] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
-    await recorded(inv, '2023-01-10T09:00:00Z', defined(inv, { ...platforms, target: { value: 15, dueDate: '2026-08-31' }, contributingProjects: [a, b] }, on2121));
-    await recorded(pa, '2023-01-11T09:00:00Z', defined(pa, { ...platforms, target: { value: 10, dueDate: '2026-08-31' } }, project(a)), reported(1, 6, '2024-12-31'), verified(1));
-    await recorded(pb, '2023-01-11T09:00:00Z', defined(pb, { ...platforms, target: { value: 5, dueDate: '2026-08-31' } }, project(b)), reported(1, 4, '2024-12-31'));
-    await recorded(users, '2023-01-11T09:00:00Z', defined(users, { code: 'RCR11', unit: { lv: 'lietotāji gadā', en: 'users/year' }, target: { value: 223_560, dueDate: '2026-06-30' } }, project(a)), reported(1, 150_000, '2024-12-31'), verified(1));
-    await recorded(m1, '2023-01-11T09:00:00Z', defined(m1, milestone({ target: { value: null, dueDate: '2023-03-31' } }), on2121), reported(1, 1, '2023-03-30'), verified(1));
-    await recorded(m2, '2023-01-11T09:00:00Z', defined(m2, milestone({ code: 'M2', target: { value: null, dueDate: '2023-09-30' } }), on2121));
+    await recorded(
+      inv,
+      '2023-01-10T09:00:00Z',
+      defined(inv, { ...platforms, target: { value: 15, dueDate: '2026-08-31' }, contributingProjects: [a, b] }, on2121),
+    );
+    await recorded(
+      pa,
+      '2023-01-11T09:00:00Z',
+      defined(pa, { ...platforms, target: { value: 10, dueDate: '2026-08-31' } }, project(a)),
+      reported(1, 6, '2024-12-31'),
+      verified(1),
+    );
+    await recorded(
+      pb,
+      '2023-01-11T09:00:00Z',
+      defined(pb, { ...platforms, target: { value: 5, dueDate: '2026-08-31' } }, project(b)),
+      reported(1, 4, '2024-12-31'),
+    );
+    await recorded(
+      users,
+      '2023-01-11T09:00:00Z',
+      defined(
+        users,
+        { code: 'RCR11', unit: { lv: 'lietotāji gadā', en: 'users/year' }, target: { value: 223_560, dueDate: '2026-06-30' } },
+        project(a),
+      ),
+      reported(1, 150_000, '2024-12-31'),
+      verified(1),
+    );
+    await recorded(
+      m1,
+      '2023-01-11T09:00:00Z',
+      defined(m1, milestone({ target: { value: null, dueDate: '2023-03-31' } }), on2121),
+      reported(1, 1, '2023-03-30'),
+      verified(1),
+    );
+    await recorded(
+      m2,
+      '2023-01-11T09:00:00Z',
+      defined(m2, milestone({ code: 'M2', target: { value: null, dueDate: '2023-09-30' } }), on2121),
+    );
 
     const before = await asOf('2025-01-31T00:00:00Z');
-    expect(before.indicators.find((x) => x.indicatorId === inv)).toMatchObject({ verified: { value: 6 }, reported: { value: 10 }, percentOfTarget: 40, status: 'at_risk' });
+    expect(before.indicators.find((x) => x.indicatorId === inv)).toMatchObject({
+      verified: { value: 6 },
+      reported: { value: 10 },
+      percentOfTarget: 40,
+      status: 'at_risk',
+    });
     await recorded(pb, '2025-02-01T09:00:00Z', verified(1));
     const { indicators, rollup } = await asOf('2025-03-01T00:00:00Z');
-    expect(indicators.find((x) => x.indicatorId === inv)).toMatchObject({ verified: { value: 10, asOfDate: '2024-12-31' }, percentOfTarget: 66.7 });
+    expect(indicators.find((x) => x.indicatorId === inv)).toMatchObject({
+      verified: { value: 10, asOfDate: '2024-12-31' },
+      percentOfTarget: 66.7,
+    });
     expect(indicators.find((x) => x.indicatorId === inv)!.reported).toBeUndefined();
 
     const investment = rollup.find((n) => n.level === 'investment' && n.investment === '2.1.2.1.i')!;
     expect(investment).toMatchObject({ component: '2', milestones: { achieved: 1, due: 2, total: 2 } });
     expect(investment.quantities).toEqual([
-      { code: 'RCR11', unit: { lv: 'lietotāji gadā', en: 'users/year' }, target: 223_560, verified: 150_000, reported: 150_000, percentOfTarget: 67.1, indicators: 1 },
+      {
+        code: 'RCR11',
+        unit: { lv: 'lietotāji gadā', en: 'users/year' },
+        target: 223_560,
+        verified: 150_000,
+        reported: 150_000,
+        percentOfTarget: 67.1,
+        indicators: 1,
+      },
       { code: 'T3', unit: platforms.unit, target: 15, verified: 10, reported: 10, percentOfTarget: 66.7, indicators: 1 },
     ]);
     expect(investment.statuses).toMatchObject({ achieved: 1, overdue: 1 });
-    expect(rollup.find((n) => n.level === 'project' && n.projectId === a)!.quantities.map((q) => [q.code, q.verified])).toEqual([['RCR11', 150_000], ['T3', 6]]);
+    expect(rollup.find((n) => n.level === 'project' && n.projectId === a)!.quantities.map((q) => [q.code, q.verified])).toEqual([
+      ['RCR11', 150_000],
+      ['T3', 6],
+    ]);
     const fund = rollup.find((n) => n.level === 'fund' && n.fund === 'RRF')!;
     expect(fund.quantities.find((q) => q.code === 'T3')).toMatchObject({ target: 15, verified: 10 });
     expect(rollup.find((n) => n.level === 'component' && n.component === '2')).toBeDefined();
   });
 
   it('when every event is applied again, or in reverse order, the read model is unchanged', async () => {
-    const dump = async () => Promise.all(Object.values(t).map(async (table) => (await db.pool.query(`select * from ${table} order by 1, 2`)).rows));
+    const dump = async () =>
+      Promise.all(Object.values(t).map(async (table) => (await db.pool.query(`select * from ${table} order by 1, 2`)).rows));
     const before = await dump();
     expect(applied.length).toBeGreaterThan(15);
     await applyAll(applied);
@@ -153,4 +248,3 @@ describe('progress projection', () => {
     expect(await dump()).toEqual(before);
   });
 });
-

@@ -47,7 +47,13 @@ const submitted = (version: number, warnings = 0): PassportEvent => ({
   type: 'PassportSubmitted.v1',
   data: {
     version,
-    warnings: Array.from({ length: warnings }, () => ({ code: 'SECTION_MISSING', section: 'other' as const, path: 'other', message: 'm', figures: {} })),
+    warnings: Array.from({ length: warnings }, () => ({
+      code: 'SECTION_MISSING',
+      section: 'other' as const,
+      path: 'other',
+      message: 'm',
+      figures: {},
+    })),
     submittedAt: T,
     submittedBy: 'anna',
   },
@@ -56,7 +62,8 @@ const E = {
   verified: { type: 'PassportVerified.v1', data: { verifiedAt: T, verifiedBy: 'janis' } } as PassportEvent,
   approved: (version: number) => ({ type: 'PassportApproved.v1', data: { version, approvedAt: T, approvedBy: 'liga' } }) as PassportEvent,
   returned: { type: 'PassportReturned.v1', data: { comments: [{ text: 'fix' }], returnedAt: T, returnedBy: 'janis' } } as PassportEvent,
-  rejected: (version: number) => ({ type: 'PassportRejected.v1', data: { version, reason: 'no', rejectedAt: T, rejectedBy: 'liga' } }) as PassportEvent,
+  rejected: (version: number) =>
+    ({ type: 'PassportRejected.v1', data: { version, reason: 'no', rejectedAt: T, rejectedBy: 'liga' } }) as PassportEvent,
   amendment: { type: 'PassportAmendmentStarted.v1', data: { reason: 'procurement', startedAt: T, startedBy: 'anna' } } as PassportEvent,
   withdrawn: { type: 'PassportWithdrawn.v1', data: { reason: 'cancelled', withdrawnAt: T, withdrawnBy: 'anna' } } as PassportEvent,
 };
@@ -64,12 +71,19 @@ const E = {
 async function given(projectId: string, events: PassportEvent[]): Promise<void> {
   const stream = `passport-${projectId}`;
   const { length } = await store.readStream(stream);
-  await store.append(stream, events.map((e) => ({ ...e, metadata: buildMetadata() })), { expectedVersion: length });
+  await store.append(
+    stream,
+    events.map((e) => ({ ...e, metadata: buildMetadata() })),
+    { expectedVersion: length },
+  );
   await manager.catchUp();
 }
 
 const row = async (projectId: string) => (await orm.em.fork().findOne(ProjectRowSchema, { projectId }))!;
-const contribution = (count: number) => ({ ...sections.contribution!, ictSolutions: [{ ...sections.contribution!.ictSolutions[0]!, count }] });
+const contribution = (count: number) => ({
+  ...sections.contribution!,
+  ictSolutions: [{ ...sections.contribution!.ictSolutions[0]!, count }],
+});
 
 describe('project list projection', () => {
   it('when a passport is drafted, a draft row carries title, programme and recipient', async () => {
@@ -99,7 +113,12 @@ describe('project list projection', () => {
       updated('other', sections.other),
     ]);
     const r = await row(id);
-    expect(r).toMatchObject({ partnerOrgs: sections.partners!.map((p) => p.registrationNumber), totalCents: 462000000n, recipientName: 'VRAA', status: 'draft' });
+    expect(r).toMatchObject({
+      partnerOrgs: sections.partners!.map((p) => p.registrationNumber),
+      totalCents: 462000000n,
+      recipientName: 'VRAA',
+      status: 'draft',
+    });
     const { rows } = await db.pool.query('select ict_working, ict_approved from projects where project_id = $1', [id]);
     expect(rows[0]).toEqual({ ict_working: 3, ict_approved: 0 });
   });
@@ -130,7 +149,17 @@ describe('project list projection', () => {
     expect((await row(first)).status).toBe('rejected');
 
     const amended = randomUUID();
-    await given(amended, [drafted(amended), updated('contribution', contribution(2)), submitted(1), E.verified, E.approved(1), E.amendment, updated('contribution', contribution(9)), submitted(2), E.rejected(2)]);
+    await given(amended, [
+      drafted(amended),
+      updated('contribution', contribution(2)),
+      submitted(1),
+      E.verified,
+      E.approved(1),
+      E.amendment,
+      updated('contribution', contribution(9)),
+      submitted(2),
+      E.rejected(2),
+    ]);
     expect(await row(amended)).toMatchObject({ status: 'approved', approvedVersion: 1 });
     const { rows } = await db.pool.query('select ict_working, ict_approved from projects where project_id = $1', [amended]);
     expect(rows[0]).toEqual({ ict_working: 2, ict_approved: 2 });
@@ -152,16 +181,35 @@ describe('project list projection', () => {
 
   it('when events of other stream types pass by, they are ignored', async () => {
     const before = await db.pool.query('select count(*)::int as n from projects');
-    await store.append(`fund-${randomUUID().slice(0, 8).toUpperCase().replace(/[^A-Z]/g, 'X')}X`, [
-      { type: 'FundRegistered.v1', data: { code: 'XYZ', name: { lv: 'x', en: 'x' }, kind: 'eu', registeredAt: T }, metadata: buildMetadata() },
-    ], { expectedVersion: 0 });
+    await store.append(
+      `fund-${randomUUID()
+        .slice(0, 8)
+        .toUpperCase()
+        .replace(/[^A-Z]/g, 'X')}X`,
+      [
+        {
+          type: 'FundRegistered.v1',
+          data: { code: 'XYZ', name: { lv: 'x', en: 'x' }, kind: 'eu', registeredAt: T },
+          metadata: buildMetadata(),
+        },
+      ],
+      { expectedVersion: 0 },
+    );
     await manager.catchUp();
     expect((await db.pool.query('select count(*)::int as n from projects')).rows[0]).toEqual(before.rows[0]);
   });
 
   it('when a batch is applied again (replay), no row changes', async () => {
     const id = randomUUID();
-    await given(id, [drafted(id), updated('partners', sections.partners), updated('financing', sections.financing), submitted(1), E.verified, E.approved(1), E.amendment]);
+    await given(id, [
+      drafted(id),
+      updated('partners', sections.partners),
+      updated('financing', sections.financing),
+      submitted(1),
+      E.verified,
+      E.approved(1),
+      E.amendment,
+    ]);
     const snapshot = async () => (await db.pool.query('select * from projects order by project_id')).rows;
     const before = await snapshot();
     const events = await store.readAll({ after: { transactionId: 0n, sequence: 0n }, limit: 10_000 });

@@ -40,7 +40,10 @@ export async function tokenFor({
 }: TokenFor = {}): Promise<string> {
   const claims: Record<string, unknown> = { name, org, roles };
   for (const claim of without) delete claims[claim];
-  const jwt = new SignJWT(claims).setProtectedHeader({ alg, ...(kid ? { kid } : {}) }).setIssuedAt().setExpirationTime(expiresAt);
+  const jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg, ...(kid ? { kid } : {}) })
+    .setIssuedAt()
+    .setExpirationTime(expiresAt);
   if (!without.includes('sub')) jwt.setSubject(sub);
   if (notBefore !== undefined) jwt.setNotBefore(notBefore);
   if (issuer) jwt.setIssuer(issuer);

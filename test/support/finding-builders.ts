@@ -28,22 +28,48 @@ export const raised = (overrides: Partial<Data<'FindingRaised.v1'>> = {}): Findi
 
 export const responded = (overrides: Partial<Data<'FindingResponded.v1'>> = {}): FindingEvent => ({
   type: 'FindingResponded.v1',
-  data: { response: 'Grozījumi bija nepieciešami neparedzētu darbu dēļ', organisation: '90000012345', respondedAt: '2025-03-20T10:00:00.000Z', respondedBy: 'anna', ...overrides },
+  data: {
+    response: 'Grozījumi bija nepieciešami neparedzētu darbu dēļ',
+    organisation: '90000012345',
+    respondedAt: '2025-03-20T10:00:00.000Z',
+    respondedBy: 'anna',
+    ...overrides,
+  },
 });
 
 export const actionSet = (overrides: Partial<Data<'CorrectiveActionSet.v1'>> = {}): FindingEvent => ({
   type: 'CorrectiveActionSet.v1',
-  data: { action: 'Atgūt neattiecināmās izmaksas un pārskatīt iepirkuma procedūru', deadline: '2025-06-30', setAt: '2025-04-01T09:00:00.000Z', setBy: 'janis', ...overrides },
+  data: {
+    action: 'Atgūt neattiecināmās izmaksas un pārskatīt iepirkuma procedūru',
+    deadline: '2025-06-30',
+    setAt: '2025-04-01T09:00:00.000Z',
+    setBy: 'janis',
+    ...overrides,
+  },
 });
 
 export const followedUp = (overrides: Partial<Data<'FollowUpRecorded.v1'>> = {}): FindingEvent => ({
   type: 'FollowUpRecorded.v1',
-  data: { outcome: 'implemented', note: 'Izmaksas atgūtas 12.06.2025', recordedAt: '2025-07-01T09:00:00.000Z', recordedBy: 'janis', ...overrides },
+  data: {
+    outcome: 'implemented',
+    note: 'Izmaksas atgūtas 12.06.2025',
+    recordedAt: '2025-07-01T09:00:00.000Z',
+    recordedBy: 'janis',
+    ...overrides,
+  },
 });
 
 export const corrected = (overrides: Partial<Data<'FinancialCorrectionApplied.v1'>> = {}): FindingEvent => ({
   type: 'FinancialCorrectionApplied.v1',
-  data: { correction: 1, amountCents: 625_000, costLine: '4.3', reason: '25 % korekcija par iepirkuma pārkāpumu', appliedAt: '2025-05-01T09:00:00.000Z', appliedBy: 'janis', ...overrides },
+  data: {
+    correction: 1,
+    amountCents: 625_000,
+    costLine: '4.3',
+    reason: '25 % korekcija par iepirkuma pārkāpumu',
+    appliedAt: '2025-05-01T09:00:00.000Z',
+    appliedBy: 'janis',
+    ...overrides,
+  },
 });
 
 export const closed = (overrides: Partial<Data<'FindingClosed.v1'>> = {}): FindingEvent => ({
@@ -52,5 +78,9 @@ export const closed = (overrides: Partial<Data<'FindingClosed.v1'>> = {}): Findi
 });
 
 /** A command as `actor` at `now`; the subject is the builder's finding. */
-export const command = <T extends FindingCommand['type']>(type: T, data: Extract<FindingCommand, { type: T }>['data'], actor = 'janis', now = new Date('2025-04-01T09:00:00.000Z')): FindingCommand =>
-  ({ type, data, context: { now, actor, subject: buildFinding().findingId } }) as FindingCommand;
+export const command = <T extends FindingCommand['type']>(
+  type: T,
+  data: Extract<FindingCommand, { type: T }>['data'],
+  actor = 'janis',
+  now = new Date('2025-04-01T09:00:00.000Z'),
+): FindingCommand => ({ type, data, context: { now, actor, subject: buildFinding().findingId } }) as FindingCommand;

@@ -76,7 +76,9 @@ export interface ProjectGiven {
 /** The seed passport (seed 004) drafted and filled, and unless told otherwise approved; its budget opened when `shares` are given. */
 export async function givenProject(as: Caller, g: ProjectGiven = {}): Promise<string> {
   const who = g.who ?? 'anna';
-  const drafted = await as(who).post('/projects').send({ title: eAdrese.title, programme: g.programme ?? eAdrese.programme, recipient: g.recipient ?? eAdrese.recipient });
+  const drafted = await as(who)
+    .post('/projects')
+    .send({ title: eAdrese.title, programme: g.programme ?? eAdrese.programme, recipient: g.recipient ?? eAdrese.recipient });
   if (drafted.status !== 201) throw new Error(`drafting failed: ${drafted.status} ${JSON.stringify(drafted.body)}`);
   const id = drafted.body.projectId as string;
   await as(who).patch(`/projects/${id}/passport`).set('If-Match', drafted.headers.etag!).send(eAdrese.sections).expect(200);

@@ -70,7 +70,7 @@ describe('which role a call is allowed under', () => {
   const authenticate = async (roles: string[], scopes: string[]) =>
     expressAuthentication(requestWith(bearer(await tokenFor({ roles }))), 'jwt', scopes);
 
-  it('when the user holds several roles the route accepts, the first of the user\'s roles is the one acted in', async () => {
+  it("when the user holds several roles the route accepts, the first of the user's roles is the one acted in", async () => {
     expect((await authenticate(['officer', 'approver'], ['approver', 'officer'])).role).toBe('officer');
     expect((await authenticate(['council', 'auditor', 'admin'], ['admin', 'auditor'])).role).toBe('auditor');
   });
@@ -80,7 +80,7 @@ describe('which role a call is allowed under', () => {
     expect(user).toMatchObject({ roles: ['council'], role: 'council', id: 'anna.berzina', organisation: '90000012345' });
   });
 
-  it('when none of the user\'s roles is accepted, or the route names no role, it is Forbidden', async () => {
+  it("when none of the user's roles is accepted, or the route names no role, it is Forbidden", async () => {
     await expect(authenticate(['beneficiary'], ['admin'])).rejects.toThrow(Forbidden);
     await expect(authenticate(['admin'], [])).rejects.toThrow(Forbidden);
   });

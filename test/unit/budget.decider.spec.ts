@@ -20,7 +20,11 @@ const openCmd = (overrides: Partial<Extract<BudgetCommand, { type: 'OpenBudget' 
   data: { projectId, passport: buildPassportFacts(), shares: SEED_SHARES, vatRecoverable: false, ...overrides },
   context: ctx('janis'),
 });
-const submitInvoice = (overrides = {}): BudgetCommand => ({ type: 'SubmitInvoice', data: { ...buildInvoice({ number: 'VRAA-2024/0042', ...overrides }), invoiceId }, context: ctx() });
+const submitInvoice = (overrides = {}): BudgetCommand => ({
+  type: 'SubmitInvoice',
+  data: { ...buildInvoice({ number: 'VRAA-2024/0042', ...overrides }), invoiceId },
+  context: ctx(),
+});
 const submitClaim = (items = [{ invoiceId, cents: 121000 }], overrides = {}): BudgetCommand => ({
   type: 'SubmitPaymentClaim',
   data: { ...buildClaim(items, overrides), claimId },
@@ -34,7 +38,11 @@ const verifyCmd = (eligibleCents: number, ineligibleCents: number, reasonCode?: 
 
 const opened = budgetDecider.decide(openCmd(), budgetDecider.initialState) as BudgetEvent[];
 const invoiced = budgetDecider.decide(submitInvoice(), budgetDecider.evolve(budgetDecider.initialState, opened[0]!));
-const claimed = [...opened, ...invoiced, ...budgetDecider.decide(submitClaim(), [...opened, ...invoiced].reduce(budgetDecider.evolve, budgetDecider.initialState))];
+const claimed = [
+  ...opened,
+  ...invoiced,
+  ...budgetDecider.decide(submitClaim(), [...opened, ...invoiced].reduce(budgetDecider.evolve, budgetDecider.initialState)),
+];
 
 describe('invoice number normalisation', () => {
   it('when numbers differ only in case, separators and leading zeros of a digit run, they normalise alike', () => {
@@ -50,70 +58,164 @@ describe('invoice number normalisation', () => {
 
 describe('budget decider', () => {
   it('when opened from an approved passport, BudgetOpened copies its cost lines, VAT source and advance', () =>
-    given([]).when(openCmd()).thenState({
-      status: 'open',
-      passportVersion: 1,
-      vatSource: 'state_budget',
-      costLines: [expect.objectContaining({ code: '4.3', maximumCents: 419600000 }), expect.anything(), expect.anything()] as never,
-    }));
+    given([])
+      .when(openCmd())
+      .thenState({
+        status: 'open',
+        passportVersion: 1,
+        vatSource: 'state_budget',
+        costLines: [expect.objectContaining({ code: '4.3', maximumCents: 419600000 }), expect.anything(), expect.anything()] as never,
+      }));
 
   it('when the passport is not approved, opening is an illegal transition naming its state', () =>
-    given([]).when(openCmd({ passport: buildPassportFacts({ status: 'submitted', approvedVersion: null }) })).thenThrows(IllegalTransition, /this one is submitted/));
+    given([])
+      .when(openCmd({ passport: buildPassportFacts({ status: 'submitted', approvedVersion: null }) }))
+      .thenThrows(IllegalTransition, /this one is submitted/));
 
-  it('when the budget is already open, opening again is an illegal transition', () => given(opened).when(openCmd()).thenThrows(IllegalTransition, /already has a budget/));
+  it('when the budget is already open, opening again is an illegal transition', () =>
+    given(opened)
+      .when(openCmd())
+      .thenThrows(IllegalTransition, /already has a budget/));
 
   it('when the shares miss the total by one cent, opening is refused naming both figures', () =>
-    given([]).when(openCmd({ shares: [{ fund: 'RRF', cents: 462000000 }, { fund: 'STATE', cents: 77615999 }] })).thenThrows(ValidationFailed, /539615999 cents.*539616000 cents/));
+    given([])
+      .when(
+        openCmd({
+          shares: [
+            { fund: 'RRF', cents: 462000000 },
+            { fund: 'STATE', cents: 77615999 },
+          ],
+        }),
+      )
+      .thenThrows(ValidationFailed, /539615999 cents.*539616000 cents/));
 
-  it('when anything is asked of a budget that is not open, it is not found', () => given([]).when(submitInvoice()).thenThrows(NotFound, new RegExp(projectId)));
+  it('when anything is asked of a budget that is not open, it is not found', () =>
+    given([]).when(submitInvoice()).thenThrows(NotFound, new RegExp(projectId)));
 
   it('when a supplier contract is registered, it is counted', () =>
     given(opened)
-      .when({ type: 'RegisterSupplierContract', data: { contractId: claimId, supplierRegNo: '40003000001', procurementId: 'P-1', amountCents: 1, signedOn: '2024-01-01', endsOn: '2024-12-31' }, context: ctx() })
+      .when({
+        type: 'RegisterSupplierContract',
+        data: {
+          contractId: claimId,
+          supplierRegNo: '40003000001',
+          procurementId: 'P-1',
+          amountCents: 1,
+          signedOn: '2024-01-01',
+          endsOn: '2024-12-31',
+        },
+        context: ctx(),
+      })
       .thenState({ contracts: [claimId] } as never));
 
   it('when a contract ends before it is signed, it is refused', () =>
     given(opened)
-      .when({ type: 'RegisterSupplierContract', data: { contractId: claimId, supplierRegNo: '40003000001', procurementId: 'P-1', amountCents: 1, signedOn: '2024-12-31', endsOn: '2024-01-01' }, context: ctx() })
+      .when({
+        type: 'RegisterSupplierContract',
+        data: {
+          contractId: claimId,
+          supplierRegNo: '40003000001',
+          procurementId: 'P-1',
+          amountCents: 1,
+          signedOn: '2024-12-31',
+          endsOn: '2024-01-01',
+        },
+        context: ctx(),
+      })
       .thenThrows(ValidationFailed, /endsOn/));
 
   it('when an invoice is submitted, InvoiceSubmitted carries the normalised number and who submitted it', () => {
     const [e] = budgetDecider.decide(submitInvoice(), opened.reduce(budgetDecider.evolve, budgetDecider.initialState));
-    expect(e).toMatchObject({ type: 'InvoiceSubmitted.v1', data: { invoiceId, normalisedNumber: 'VRAA202442', submittedAt: T, submittedBy: 'anna' } });
+    expect(e).toMatchObject({
+      type: 'InvoiceSubmitted.v1',
+      data: { invoiceId, normalisedNumber: 'VRAA202442', submittedAt: T, submittedBy: 'anna' },
+    });
   });
 
   it('when gross is not net + VAT by one cent, the invoice is refused naming the figures', () =>
-    given(opened).when(submitInvoice({ grossCents: 121001, allocations: [{ fund: 'RRF', cents: 121001 }] })).thenThrows(ValidationFailed, /grossCents: gross 121001 is not net 100000 \+ VAT 21000 = 121000/));
+    given(opened)
+      .when(submitInvoice({ grossCents: 121001, allocations: [{ fund: 'RRF', cents: 121001 }] }))
+      .thenThrows(ValidationFailed, /grossCents: gross 121001 is not net 100000 \+ VAT 21000 = 121000/));
 
   it('when the cost line is unknown, the invoice is refused naming the lines there are', () =>
-    given(opened).when(submitInvoice({ costLine: '4.9' })).thenThrows(ValidationFailed, /costLine: the budget has no cost line 4.9; it has 4.3, 4.4, 4.5/));
+    given(opened)
+      .when(submitInvoice({ costLine: '4.9' }))
+      .thenThrows(ValidationFailed, /costLine: the budget has no cost line 4.9; it has 4.3, 4.4, 4.5/));
 
   it('when allocations do not add up to the gross, or name a fund the project lacks, the invoice is refused', () => {
-    given(opened).when(submitInvoice({ allocations: [{ fund: 'RRF', cents: 60500 }, { fund: 'STATE', cents: 60499 }] })).thenThrows(ValidationFailed, /allocations add up to 120999/);
-    given(opened).when(submitInvoice({ allocations: [{ fund: 'ERDF', cents: 121000 }] })).thenThrows(ValidationFailed, /allocations.0.fund: the project is not financed from ERDF/);
+    given(opened)
+      .when(
+        submitInvoice({
+          allocations: [
+            { fund: 'RRF', cents: 60500 },
+            { fund: 'STATE', cents: 60499 },
+          ],
+        }),
+      )
+      .thenThrows(ValidationFailed, /allocations add up to 120999/);
+    given(opened)
+      .when(submitInvoice({ allocations: [{ fund: 'ERDF', cents: 121000 }] }))
+      .thenThrows(ValidationFailed, /allocations.0.fund: the project is not financed from ERDF/);
   });
 
   it('when a pro-rata allocation adds up to the gross exactly, the invoice is accepted', () =>
-    given(opened).when(submitInvoice({ allocations: [{ fund: 'RRF', cents: 100000 }, { fund: 'STATE', cents: 21000 }] })).thenState({ status: 'open' }));
+    given(opened)
+      .when(
+        submitInvoice({
+          allocations: [
+            { fund: 'RRF', cents: 100000 },
+            { fund: 'STATE', cents: 21000 },
+          ],
+        }),
+      )
+      .thenState({ status: 'open' }));
 
   it('when a claim includes its invoices, PaymentClaimSubmitted repeats each invoice key', () => {
     const events = budgetDecider.decide(submitClaim(), [...opened, ...invoiced].reduce(budgetDecider.evolve, budgetDecider.initialState));
-    expect(events[0]).toMatchObject({ type: 'PaymentClaimSubmitted.v1', data: { items: [{ invoiceId, cents: 121000, supplierRegNo: '40003000001', normalisedNumber: 'VRAA202442' }] } });
+    expect(events[0]).toMatchObject({
+      type: 'PaymentClaimSubmitted.v1',
+      data: { items: [{ invoiceId, cents: 121000, supplierRegNo: '40003000001', normalisedNumber: 'VRAA202442' }] },
+    });
   });
 
   it('when a claim includes an invoice of another project, it is refused naming the item', () =>
-    given([...opened, ...invoiced]).when(submitClaim([{ invoiceId: claimId, cents: 1 }])).thenThrows(ValidationFailed, /items.0.invoiceId: invoice .* is not an invoice of this project/));
+    given([...opened, ...invoiced])
+      .when(submitClaim([{ invoiceId: claimId, cents: 1 }]))
+      .thenThrows(ValidationFailed, /items.0.invoiceId: invoice .* is not an invoice of this project/));
 
   it('when requested differs from the items, or an item exceeds its invoice, the claim is refused', () => {
-    given([...opened, ...invoiced]).when(submitClaim(undefined, { requestedCents: 121001 })).thenThrows(ValidationFailed, /requested 121001 cents, the items add up to 121000/);
-    given([...opened, ...invoiced]).when(submitClaim([{ invoiceId, cents: 121001 }])).thenThrows(ValidationFailed, /121001 cents claimed from an invoice of 121000/);
+    given([...opened, ...invoiced])
+      .when(submitClaim(undefined, { requestedCents: 121001 }))
+      .thenThrows(ValidationFailed, /requested 121001 cents, the items add up to 121000/);
+    given([...opened, ...invoiced])
+      .when(submitClaim([{ invoiceId, cents: 121001 }]))
+      .thenThrows(ValidationFailed, /121001 cents claimed from an invoice of 121000/);
   });
 
   it('when a claim would take a cost line one cent above its maximum, it is refused with the figures', () => {
-    const big = { ...buildInvoice({ netCents: 92400001, vatCents: 0, grossCents: 92400001, costLine: '4.5', allocations: [{ fund: 'RRF', cents: 92400001 }] }), invoiceId };
-    const history = [...opened, ...budgetDecider.decide({ type: 'SubmitInvoice', data: big, context: ctx() }, opened.reduce(budgetDecider.evolve, budgetDecider.initialState))];
-    given(history).when(submitClaim([{ invoiceId, cents: 92400001 }])).thenThrows(IllegalTransition, /cost line 4.5 would reach EUR 924000.01 .* above its maximum EUR 924000.00/);
-    given(history).when(submitClaim([{ invoiceId, cents: 92400000 }])).thenState({ status: 'open' });
+    const big = {
+      ...buildInvoice({
+        netCents: 92400001,
+        vatCents: 0,
+        grossCents: 92400001,
+        costLine: '4.5',
+        allocations: [{ fund: 'RRF', cents: 92400001 }],
+      }),
+      invoiceId,
+    };
+    const history = [
+      ...opened,
+      ...budgetDecider.decide(
+        { type: 'SubmitInvoice', data: big, context: ctx() },
+        opened.reduce(budgetDecider.evolve, budgetDecider.initialState),
+      ),
+    ];
+    given(history)
+      .when(submitClaim([{ invoiceId, cents: 92400001 }]))
+      .thenThrows(IllegalTransition, /cost line 4.5 would reach EUR 924000.01 .* above its maximum EUR 924000.00/);
+    given(history)
+      .when(submitClaim([{ invoiceId, cents: 92400000 }]))
+      .thenState({ status: 'open' });
   });
 
   it('when a claim would take the project above its total, it is refused with the figures', () => {
@@ -122,42 +224,85 @@ describe('budget decider', () => {
     tiny.financing!.vatCents = 0;
     const small = budgetDecider.decide(openCmd({ passport: tiny, shares: [{ fund: 'RRF', cents: 100000 }] }), budgetDecider.initialState);
     const inv = budgetDecider.decide(submitInvoice(), small.reduce(budgetDecider.evolve, budgetDecider.initialState));
-    given([...small, ...inv]).when(submitClaim([{ invoiceId, cents: 100001 }])).thenThrows(IllegalTransition, /above its total EUR 1000.00/);
+    given([...small, ...inv])
+      .when(submitClaim([{ invoiceId, cents: 100001 }]))
+      .thenThrows(IllegalTransition, /above its total EUR 1000.00/);
   });
 
   it('when an interim claim has no invoices, or an advance exceeds the passport advance, it is refused', () => {
-    given([...opened, ...invoiced]).when(submitClaim([], { requestedCents: 0 })).thenThrows(ValidationFailed, /needs at least one invoice/);
-    given([...opened, ...invoiced]).when(submitClaim([], { kind: 'advance', requestedCents: 1 })).thenThrows(ValidationFailed, /the passport allows 0/);
+    given([...opened, ...invoiced])
+      .when(submitClaim([], { requestedCents: 0 }))
+      .thenThrows(ValidationFailed, /needs at least one invoice/);
+    given([...opened, ...invoiced])
+      .when(submitClaim([], { kind: 'advance', requestedCents: 1 }))
+      .thenThrows(ValidationFailed, /the passport allows 0/);
   });
 
   it('when the officer verifies eligible + ineligible = claimed with a reason, InvoiceVerified records both', () =>
-    given(claimed).when(verifyCmd(100000, 21000, 'VAT_RECOVERABLE')).then([
-      { type: 'InvoiceVerified.v1', data: { claimId, invoiceId, eligibleCents: 100000, ineligibleCents: 21000, reasonCode: 'VAT_RECOVERABLE', verifiedAt: T, verifiedBy: 'janis' } },
-    ]));
+    given(claimed)
+      .when(verifyCmd(100000, 21000, 'VAT_RECOVERABLE'))
+      .then([
+        {
+          type: 'InvoiceVerified.v1',
+          data: {
+            claimId,
+            invoiceId,
+            eligibleCents: 100000,
+            ineligibleCents: 21000,
+            reasonCode: 'VAT_RECOVERABLE',
+            verifiedAt: T,
+            verifiedBy: 'janis',
+          },
+        },
+      ]));
 
   it('when eligible + ineligible miss the claimed amount by a cent, or ineligible has no reason, verification is refused', () => {
-    given(claimed).when(verifyCmd(100000, 20999, 'X_Y')).thenThrows(ValidationFailed, /= 120999, the claimed amount is 121000/);
-    given(claimed).when(verifyCmd(100000, 21000)).thenThrows(ValidationFailed, /reasonCode/);
+    given(claimed)
+      .when(verifyCmd(100000, 20999, 'X_Y'))
+      .thenThrows(ValidationFailed, /= 120999, the claimed amount is 121000/);
+    given(claimed)
+      .when(verifyCmd(100000, 21000))
+      .thenThrows(ValidationFailed, /reasonCode/);
   });
 
   it('when the claim or the invoice in it is unknown, or it is verified twice, verification is refused', () => {
-    given([...opened, ...invoiced]).when(verifyCmd(121000, 0)).thenThrows(NotFound);
+    given([...opened, ...invoiced])
+      .when(verifyCmd(121000, 0))
+      .thenThrows(NotFound);
     const verified = budgetDecider.decide(verifyCmd(121000, 0), claimed.reduce(budgetDecider.evolve, budgetDecider.initialState));
-    given([...claimed, ...verified]).when(verifyCmd(121000, 0)).thenThrows(IllegalTransition, /already verified/);
+    given([...claimed, ...verified])
+      .when(verifyCmd(121000, 0))
+      .thenThrows(IllegalTransition, /already verified/);
   });
 
   describe('payment', () => {
-    const pay = (amountCents: number, by = 'liga'): BudgetCommand => ({ type: 'RecordPayment', data: { claimId, amountCents, paidOn: '2024-07-15' }, context: ctx(by) });
-    const verified = [...claimed, ...budgetDecider.decide(verifyCmd(100000, 21000, 'VAT_RECOVERABLE'), claimed.reduce(budgetDecider.evolve, budgetDecider.initialState))];
+    const pay = (amountCents: number, by = 'liga'): BudgetCommand => ({
+      type: 'RecordPayment',
+      data: { claimId, amountCents, paidOn: '2024-07-15' },
+      context: ctx(by),
+    });
+    const verified = [
+      ...claimed,
+      ...budgetDecider.decide(
+        verifyCmd(100000, 21000, 'VAT_RECOVERABLE'),
+        claimed.reduce(budgetDecider.evolve, budgetDecider.initialState),
+      ),
+    ];
 
     it('when a fully verified claim is paid up to its eligible amount, ClaimPaid records it', () =>
-      given(verified).when(pay(100000)).then([{ type: 'ClaimPaid.v1', data: { claimId, amountCents: 100000, paidOn: '2024-07-15', paidAt: T, paidBy: 'liga' } }]));
+      given(verified)
+        .when(pay(100000))
+        .then([{ type: 'ClaimPaid.v1', data: { claimId, amountCents: 100000, paidOn: '2024-07-15', paidAt: T, paidBy: 'liga' } }]));
 
     it('when the payment is one cent above the eligible amount, it is refused with the figures', () =>
-      given(verified).when(pay(100001)).thenThrows(ValidationFailed, /100001 cents is above the 100000 cents verified eligible/));
+      given(verified)
+        .when(pay(100001))
+        .thenThrows(ValidationFailed, /100001 cents is above the 100000 cents verified eligible/));
 
     it('when an invoice of the claim is not verified yet, payment is an illegal transition naming it', () =>
-      given(claimed).when(pay(1)).thenThrows(IllegalTransition, new RegExp(`unverified invoices: ${invoiceId}`)));
+      given(claimed)
+        .when(pay(1))
+        .thenThrows(IllegalTransition, new RegExp(`unverified invoices: ${invoiceId}`)));
 
     it('when the verifier or the submitter pays, four-eyes refuses', () => {
       given(verified).when(pay(1, 'janis')).thenThrows(FourEyesViolation);
@@ -166,17 +311,41 @@ describe('budget decider', () => {
 
     it('when the claim is already paid, or unknown, payment is refused', () => {
       const paid = [...verified, ...budgetDecider.decide(pay(100000), verified.reduce(budgetDecider.evolve, budgetDecider.initialState))];
-      given(paid).when(pay(1)).thenThrows(IllegalTransition, /already paid \(EUR 1000.00\)/);
+      given(paid)
+        .when(pay(1))
+        .thenThrows(IllegalTransition, /already paid \(EUR 1000.00\)/);
       given(opened).when(pay(1)).thenThrows(NotFound);
     });
   });
 
   describe('folding a whole history at once', () => {
-    const contract: BudgetEvent = { type: 'SupplierContractRegistered.v1', data: { contractId: randomUUID(), supplierRegNo: '40003000001', procurementId: 'P-1', amountCents: 1, signedOn: '2024-01-01', endsOn: '2024-12-31', registeredAt: T, registeredBy: 'anna' } };
-    const verified = budgetDecider.decide(verifyCmd(100000, 21000, 'VAT_RECOVERABLE'), claimed.reduce(budgetDecider.evolve, budgetDecider.initialState));
-    const paid = budgetDecider.decide({ type: 'RecordPayment', data: { claimId, amountCents: 100000, paidOn: '2024-07-15' }, context: ctx('liga') }, [...claimed, ...verified].reduce(budgetDecider.evolve, budgetDecider.initialState));
+    const contract: BudgetEvent = {
+      type: 'SupplierContractRegistered.v1',
+      data: {
+        contractId: randomUUID(),
+        supplierRegNo: '40003000001',
+        procurementId: 'P-1',
+        amountCents: 1,
+        signedOn: '2024-01-01',
+        endsOn: '2024-12-31',
+        registeredAt: T,
+        registeredBy: 'anna',
+      },
+    };
+    const verified = budgetDecider.decide(
+      verifyCmd(100000, 21000, 'VAT_RECOVERABLE'),
+      claimed.reduce(budgetDecider.evolve, budgetDecider.initialState),
+    );
+    const paid = budgetDecider.decide(
+      { type: 'RecordPayment', data: { claimId, amountCents: 100000, paidOn: '2024-07-15' }, context: ctx('liga') },
+      [...claimed, ...verified].reduce(budgetDecider.evolve, budgetDecider.initialState),
+    );
     const corrected = budgetDecider.decide(
-      { type: 'ApplyFinancialCorrection', data: { correctionId: randomUUID(), costLine: '4.3', amountCents: 25000, reason: 'korekcija', source: { kind: 'officer' } }, context: ctx('janis') },
+      {
+        type: 'ApplyFinancialCorrection',
+        data: { correctionId: randomUUID(), costLine: '4.3', amountCents: 25000, reason: 'korekcija', source: { kind: 'officer' } },
+        context: ctx('janis'),
+      },
       [...claimed, ...verified, ...paid].reduce(budgetDecider.evolve, budgetDecider.initialState),
     );
     const history: BudgetEvent[] = [...claimed.slice(0, 1), contract, ...claimed.slice(1), ...verified, ...paid, ...corrected];

@@ -52,7 +52,9 @@ describe('configuration', () => {
 
     it('when both a secret and a JWKS URL are set, it asks for one of them', () => {
       const problems = problemsOf({ AUTH_JWT_SECRET: 'x'.repeat(32), AUTH_JWKS_URL: 'https://idp.example.lv/jwks.json' });
-      expect(problems).toEqual(['AUTH_JWKS_URL: set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both (got "https://idp.example.lv/jwks.json")']);
+      expect(problems).toEqual([
+        'AUTH_JWKS_URL: set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both (got "https://idp.example.lv/jwks.json")',
+      ]);
     });
 
     it('when the JWKS URL is not an http(s) URL, or plain http in production, it is refused', () => {
@@ -63,7 +65,12 @@ describe('configuration', () => {
     });
 
     it('when production has a JWKS URL with issuer and audience, they are used as given', () => {
-      const env = { NODE_ENV: 'production', AUTH_JWKS_URL: 'https://idp.example.lv/jwks', AUTH_ISSUER: 'https://idp.example.lv', AUTH_AUDIENCE: 'grants' };
+      const env = {
+        NODE_ENV: 'production',
+        AUTH_JWKS_URL: 'https://idp.example.lv/jwks',
+        AUTH_ISSUER: 'https://idp.example.lv',
+        AUTH_AUDIENCE: 'grants',
+      };
       expect(loadConfig(env)).toMatchObject(env);
     });
   });

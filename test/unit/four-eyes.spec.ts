@@ -17,9 +17,7 @@ describe('four-eyes principle', () => {
   });
 
   it('when the approver submitted it, it is refused naming the approver and what they did', () => {
-    expect(() => assertFourEyes(actors({ approver: 'anna' }))).toThrow(
-      'the approver anna submitted this; approval needs a second person',
-    );
+    expect(() => assertFourEyes(actors({ approver: 'anna' }))).toThrow('the approver anna submitted this; approval needs a second person');
   });
 
   it('when the approver verified it, or submitted and verified it, it is refused for each', () => {

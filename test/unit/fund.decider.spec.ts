@@ -25,18 +25,29 @@ const retired: FundEvent = { type: 'FundRetired.v1', data: { reason: 'closed', r
 
 describe('fund decider', () => {
   it('when an unregistered fund is registered, FundRegistered is decided with the time of the command', () =>
-    given([]).when(register).then([{ type: 'FundRegistered.v1', data: { code: 'RRF', name, kind: 'eu', registeredAt: now.toISOString() } }]));
+    given([])
+      .when(register)
+      .then([{ type: 'FundRegistered.v1', data: { code: 'RRF', name, kind: 'eu', registeredAt: now.toISOString() } }]));
 
   it('when a registered fund is registered again, it is an illegal transition', () =>
-    given([registered]).when(register).thenThrows(IllegalTransition, /already registered/));
+    given([registered])
+      .when(register)
+      .thenThrows(IllegalTransition, /already registered/));
 
   it('when an active fund is renamed, FundRenamed carries the new name and the reason', () =>
     given([registered])
       .when(rename)
-      .then([{ type: 'FundRenamed.v1', data: { name: { lv: 'ANM', en: 'RRF' }, reason: 'short names in reports', renamedAt: now.toISOString() } }]));
+      .then([
+        {
+          type: 'FundRenamed.v1',
+          data: { name: { lv: 'ANM', en: 'RRF' }, reason: 'short names in reports', renamedAt: now.toISOString() },
+        },
+      ]));
 
   it('when a renamed fund is folded, its state has the new name', () =>
-    given([registered]).when(rename).thenState({ status: 'active', name: { lv: 'ANM', en: 'RRF' } }));
+    given([registered])
+      .when(rename)
+      .thenState({ status: 'active', name: { lv: 'ANM', en: 'RRF' } }));
 
   it('when a fund that was never registered is renamed or retired, it is not found', () => {
     given([]).when(rename).thenThrows(NotFound);
@@ -47,7 +58,11 @@ describe('fund decider', () => {
     given([registered]).when(retire).thenState({ status: 'retired', retiredAt: now.toISOString() }));
 
   it('when a retired fund is renamed or retired again, it is an illegal transition naming the state', () => {
-    given([registered, retired]).when(rename).thenThrows(IllegalTransition, /"retired"/);
-    given([registered, retired]).when(retire).thenThrows(IllegalTransition, /"retired"/);
+    given([registered, retired])
+      .when(rename)
+      .thenThrows(IllegalTransition, /"retired"/);
+    given([registered, retired])
+      .when(retire)
+      .thenThrows(IllegalTransition, /"retired"/);
   });
 });

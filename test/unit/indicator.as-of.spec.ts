@@ -12,7 +12,8 @@ describe('asOf', () => {
 
   it('when today, it is now: the rest of the day has not happened yet', () => expect(parseAsOf('2026-11-23', now)).toEqual(now));
 
-  it('when a zoned date-time, it is that instant', () => expect(parseAsOf('2024-07-01T09:00:00+03:00', now)).toEqual(new Date('2024-07-01T06:00:00.000Z')));
+  it('when a zoned date-time, it is that instant', () =>
+    expect(parseAsOf('2024-07-01T09:00:00+03:00', now)).toEqual(new Date('2024-07-01T06:00:00.000Z')));
 
   it('when tomorrow, a later instant, no zone, or not a calendar date, it is refused naming asOf', () => {
     for (const bad of ['2026-11-24', '2026-11-23T14:00:01Z', '2024-07-01T09:00:00', '2024-02-30', '30.06.2024']) {

@@ -6,7 +6,14 @@ const p = (value: number, asOfDate: string, qualifier: Point['qualifier'] = 'exa
 
 /** 2.3.1.2.i's first step: 1,080 companies supported by 2024-06-30, from none in mid-2021. */
 const companies = (series: Point[], asOfDate: string, overrides: Partial<StatusInput> = {}) =>
-  progressStatus({ kind: 'target', baseline: { value: 0, date: '2021-07-01' }, target: { value: 1_080, dueDate: '2024-06-30' }, series, asOfDate, ...overrides });
+  progressStatus({
+    kind: 'target',
+    baseline: { value: 0, date: '2021-07-01' },
+    target: { value: 1_080, dueDate: '2024-06-30' },
+    series,
+    asOfDate,
+    ...overrides,
+  });
 
 describe('progress status around a due date (2.3.1.2.i: 1,080 companies by 2024-06-30)', () => {
   const short = [p(300, '2023-06-30'), p(1_000, '2024-03-31')];
@@ -63,9 +70,12 @@ describe('milestones (qualitative)', () => {
     progressStatus({ kind: 'milestone', baseline: null, target: { value: null, dueDate: '2023-03-31' }, series, asOfDate });
 
   it('when nothing is verified before the due date, it is not started', () => expect(plans([], '2023-03-01')).toBe('not_started'));
-  it('when a verified "not yet" (0) is on file before the due date, it is on track', () => expect(plans([p(0, '2023-02-28')], '2023-03-31')).toBe('on_track'));
-  it('when verified as reached (1), it is achieved even after the due date', () => expect(plans([p(1, '2023-03-30')], '2024-01-01')).toBe('achieved'));
-  it('when the due date has passed without being reached, it is overdue', () => expect(plans([p(0, '2023-02-28')], '2023-04-01')).toBe('overdue'));
+  it('when a verified "not yet" (0) is on file before the due date, it is on track', () =>
+    expect(plans([p(0, '2023-02-28')], '2023-03-31')).toBe('on_track'));
+  it('when verified as reached (1), it is achieved even after the due date', () =>
+    expect(plans([p(1, '2023-03-30')], '2024-01-01')).toBe('achieved'));
+  it('when the due date has passed without being reached, it is overdue', () =>
+    expect(plans([p(0, '2023-02-28')], '2023-04-01')).toBe('overdue'));
 });
 
 describe('values known at an instant', () => {
@@ -88,7 +98,11 @@ describe('values known at an instant', () => {
     expect(valuesAsOf(history, new Date('2024-08-01T00:00:00Z')).verified).toEqual(p(1_000, '2024-06-30')));
 
   it('when a rejected report and a verified correction are on file, the correction replaces the corrected value and the rejected one counts nowhere', () =>
-    expect(valuesAsOf(history, new Date('2024-12-31T00:00:00Z'))).toEqual({ series: [p(1_090, '2024-06-30', 'more_than')], verified: p(1_090, '2024-06-30', 'more_than'), pending: null }));
+    expect(valuesAsOf(history, new Date('2024-12-31T00:00:00Z'))).toEqual({
+      series: [p(1_090, '2024-06-30', 'more_than')],
+      verified: p(1_090, '2024-06-30', 'more_than'),
+      pending: null,
+    }));
 });
 
 describe('sums and percentages', () => {

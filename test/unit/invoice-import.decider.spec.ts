@@ -14,7 +14,11 @@ const ctx = { now, actor: 'anna', subject: projectId };
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 const opened = budgetDecider.decide(
-  { type: 'OpenBudget', data: { projectId, passport: buildPassportFacts(), shares: SEED_SHARES, vatRecoverable: false }, context: { ...ctx, actor: 'janis' } },
+  {
+    type: 'OpenBudget',
+    data: { projectId, passport: buildPassportFacts(), shares: SEED_SHARES, vatRecoverable: false },
+    context: { ...ctx, actor: 'janis' },
+  },
   budgetDecider.initialState,
 );
 const importing = (...rows: [number, InvoiceInput][]): BudgetCommand => ({
@@ -24,7 +28,13 @@ const importing = (...rows: [number, InvoiceInput][]): BudgetCommand => ({
 });
 const submitted = (invoice: InvoiceInput, n: number): BudgetEvent => ({
   type: 'InvoiceSubmitted.v1',
-  data: { ...invoice, invoiceId: id(n), normalisedNumber: normaliseInvoiceNumber(invoice.number), submittedAt: now.toISOString(), submittedBy: 'anna' },
+  data: {
+    ...invoice,
+    invoiceId: id(n),
+    normalisedNumber: normaliseInvoiceNumber(invoice.number),
+    submittedAt: now.toISOString(),
+    submittedBy: 'anna',
+  },
 });
 const issuesOf = (command: BudgetCommand) => {
   try {
@@ -37,15 +47,39 @@ const issuesOf = (command: BudgetCommand) => {
 };
 
 // Seed passport e-adrese: cost lines 4.3 (max EUR 4,196,000), 4.4, 4.5; financed by RRF and the state budget.
-const hosting = buildInvoice({ supplierRegNo: '40003011203', number: 'LVRTC-2024-117', netCents: 10000000, vatCents: 2100000, grossCents: 12100000, allocations: [{ fund: 'RRF', cents: 10000000 }, { fund: 'STATE', cents: 2100000 }] });
-const management = buildInvoice({ supplierRegNo: '40003000001', number: 'PV-42', costLine: '4.5', netCents: 770000, vatCents: 0, grossCents: 770000, allocations: [{ fund: 'RRF', cents: 770000 }] });
+const hosting = buildInvoice({
+  supplierRegNo: '40003011203',
+  number: 'LVRTC-2024-117',
+  netCents: 10000000,
+  vatCents: 2100000,
+  grossCents: 12100000,
+  allocations: [
+    { fund: 'RRF', cents: 10000000 },
+    { fund: 'STATE', cents: 2100000 },
+  ],
+});
+const management = buildInvoice({
+  supplierRegNo: '40003000001',
+  number: 'PV-42',
+  costLine: '4.5',
+  netCents: 770000,
+  vatCents: 0,
+  grossCents: 770000,
+  allocations: [{ fund: 'RRF', cents: 770000 }],
+});
 
 describe('budget decider: importing invoices', () => {
   it('when every row is a valid invoice, one InvoiceSubmitted per row is decided, in file order', () =>
-    given(opened).when(importing([2, hosting], [5, management])).then([submitted(hosting, 1), submitted(management, 2)]));
+    given(opened)
+      .when(importing([2, hosting], [5, management]))
+      .then([submitted(hosting, 1), submitted(management, 2)]));
 
   it('when imported, the budget holds every invoice', () =>
-    given(opened).when(importing([2, hosting], [5, management])).thenState({ invoices: { [id(1)]: expect.objectContaining({ grossCents: 12100000 }), [id(2)]: expect.objectContaining({ costLine: '4.5' }) } } as never));
+    given(opened)
+      .when(importing([2, hosting], [5, management]))
+      .thenState({
+        invoices: { [id(1)]: expect.objectContaining({ grossCents: 12100000 }), [id(2)]: expect.objectContaining({ costLine: '4.5' }) },
+      } as never));
 
   it('when rows break the single-invoice rules, every one is refused naming its row and field, not only the first', () => {
     const issues = issuesOf(
@@ -66,11 +100,19 @@ describe('budget decider: importing invoices', () => {
   });
 
   it('when the same number comes from another supplier, it is not a duplicate', () =>
-    given(opened).when(importing([2, hosting], [3, { ...hosting, supplierRegNo: '40003000001' }])).thenState({}));
+    given(opened)
+      .when(importing([2, hosting], [3, { ...hosting, supplierRegNo: '40003000001' }]))
+      .thenState({}));
 
-  it('when the import is empty, it is refused', () => given(opened).when(importing()).thenThrows(ValidationFailed, /no invoices/));
+  it('when the import is empty, it is refused', () =>
+    given(opened)
+      .when(importing())
+      .thenThrows(ValidationFailed, /no invoices/));
 
-  it('when the project has no budget, it is not found', () => given([]).when(importing([2, hosting])).thenThrows(NotFound));
+  it('when the project has no budget, it is not found', () =>
+    given([])
+      .when(importing([2, hosting]))
+      .thenThrows(NotFound));
 });
 
 describe('naming the decider issues by the file headings', () => {
@@ -81,7 +123,11 @@ describe('naming the decider issues by the file headings', () => {
       { number: 3, cells: ['40003011203', 'A-2', '2024-03-15', '100,00', '21,00', '121,01', '4.3', '121,00'] },
     ]);
     expect(interpreted.issues).toEqual([{ row: 2, column: 'Neto', reason: expect.stringContaining('"abc" is not an amount') }]);
-    const dry: BudgetCommand = { type: 'ImportInvoices', data: { rows: interpreted.rows.map((r) => ({ row: r.row, invoice: { ...r.invoice, invoiceId: id(r.row) } })) }, context: ctx };
+    const dry: BudgetCommand = {
+      type: 'ImportInvoices',
+      data: { rows: interpreted.rows.map((r) => ({ row: r.row, invoice: { ...r.invoice, invoiceId: id(r.row) } })) },
+      context: ctx,
+    };
     expect(issuesFromDecider(issuesOf(dry), interpreted).map((i) => [i.row, i.column])).toEqual([
       [2, 'Pozīcija'],
       [3, 'Bruto'],

@@ -3,14 +3,33 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import { IMPORT_MAX_UNPACKED_BYTES, readCsv, readXlsx, unpackedSize } from '../../src/application/invoice-import.js';
-import { centsFromNumber, centsFromText, dateFromText, IMPORT_MAX_ROWS, interpretTable, type Cell, type TableRow } from '../../src/domain/budget/import.js';
+import {
+  centsFromNumber,
+  centsFromText,
+  dateFromText,
+  IMPORT_MAX_ROWS,
+  interpretTable,
+  type Cell,
+  type TableRow,
+} from '../../src/domain/budget/import.js';
 
 const fixture = (name: string) => readFileSync(path.resolve(import.meta.dirname, '../fixtures', name));
 const HEAD = ['supplier_reg_no', 'invoice_number', 'date', 'net', 'vat', 'gross', 'cost_line', 'alloc_RRF', 'alloc_STATE'];
 /** A table whose row numbers are as a spreadsheet shows them: headings in row 1. */
 const table = (...rows: Cell[][]): TableRow[] => rows.map((cells, i) => ({ number: i + 1, cells }));
 const row = (overrides: Partial<Record<string, Cell>> = {}): Cell[] => {
-  const base: Record<string, Cell> = { supplier_reg_no: '40003011203', invoice_number: 'LVRTC-2024/0117', date: '2024-03-15', net: '1000.00', vat: '210.00', gross: '1210.00', cost_line: '4.3', alloc_RRF: '1000.00', alloc_STATE: '210.00', ...overrides };
+  const base: Record<string, Cell> = {
+    supplier_reg_no: '40003011203',
+    invoice_number: 'LVRTC-2024/0117',
+    date: '2024-03-15',
+    net: '1000.00',
+    vat: '210.00',
+    gross: '1210.00',
+    cost_line: '4.3',
+    alloc_RRF: '1000.00',
+    alloc_STATE: '210.00',
+    ...overrides,
+  };
   return HEAD.map((h) => base[h] ?? null);
 };
 const ok = (value: unknown) => ({ ok: true, value });
@@ -70,15 +89,50 @@ describe('dates', () => {
 
 describe('reading the table', () => {
   it('when the headings are in any case or Latvian, each row becomes an invoice input; blank rows are read past and numbering follows the file', () => {
-    const result = interpretTable(table(['Piegādātāja reģ. Nr.', 'RĒĶINA NUMURS', 'Datums', 'Summa bez PVN', 'PVN', 'Summa ar PVN', 'Izmaksu pozīcija', 'ANM', 'Valsts budžets', 'Piezīmes'], [], ['40003011203', 'X-1', '15.03.2024', '100,00', '21,00', '121,00', '4.3', '100,00', '21,00', 'hosting']));
+    const result = interpretTable(
+      table(
+        [
+          'Piegādātāja reģ. Nr.',
+          'RĒĶINA NUMURS',
+          'Datums',
+          'Summa bez PVN',
+          'PVN',
+          'Summa ar PVN',
+          'Izmaksu pozīcija',
+          'ANM',
+          'Valsts budžets',
+          'Piezīmes',
+        ],
+        [],
+        ['40003011203', 'X-1', '15.03.2024', '100,00', '21,00', '121,00', '4.3', '100,00', '21,00', 'hosting'],
+      ),
+    );
     expect(result.issues).toEqual([]);
     expect(result.rows).toEqual([
-      { row: 3, failed: new Set(), invoice: { supplierRegNo: '40003011203', number: 'X-1', date: '2024-03-15', netCents: 10000, vatCents: 2100, grossCents: 12100, costLine: '4.3', allocations: [{ fund: 'RRF', cents: 10000 }, { fund: 'STATE', cents: 2100 }] } },
+      {
+        row: 3,
+        failed: new Set(),
+        invoice: {
+          supplierRegNo: '40003011203',
+          number: 'X-1',
+          date: '2024-03-15',
+          netCents: 10000,
+          vatCents: 2100,
+          grossCents: 12100,
+          costLine: '4.3',
+          allocations: [
+            { fund: 'RRF', cents: 10000 },
+            { fund: 'STATE', cents: 2100 },
+          ],
+        },
+      },
     ]);
   });
 
   it('when a column is missing, unknown or given twice, row 1 names each and no row is read', () => {
-    const result = interpretTable(table(['supplier_reg_no', 'invoice_number', 'datum', 'net', 'Net', 'gross', 'cost_line', 'alloc_RRF'], row().slice(0, 8)));
+    const result = interpretTable(
+      table(['supplier_reg_no', 'invoice_number', 'datum', 'net', 'Net', 'gross', 'cost_line', 'alloc_RRF'], row().slice(0, 8)),
+    );
     expect(result.rows).toEqual([]);
     expect(result.issues.map((i) => [i.row, i.column, i.reason.split(';')[0]])).toEqual([
       [1, 'datum', 'unknown column'],
@@ -89,9 +143,32 @@ describe('reading the table', () => {
   });
 
   it('when every cell of a row is wrong, every one is named with its row and column', () => {
-    const result = interpretTable(table(HEAD, row(), row({ supplier_reg_no: '4000301120', invoice_number: '', date: '30.02.2024', net: 'abc', vat: '-1', gross: '1.234', cost_line: 'IV', alloc_RRF: 'x', alloc_STATE: '' })));
+    const result = interpretTable(
+      table(
+        HEAD,
+        row(),
+        row({
+          supplier_reg_no: '4000301120',
+          invoice_number: '',
+          date: '30.02.2024',
+          net: 'abc',
+          vat: '-1',
+          gross: '1.234',
+          cost_line: 'IV',
+          alloc_RRF: 'x',
+          alloc_STATE: '',
+        }),
+      ),
+    );
     expect(result.issues.map((i) => [i.row, i.column])).toEqual([
-      [3, 'supplier_reg_no'], [3, 'invoice_number'], [3, 'date'], [3, 'net'], [3, 'vat'], [3, 'gross'], [3, 'cost_line'], [3, 'alloc_RRF'],
+      [3, 'supplier_reg_no'],
+      [3, 'invoice_number'],
+      [3, 'date'],
+      [3, 'net'],
+      [3, 'vat'],
+      [3, 'gross'],
+      [3, 'cost_line'],
+      [3, 'alloc_RRF'],
     ]);
     expect(result.issues[1]!.reason).toBe('missing');
   });
@@ -108,7 +185,13 @@ describe('reading the table', () => {
 
   it(`when the file has more than ${IMPORT_MAX_ROWS} invoice rows, it is refused naming the limit`, () => {
     const result = interpretTable(table(HEAD, ...Array.from({ length: IMPORT_MAX_ROWS + 1 }, () => row())));
-    expect(result.issues).toEqual([{ row: null, column: null, reason: `the file holds ${IMPORT_MAX_ROWS + 1} invoice rows; one import takes at most ${IMPORT_MAX_ROWS}` }]);
+    expect(result.issues).toEqual([
+      {
+        row: null,
+        column: null,
+        reason: `the file holds ${IMPORT_MAX_ROWS + 1} invoice rows; one import takes at most ${IMPORT_MAX_ROWS}`,
+      },
+    ]);
   });
 });
 
@@ -140,7 +223,11 @@ describe('CSV files', () => {
   });
 
   it('when an XLSX workbook is sent as CSV, it says so', () => {
-    expect(readCsv(Buffer.from('PK\x03\x04rest', 'latin1'))).toEqual({ row: null, column: null, reason: expect.stringContaining('XLSX workbook') });
+    expect(readCsv(Buffer.from('PK\x03\x04rest', 'latin1'))).toEqual({
+      row: null,
+      column: null,
+      reason: expect.stringContaining('XLSX workbook'),
+    });
   });
 });
 
@@ -155,19 +242,60 @@ describe('XLSX workbooks', () => {
 
   it('when cells are typed numbers, date cells, formulas and text, each is read as the clerk sees it', async () => {
     const bytes = await workbook(
-      [HEAD, [40003011203, 'LVRTC-2024/0117', new Date(Date.UTC(2024, 2, 15)), 0.1, 0.2, { formula: 'D2+E2', result: 0.1 + 0.2 }, '4.3', 0.1, '0,20'], [], ['40003011203', 42, '02.04.2024', '1 000,00', 210, 1210, '4.4', 1210, null]],
+      [
+        HEAD,
+        [
+          40003011203,
+          'LVRTC-2024/0117',
+          new Date(Date.UTC(2024, 2, 15)),
+          0.1,
+          0.2,
+          { formula: 'D2+E2', result: 0.1 + 0.2 },
+          '4.3',
+          0.1,
+          '0,20',
+        ],
+        [],
+        ['40003011203', 42, '02.04.2024', '1 000,00', 210, 1210, '4.4', 1210, null],
+      ],
       (ws) => (ws.getCell('C2').numFmt = 'dd.mm.yyyy'),
     );
     const result = interpretTable((await readXlsx(bytes)) as TableRow[]);
     expect(result.issues).toEqual([]);
     expect(result.rows.map((r) => ({ row: r.row, ...r.invoice }))).toEqual([
-      { row: 2, supplierRegNo: '40003011203', number: 'LVRTC-2024/0117', date: '2024-03-15', netCents: 10, vatCents: 20, grossCents: 30, costLine: '4.3', allocations: [{ fund: 'RRF', cents: 10 }, { fund: 'STATE', cents: 20 }] },
-      { row: 4, supplierRegNo: '40003011203', number: '42', date: '2024-04-02', netCents: 100000, vatCents: 21000, grossCents: 121000, costLine: '4.4', allocations: [{ fund: 'RRF', cents: 121000 }] },
+      {
+        row: 2,
+        supplierRegNo: '40003011203',
+        number: 'LVRTC-2024/0117',
+        date: '2024-03-15',
+        netCents: 10,
+        vatCents: 20,
+        grossCents: 30,
+        costLine: '4.3',
+        allocations: [
+          { fund: 'RRF', cents: 10 },
+          { fund: 'STATE', cents: 20 },
+        ],
+      },
+      {
+        row: 4,
+        supplierRegNo: '40003011203',
+        number: '42',
+        date: '2024-04-02',
+        netCents: 100000,
+        vatCents: 21000,
+        grossCents: 121000,
+        costLine: '4.4',
+        allocations: [{ fund: 'RRF', cents: 121000 }],
+      },
     ]);
   });
 
   it('when a cost line became a date, an amount has a third decimal and a cell shows an error, each is named', async () => {
-    const bytes = await workbook([HEAD, ['40003011203', 'A-1', '2024-03-15', 1234.56, 1234.56 * 0.21, 1493.82, new Date(Date.UTC(2024, 2, 4)), { error: '#VALUE!' }, 0]]);
+    const bytes = await workbook([
+      HEAD,
+      ['40003011203', 'A-1', '2024-03-15', 1234.56, 1234.56 * 0.21, 1493.82, new Date(Date.UTC(2024, 2, 4)), { error: '#VALUE!' }, 0],
+    ]);
     const result = interpretTable((await readXlsx(bytes)) as TableRow[]);
     expect(result.issues.map((i) => [i.row, i.column, i.reason])).toEqual([
       [2, 'vat', expect.stringContaining('more than 2 decimals')],

@@ -58,14 +58,21 @@ describe('passport consistency checks', () => {
     const notDirect = { ...eAdrese.recipient, directAdministration: false };
 
     it('when the advance is above 30 % of eligible costs, the cap is given; exactly 30 % is fine', () => {
-      const over = checkConsistency(buildSections({ recipient: notDirect, financing: buildFinancing({ advanceCents: 138_600_001 }) }), investment2121);
+      const over = checkConsistency(
+        buildSections({ recipient: notDirect, financing: buildFinancing({ advanceCents: 138_600_001 }) }),
+        investment2121,
+      );
       expect(over.find((w) => w.code === 'ADVANCE_ABOVE_30_PERCENT')!.figures).toMatchObject({ capCents: 138_600_000 });
-      expect(codes(buildSections({ recipient: notDirect, financing: buildFinancing({ advanceCents: 138_600_000 }) }))).not.toContain('ADVANCE_ABOVE_30_PERCENT');
+      expect(codes(buildSections({ recipient: notDirect, financing: buildFinancing({ advanceCents: 138_600_000 }) }))).not.toContain(
+        'ADVANCE_ABOVE_30_PERCENT',
+      );
     });
 
     it('when a direct administration body plans any advance, it is flagged; a body that is not may have one', () => {
       expect(codes(buildSections({ financing: buildFinancing({ advanceCents: 1 }) }))).toContain('ADVANCE_FOR_DIRECT_ADMINISTRATION');
-      expect(codes(buildSections({ recipient: notDirect, financing: buildFinancing({ advanceCents: 1 }) }))).not.toContain('ADVANCE_FOR_DIRECT_ADMINISTRATION');
+      expect(codes(buildSections({ recipient: notDirect, financing: buildFinancing({ advanceCents: 1 }) }))).not.toContain(
+        'ADVANCE_FOR_DIRECT_ADMINISTRATION',
+      );
     });
   });
 
@@ -75,8 +82,15 @@ describe('passport consistency checks', () => {
     });
 
     it('when VAT is computed on all lines instead, the warning shows the base it implies', () => {
-      const [w] = checkConsistency(buildSections({ financing: buildFinancing({ vatCents: 97_020_000 }) }), investment2121).filter((x) => x.code === 'VAT_NOT_21_PERCENT');
-      expect(w!.figures).toEqual({ vatCents: 97_020_000, vatableBaseCents: 369_600_000, expectedVatCents: 77_616_000, impliedBaseCents: 462_000_000 });
+      const [w] = checkConsistency(buildSections({ financing: buildFinancing({ vatCents: 97_020_000 }) }), investment2121).filter(
+        (x) => x.code === 'VAT_NOT_21_PERCENT',
+      );
+      expect(w!.figures).toEqual({
+        vatCents: 97_020_000,
+        vatableBaseCents: 369_600_000,
+        expectedVatCents: 77_616_000,
+        impliedBaseCents: 462_000_000,
+      });
       expect(w!.message).toContain('implies a base of EUR 4,620,000.00');
     });
 
@@ -89,7 +103,9 @@ describe('passport consistency checks', () => {
     const benefit = (b: Partial<Benefit>): Benefit => ({ title: 'Users', method: 'count', unit: 'users', year: 2026, ...b });
 
     it('when baseline, increment, % change and target agree within rounding, there is no warning', () => {
-      expect(benefitWarning(benefit({ baselineValue: 4_304_785, increment: 3_013_350, changePercent: 70, targetValue: 7_318_135 }), 'b')).toBeNull();
+      expect(
+        benefitWarning(benefit({ baselineValue: 4_304_785, increment: 3_013_350, changePercent: 70, targetValue: 7_318_135 }), 'b'),
+      ).toBeNull();
     });
 
     it('when baseline + increment is not the target, it says so', () => {
@@ -117,7 +133,9 @@ describe('passport consistency checks', () => {
       const s = buildSections();
       s.objective!.benefits[2]!.year = 2027;
       s.contribution!.ictSolutions[0]!.implementationQuarter = '2026-Q4';
-      const paths = checkConsistency(s, investment2121).filter((w) => w.code === 'DATE_OUTSIDE_INVESTMENT_PERIOD').map((w) => w.path);
+      const paths = checkConsistency(s, investment2121)
+        .filter((w) => w.code === 'DATE_OUTSIDE_INVESTMENT_PERIOD')
+        .map((w) => w.path);
       expect(paths).toEqual(['objective.benefits.2.year', 'contribution.ictSolutions.0.implementationQuarter']);
     });
 

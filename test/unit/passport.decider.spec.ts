@@ -17,10 +17,18 @@ const draft: PassportCommand = {
   data: { projectId, title: eAdrese.title, programme: eAdrese.programme, recipient: eAdrese.recipient },
   context: as('anna'),
 };
-const update = (section: 'financing' | 'recipient', value: unknown): PassportCommand => ({ type: 'UpdateSections', data: { sections: { [section]: value } }, context: as('anna') });
+const update = (section: 'financing' | 'recipient', value: unknown): PassportCommand => ({
+  type: 'UpdateSections',
+  data: { sections: { [section]: value } },
+  context: as('anna'),
+});
 const submit: PassportCommand = { type: 'SubmitPassport', data: { investment: investment2121 }, context: as('anna') };
 const verify = (by = 'janis'): PassportCommand => ({ type: 'VerifyPassport', data: { note: 'checked' }, context: as(by) });
-const returnIt: PassportCommand = { type: 'ReturnPassport', data: { comments: [{ section: 'financing', text: 'fix VAT' }] }, context: as('janis') };
+const returnIt: PassportCommand = {
+  type: 'ReturnPassport',
+  data: { comments: [{ section: 'financing', text: 'fix VAT' }] },
+  context: as('janis'),
+};
 const approve = (by = 'liga'): PassportCommand => ({ type: 'ApprovePassport', data: {}, context: as(by) });
 const reject: PassportCommand = { type: 'RejectPassport', data: { reason: 'not eligible' }, context: as('liga') };
 const amend: PassportCommand = { type: 'StartAmendment', data: { reason: 'procurement results' }, context: as('anna') };
@@ -33,23 +41,36 @@ const drafted: PassportEvent = {
   data: { projectId, title: eAdrese.title, programme: eAdrese.programme, recipient: eAdrese.recipient, draftedAt: T, draftedBy: 'anna' },
 };
 const SECTIONS = ['partners', 'related', 'objective', 'financing', 'contribution', 'governance', 'costBenefit', 'other'] as const;
-const filled: PassportEvent[] = (['partners', 'related', 'objective', 'financing', 'contribution', 'governance', 'costBenefit', 'other'] as const).map(
-  (section) => ({ type: 'PassportSectionUpdated.v1', data: { section, value: sections[section], updatedAt: T } }),
-);
-const submitted = (version = 1): PassportEvent => ({ type: 'PassportSubmitted.v1', data: { version, warnings: [], submittedAt: T, submittedBy: 'anna' } });
+const filled: PassportEvent[] = (
+  ['partners', 'related', 'objective', 'financing', 'contribution', 'governance', 'costBenefit', 'other'] as const
+).map((section) => ({ type: 'PassportSectionUpdated.v1', data: { section, value: sections[section], updatedAt: T } }));
+const submitted = (version = 1): PassportEvent => ({
+  type: 'PassportSubmitted.v1',
+  data: { version, warnings: [], submittedAt: T, submittedBy: 'anna' },
+});
 const verified: PassportEvent = { type: 'PassportVerified.v1', data: { verifiedAt: T, verifiedBy: 'janis' } };
 const approved: PassportEvent = { type: 'PassportApproved.v1', data: { version: 1, approvedAt: T, approvedBy: 'liga' } };
-const amendmentStarted: PassportEvent = { type: 'PassportAmendmentStarted.v1', data: { reason: 'procurement results', startedAt: T, startedBy: 'anna' } };
-const rejected = (version: number): PassportEvent => ({ type: 'PassportRejected.v1', data: { version, reason: 'not eligible', rejectedAt: T, rejectedBy: 'liga' } });
+const amendmentStarted: PassportEvent = {
+  type: 'PassportAmendmentStarted.v1',
+  data: { reason: 'procurement results', startedAt: T, startedBy: 'anna' },
+};
+const rejected = (version: number): PassportEvent => ({
+  type: 'PassportRejected.v1',
+  data: { version, reason: 'not eligible', rejectedAt: T, rejectedBy: 'liga' },
+});
 const inReview = [drafted, ...filled, submitted()];
 const approvedHistory = [...inReview, verified, approved];
 
 describe('passport decider', () => {
   it('when a passport is drafted for a project, PassportDrafted carries programme, recipient and who drafted it', () =>
-    given([]).when(draft).then([{ type: 'PassportDrafted.v1', data: { ...drafted.data } } as PassportEvent]));
+    given([])
+      .when(draft)
+      .then([{ type: 'PassportDrafted.v1', data: { ...drafted.data } } as PassportEvent]));
 
   it('when a project already has a passport, drafting again is an illegal transition', () =>
-    given([drafted]).when(draft).thenThrows(IllegalTransition, /already has a passport/));
+    given([drafted])
+      .when(draft)
+      .thenThrows(IllegalTransition, /already has a passport/));
 
   it('when anything but a draft is asked of a passport that does not exist, it is not found, naming the project', () =>
     given([]).when(submit).thenThrows(NotFound, new RegExp(projectId)));
@@ -63,39 +84,58 @@ describe('passport decider', () => {
       ]));
 
   it('when a draft section is updated, the section is replaced', () =>
-    given([drafted]).when(update('financing', sections.financing)).thenState({ status: 'draft', sections: { recipient: eAdrese.recipient, financing: sections.financing } }));
+    given([drafted])
+      .when(update('financing', sections.financing))
+      .thenState({ status: 'draft', sections: { recipient: eAdrese.recipient, financing: sections.financing } }));
 
   it('when the recipient section would change the recipient organisation, it is refused', () =>
-    given([drafted]).when(update('recipient', { ...eAdrese.recipient, registrationNumber: '40003011203' })).thenThrows(ValidationFailed, /cannot change/));
+    given([drafted])
+      .when(update('recipient', { ...eAdrese.recipient, registrationNumber: '40003011203' }))
+      .thenThrows(ValidationFailed, /cannot change/));
 
   it('when a submitted passport is edited, it is an illegal transition naming the state', () =>
-    given(inReview).when(update('financing', sections.financing)).thenThrows(IllegalTransition, /while the passport is submitted/));
+    given(inReview)
+      .when(update('financing', sections.financing))
+      .thenThrows(IllegalTransition, /while the passport is submitted/));
 
   it('when a draft is submitted, version 1 is recorded with the consistency warnings', () => {
-    given([drafted, ...filled]).when(submit).then([
-      {
-        type: 'PassportSubmitted.v1',
-        data: {
-          version: 1,
-          warnings: [expect.objectContaining({ code: 'BENEFIT_FIGURES_DISAGREE', path: 'objective.benefits.0' })],
-          submittedAt: T,
-          submittedBy: 'anna',
-        },
-      } as PassportEvent,
-    ]);
+    given([drafted, ...filled])
+      .when(submit)
+      .then([
+        {
+          type: 'PassportSubmitted.v1',
+          data: {
+            version: 1,
+            warnings: [expect.objectContaining({ code: 'BENEFIT_FIGURES_DISAGREE', path: 'objective.benefits.0' })],
+            submittedAt: T,
+            submittedBy: 'anna',
+          },
+        } as PassportEvent,
+      ]);
   });
 
   it('when an incomplete draft is submitted, it is accepted with a warning per missing section (warnings never block)', () =>
-    given([drafted]).when(submit).thenState({ status: 'submitted', versions: [expect.objectContaining({ version: 1, warnings: expect.arrayContaining([expect.objectContaining({ code: 'SECTION_MISSING' })]) })] }));
+    given([drafted])
+      .when(submit)
+      .thenState({
+        status: 'submitted',
+        versions: [
+          expect.objectContaining({ version: 1, warnings: expect.arrayContaining([expect.objectContaining({ code: 'SECTION_MISSING' })]) }),
+        ],
+      }));
 
   it('when an officer verifies a submitted passport, it becomes verified', () =>
     given(inReview).when(verify()).thenState({ status: 'verified', submittedBy: 'anna', verifiedBy: 'janis' }));
 
   it('when the submitter tries to verify their own passport, it is refused', () =>
-    given(inReview).when(verify('anna')).thenThrows(IllegalTransition, /cannot also verify/));
+    given(inReview)
+      .when(verify('anna'))
+      .thenThrows(IllegalTransition, /cannot also verify/));
 
   it('when an officer returns a submitted passport with comments, it is a draft again carrying the comments', () =>
-    given(inReview).when(returnIt).thenState({ status: 'draft', comments: [{ section: 'financing', text: 'fix VAT' }] }));
+    given(inReview)
+      .when(returnIt)
+      .thenState({ status: 'draft', comments: [{ section: 'financing', text: 'fix VAT' }] }));
 
   it('when a returned passport is submitted again, it becomes version 2', () =>
     given([...inReview, { type: 'PassportReturned.v1', data: { comments: [{ text: 'x' }], returnedAt: T, returnedBy: 'janis' } }])
@@ -103,27 +143,41 @@ describe('passport decider', () => {
       .thenState({ status: 'submitted', versions: [expect.objectContaining({ version: 1 }), expect.objectContaining({ version: 2 })] }));
 
   it('when an approver approves a verified passport, the version comes into force', () =>
-    given([...inReview, verified]).when(approve()).then([{ type: 'PassportApproved.v1', data: { version: 1, approvedAt: T, approvedBy: 'liga' } }]));
+    given([...inReview, verified])
+      .when(approve())
+      .then([{ type: 'PassportApproved.v1', data: { version: 1, approvedAt: T, approvedBy: 'liga' } }]));
 
   it('when the verifier or the submitter tries to approve, four-eyes refuses it', () => {
-    given([...inReview, verified]).when(approve('janis')).thenThrows(FourEyesViolation, /verified this/);
-    given([...inReview, verified]).when(approve('anna')).thenThrows(FourEyesViolation, /submitted this/);
+    given([...inReview, verified])
+      .when(approve('janis'))
+      .thenThrows(FourEyesViolation, /verified this/);
+    given([...inReview, verified])
+      .when(approve('anna'))
+      .thenThrows(FourEyesViolation, /submitted this/);
   });
 
   it('when a passport that is only submitted is approved, it must be verified first', () =>
-    given(inReview).when(approve()).thenThrows(IllegalTransition, /while the passport is submitted/));
+    given(inReview)
+      .when(approve())
+      .thenThrows(IllegalTransition, /while the passport is submitted/));
 
   it('when a first version is rejected, the passport is rejected', () =>
-    given([...inReview, verified]).when(reject).thenState({ status: 'rejected', reason: 'not eligible', approvedVersion: null }));
+    given([...inReview, verified])
+      .when(reject)
+      .thenState({ status: 'rejected', reason: 'not eligible', approvedVersion: null }));
 
   it('when an approved passport is amended, a draft with the reason follows, and the approved version stays in force', () =>
     given(approvedHistory).when(amend).thenState({ status: 'draft', amendmentReason: 'procurement results', approvedVersion: 1 }));
 
   it('when an amendment is submitted, it is version 2 and remembers its reason', () =>
-    given([...approvedHistory, amendmentStarted]).when(submit).thenState({ versions: [expect.anything(), expect.objectContaining({ version: 2, amendmentReason: 'procurement results' })] }));
+    given([...approvedHistory, amendmentStarted])
+      .when(submit)
+      .thenState({ versions: [expect.anything(), expect.objectContaining({ version: 2, amendmentReason: 'procurement results' })] }));
 
   it('when an amendment is rejected, the passport is approved again at the version in force', () =>
-    given([...approvedHistory, amendmentStarted, submitted(2)]).when(reject).thenState({ status: 'approved', approvedVersion: 1, amendmentReason: null }));
+    given([...approvedHistory, amendmentStarted, submitted(2)])
+      .when(reject)
+      .thenState({ status: 'approved', approvedVersion: 1, amendmentReason: null }));
 
   it('when an amendment is approved, the new version comes into force', () =>
     given([...approvedHistory, amendmentStarted, submitted(2), verified])
@@ -131,12 +185,18 @@ describe('passport decider', () => {
       .then([{ type: 'PassportApproved.v1', data: { version: 2, approvedAt: T, approvedBy: 'liga' } }]));
 
   it('when a draft passport is amended, it is an illegal transition (only approved ones are)', () =>
-    given([drafted]).when(amend).thenThrows(IllegalTransition, /while the passport is draft/));
+    given([drafted])
+      .when(amend)
+      .thenThrows(IllegalTransition, /while the passport is draft/));
 
   it('when a passport is withdrawn, it is withdrawn with the reason; a withdrawn or rejected one cannot be withdrawn again', () => {
     given(approvedHistory).when(withdraw).thenState({ status: 'withdrawn', reason: 'project cancelled' });
-    given([drafted, { type: 'PassportWithdrawn.v1', data: { reason: 'x', withdrawnAt: T, withdrawnBy: 'anna' } }]).when(withdraw).thenThrows(IllegalTransition, /withdrawn/);
-    given([...inReview, rejected(1)]).when(withdraw).thenThrows(IllegalTransition, /rejected/);
+    given([drafted, { type: 'PassportWithdrawn.v1', data: { reason: 'x', withdrawnAt: T, withdrawnBy: 'anna' } }])
+      .when(withdraw)
+      .thenThrows(IllegalTransition, /withdrawn/);
+    given([...inReview, rejected(1)])
+      .when(withdraw)
+      .thenThrows(IllegalTransition, /rejected/);
   });
 });
 

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { inTableOrder } from '../../projections/progress/evaluate.js';
 
-const line = (fund: string, investment: string, level: 'investment' | 'project', code: string, indicatorId: string) =>
-  ({ fund, programme: fund === 'RRF' ? 'ANM' : 'ESIF', period: fund === 'RRF' ? '2021-2026' : '2021-2027', investment, level, code, indicatorId });
+const line = (fund: string, investment: string, level: 'investment' | 'project', code: string, indicatorId: string) => ({
+  fund,
+  programme: fund === 'RRF' ? 'ANM' : 'ESIF',
+  period: fund === 'RRF' ? '2021-2026' : '2021-2027',
+  investment,
+  level,
+  code,
+  indicatorId,
+});
 
 describe('progress table order', () => {
   it('when lines arrive in any order, they come out by fund, programme, period, investment, investment level first, code and id', () => {

@@ -76,7 +76,10 @@ export const invoiceInputSchema = z
     grossCents: cents,
     costLine: z.string().regex(/^\d+(\.\d+)*$/),
     allocations: z.array(fundShareSchema).min(1),
-    documentHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    documentHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     assetRef: z.string().trim().min(1).max(100).optional(),
   })
   .strict() satisfies z.ZodType<InvoiceInput>;

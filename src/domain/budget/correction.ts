@@ -22,7 +22,9 @@ export interface CorrectableBudget {
   costLines: readonly { code: string }[];
   shares: readonly FundShare[];
   invoices: Readonly<Record<string, { costLine: string }>>;
-  claims: Readonly<Record<string, { items: readonly { invoiceId: string }[]; verified: Readonly<Record<string, { eligibleCents: number }>> }>>;
+  claims: Readonly<
+    Record<string, { items: readonly { invoiceId: string }[]; verified: Readonly<Record<string, { eligibleCents: number }>> }>
+  >;
   corrections: Readonly<Record<string, Correction>>;
 }
 
@@ -49,17 +51,25 @@ export function applyCorrection(c: ApplyFinancialCorrection, state: CorrectableB
   const earlier = state.corrections[d.correctionId];
   if (earlier) {
     if (sameCorrection(earlier, d)) return [];
-    throw new IllegalTransition(c.type, 'corrected', `correction ${d.correctionId} is already booked with other figures (${eur(earlier.amountCents)} on cost line ${earlier.costLine})`);
+    throw new IllegalTransition(
+      c.type,
+      'corrected',
+      `correction ${d.correctionId} is already booked with other figures (${eur(earlier.amountCents)} on cost line ${earlier.costLine})`,
+    );
   }
   const issues: FieldIssue[] = [];
   if (!state.costLines.some((l) => l.code === d.costLine)) {
-    issues.push({ field: 'costLine', message: `the budget has no cost line ${d.costLine}; it has ${state.costLines.map((l) => l.code).join(', ')}` });
+    issues.push({
+      field: 'costLine',
+      message: `the budget has no cost line ${d.costLine}; it has ${state.costLines.map((l) => l.code).join(', ')}`,
+    });
   }
   if (d.amountCents < 1) issues.push({ field: 'amountCents', message: 'a financial correction must be at least 1 cent' });
   if (d.invoiceId !== undefined) {
     const invoice = state.invoices[d.invoiceId];
     if (!invoice) issues.push({ field: 'invoiceId', message: `invoice ${d.invoiceId} is not an invoice of this project` });
-    else if (invoice.costLine !== d.costLine) issues.push({ field: 'invoiceId', message: `invoice ${d.invoiceId} is on cost line ${invoice.costLine}, not ${d.costLine}` });
+    else if (invoice.costLine !== d.costLine)
+      issues.push({ field: 'invoiceId', message: `invoice ${d.invoiceId} is on cost line ${invoice.costLine}, not ${d.costLine}` });
   }
   if (d.claimId !== undefined) {
     const claim = state.claims[d.claimId];
@@ -70,9 +80,11 @@ export function applyCorrection(c: ApplyFinancialCorrection, state: CorrectableB
   }
   if (d.funds !== undefined) {
     const sum = d.funds.reduce((n, f) => n + f.cents, 0);
-    if (sum !== d.amountCents) issues.push({ field: 'funds', message: `the funds add up to ${sum} cents, the correction is ${d.amountCents}` });
+    if (sum !== d.amountCents)
+      issues.push({ field: 'funds', message: `the funds add up to ${sum} cents, the correction is ${d.amountCents}` });
     d.funds.forEach((f, n) => {
-      if (!state.shares.some((s) => s.fund === f.fund)) issues.push({ field: `funds.${n}.fund`, message: `the project is not financed from ${f.fund}` });
+      if (!state.shares.some((s) => s.fund === f.fund))
+        issues.push({ field: `funds.${n}.fund`, message: `the project is not financed from ${f.fund}` });
     });
     if (new Set(d.funds.map((f) => f.fund)).size !== d.funds.length) issues.push({ field: 'funds', message: 'a fund appears twice' });
   }
@@ -109,7 +121,10 @@ export function applyCorrection(c: ApplyFinancialCorrection, state: CorrectableB
 
 /** The correction split pro-rata to the budget's fund shares; funds that get nothing are left out. */
 export function fundsProRata(amountCents: number, shares: readonly FundShare[]): FundShare[] {
-  return splitProRata(amountCents, shares.map((s) => ({ key: s.fund, weight: s.cents })))
+  return splitProRata(
+    amountCents,
+    shares.map((s) => ({ key: s.fund, weight: s.cents })),
+  )
     .filter((p) => p.cents > 0)
     .map((p) => ({ fund: p.key, cents: p.cents }));
 }

@@ -23,7 +23,10 @@ export interface OpenBudget extends Omit<Opened, 'openedAt' | 'openedBy'> {
   status: 'open';
   contracts: string[];
   invoices: Record<string, Invoice>;
-  claims: Record<string, Claim & { verified: Record<string, { eligibleCents: number; ineligibleCents: number; verifiedBy: string }>; paidCents: number | null }>;
+  claims: Record<
+    string,
+    Claim & { verified: Record<string, { eligibleCents: number; ineligibleCents: number; verifiedBy: string }>; paidCents: number | null }
+  >;
   /** Financial corrections booked, by correction id, in the order booked. */
   corrections: Record<string, Correction>;
 }
@@ -60,7 +63,11 @@ function open(c: Extract<BudgetCommand, { type: 'OpenBudget' }>, state: Budget):
   const { passport, shares, projectId } = c.data;
   if (state.status !== 'none') throw new IllegalTransition(c.type, state.status, `Project ${projectId} already has a budget`);
   if (passport.status !== 'approved' || passport.approvedVersion === null || !passport.financing) {
-    throw new IllegalTransition(c.type, passport.status, `a budget is opened only from an approved passport; this one is ${passport.status}`);
+    throw new IllegalTransition(
+      c.type,
+      passport.status,
+      `a budget is opened only from an approved passport; this one is ${passport.status}`,
+    );
   }
   const f = passport.financing;
   const total = f.totalCents + (f.vatSource === 'not_requested' ? 0 : f.vatCents);
@@ -77,7 +84,13 @@ function open(c: Extract<BudgetCommand, { type: 'OpenBudget' }>, state: Budget):
         passportVersion: passport.approvedVersion,
         programme: passport.programme,
         recipientOrg: passport.recipientOrg,
-        costLines: f.costLines.map(({ code, output, indicativeCents, maximumCents, vatable }) => ({ code, output, indicativeCents, maximumCents, vatable })),
+        costLines: f.costLines.map(({ code, output, indicativeCents, maximumCents, vatable }) => ({
+          code,
+          output,
+          indicativeCents,
+          maximumCents,
+          vatable,
+        })),
         totalCents: f.totalCents,
         vatCents: f.vatCents,
         vatSource: f.vatSource,
@@ -94,16 +107,23 @@ function open(c: Extract<BudgetCommand, { type: 'OpenBudget' }>, state: Budget):
 function invoiceIssues(i: InvoiceInput, state: OpenBudget): FieldIssue[] {
   const issues: FieldIssue[] = [];
   if (i.netCents + i.vatCents !== i.grossCents) {
-    issues.push({ field: 'grossCents', message: `gross ${i.grossCents} is not net ${i.netCents} + VAT ${i.vatCents} = ${i.netCents + i.vatCents}` });
+    issues.push({
+      field: 'grossCents',
+      message: `gross ${i.grossCents} is not net ${i.netCents} + VAT ${i.vatCents} = ${i.netCents + i.vatCents}`,
+    });
   }
   if (!state.costLines.some((l) => l.code === i.costLine)) {
-    issues.push({ field: 'costLine', message: `the budget has no cost line ${i.costLine}; it has ${state.costLines.map((l) => l.code).join(', ')}` });
+    issues.push({
+      field: 'costLine',
+      message: `the budget has no cost line ${i.costLine}; it has ${state.costLines.map((l) => l.code).join(', ')}`,
+    });
   }
   if (sum(i.allocations) !== i.grossCents) {
     issues.push({ field: 'allocations', message: `allocations add up to ${sum(i.allocations)} cents, the gross is ${i.grossCents}` });
   }
   i.allocations.forEach((a, n) => {
-    if (!state.shares.some((s) => s.fund === a.fund)) issues.push({ field: `allocations.${n}.fund`, message: `the project is not financed from ${a.fund}` });
+    if (!state.shares.some((s) => s.fund === a.fund))
+      issues.push({ field: `allocations.${n}.fund`, message: `the project is not financed from ${a.fund}` });
   });
   return issues;
 }
@@ -134,13 +154,17 @@ function claim(c: Extract<BudgetCommand, { type: 'SubmitPaymentClaim' }>, state:
     }
   });
   if (kind !== 'advance' && items.length === 0) issues.push({ field: 'items', message: `an ${kind} claim needs at least one invoice` });
-  if (new Set(items.map((i) => i.invoiceId)).size !== items.length) issues.push({ field: 'items', message: 'an invoice appears twice in the claim' });
+  if (new Set(items.map((i) => i.invoiceId)).size !== items.length)
+    issues.push({ field: 'items', message: 'an invoice appears twice in the claim' });
   const claimed = sum(items);
   if (kind !== 'advance' && claimed !== requestedCents) {
     issues.push({ field: 'requestedCents', message: `requested ${requestedCents} cents, the items add up to ${claimed}` });
   }
   if (kind === 'advance' && requestedCents > state.advanceCents) {
-    issues.push({ field: 'requestedCents', message: `advance requested ${requestedCents} cents, the passport allows ${state.advanceCents}` });
+    issues.push({
+      field: 'requestedCents',
+      message: `advance requested ${requestedCents} cents, the passport allows ${state.advanceCents}`,
+    });
   }
   refuseIf(issues);
 
@@ -151,18 +175,40 @@ function claim(c: Extract<BudgetCommand, { type: 'SubmitPaymentClaim' }>, state:
     const ceiling = line.maximumCents ?? line.indicativeCents;
     const after = (so.byLine.get(line.code) ?? 0) + here;
     if (here > 0 && after > ceiling) {
-      throw new IllegalTransition(c.type, 'open', `cost line ${line.code} would reach ${eur(after)} (already claimed ${eur(so.byLine.get(line.code) ?? 0)} + this claim ${eur(here)}), above its maximum ${eur(ceiling)}`);
+      throw new IllegalTransition(
+        c.type,
+        'open',
+        `cost line ${line.code} would reach ${eur(after)} (already claimed ${eur(so.byLine.get(line.code) ?? 0)} + this claim ${eur(here)}), above its maximum ${eur(ceiling)}`,
+      );
     }
   }
   const projectTotal = sum(state.shares);
   if (so.total + claimed > projectTotal) {
-    throw new IllegalTransition(c.type, 'open', `the project would reach ${eur(so.total + claimed)} (already claimed ${eur(so.total)} + this claim ${eur(claimed)}), above its total ${eur(projectTotal)}`);
+    throw new IllegalTransition(
+      c.type,
+      'open',
+      `the project would reach ${eur(so.total + claimed)} (already claimed ${eur(so.total)} + this claim ${eur(claimed)}), above its total ${eur(projectTotal)}`,
+    );
   }
   const withKeys = items.map((i) => {
     const inv = state.invoices[i.invoiceId]!;
     return { ...i, supplierRegNo: inv.supplierRegNo, normalisedNumber: inv.normalisedNumber };
   });
-  return [{ type: 'PaymentClaimSubmitted.v1', data: { claimId, kind, periodFrom, periodTo, items: withKeys, requestedCents, submittedAt: c.context.now.toISOString(), submittedBy: c.context.actor } }];
+  return [
+    {
+      type: 'PaymentClaimSubmitted.v1',
+      data: {
+        claimId,
+        kind,
+        periodFrom,
+        periodTo,
+        items: withKeys,
+        requestedCents,
+        submittedAt: c.context.now.toISOString(),
+        submittedBy: c.context.actor,
+      },
+    },
+  ];
 }
 
 function verify(c: Extract<BudgetCommand, { type: 'VerifyInvoice' }>, state: OpenBudget): BudgetEvent[] {
@@ -171,14 +217,31 @@ function verify(c: Extract<BudgetCommand, { type: 'VerifyInvoice' }>, state: Ope
   if (!found) throw new NotFound('Payment claim', claimId);
   const item = found.items.find((i) => i.invoiceId === invoiceId);
   if (!item) throw new NotFound(`Invoice in payment claim ${claimId}:`, invoiceId);
-  if (found.verified[invoiceId]) throw new IllegalTransition(c.type, 'verified', `invoice ${invoiceId} is already verified in claim ${claimId}`);
+  if (found.verified[invoiceId])
+    throw new IllegalTransition(c.type, 'verified', `invoice ${invoiceId} is already verified in claim ${claimId}`);
   const issues: FieldIssue[] = [];
   if (eligibleCents + ineligibleCents !== item.cents) {
-    issues.push({ field: 'eligibleCents', message: `eligible ${eligibleCents} + ineligible ${ineligibleCents} = ${eligibleCents + ineligibleCents}, the claimed amount is ${item.cents}` });
+    issues.push({
+      field: 'eligibleCents',
+      message: `eligible ${eligibleCents} + ineligible ${ineligibleCents} = ${eligibleCents + ineligibleCents}, the claimed amount is ${item.cents}`,
+    });
   }
   if (ineligibleCents > 0 && !reasonCode) issues.push({ field: 'reasonCode', message: 'an ineligible amount needs a reason code' });
   refuseIf(issues);
-  return [{ type: 'InvoiceVerified.v1', data: { claimId, invoiceId, eligibleCents, ineligibleCents, ...(reasonCode ? { reasonCode } : {}), verifiedAt: c.context.now.toISOString(), verifiedBy: c.context.actor } }];
+  return [
+    {
+      type: 'InvoiceVerified.v1',
+      data: {
+        claimId,
+        invoiceId,
+        eligibleCents,
+        ineligibleCents,
+        ...(reasonCode ? { reasonCode } : {}),
+        verifiedAt: c.context.now.toISOString(),
+        verifiedBy: c.context.actor,
+      },
+    },
+  ];
 }
 
 function pay(c: Extract<BudgetCommand, { type: 'RecordPayment' }>, state: OpenBudget): BudgetEvent[] {
@@ -187,13 +250,18 @@ function pay(c: Extract<BudgetCommand, { type: 'RecordPayment' }>, state: OpenBu
   if (!found) throw new NotFound('Payment claim', claimId);
   if (found.paidCents !== null) throw new IllegalTransition(c.type, 'paid', `claim ${claimId} is already paid (${eur(found.paidCents)})`);
   const unverified = found.items.filter((i) => !found.verified[i.invoiceId]).map((i) => i.invoiceId);
-  if (unverified.length) throw new IllegalTransition(c.type, 'submitted', `claim ${claimId} has unverified invoices: ${unverified.join(', ')}`);
+  if (unverified.length)
+    throw new IllegalTransition(c.type, 'submitted', `claim ${claimId} has unverified invoices: ${unverified.join(', ')}`);
   // Four-eyes: whoever pays neither submitted the claim nor verified any of its invoices.
   for (const v of [undefined, ...Object.values(found.verified).map((x) => x.verifiedBy)]) {
     assertFourEyes({ approver: c.context.actor, submittedBy: found.submittedBy, verifiedBy: v });
   }
   const payable = found.kind === 'advance' ? found.requestedCents : Object.values(found.verified).reduce((n, v) => n + v.eligibleCents, 0);
-  refuseIf(amountCents > payable ? [{ field: 'amountCents', message: `${amountCents} cents is above the ${payable} cents verified eligible` }] : []);
+  refuseIf(
+    amountCents > payable
+      ? [{ field: 'amountCents', message: `${amountCents} cents is above the ${payable} cents verified eligible` }]
+      : [],
+  );
   return [{ type: 'ClaimPaid.v1', data: { claimId, amountCents, paidOn, paidAt: c.context.now.toISOString(), paidBy: c.context.actor } }];
 }
 
@@ -206,12 +274,19 @@ function importInvoices(c: Extract<BudgetCommand, { type: 'ImportInvoices' }>, s
     const key = `${invoice.supplierRegNo}|${normaliseInvoiceNumber(invoice.number)}`;
     const earlier = first.get(key);
     if (earlier === undefined) first.set(key, row);
-    else issues.push({ field: `rows.${row}.number`, message: `the same invoice as row ${earlier}: supplier ${invoice.supplierRegNo}, number ${normaliseInvoiceNumber(invoice.number)} once normalised` });
+    else
+      issues.push({
+        field: `rows.${row}.number`,
+        message: `the same invoice as row ${earlier}: supplier ${invoice.supplierRegNo}, number ${normaliseInvoiceNumber(invoice.number)} once normalised`,
+      });
   }
   if (c.data.rows.length === 0) issues.push({ field: 'rows', message: 'the import holds no invoices' });
   refuseIf(issues);
   const at = c.context.now.toISOString();
-  return c.data.rows.map(({ invoice }) => ({ type: 'InvoiceSubmitted.v1' as const, data: { ...invoice, normalisedNumber: normaliseInvoiceNumber(invoice.number), submittedAt: at, submittedBy: c.context.actor } }));
+  return c.data.rows.map(({ invoice }) => ({
+    type: 'InvoiceSubmitted.v1' as const,
+    data: { ...invoice, normalisedNumber: normaliseInvoiceNumber(invoice.number), submittedAt: at, submittedBy: c.context.actor },
+  }));
 }
 
 export function decide(command: BudgetCommand, state: Budget): BudgetEvent[] {
@@ -222,12 +297,19 @@ export function decide(command: BudgetCommand, state: Budget): BudgetEvent[] {
   switch (command.type) {
     case 'RegisterSupplierContract': {
       const d = command.data;
-      refuseIf(d.endsOn < d.signedOn ? [{ field: 'endsOn', message: `the contract ends ${d.endsOn}, before it is signed ${d.signedOn}` }] : []);
+      refuseIf(
+        d.endsOn < d.signedOn ? [{ field: 'endsOn', message: `the contract ends ${d.endsOn}, before it is signed ${d.signedOn}` }] : [],
+      );
       return [{ type: 'SupplierContractRegistered.v1', data: { ...d, registeredAt: at, registeredBy: by } }];
     }
     case 'SubmitInvoice':
       refuseIf(invoiceIssues(command.data, state));
-      return [{ type: 'InvoiceSubmitted.v1', data: { ...command.data, normalisedNumber: normaliseInvoiceNumber(command.data.number), submittedAt: at, submittedBy: by } }];
+      return [
+        {
+          type: 'InvoiceSubmitted.v1',
+          data: { ...command.data, normalisedNumber: normaliseInvoiceNumber(command.data.number), submittedAt: at, submittedBy: by },
+        },
+      ];
     case 'ImportInvoices':
       return importInvoices(command, state);
     case 'SubmitPaymentClaim':

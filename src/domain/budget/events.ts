@@ -69,7 +69,10 @@ export const InvoiceVerified = defineEvent(
       invoiceId: z.uuid(),
       eligibleCents: cents,
       ineligibleCents: cents,
-      reasonCode: z.string().regex(/^[A-Z][A-Z0-9_]{1,49}$/).optional(),
+      reasonCode: z
+        .string()
+        .regex(/^[A-Z][A-Z0-9_]{1,49}$/)
+        .optional(),
       verifiedAt: at,
       verifiedBy: actor,
     })
@@ -115,4 +118,12 @@ export type BudgetEvent =
   | EventOf<typeof ClaimPaid>
   | EventOf<typeof FinancialCorrectionBooked>;
 
-export const budgetEvents = [BudgetOpened, SupplierContractRegistered, InvoiceSubmitted, PaymentClaimSubmitted, InvoiceVerified, ClaimPaid, FinancialCorrectionBooked];
+export const budgetEvents = [
+  BudgetOpened,
+  SupplierContractRegistered,
+  InvoiceSubmitted,
+  PaymentClaimSubmitted,
+  InvoiceVerified,
+  ClaimPaid,
+  FinancialCorrectionBooked,
+];

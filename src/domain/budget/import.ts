@@ -60,7 +60,10 @@ const ALLOCS = FUNDING_SOURCES.map((f) => `alloc:${f}` as const);
 const ALIASES: ReadonlyMap<string, ImportField | null> = new Map(
   (
     [
-      ['supplierRegNo', 'supplierregno supplierregnr supplierregistrationnumber supplier piegadatajs piegadatajaregnr piegadatajaregistracijasnumurs regnr'],
+      [
+        'supplierRegNo',
+        'supplierregno supplierregnr supplierregistrationnumber supplier piegadatajs piegadatajaregnr piegadatajaregistracijasnumurs regnr',
+      ],
       ['number', 'invoicenumber invoiceno invoicenr invoice number nr rekinanumurs rekinanr rekins numurs'],
       ['date', 'date invoicedate datums rekinadatums'],
       ['net', 'net netamount neto summabezpvn bezpvn'],
@@ -79,7 +82,11 @@ const ALIASES: ReadonlyMap<string, ImportField | null> = new Map(
 
 /** Case, diacritics, spaces and punctuation do not matter: "Rēķina Nr." → "rekinanr". */
 export const headingKey = (heading: string): string =>
-  heading.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^a-z0-9]/g, '');
+  heading
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
 
 /** Spreadsheet column letters, as Excel shows them: 0 → A, 26 → AA. */
 export const columnLetter = (index: number): string =>
@@ -99,7 +106,10 @@ const MAX_WHOLE_EUROS = 10n ** 13n;
  */
 export function centsFromText(text: string): Parsed<number> {
   const t = text.trim();
-  if (/^[-\u2212]/.test(t)) return AMOUNT.test(t.slice(1).trim()) ? no(`${quote(t)} is negative; amounts must not be negative`) : no(`${quote(t)} is not an amount in euros (write e.g. 1234.56 or 1 234,56)`);
+  if (/^[-\u2212]/.test(t))
+    return AMOUNT.test(t.slice(1).trim())
+      ? no(`${quote(t)} is negative; amounts must not be negative`)
+      : no(`${quote(t)} is not an amount in euros (write e.g. 1234.56 or 1 234,56)`);
   const m = AMOUNT.exec(t);
   if (!m) return no(`${quote(t)} is not an amount in euros (write e.g. 1234.56 or 1 234,56)`);
   const decimals = m[2] ?? '';
@@ -119,15 +129,19 @@ export function centsFromNumber(value: number): Parsed<number> {
   if (!Number.isFinite(value)) return no(`${value} is not an amount`);
   if (value < 0) return no(`${value} is negative; amounts must not be negative`);
   const printed = value.toPrecision(15);
-  if (printed.includes('e')) return value >= 1 ? no(`${value} is too large for an invoice`) : no(`${value} has more than 2 decimals; round it to the cent`);
+  if (printed.includes('e'))
+    return value >= 1 ? no(`${value} is too large for an invoice`) : no(`${value} has more than 2 decimals; round it to the cent`);
   const parsed = centsFromText(printed.includes('.') ? printed.replace(/\.?0+$/, '') : printed);
   if (parsed.ok) return parsed;
-  return parsed.reason.includes('too large') ? no(`${value} is too large for an invoice`) : no(`${value} has more than 2 decimals; round it to the cent (e.g. =ROUND(…;2))`);
+  return parsed.reason.includes('too large')
+    ? no(`${value} is too large for an invoice`)
+    : no(`${value} has more than 2 decimals; round it to the cent (e.g. =ROUND(…;2))`);
 }
 
 const isoOf = (y: number, m: number, d: number): Parsed<string> => {
   const date = new Date(Date.UTC(y, m - 1, d));
-  if (y < 1900 || date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return no(`${y}-${m}-${d} is not a date in the calendar`);
+  if (y < 1900 || date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d)
+    return no(`${y}-${m}-${d} is not a date in the calendar`);
   return ok(`${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`);
 };
 
@@ -189,24 +203,38 @@ function readHeadings(heading: TableRow, rows: readonly TableRow[]) {
   Array.from({ length: width }, (_, index) => heading.cells[index] ?? null).forEach((cell, index) => {
     const text = isBlank(cell) ? '' : String(cell).trim();
     if (text === '') {
-      if (rows.some((r) => !isBlank(r.cells[index]))) issues.push({ row: heading.number, column: `column ${columnLetter(index)}`, reason: 'the column has values but no heading' });
+      if (rows.some((r) => !isBlank(r.cells[index])))
+        issues.push({ row: heading.number, column: `column ${columnLetter(index)}`, reason: 'the column has values but no heading' });
       return;
     }
     const field = ALIASES.get(headingKey(text));
     if (field === undefined) {
-      issues.push({ row: heading.number, column: text, reason: `unknown column; the columns are ${Object.values(CANONICAL_HEADINGS).join(', ')} (notes may go in a "notes" column)` });
+      issues.push({
+        row: heading.number,
+        column: text,
+        reason: `unknown column; the columns are ${Object.values(CANONICAL_HEADINGS).join(', ')} (notes may go in a "notes" column)`,
+      });
     } else if (field !== null && headings[field] !== undefined) {
-      issues.push({ row: heading.number, column: text, reason: `a second column for ${CANONICAL_HEADINGS[field]} (the first is "${headings[field]}")` });
+      issues.push({
+        row: heading.number,
+        column: text,
+        reason: `a second column for ${CANONICAL_HEADINGS[field]} (the first is "${headings[field]}")`,
+      });
     } else if (field !== null) {
       headings[field] = text;
       columns.set(index, field);
     }
   });
   for (const field of REQUIRED) {
-    if (headings[field] === undefined) issues.push({ row: heading.number, column: CANONICAL_HEADINGS[field], reason: 'the column is missing' });
+    if (headings[field] === undefined)
+      issues.push({ row: heading.number, column: CANONICAL_HEADINGS[field], reason: 'the column is missing' });
   }
   if (!ALLOCS.some((a) => headings[a] !== undefined)) {
-    issues.push({ row: heading.number, column: 'alloc_RRF', reason: `no fund allocation column: add at least one of ${ALLOCS.map((a) => CANONICAL_HEADINGS[a]).join(', ')}` });
+    issues.push({
+      row: heading.number,
+      column: 'alloc_RRF',
+      reason: `no fund allocation column: add at least one of ${ALLOCS.map((a) => CANONICAL_HEADINGS[a]).join(', ')}`,
+    });
   }
   return { issues, columns, headings };
 }
@@ -218,21 +246,43 @@ function readHeadings(heading: TableRow, rows: readonly TableRow[]) {
 export function interpretTable(table: readonly TableRow[]): InterpretedImport {
   const [heading, ...all] = table;
   if (!heading || heading.number !== 1 || heading.cells.every(isBlank)) {
-    return { rows: [], headings: {}, issues: [{ row: 1, column: null, reason: `the first row must hold the column headings: ${Object.values(CANONICAL_HEADINGS).join(', ')}` }] };
+    return {
+      rows: [],
+      headings: {},
+      issues: [
+        { row: 1, column: null, reason: `the first row must hold the column headings: ${Object.values(CANONICAL_HEADINGS).join(', ')}` },
+      ],
+    };
   }
   const data = all.filter((r) => !r.cells.every(isBlank));
   if (data.length > IMPORT_MAX_ROWS) {
-    return { rows: [], headings: {}, issues: [{ row: null, column: null, reason: `the file holds ${data.length} invoice rows; one import takes at most ${IMPORT_MAX_ROWS}` }] };
+    return {
+      rows: [],
+      headings: {},
+      issues: [
+        { row: null, column: null, reason: `the file holds ${data.length} invoice rows; one import takes at most ${IMPORT_MAX_ROWS}` },
+      ],
+    };
   }
   const head = readHeadings(heading, data);
   if (head.issues.length) return { rows: [], headings: head.headings, issues: head.issues };
-  if (data.length === 0) return { rows: [], headings: head.headings, issues: [{ row: null, column: null, reason: 'the file holds no invoice rows below the headings' }] };
+  if (data.length === 0)
+    return {
+      rows: [],
+      headings: head.headings,
+      issues: [{ row: null, column: null, reason: 'the file holds no invoice rows below the headings' }],
+    };
   const issues: ImportIssue[] = [];
   const rows = data.map((r) => interpretRow(r, head.columns, head.headings, issues));
   return { rows, issues, headings: head.headings };
 }
 
-function interpretRow(r: TableRow, columns: Map<number, ImportField>, headings: Partial<Record<ImportField, string>>, issues: ImportIssue[]): ImportRow {
+function interpretRow(
+  r: TableRow,
+  columns: Map<number, ImportField>,
+  headings: Partial<Record<ImportField, string>>,
+  issues: ImportIssue[],
+): ImportRow {
   const failed = new Set<ImportField>();
   const cellOf = (field: ImportField) => {
     for (const [index, f] of columns) if (f === field) return r.cells[index] ?? null;
@@ -255,10 +305,12 @@ function interpretRow(r: TableRow, columns: Map<number, ImportField>, headings: 
     fail(field, parsed.reason);
     return fallback;
   }
-  const matching = (pattern: RegExp, what: string) => (c: Cell): Parsed<string> => {
-    const t = textFromCell(c);
-    return !t.ok || pattern.test(t.value) ? t : no(`${quote(t.value)} is not ${what}`);
-  };
+  const matching =
+    (pattern: RegExp, what: string) =>
+    (c: Cell): Parsed<string> => {
+      const t = textFromCell(c);
+      return !t.ok || pattern.test(t.value) ? t : no(`${quote(t.value)} is not ${what}`);
+    };
 
   const supplierRegNo = read('supplierRegNo', matching(/^\d{11}$/, 'an 11-digit registration number'), '00000000000')!;
   // A placeholder of its own per row, so unreadable numbers never look like duplicates of each other.
@@ -276,14 +328,29 @@ function interpretRow(r: TableRow, columns: Map<number, ImportField>, headings: 
   }
   if (allocations.length === 0 && !ALLOCS.some((a) => failed.has(a))) {
     const columnsPresent = ALLOCS.filter((a) => headings[a] !== undefined).map((a) => headings[a]!);
-    issues.push({ row: r.number, column: columnsPresent.join(', '), reason: `no fund allocation: put the gross, or its split between funds, under ${columnsPresent.join(', ')}` });
+    issues.push({
+      row: r.number,
+      column: columnsPresent.join(', '),
+      reason: `no fund allocation: put the gross, or its split between funds, under ${columnsPresent.join(', ')}`,
+    });
     ALLOCS.forEach((a) => failed.add(a));
   }
   const hashText = read('documentHash', matching(/^[0-9a-fA-F]{64}$/, 'a SHA-256 hash (64 hexadecimal characters)'), '', true);
-  const invoice: InvoiceInput = { supplierRegNo, number, date, netCents, vatCents, grossCents, costLine, allocations, ...(hashText ? { documentHash: hashText.toLowerCase() } : {}) };
+  const invoice: InvoiceInput = {
+    supplierRegNo,
+    number,
+    date,
+    netCents,
+    vatCents,
+    grossCents,
+    costLine,
+    allocations,
+    ...(hashText ? { documentHash: hashText.toLowerCase() } : {}),
+  };
   // The reading above should leave nothing for the schema to object to; if it ever does, say so on the row.
   if (failed.size === 0) {
-    for (const i of invoiceInputSchema.safeParse(invoice).error?.issues ?? []) issues.push({ row: r.number, column: String(i.path[0] ?? ''), reason: i.message });
+    for (const i of invoiceInputSchema.safeParse(invoice).error?.issues ?? [])
+      issues.push({ row: r.number, column: String(i.path[0] ?? ''), reason: i.message });
   }
   return { row: r.number, invoice, failed };
 }
@@ -309,15 +376,24 @@ export function issuesFromDecider(decided: readonly FieldIssue[], imported: Inte
     if (!m || !row) return [{ row: null, column: null, reason: issue.message }];
     if (m[3] !== undefined) {
       const fund = row.invoice.allocations[Number(m[3])]?.fund;
-      return fund && !row.failed.has(`alloc:${fund}`) ? [{ row: row.row, column: imported.headings[`alloc:${fund}`] ?? null, reason: issue.message }] : [];
+      return fund && !row.failed.has(`alloc:${fund}`)
+        ? [{ row: row.row, column: imported.headings[`alloc:${fund}`] ?? null, reason: issue.message }]
+        : [];
     }
     const rule = DEPENDS_ON.get(m[2]!);
     if (rule?.on.some((f) => row.failed.has(f))) return [];
-    const column = !rule ? m[2]! : rule.column === 'allocations' ? fundColumns.join(', ') : (imported.headings[rule.column] ?? CANONICAL_HEADINGS[rule.column]);
+    const column = !rule
+      ? m[2]!
+      : rule.column === 'allocations'
+        ? fundColumns.join(', ')
+        : (imported.headings[rule.column] ?? CANONICAL_HEADINGS[rule.column]);
     return [{ row: row.row, column, reason: issue.message }];
   });
 }
 
 /** Issues in file order: the whole file first, then by row; within a row as found. */
 export const inFileOrder = (issues: readonly ImportIssue[]): ImportIssue[] =>
-  issues.map((issue, n) => ({ issue, n })).sort((a, b) => (a.issue.row ?? 0) - (b.issue.row ?? 0) || a.n - b.n).map((x) => x.issue);
+  issues
+    .map((issue, n) => ({ issue, n }))
+    .sort((a, b) => (a.issue.row ?? 0) - (b.issue.row ?? 0) || a.n - b.n)
+    .map((x) => x.issue);

@@ -5,7 +5,14 @@ import type { DuplicateAlertEvent, DuplicateRule } from './events.js';
 /** An officer's decision on a double-funding alert (dubultfinansējuma brīdinājums). */
 export type DuplicateAlert =
   | { status: 'open' }
-  | { status: 'confirmed' | 'dismissed'; rule: DuplicateRule; projectIds: string[]; amountAtRiskCents: number; reason: string; decidedBy: string };
+  | {
+      status: 'confirmed' | 'dismissed';
+      rule: DuplicateRule;
+      projectIds: string[];
+      amountAtRiskCents: number;
+      reason: string;
+      decidedBy: string;
+    };
 
 interface Decision {
   alertId: string;
@@ -21,7 +28,11 @@ export const initialState: DuplicateAlert = { status: 'open' };
 /** Decided once: a second decision would silently overwrite the first officer's reasoning. */
 export function decide(command: DuplicateAlertCommand, state: DuplicateAlert): DuplicateAlertEvent[] {
   if (state.status !== 'open') {
-    throw new IllegalTransition(command.type, state.status, `alert ${command.data.alertId} is already ${state.status} by ${state.decidedBy}`);
+    throw new IllegalTransition(
+      command.type,
+      state.status,
+      `alert ${command.data.alertId} is already ${state.status} by ${state.decidedBy}`,
+    );
   }
   const data = { ...command.data, decidedAt: command.context.now.toISOString(), decidedBy: command.context.actor };
   switch (command.type) {

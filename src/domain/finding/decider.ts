@@ -97,7 +97,10 @@ export type FindingCommand =
    * `projectCostLines`: the codes of the project passport's cost lines, to check `costLine` against.
    * `budgetCorrectionId`: the correction already booked on the budget; recording it twice records nothing.
    */
-  | Command<'ApplyFinancialCorrection', { amountCents: number; costLine: string; reason: string; projectCostLines: readonly string[]; budgetCorrectionId?: string }>
+  | Command<
+      'ApplyFinancialCorrection',
+      { amountCents: number; costLine: string; reason: string; projectCostLines: readonly string[]; budgetCorrectionId?: string }
+    >
   | Command<'CloseFinding', { conclusion: string }>;
 
 export const initialState: Finding = { status: 'none' };
@@ -109,7 +112,12 @@ export function decide(command: FindingCommand, state: Finding): FindingEvent[] 
     if (state.status !== 'none') throw new IllegalTransition(command.type, state.status, `Finding ${state.findingId} is already raised`);
     const d = command.data;
     assertValid(amountIssues(d.amountAtRiskCents, d.euShareCents));
-    return [{ type: 'FindingRaised.v1', data: { ...d, reportableIrregularity: isReportableIrregularity(d.euShareCents), raisedAt: at, raisedBy: by } }];
+    return [
+      {
+        type: 'FindingRaised.v1',
+        data: { ...d, reportableIrregularity: isReportableIrregularity(d.euShareCents), raisedAt: at, raisedBy: by },
+      },
+    ];
   }
   if (state.status === 'none') throw new NotFound('Finding', command.context.subject ?? '(unknown)');
   if (state.status === 'closed') {
@@ -118,7 +126,11 @@ export function decide(command: FindingCommand, state: Finding): FindingEvent[] 
   switch (command.type) {
     case 'RespondToFinding':
       if (state.response) {
-        throw new IllegalTransition(command.type, state.status, `The beneficiary already responded on ${state.response.respondedAt.slice(0, 10)}`);
+        throw new IllegalTransition(
+          command.type,
+          state.status,
+          `The beneficiary already responded on ${state.response.respondedAt.slice(0, 10)}`,
+        );
       }
       return [{ type: 'FindingResponded.v1', data: { ...command.data, respondedAt: at, respondedBy: by } }];
     case 'SetCorrectiveAction': {
@@ -139,17 +151,30 @@ export function decide(command: FindingCommand, state: Finding): FindingEvent[] 
       const issues: FieldIssue[] = [];
       if (amountCents < 1) issues.push({ field: 'amountCents', message: 'a financial correction must be at least 1 cent' });
       if (!projectCostLines.includes(costLine)) {
-        issues.push({ field: 'costLine', message: `the project's passport has no cost line ${costLine} (it has: ${projectCostLines.join(', ') || 'none'})` });
+        issues.push({
+          field: 'costLine',
+          message: `the project's passport has no cost line ${costLine} (it has: ${projectCostLines.join(', ') || 'none'})`,
+        });
       }
       assertValid(issues);
       const correction = state.corrections.length + 1;
       const onBudget = budgetCorrectionId !== undefined ? { budgetCorrectionId } : {};
-      return [{ type: 'FinancialCorrectionApplied.v1', data: { correction, amountCents, costLine, reason, ...onBudget, appliedAt: at, appliedBy: by } }];
+      return [
+        {
+          type: 'FinancialCorrectionApplied.v1',
+          data: { correction, amountCents, costLine, reason, ...onBudget, appliedAt: at, appliedBy: by },
+        },
+      ];
     }
     case 'CloseFinding':
       if (state.status !== 'followed_up') {
-        const since = state.status === 'action_required' ? `since the corrective action set on ${state.correctiveAction.setAt.slice(0, 10)}` : 'and no corrective action was set';
-        throw new ValidationFailed([{ field: 'followUp', message: `closing needs a follow-up recorded after the corrective action; there is none ${since}` }]);
+        const since =
+          state.status === 'action_required'
+            ? `since the corrective action set on ${state.correctiveAction.setAt.slice(0, 10)}`
+            : 'and no corrective action was set';
+        throw new ValidationFailed([
+          { field: 'followUp', message: `closing needs a follow-up recorded after the corrective action; there is none ${since}` },
+        ]);
       }
       return [{ type: 'FindingClosed.v1', data: { conclusion: command.data.conclusion, closedAt: at, closedBy: by } }];
     default: {

@@ -52,7 +52,9 @@ export const FindingRaised = defineEvent(
     .object({
       findingId: z.uuid(),
       projectId: z.uuid(),
-      concerns: z.object({ invoiceRef: ref, claimRef: ref, indicatorId: z.uuid().nullable() }).strict() satisfies z.ZodType<FindingConcerns>,
+      concerns: z
+        .object({ invoiceRef: ref, claimRef: ref, indicatorId: z.uuid().nullable() })
+        .strict() satisfies z.ZodType<FindingConcerns>,
       category: z.enum(FINDING_CATEGORIES),
       severity: z.enum(SEVERITIES),
       amountAtRiskCents: cents,
@@ -110,4 +112,11 @@ export type FindingEvent =
   | EventOf<typeof FinancialCorrectionApplied>
   | EventOf<typeof FindingClosed>;
 
-export const findingEvents = [FindingRaised, FindingResponded, CorrectiveActionSet, FollowUpRecorded, FinancialCorrectionApplied, FindingClosed];
+export const findingEvents = [
+  FindingRaised,
+  FindingResponded,
+  CorrectiveActionSet,
+  FollowUpRecorded,
+  FinancialCorrectionApplied,
+  FindingClosed,
+];

@@ -47,9 +47,6 @@ export const FundRetired = defineEvent(
   z.object({ reason: z.string().min(1).max(2000), retiredAt: z.iso.datetime() }).strict(),
 );
 
-export type FundEvent =
-  | EventOf<typeof FundRegistered>
-  | EventOf<typeof FundRenamed>
-  | EventOf<typeof FundRetired>;
+export type FundEvent = EventOf<typeof FundRegistered> | EventOf<typeof FundRenamed> | EventOf<typeof FundRetired>;
 
 export const fundEvents = [FundRegistered, FundRenamed, FundRetired];

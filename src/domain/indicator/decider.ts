@@ -24,7 +24,14 @@ export interface ValueReport {
 
 export type Indicator =
   | { status: 'none' }
-  | (IndicatorDefinition & { status: 'defined'; indicatorId: string; on: IndicatorPlacement; definedAt: string; definedBy: string; reports: ValueReport[] });
+  | (IndicatorDefinition & {
+      status: 'defined';
+      indicatorId: string;
+      on: IndicatorPlacement;
+      definedAt: string;
+      definedBy: string;
+      reports: ValueReport[];
+    });
 
 export type IndicatorCommand =
   | Command<'DefineIndicator', IndicatorDefinition & { indicatorId: string; on: IndicatorPlacement }>
@@ -38,7 +45,8 @@ export function decide(command: IndicatorCommand, state: Indicator): IndicatorEv
   const at = command.context.now.toISOString();
   const by = command.context.actor;
   if (command.type === 'DefineIndicator') {
-    if (state.status !== 'none') throw new IllegalTransition(command.type, state.status, `Indicator ${state.indicatorId} is already defined`);
+    if (state.status !== 'none')
+      throw new IllegalTransition(command.type, state.status, `Indicator ${state.indicatorId} is already defined`);
     const { indicatorId, on, ...definition } = command.data;
     assertValid(definitionIssues(on, definition));
     return [{ type: 'IndicatorDefined.v1', data: { indicatorId, on, ...definition, definedAt: at, definedBy: by } }];
@@ -47,25 +55,48 @@ export function decide(command: IndicatorCommand, state: Indicator): IndicatorEv
   switch (command.type) {
     case 'ReportValue': {
       if (state.contributingProjects.length > 0) {
-        throw new IllegalTransition(command.type, 'summed', `Indicator ${state.indicatorId} is the sum of its contributing projects' values; report on their indicators`);
+        throw new IllegalTransition(
+          command.type,
+          'summed',
+          `Indicator ${state.indicatorId} is the sum of its contributing projects' values; report on their indicators`,
+        );
       }
       const { value, asOfDate, qualifier, evidence, corrects, note } = command.data;
       assertValid(reportIssues(state, command.data, at.slice(0, 10), state.reports.length));
       const report = state.reports.length + 1;
-      return [{
-        type: 'IndicatorValueReported.v1',
-        data: { report, value, asOfDate, qualifier, evidence, corrects: corrects ?? null, note: note ?? null, reportedAt: at, reportedBy: by },
-      }];
+      return [
+        {
+          type: 'IndicatorValueReported.v1',
+          data: {
+            report,
+            value,
+            asOfDate,
+            qualifier,
+            evidence,
+            corrects: corrects ?? null,
+            note: note ?? null,
+            reportedAt: at,
+            reportedBy: by,
+          },
+        },
+      ];
     }
     case 'VerifyValue': {
       const report = pendingReport(command, state);
       // Četru acu princips: whoever reported the value cannot also verify it.
       assertFourEyes({ approver: by, submittedBy: report.reportedBy });
-      return [{ type: 'IndicatorValueVerified.v1', data: { report: report.report, note: command.data.note ?? null, verifiedAt: at, verifiedBy: by } }];
+      return [
+        {
+          type: 'IndicatorValueVerified.v1',
+          data: { report: report.report, note: command.data.note ?? null, verifiedAt: at, verifiedBy: by },
+        },
+      ];
     }
     case 'RejectValue': {
       const report = pendingReport(command, state);
-      return [{ type: 'IndicatorValueRejected.v1', data: { report: report.report, reason: command.data.reason, rejectedAt: at, rejectedBy: by } }];
+      return [
+        { type: 'IndicatorValueRejected.v1', data: { report: report.report, reason: command.data.reason, rejectedAt: at, rejectedBy: by } },
+      ];
     }
     default: {
       const exhaustive: never = command;
@@ -90,7 +121,12 @@ export function evolve(state: Indicator, event: IndicatorEvent): Indicator {
     case 'IndicatorValueVerified.v1':
       return review(event.data.report, { status: 'verified', by: event.data.verifiedBy, at: event.data.verifiedAt, note: event.data.note });
     case 'IndicatorValueRejected.v1':
-      return review(event.data.report, { status: 'rejected', by: event.data.rejectedBy, at: event.data.rejectedAt, reason: event.data.reason });
+      return review(event.data.report, {
+        status: 'rejected',
+        by: event.data.rejectedBy,
+        at: event.data.rejectedAt,
+        reason: event.data.reason,
+      });
     default: {
       const exhaustive: never = event;
       throw new UnknownMessage(exhaustive);
@@ -98,7 +134,10 @@ export function evolve(state: Indicator, event: IndicatorEvent): Indicator {
   }
 }
 
-function pendingReport(command: Extract<IndicatorCommand, { type: 'VerifyValue' | 'RejectValue' }>, state: Extract<Indicator, { status: 'defined' }>): ValueReport {
+function pendingReport(
+  command: Extract<IndicatorCommand, { type: 'VerifyValue' | 'RejectValue' }>,
+  state: Extract<Indicator, { status: 'defined' }>,
+): ValueReport {
   const report = state.reports.find((r) => r.report === command.data.report);
   if (!report) throw new NotFound(`Report ${command.data.report} of indicator`, state.indicatorId);
   if (report.review.status !== 'pending') {

@@ -103,9 +103,6 @@ export const IndicatorValueRejected = defineEvent(
 type Of<D> = D extends { type: infer T; schema: z.ZodType<infer P> } ? { type: T; data: P } : never;
 
 export type IndicatorEvent =
-  | Of<typeof IndicatorDefined>
-  | Of<typeof IndicatorValueReported>
-  | Of<typeof IndicatorValueVerified>
-  | Of<typeof IndicatorValueRejected>;
+  Of<typeof IndicatorDefined> | Of<typeof IndicatorValueReported> | Of<typeof IndicatorValueVerified> | Of<typeof IndicatorValueRejected>;
 
 export const indicatorEvents = [IndicatorDefined, IndicatorValueReported, IndicatorValueVerified, IndicatorValueRejected];

@@ -16,14 +16,16 @@ export function definitionIssues(on: IndicatorPlacement, d: IndicatorDefinition)
   need(d.baseline !== null, 'baseline', 'a baseline');
   need(d.target.value !== null, 'target.value', 'a value');
   if (!isIsoDate(d.target.dueDate)) issues.push({ field: 'target.dueDate', message: `${d.target.dueDate} is not a calendar date` });
-  if (d.baseline && !isIsoDate(d.baseline.date)) issues.push({ field: 'baseline.date', message: `${d.baseline.date} is not a calendar date` });
+  if (d.baseline && !isIsoDate(d.baseline.date))
+    issues.push({ field: 'baseline.date', message: `${d.baseline.date} is not a calendar date` });
   else if (d.baseline && d.baseline.date > d.target.dueDate) {
     issues.push({ field: 'baseline.date', message: `the baseline (${d.baseline.date}) is after the due date (${d.target.dueDate})` });
   }
   if (COMMON_INDICATOR_CODE.test(d.code)) {
     const common = commonIndicator(d.code);
     if (!common) issues.push({ field: 'code', message: `${d.code} is not in the reference list of EU common indicators` });
-    else if (d.kind !== 'target') issues.push({ field: 'kind', message: `${d.code} is a quantitative common indicator: kind must be target` });
+    else if (d.kind !== 'target')
+      issues.push({ field: 'kind', message: `${d.code} is a quantitative common indicator: kind must be target` });
     else if (d.unit && d.unit.en !== common.unit.en) {
       issues.push({ field: 'unit', message: `${d.code} is measured in ${common.unit.en}, not ${d.unit.en}` });
     }

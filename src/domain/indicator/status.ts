@@ -47,7 +47,10 @@ export function valuesAsOf(history: readonly HistoryEntry[], asOf: Date): Values
   const byDate = new Map<string, HistoryEntry>();
   for (const r of verified.filter((r) => !corrected.has(r.report)).sort((a, b) => a.report - b.report)) byDate.set(r.asOfDate!, r);
   const series = [...byDate.values()].map(point).sort((a, b) => a.asOfDate.localeCompare(b.asOfDate));
-  const pending = [...reports.values()].filter((r) => !reviewed.has(r.report)).sort((a, b) => a.report - b.report).at(-1);
+  const pending = [...reports.values()]
+    .filter((r) => !reviewed.has(r.report))
+    .sort((a, b) => a.report - b.report)
+    .at(-1);
   return { series, verified: series.at(-1) ?? null, pending: pending ? point(pending) : null };
 }
 
@@ -107,7 +110,8 @@ export function progressStatus({ kind, baseline, target, series, asOfDate }: Sta
   if (!latest) return 'not_started';
   const daysLeft = daysBetween(asOfDate, target.dueDate);
   if (daysLeft <= 0) return 'at_risk';
-  const previous = series.at(-2) ?? (baseline ? { value: baseline.value, asOfDate: baseline.date } : { value: 0, asOfDate: latest.asOfDate });
+  const previous =
+    series.at(-2) ?? (baseline ? { value: baseline.value, asOfDate: baseline.date } : { value: 0, asOfDate: latest.asOfDate });
   const needed = (direction * (target.value - latest.value)) / daysLeft;
   const recent = (direction * (latest.value - previous.value)) / Math.max(1, daysBetween(previous.asOfDate, latest.asOfDate));
   return needed > recent ? 'at_risk' : 'on_track';

@@ -30,9 +30,7 @@ export interface Recipient extends Organisation {
   directAdministration: boolean;
 }
 const organisation = z.object({ name: text(300), registrationNumber: regNo }).strict();
-export const recipientSchema = organisation
-  .extend({ directAdministration: z.boolean() })
-  .strict() satisfies z.ZodType<Recipient>;
+export const recipientSchema = organisation.extend({ directAdministration: z.boolean() }).strict() satisfies z.ZodType<Recipient>;
 
 /** 2. Saistīto projektu programma; saistība ar citiem projektiem. */
 export interface RelatedProject {
@@ -245,9 +243,7 @@ export const governanceSchema = z
     projectManager: z.string().max(2000),
     team: z.string().max(20_000),
     staffCount: z.number().int().min(0),
-    internalControls: z
-      .object({ conflictOfInterest: z.boolean(), doubleFunding: z.boolean(), stateAid: z.boolean() })
-      .strict(),
+    internalControls: z.object({ conflictOfInterest: z.boolean(), doubleFunding: z.boolean(), stateAid: z.boolean() }).strict(),
   })
   .strict() satisfies z.ZodType<Governance>;
 
@@ -312,11 +308,13 @@ export const sectionSchemas = {
 export type SectionName = keyof typeof sectionSchemas;
 export const SECTION_NAMES = Object.keys(sectionSchemas) as SectionName[];
 
-export const sectionsSchema = z.object(
-  Object.fromEntries(SECTION_NAMES.map((n) => [n, sectionSchemas[n].optional()])) as {
-    [K in SectionName]: z.ZodOptional<(typeof sectionSchemas)[K]>;
-  },
-).strict() satisfies z.ZodType<PassportSections>;
+export const sectionsSchema = z
+  .object(
+    Object.fromEntries(SECTION_NAMES.map((n) => [n, sectionSchemas[n].optional()])) as {
+      [K in SectionName]: z.ZodOptional<(typeof sectionSchemas)[K]>;
+    },
+  )
+  .strict() satisfies z.ZodType<PassportSections>;
 
 /** Where the project belongs: codes mean something only within (fund, programme, period). */
 export interface ProgrammeRef {
@@ -337,4 +335,3 @@ export const programmeRefSchema = z
     investment: text(50),
   })
   .strict() satisfies z.ZodType<ProgrammeRef>;
-

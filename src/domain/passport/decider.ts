@@ -64,7 +64,8 @@ export function decide(command: PassportCommand, state: Passport): PassportEvent
   const at = command.context.now.toISOString();
   const by = command.context.actor;
   if (command.type === 'DraftPassport') {
-    if (state.status !== 'none') throw new IllegalTransition(command.type, state.status, `Project ${state.projectId} already has a passport`);
+    if (state.status !== 'none')
+      throw new IllegalTransition(command.type, state.status, `Project ${state.projectId} already has a passport`);
     return [{ type: 'PassportDrafted.v1', data: { ...command.data, draftedAt: at, draftedBy: by } }];
   }
   if (state.status === 'none') throw new NotFound('Passport', command.context.subject ?? '(unknown)');

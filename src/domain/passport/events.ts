@@ -44,16 +44,16 @@ export const PassportSectionUpdated = defineEvent(
 
 export const PassportSubmitted = defineEvent(
   'PassportSubmitted.v1',
-  z
-    .object({ version: z.number().int().min(1), warnings: z.array(warningSchema), submittedAt: at, submittedBy: actor })
-    .strict(),
+  z.object({ version: z.number().int().min(1), warnings: z.array(warningSchema), submittedAt: at, submittedBy: actor }).strict(),
 );
 
 export const PassportReturned = defineEvent(
   'PassportReturned.v1',
   z
     .object({
-      comments: z.array(z.object({ section: z.enum(SECTION_NAMES as [SectionName, ...SectionName[]]).optional(), text: reason }).strict()).min(1),
+      comments: z
+        .array(z.object({ section: z.enum(SECTION_NAMES as [SectionName, ...SectionName[]]).optional(), text: reason }).strict())
+        .min(1),
       returnedAt: at,
       returnedBy: actor,
     })
@@ -80,10 +80,7 @@ export const PassportAmendmentStarted = defineEvent(
   z.object({ reason, startedAt: at, startedBy: actor }).strict(),
 );
 
-export const PassportWithdrawn = defineEvent(
-  'PassportWithdrawn.v1',
-  z.object({ reason, withdrawnAt: at, withdrawnBy: actor }).strict(),
-);
+export const PassportWithdrawn = defineEvent('PassportWithdrawn.v1', z.object({ reason, withdrawnAt: at, withdrawnBy: actor }).strict());
 
 export type PassportEvent =
   | EventOf<typeof PassportDrafted>

@@ -22,10 +22,7 @@ type Defined = NodeKey &
   };
 
 /** A level of a programme's hierarchy: component, direction, investment, measure, selection round, … */
-export type ProgrammeNode =
-  | { status: 'none' }
-  | (Defined & { status: 'active' })
-  | (Defined & { status: 'retired'; retiredAt: string });
+export type ProgrammeNode = { status: 'none' } | (Defined & { status: 'active' }) | (Defined & { status: 'retired'; retiredAt: string });
 
 export type ProgrammeNodeCommand =
   | Command<'DefineProgrammeNode', NodeKey & { kind: NodeKind; parent: ParentFacts | null; content: NodeContent }>

@@ -12,14 +12,7 @@ import type { Cents, IsoDate } from '../values.js';
  * (specifiskais atbalsta mērķis, SAM, `1.3.1`) → `measure` (pasākums, `1.3.1.1`) → `selection_round` (`1.3.1.1.1`).
  */
 export type NodeKind =
-  | 'component'
-  | 'direction'
-  | 'reform'
-  | 'investment'
-  | 'policy_objective'
-  | 'specific_objective'
-  | 'measure'
-  | 'selection_round';
+  'component' | 'direction' | 'reform' | 'investment' | 'policy_objective' | 'specific_objective' | 'measure' | 'selection_round';
 
 export const NODE_KINDS = [
   'component',
@@ -41,7 +34,6 @@ export const NODE_KINDS = [
  */
 export type NodeCode = string;
 export const NODE_CODE = /^[0-9]{1,3}(\.[0-9]{1,3})*(\.[ir](\.[0-9]{1,3})?)?$/;
-
 
 /**
  * A milestone or target code, unique within its investment or measure, e.g. `T1`, `M2`.
@@ -114,9 +106,7 @@ export const ProgrammeNodeDefined = defineEvent(
 /** A new version of the node's content (the whole content, not a patch), with the reason. */
 export const ProgrammeNodeAmended = defineEvent(
   'ProgrammeNodeAmended.v1',
-  z
-    .object({ ...content, reason: z.string().min(1).max(2000), amendedAt: z.iso.datetime() })
-    .strict(),
+  z.object({ ...content, reason: z.string().min(1).max(2000), amendedAt: z.iso.datetime() }).strict(),
 );
 
 export const ProgrammeNodeRetired = defineEvent(
@@ -125,8 +115,6 @@ export const ProgrammeNodeRetired = defineEvent(
 );
 
 export type ProgrammeNodeEvent =
-  | EventOf<typeof ProgrammeNodeDefined>
-  | EventOf<typeof ProgrammeNodeAmended>
-  | EventOf<typeof ProgrammeNodeRetired>;
+  EventOf<typeof ProgrammeNodeDefined> | EventOf<typeof ProgrammeNodeAmended> | EventOf<typeof ProgrammeNodeRetired>;
 
 export const programmeNodeEvents = [ProgrammeNodeDefined, ProgrammeNodeAmended, ProgrammeNodeRetired];

@@ -63,7 +63,8 @@ export function contentIssues(kind: NodeKind, content: NodeContent): FieldIssue[
     for (const field of ['plannedFundingCents', 'startDate', 'endDate'] as const) {
       if (content[field] !== null) issues.push({ field, message: `only investments and measures have this; ${label(kind)} does not` });
     }
-    if (content.targets.length > 0) issues.push({ field: 'targets', message: `only investments and measures have targets; ${label(kind)} does not` });
+    if (content.targets.length > 0)
+      issues.push({ field: 'targets', message: `only investments and measures have targets; ${label(kind)} does not` });
   }
   for (const field of ['startDate', 'endDate'] as const) {
     const date = content[field];
@@ -80,10 +81,16 @@ export function contentIssues(kind: NodeKind, content: NodeContent): FieldIssue[
     if (!isIsoDate(t.dueDate)) issues.push({ field: `${at}.dueDate`, message: `${t.dueDate} is not a calendar date` });
     const quantitative = t.kind === 'target';
     if ((t.value !== null) !== quantitative) {
-      issues.push({ field: `${at}.value`, message: quantitative ? 'required: a target has a value' : 'a milestone is qualitative and has no value' });
+      issues.push({
+        field: `${at}.value`,
+        message: quantitative ? 'required: a target has a value' : 'a milestone is qualitative and has no value',
+      });
     }
     if ((t.unit !== null) !== quantitative) {
-      issues.push({ field: `${at}.unit`, message: quantitative ? 'required: a target has a unit' : 'a milestone is qualitative and has no unit' });
+      issues.push({
+        field: `${at}.unit`,
+        message: quantitative ? 'required: a target has a unit' : 'a milestone is qualitative and has no unit',
+      });
     }
   });
   return issues;

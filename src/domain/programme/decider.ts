@@ -66,9 +66,7 @@ export function evolve(state: Programme, event: ProgrammeEvent): Programme {
       return { status: 'active', code, period, fund, name, definedAt };
     }
     case 'ProgrammeAmended.v1':
-      return state.status === 'none'
-        ? state
-        : { ...state, fund: event.data.fund, name: event.data.name, amendedAt: event.data.amendedAt };
+      return state.status === 'none' ? state : { ...state, fund: event.data.fund, name: event.data.name, amendedAt: event.data.amendedAt };
     case 'ProgrammeRetired.v1':
       return state.status === 'active' ? { ...state, status: 'retired', retiredAt: event.data.retiredAt } : state;
     default: {

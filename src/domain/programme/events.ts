@@ -52,9 +52,6 @@ export const ProgrammeRetired = defineEvent(
   z.object({ reason: z.string().min(1).max(2000), retiredAt: z.iso.datetime() }).strict(),
 );
 
-export type ProgrammeEvent =
-  | EventOf<typeof ProgrammeDefined>
-  | EventOf<typeof ProgrammeAmended>
-  | EventOf<typeof ProgrammeRetired>;
+export type ProgrammeEvent = EventOf<typeof ProgrammeDefined> | EventOf<typeof ProgrammeAmended> | EventOf<typeof ProgrammeRetired>;
 
 export const programmeEvents = [ProgrammeDefined, ProgrammeAmended, ProgrammeRetired];

@@ -14,15 +14,7 @@ import {
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
 import { ConcurrencyError, IdempotencyKeyReused, InvalidStreamId, StreamDeleted } from '../errors.js';
-import type {
-  AppendOptions,
-  AppendResult,
-  EventStore,
-  NewEvent,
-  ReadAllOptions,
-  ReadStreamOptions,
-  StoredEvent,
-} from '../port.js';
+import type { AppendOptions, AppendResult, EventStore, NewEvent, ReadAllOptions, ReadStreamOptions, StoredEvent } from '../port.js';
 import { STREAM_ID_PATTERN } from '../port.js';
 import { comparePositions, type GlobalPosition } from '../position.js';
 import type { EventRegistry } from '../registry.js';
@@ -123,7 +115,13 @@ export class KurrentDbEventStore implements EventStore {
 
     let claimRevision: bigint | null = null;
     if (idem) {
-      const claimed = await this.claim(idem, { key: idem.key, fingerprint: idem.fingerprint, streamId, expectedVersion: options.expectedVersion, eventIds: ids });
+      const claimed = await this.claim(idem, {
+        key: idem.key,
+        fingerprint: idem.fingerprint,
+        streamId,
+        expectedVersion: options.expectedVersion,
+        eventIds: ids,
+      });
       if ('result' in claimed) return claimed.result;
       claimRevision = claimed.revision;
     } else if (options.expectedVersion !== 'any' && events.some((e) => e.id !== undefined)) {
@@ -169,7 +167,8 @@ export class KurrentDbEventStore implements EventStore {
     const to = options.to ?? Number.MAX_SAFE_INTEGER;
     if (to < from || !isDomainEvent(streamId, 'x')) return [];
     const resolved = await this.collect(
-      () => this.client.readStream(streamId, { fromRevision: revisionOfVersion(from), maxCount: BigInt(to - from + 1), direction: FORWARDS }),
+      () =>
+        this.client.readStream(streamId, { fromRevision: revisionOfVersion(from), maxCount: BigInt(to - from + 1), direction: FORWARDS }),
       { streamId },
     );
     return resolved.flatMap((r) => toStoredEvent(r, this.registry) ?? []);
@@ -285,19 +284,15 @@ export class KurrentDbEventStore implements EventStore {
     const resolved = await this.collect(() => this.client.readStream(stream, { direction: FORWARDS, requiresLeader: true }), {
       streamId: stream,
     });
-    return foldClaim(
-      resolved.flatMap((r) => (r.event ? [{ type: r.event.type, data: r.event.data, revision: r.event.revision }] : [])),
-    );
+    return foldClaim(resolved.flatMap((r) => (r.event ? [{ type: r.event.type, data: r.event.data, revision: r.event.revision }] : [])));
   }
 
   private async appendClaimEvent(key: string, type: string, data: object, revision: bigint | null): Promise<bigint> {
     const stream = idempotencyStreamOf(key);
     try {
-      const written = await this.client.appendToStream(
-        stream,
-        jsonEvent({ type, data: data as Record<string, unknown> }),
-        { streamState: revision === null ? NO_STREAM : revision },
-      );
+      const written = await this.client.appendToStream(stream, jsonEvent({ type, data: data as Record<string, unknown> }), {
+        streamState: revision === null ? NO_STREAM : revision,
+      });
       return written.nextExpectedRevision;
     } catch (err) {
       throw toEventStoreError(err, { streamId: stream });
@@ -316,12 +311,23 @@ export class KurrentDbEventStore implements EventStore {
         }),
       { streamId },
     );
-    return resultFromRecorded(streamId, resolved.map((r) => r.event as RecordedEvent | undefined), ids, false);
+    return resultFromRecorded(
+      streamId,
+      resolved.map((r) => r.event as RecordedEvent | undefined),
+      ids,
+      false,
+    );
   }
 
   private async locateNearEnd(streamId: string, ids: readonly string[]): Promise<AppendResult | null> {
     const resolved = await this.collect(
-      () => this.client.readStream(streamId, { fromRevision: END, direction: BACKWARDS, maxCount: BigInt(this.recoveryScan), requiresLeader: true }),
+      () =>
+        this.client.readStream(streamId, {
+          fromRevision: END,
+          direction: BACKWARDS,
+          maxCount: BigInt(this.recoveryScan),
+          requiresLeader: true,
+        }),
       { streamId },
     );
     const recorded = resolved.map((r) => r.event as RecordedEvent | undefined).reverse();
@@ -331,15 +337,14 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   /** Visits $all events strictly after `after` in order, page by page, while `visit` returns true. */
-  private async scanAll(
-    after: GlobalPosition,
-    pageSize: number,
-    visit: (r: AllStreamResolvedEvent) => boolean,
-  ): Promise<void> {
+  private async scanAll(after: GlobalPosition, pageSize: number, visit: (r: AllStreamResolvedEvent) => boolean): Promise<void> {
     let passed = after;
     let from: ReadPosition = readStartFor(after);
     for (;;) {
-      const page = await this.collect(() => this.client.readAll({ fromPosition: from, maxCount: BigInt(pageSize), direction: FORWARDS }), {});
+      const page = await this.collect(
+        () => this.client.readAll({ fromPosition: from, maxCount: BigInt(pageSize), direction: FORWARDS }),
+        {},
+      );
       for (const r of page) {
         const position = positionOf(r);
         // Reads start at (and include) `from`; anything not past what was visited is skipped.
@@ -352,10 +357,7 @@ export class KurrentDbEventStore implements EventStore {
     }
   }
 
-  private async collect<T extends ResolvedEvent | AllStreamResolvedEvent>(
-    read: () => AsyncIterable<T>,
-    ctx: ErrorContext,
-  ): Promise<T[]> {
+  private async collect<T extends ResolvedEvent | AllStreamResolvedEvent>(read: () => AsyncIterable<T>, ctx: ErrorContext): Promise<T[]> {
     const out: T[] = [];
     try {
       for await (const r of read()) out.push(r);

@@ -18,7 +18,8 @@ export async function checkKurrentDbConnection(client: KurrentClient, timeoutMs:
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new EventStoreUnavailable(STORE_NAME, `no answer within ${timeoutMs} ms (is the server running and KURRENTDB_URL right?)`)),
+      () =>
+        reject(new EventStoreUnavailable(STORE_NAME, `no answer within ${timeoutMs} ms (is the server running and KURRENTDB_URL right?)`)),
       timeoutMs,
     );
   });

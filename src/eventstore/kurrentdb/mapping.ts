@@ -107,10 +107,7 @@ export interface KurrentMetadata {
   idempotency?: { key: string; fingerprint: string };
 }
 
-export function toKurrentMetadata(
-  m: EventMetadata,
-  idempotency?: { readonly key: string; readonly fingerprint: string },
-): KurrentMetadata {
+export function toKurrentMetadata(m: EventMetadata, idempotency?: { readonly key: string; readonly fingerprint: string }): KurrentMetadata {
   return {
     actor: m.actor,
     organisation: m.organisation,
@@ -146,10 +143,7 @@ export class InvalidStoredMetadata extends Error {
 export function fromKurrentMetadata(raw: unknown, eventId: string): EventMetadata {
   const parsed = storedMetadata.safeParse(raw);
   if (!parsed.success) {
-    throw new InvalidStoredMetadata(
-      eventId,
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
-    );
+    throw new InvalidStoredMetadata(eventId, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
   }
   const m = parsed.data;
   return {
@@ -294,10 +288,7 @@ export function isDomainEvent(streamId: string, type: string): boolean {
 }
 
 /** A resolved event as a StoredEvent (validated and upcast through the registry), or null if it is not a domain event. */
-export function toStoredEvent(
-  resolved: ResolvedEvent | AllStreamResolvedEvent,
-  registry: EventRegistry,
-): StoredEvent | null {
+export function toStoredEvent(resolved: ResolvedEvent | AllStreamResolvedEvent, registry: EventRegistry): StoredEvent | null {
   const e = resolved.event;
   if (!e || !isDomainEvent(e.streamId, e.type)) return null;
   if (!e.isJson) {
@@ -349,8 +340,7 @@ export function toEventStoreError(err: unknown, ctx: ErrorContext = {}): unknown
     case 'wrong-expected-version': {
       const actual = versionOfState(e.actualState);
       if (actual === null) return new StreamDeleted(streamId);
-      const expected =
-        typeof ctx.expectedVersion === 'number' ? ctx.expectedVersion : (versionOfState(e.expectedState) ?? 0);
+      const expected = typeof ctx.expectedVersion === 'number' ? ctx.expectedVersion : (versionOfState(e.expectedState) ?? 0);
       return new ConcurrencyError(streamId, expected, actual);
     }
     case 'stream-deleted':

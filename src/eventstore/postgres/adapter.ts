@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { ConcurrencyError, DuplicateEventId, IdempotencyKeyReused, InvalidStreamId } from '../errors.js';
-import type {
-  AppendOptions,
-  AppendResult,
-  EventStore,
-  NewEvent,
-  ReadAllOptions,
-  ReadStreamOptions,
-  StoredEvent,
-} from '../port.js';
+import type { AppendOptions, AppendResult, EventStore, NewEvent, ReadAllOptions, ReadStreamOptions, StoredEvent } from '../port.js';
 import { STREAM_ID_PATTERN } from '../port.js';
 import type { GlobalPosition } from '../position.js';
 import type { EventRegistry } from '../registry.js';

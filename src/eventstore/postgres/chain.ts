@@ -196,10 +196,19 @@ export class ChainKeeper {
 
 /** The linked log in chain order, one JSON line per event, as `verifyExport` reads it. */
 export async function* exportChain(pool: pg.Pool, pageSize = 1000): AsyncGenerator<string> {
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const { rows } = await pool.query<{
-      seq: string; hash: string; tx: string; pos: string; event_id: string; stream_id: string;
-      version: number; type: string; payload: string; metadata: string; recorded: string;
+      seq: string;
+      hash: string;
+      tx: string;
+      pos: string;
+      event_id: string;
+      stream_id: string;
+      version: number;
+      type: string;
+      payload: string;
+      metadata: string;
+      recorded: string;
     }>(
       `select c.chain_seq as seq, encode(c.hash, 'hex') as hash, e.transaction_id::text as tx, e.position as pos,
               e.event_id, e.stream_id, e.version, e.type, e.payload::text as payload, e.metadata::text as metadata,

@@ -103,9 +103,7 @@ export class GroupCommitter {
 
   private async execute(requests: AppendRequest[]): Promise<AppendResponse[]> {
     // A single statement is its own transaction: atomic, one round trip, one commit.
-    const { rows } = await this.pool.query<{ r: AppendResponse[] }>('select es_append($1::jsonb) as r', [
-      JSON.stringify(requests),
-    ]);
+    const { rows } = await this.pool.query<{ r: AppendResponse[] }>('select es_append($1::jsonb) as r', [JSON.stringify(requests)]);
     const responses = rows[0]?.r;
     if (!responses || responses.length !== requests.length) {
       throw new Error(`es_append answered ${responses?.length ?? 0} results for ${requests.length} appends`);

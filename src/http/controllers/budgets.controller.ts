@@ -3,7 +3,15 @@ import { Body, Controller, Get, Header, Path, Post, Request, Response, Route, Se
 import type { Request as ExRequest } from 'express';
 import { alertsAtSubmission } from '../../../projections/double-funding/queries.js';
 import { handleCommand, load } from '../../application/handle-command.js';
-import type { FinancialCorrectionInput, InvoiceInput, InvoiceVerificationInput, OpenBudgetRequest, PaymentClaimInput, PaymentInput, SupplierContractInput } from '../../domain/budget/content.js';
+import type {
+  FinancialCorrectionInput,
+  InvoiceInput,
+  InvoiceVerificationInput,
+  OpenBudgetRequest,
+  PaymentClaimInput,
+  PaymentInput,
+  SupplierContractInput,
+} from '../../domain/budget/content.js';
 import { budgetDecider, budgetStreamId, type BudgetCommand } from '../../domain/budget/decider.js';
 import { IllegalTransition, NotFound } from '../../domain/errors.js';
 import { passportDecider, passportStreamId } from '../../domain/passport/decider.js';
@@ -47,7 +55,13 @@ export class BudgetsController extends Controller {
   @Response<Problem>(409, 'Passport not approved, or budget already open')
   public async open(@Path() projectId: ProjectId, @Body() body: OpenBudgetRequest, @Request() req: ExRequest): Promise<BudgetView> {
     const p = await this.passport(projectId, req);
-    const passport = { status: p.status, approvedVersion: p.approvedVersion, programme: p.programme, recipientOrg: p.sections.recipient.registrationNumber, financing: p.sections.financing };
+    const passport = {
+      status: p.status,
+      approvedVersion: p.approvedVersion,
+      programme: p.programme,
+      recipientOrg: p.sections.recipient.registrationNumber,
+      financing: p.sections.financing,
+    };
     const result = await this.run(projectId, req, { type: 'OpenBudget', data: { projectId, passport, ...body } });
     this.setStatus(201);
     return this.get(projectId, req).then((v) => ({ ...v, streamVersion: result.version }));
@@ -57,7 +71,11 @@ export class BudgetsController extends Controller {
   @Post('contracts')
   @Security('jwt', ['beneficiary'])
   @SuccessResponse(201, 'Registered')
-  public async registerContract(@Path() projectId: ProjectId, @Body() body: SupplierContractInput, @Request() req: ExRequest): Promise<SubmissionView> {
+  public async registerContract(
+    @Path() projectId: ProjectId,
+    @Body() body: SupplierContractInput,
+    @Request() req: ExRequest,
+  ): Promise<SubmissionView> {
     await this.passport(projectId, req);
     const contractId = randomUUID();
     const result = await this.run(projectId, req, { type: 'RegisterSupplierContract', data: { ...body, contractId } });
@@ -72,7 +90,12 @@ export class BudgetsController extends Controller {
   @Post('invoices')
   @Security('jwt', ['beneficiary'])
   @SuccessResponse(201, 'Stored; see alerts')
-  public async submitInvoice(@Path() projectId: ProjectId, @Body() body: InvoiceInput, @Request() req: ExRequest, @Header('Idempotency-Key') _key?: IdempotencyKey): Promise<SubmissionView> {
+  public async submitInvoice(
+    @Path() projectId: ProjectId,
+    @Body() body: InvoiceInput,
+    @Request() req: ExRequest,
+    @Header('Idempotency-Key') _key?: IdempotencyKey,
+  ): Promise<SubmissionView> {
     await this.passport(projectId, req);
     const invoiceId = randomUUID();
     const { version, state } = await this.run(projectId, req, { type: 'SubmitInvoice', data: { ...body, invoiceId } });
@@ -88,7 +111,12 @@ export class BudgetsController extends Controller {
   @Security('jwt', ['beneficiary'])
   @SuccessResponse(201, 'Stored; see alerts')
   @Response<Problem>(409, 'Above a cost line maximum or the project total')
-  public async submitClaim(@Path() projectId: ProjectId, @Body() body: PaymentClaimInput, @Request() req: ExRequest, @Header('Idempotency-Key') _key?: IdempotencyKey): Promise<SubmissionView> {
+  public async submitClaim(
+    @Path() projectId: ProjectId,
+    @Body() body: PaymentClaimInput,
+    @Request() req: ExRequest,
+    @Header('Idempotency-Key') _key?: IdempotencyKey,
+  ): Promise<SubmissionView> {
     await this.passport(projectId, req);
     const claimId = randomUUID();
     const { version, state } = await this.run(projectId, req, { type: 'SubmitPaymentClaim', data: { ...body, claimId } });
@@ -102,7 +130,12 @@ export class BudgetsController extends Controller {
    */
   @Post('claims/{claimId}/verifications')
   @Security('jwt', ['officer'])
-  public async verifyInvoice(@Path() projectId: ProjectId, @Path() claimId: string, @Body() body: InvoiceVerificationInput, @Request() req: ExRequest): Promise<BudgetView> {
+  public async verifyInvoice(
+    @Path() projectId: ProjectId,
+    @Path() claimId: string,
+    @Body() body: InvoiceVerificationInput,
+    @Request() req: ExRequest,
+  ): Promise<BudgetView> {
     await this.passport(projectId, req);
     const { state, version } = await this.run(projectId, req, { type: 'VerifyInvoice', data: { ...body, claimId } });
     return budgetView(state as Extract<typeof state, { status: 'open' }>, version);
@@ -115,7 +148,12 @@ export class BudgetsController extends Controller {
   @Post('claims/{claimId}/payment')
   @Security('jwt', ['approver'])
   @Response<Problem>(409, 'Not fully verified, already paid, or four-eyes violated')
-  public async recordPayment(@Path() projectId: ProjectId, @Path() claimId: string, @Body() body: PaymentInput, @Request() req: ExRequest): Promise<BudgetView> {
+  public async recordPayment(
+    @Path() projectId: ProjectId,
+    @Path() claimId: string,
+    @Body() body: PaymentInput,
+    @Request() req: ExRequest,
+  ): Promise<BudgetView> {
     await this.passport(projectId, req);
     const { state, version } = await this.run(projectId, req, { type: 'RecordPayment', data: { ...body, claimId } });
     return budgetView(state as Extract<typeof state, { status: 'open' }>, version);
@@ -131,13 +169,25 @@ export class BudgetsController extends Controller {
   @Security('jwt', ['officer'])
   @SuccessResponse(201, 'Booked')
   @Response<Problem>(409, 'The project has no open budget, or the correction id is taken')
-  public async correct(@Path() projectId: ProjectId, @Body() body: FinancialCorrectionInput, @Request() req: ExRequest, @Header('Idempotency-Key') _key?: IdempotencyKey): Promise<BudgetView> {
+  public async correct(
+    @Path() projectId: ProjectId,
+    @Body() body: FinancialCorrectionInput,
+    @Request() req: ExRequest,
+    @Header('Idempotency-Key') _key?: IdempotencyKey,
+  ): Promise<BudgetView> {
     await this.passport(projectId, req);
     const { state: budget } = await load(this.ctx.store, budgetDecider, budgetStreamId(projectId));
     if (budget.status === 'none') {
-      throw new IllegalTransition('ApplyFinancialCorrection', 'no_budget', `project ${projectId} has no open budget: open it from the approved passport (POST /projects/${projectId}/budget) before correcting it`);
+      throw new IllegalTransition(
+        'ApplyFinancialCorrection',
+        'no_budget',
+        `project ${projectId} has no open budget: open it from the approved passport (POST /projects/${projectId}/budget) before correcting it`,
+      );
     }
-    const { state, version, replayed } = await this.run(projectId, req, { type: 'ApplyFinancialCorrection', data: { ...body, correctionId: randomUUID(), source: { kind: 'officer' } } });
+    const { state, version, replayed } = await this.run(projectId, req, {
+      type: 'ApplyFinancialCorrection',
+      data: { ...body, correctionId: randomUUID(), source: { kind: 'officer' } },
+    });
     this.setStatus(201);
     this.setHeader('ETag', etag(version));
     if (replayed) this.setHeader('Idempotent-Replayed', 'true');

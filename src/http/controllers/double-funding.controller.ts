@@ -55,7 +55,13 @@ export class DoubleFundingController extends Controller {
     @Query() asOf?: string,
   ): Promise<DuplicateAlertView[]> {
     const instant = asOf === undefined ? undefined : parseAsOf(asOf);
-    const filter = { ...(rule ? { rule } : {}), ...(projectId ? { projectId } : {}), ...(status ? { status } : {}), ...(supplier ? { supplier } : {}), ...(instant ? { asOf: instant } : {}) };
+    const filter = {
+      ...(rule ? { rule } : {}),
+      ...(projectId ? { projectId } : {}),
+      ...(status ? { status } : {}),
+      ...(supplier ? { supplier } : {}),
+      ...(instant ? { asOf: instant } : {}),
+    };
     return listAlerts(this.ctx.pool, filter, this.ctx.config.DUPCHECK_NEAR_DAYS);
   }
 
@@ -66,23 +72,33 @@ export class DoubleFundingController extends Controller {
    */
   @Post('{alertId}/confirm')
   @Security('jwt', ['officer'])
-  @Response<Problem>(404, 'No such alert') @Response<Problem>(409, 'Already decided')
-  public async confirm(@Path() alertId: string, @Body() body: ConfirmAlertRequest, @Request() req: ExRequest): Promise<DuplicateAlertDecisionView> {
+  @Response<Problem>(404, 'No such alert')
+  @Response<Problem>(409, 'Already decided')
+  public async confirm(
+    @Path() alertId: string,
+    @Body() body: ConfirmAlertRequest,
+    @Request() req: ExRequest,
+  ): Promise<DuplicateAlertDecisionView> {
     const alert = await this.decide(alertId, 'ConfirmDuplicateAlert', body.reason, req);
     const findingIds: string[] = [];
     for (const projectId of body.finding ? alert.projectIds : []) {
       const findingId = randomUUID();
       const invoiceLevel = alert.rule === 'same_invoice' || alert.rule === 'over_allocation' || alert.rule === 'near_duplicate';
-      await raiseFinding(this.ctx.store, req.user as AuthenticatedUser, {
-        findingId,
-        projectId,
-        concerns: { invoiceRef: invoiceLevel ? alert.key.slice(0, 200) : null, claimRef: null, indicatorId: null },
-        category: 'double_funding',
-        severity: body.finding!.severity,
-        amountAtRiskCents: alert.amountAtRiskCents,
-        euShareCents: body.finding!.euShareCents ?? alert.amountAtRiskCents,
-        description: `Double-funding alert ${alert.rule} ${alertId} confirmed: ${body.reason}`,
-      }, { metadata: requestMetadata(req) });
+      await raiseFinding(
+        this.ctx.store,
+        req.user as AuthenticatedUser,
+        {
+          findingId,
+          projectId,
+          concerns: { invoiceRef: invoiceLevel ? alert.key.slice(0, 200) : null, claimRef: null, indicatorId: null },
+          category: 'double_funding',
+          severity: body.finding!.severity,
+          amountAtRiskCents: alert.amountAtRiskCents,
+          euShareCents: body.finding!.euShareCents ?? alert.amountAtRiskCents,
+          description: `Double-funding alert ${alert.rule} ${alertId} confirmed: ${body.reason}`,
+        },
+        { metadata: requestMetadata(req) },
+      );
       findingIds.push(findingId);
     }
     return { ...alert, findingIds };
@@ -94,8 +110,13 @@ export class DoubleFundingController extends Controller {
    */
   @Post('{alertId}/dismiss')
   @Security('jwt', ['officer'])
-  @Response<Problem>(404, 'No such alert') @Response<Problem>(409, 'Already decided')
-  public async dismiss(@Path() alertId: string, @Body() body: ReasonRequest, @Request() req: ExRequest): Promise<DuplicateAlertDecisionView> {
+  @Response<Problem>(404, 'No such alert')
+  @Response<Problem>(409, 'Already decided')
+  public async dismiss(
+    @Path() alertId: string,
+    @Body() body: ReasonRequest,
+    @Request() req: ExRequest,
+  ): Promise<DuplicateAlertDecisionView> {
     return { ...(await this.decide(alertId, 'DismissDuplicateAlert', body.reason, req)), findingIds: [] };
   }
 

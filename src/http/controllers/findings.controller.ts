@@ -89,7 +89,11 @@ export class FindingsController extends Controller {
   ): Promise<FindingPage> {
     if (overdueOn !== undefined) assertCalendarDate('overdueOn', overdueOn);
     const scope = projectListScope(req.user as AuthenticatedUser);
-    const rows = await listFindings(this.ctx.orm, { projectId, status, category, severity, reportable, overdueOn, after, limit: limit + 1 }, scope);
+    const rows = await listFindings(
+      this.ctx.orm,
+      { projectId, status, category, severity, reportable, overdueOn, after, limit: limit + 1 },
+      scope,
+    );
     const items = rows.slice(0, limit).map((r) => findingSummary(r, overdueOn ?? todayUtc()));
     return rows.length > limit ? { items, next: items.at(-1)!.findingId } : { items };
   }
@@ -109,7 +113,13 @@ export class FindingsController extends Controller {
   @Post('{findingId}/response')
   @Security('jwt', ['beneficiary'])
   @Response<Problem>(409, 'Already responded, or closed')
-  public async respond(@Path() findingId: FindingId, @Body() body: FindingResponseRequest, @Request() req: ExRequest, @Header('If-Match') ifMatch?: VersionTag, @Header('Idempotency-Key') _key?: IdempotencyKey): Promise<FindingView> {
+  public async respond(
+    @Path() findingId: FindingId,
+    @Body() body: FindingResponseRequest,
+    @Request() req: ExRequest,
+    @Header('If-Match') ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _key?: IdempotencyKey,
+  ): Promise<FindingView> {
     const organisation = (req.user as AuthenticatedUser).organisation;
     return this.act(findingId, req, { type: 'RespondToFinding', data: { response: body.response, organisation } }, ifMatch);
   }
@@ -120,8 +130,15 @@ export class FindingsController extends Controller {
    */
   @Post('{findingId}/corrective-action')
   @Security('jwt', AUDITORS)
-  @Response<Problem>(409, 'Closed') @Response<Problem>(422, 'Deadline in the past')
-  public async correctiveAction(@Path() findingId: FindingId, @Body() body: CorrectiveActionRequest, @Request() req: ExRequest, @Header('If-Match') ifMatch?: VersionTag, @Header('Idempotency-Key') _key?: IdempotencyKey): Promise<FindingView> {
+  @Response<Problem>(409, 'Closed')
+  @Response<Problem>(422, 'Deadline in the past')
+  public async correctiveAction(
+    @Path() findingId: FindingId,
+    @Body() body: CorrectiveActionRequest,
+    @Request() req: ExRequest,
+    @Header('If-Match') ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _key?: IdempotencyKey,
+  ): Promise<FindingView> {
     return this.act(findingId, req, { type: 'SetCorrectiveAction', data: body }, ifMatch);
   }
 
@@ -132,7 +149,13 @@ export class FindingsController extends Controller {
   @Post('{findingId}/follow-up')
   @Security('jwt', AUDITORS)
   @Response<Problem>(409, 'No corrective action to follow up, or closed')
-  public async followUp(@Path() findingId: FindingId, @Body() body: FollowUpRequest, @Request() req: ExRequest, @Header('If-Match') ifMatch?: VersionTag, @Header('Idempotency-Key') _key?: IdempotencyKey): Promise<FindingView> {
+  public async followUp(
+    @Path() findingId: FindingId,
+    @Body() body: FollowUpRequest,
+    @Request() req: ExRequest,
+    @Header('If-Match') ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _key?: IdempotencyKey,
+  ): Promise<FindingView> {
     return this.act(findingId, req, { type: 'RecordFollowUp', data: body }, ifMatch);
   }
 
@@ -142,8 +165,15 @@ export class FindingsController extends Controller {
    */
   @Post('{findingId}/close')
   @Security('jwt', AUDITORS)
-  @Response<Problem>(409, 'Already closed') @Response<Problem>(422, 'No follow-up after the corrective action')
-  public async close(@Path() findingId: FindingId, @Body() body: CloseFindingRequest, @Request() req: ExRequest, @Header('If-Match') ifMatch?: VersionTag, @Header('Idempotency-Key') _key?: IdempotencyKey): Promise<FindingView> {
+  @Response<Problem>(409, 'Already closed')
+  @Response<Problem>(422, 'No follow-up after the corrective action')
+  public async close(
+    @Path() findingId: FindingId,
+    @Body() body: CloseFindingRequest,
+    @Request() req: ExRequest,
+    @Header('If-Match') ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _key?: IdempotencyKey,
+  ): Promise<FindingView> {
     return this.act(findingId, req, { type: 'CloseFinding', data: body }, ifMatch);
   }
 
@@ -157,7 +187,13 @@ export class FindingsController extends Controller {
   @Security('jwt', AUDITORS)
   @Response<Problem>(409, 'Closed, or the project has no open budget')
   @Response<Problem>(422, 'Zero amount, more than verified eligible on the line minus earlier corrections, or no such cost line')
-  public async financialCorrection(@Path() findingId: FindingId, @Body() body: FinancialCorrectionRequest, @Request() req: ExRequest, @Header('If-Match') ifMatch?: VersionTag, @Header('Idempotency-Key') _key?: IdempotencyKey): Promise<FindingView> {
+  public async financialCorrection(
+    @Path() findingId: FindingId,
+    @Body() body: FinancialCorrectionRequest,
+    @Request() req: ExRequest,
+    @Header('If-Match') ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _key?: IdempotencyKey,
+  ): Promise<FindingView> {
     const options = { metadata: requestMetadata(req), idempotency: idempotencyFor(req), ifMatch: versionFromTag(ifMatch) };
     return respondWithFinding(this, await correctFinding(this.ctx.store, req.user as AuthenticatedUser, findingId, body, options));
   }

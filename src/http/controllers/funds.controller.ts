@@ -1,18 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Header,
-  Path,
-  Post,
-  Put,
-  Request,
-  Response,
-  Route,
-  Security,
-  SuccessResponse,
-  Tags,
-} from '@tsoa/runtime';
+import { Body, Controller, Get, Header, Path, Post, Put, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
 import { handleCommand, load, type Loaded } from '../../application/handle-command.js';
 import { NotFound } from '../../domain/errors.js';

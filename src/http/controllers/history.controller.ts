@@ -81,7 +81,7 @@ export class HistoryController extends Controller {
   @Produces('text/csv')
   public async export(@Path() projectId: ProjectId, @Query() format: 'jsonl' | 'csv' = 'jsonl'): Promise<Readable> {
     const entries: FeedEntry[] = [];
-    for (let after = START; ; ) {
+    for (let after = START; ;) {
       const page = await this.log().feed({ projectId, after, limit: 1000 });
       entries.push(...page.map(feedEntry));
       if (page.length < 1000) break;
@@ -89,7 +89,11 @@ export class HistoryController extends Controller {
     }
     this.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
     this.setHeader('Content-Disposition', `attachment; filename="project-${projectId}.${format}"`);
-    return Readable.from([format === 'csv' ? toCsv(CSV_COLUMNS, entries.map(csvRow)) : entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : '')]);
+    return Readable.from([
+      format === 'csv'
+        ? toCsv(CSV_COLUMNS, entries.map(csvRow))
+        : entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''),
+    ]);
   }
 
   private log(): PostgresEventStore {
@@ -98,7 +102,21 @@ export class HistoryController extends Controller {
   }
 }
 
-const CSV_COLUMNS = ['position', 'recordedAt', 'streamId', 'version', 'type', 'eventId', 'actor', 'organisation', 'role', 'correlationId', 'causationId', 'requestId', 'data'] as const;
+const CSV_COLUMNS = [
+  'position',
+  'recordedAt',
+  'streamId',
+  'version',
+  'type',
+  'eventId',
+  'actor',
+  'organisation',
+  'role',
+  'correlationId',
+  'causationId',
+  'requestId',
+  'data',
+] as const;
 
 /** One row per event; the payload is a JSON column. */
 const csvRow = (e: FeedEntry) => ({ ...e, data: JSON.stringify(e.data) });
@@ -106,4 +124,3 @@ const csvRow = (e: FeedEntry) => ({ ...e, data: JSON.stringify(e.data) });
 function defined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
-

@@ -72,10 +72,18 @@ export class IndicatorsController extends Controller {
   @Security('jwt', ['admin', 'officer'])
   @SuccessResponse(201, 'Defined')
   @Response<Problem>(422, 'Invalid, unknown investment, or a contributing project not in it')
-  public async define(@Body() body: InvestmentIndicatorRequest, @Request() req: ExRequest, @Header('Idempotency-Key') _key?: IdempotencyKey): Promise<IndicatorView> {
+  public async define(
+    @Body() body: InvestmentIndicatorRequest,
+    @Request() req: ExRequest,
+    @Header('Idempotency-Key') _key?: IdempotencyKey,
+  ): Promise<IndicatorView> {
     const { investment, contributingProjects = [], ...input } = body;
     const options = { metadata: requestMetadata(req), idempotency: idempotencyFor(req) };
-    const result = await defineInvestmentIndicator(this.ctx.store, { indicatorId: randomUUID(), investment, ...toDefinition(input), contributingProjects }, options);
+    const result = await defineInvestmentIndicator(
+      this.ctx.store,
+      { indicatorId: randomUUID(), investment, ...toDefinition(input), contributingProjects },
+      options,
+    );
     this.setStatus(201);
     return this.respond(result);
   }
@@ -106,7 +114,12 @@ export class IndicatorsController extends Controller {
   @SuccessResponse(201, 'Reported')
   @Response<Problem>(409, 'The indicator sums its contributing projects')
   @Response<Problem>(422, 'Unit mismatch, as-of date in the future or before the baseline, or a milestone value other than 0/1')
-  public async report(@Path() indicatorId: IndicatorId, @Body() body: ReportValueRequest, @Request() req: ExRequest, @Header('Idempotency-Key') _key?: IdempotencyKey): Promise<IndicatorView> {
+  public async report(
+    @Path() indicatorId: IndicatorId,
+    @Body() body: ReportValueRequest,
+    @Request() req: ExRequest,
+    @Header('Idempotency-Key') _key?: IdempotencyKey,
+  ): Promise<IndicatorView> {
     const { qualifier = 'exact', evidence = [], ...rest } = body;
     const result = await this.act(indicatorId, req, { type: 'ReportValue', data: { ...rest, qualifier, evidence } });
     this.setStatus(201);
@@ -117,7 +130,12 @@ export class IndicatorsController extends Controller {
   @Post('{indicatorId}/reports/{report}/verify')
   @Security('jwt', ['officer'])
   @Response<Problem>(409, 'Not pending, or you reported it')
-  public async verify(@Path() indicatorId: IndicatorId, @Path() report: number, @Body() body: ReviewNoteRequest, @Request() req: ExRequest): Promise<IndicatorView> {
+  public async verify(
+    @Path() indicatorId: IndicatorId,
+    @Path() report: number,
+    @Body() body: ReviewNoteRequest,
+    @Request() req: ExRequest,
+  ): Promise<IndicatorView> {
     return this.act(indicatorId, req, { type: 'VerifyValue', data: { report, ...body } });
   }
 
@@ -125,7 +143,12 @@ export class IndicatorsController extends Controller {
   @Post('{indicatorId}/reports/{report}/reject')
   @Security('jwt', ['officer'])
   @Response<Problem>(409, 'Not pending')
-  public async reject(@Path() indicatorId: IndicatorId, @Path() report: number, @Body() body: RejectValueRequest, @Request() req: ExRequest): Promise<IndicatorView> {
+  public async reject(
+    @Path() indicatorId: IndicatorId,
+    @Path() report: number,
+    @Body() body: RejectValueRequest,
+    @Request() req: ExRequest,
+  ): Promise<IndicatorView> {
     return this.act(indicatorId, req, { type: 'RejectValue', data: { report, reason: body.reason } });
   }
 

@@ -1,5 +1,21 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Body, Consumes, Controller, Header, Middlewares, Path, Post, Request, Res, Response, Route, Security, SuccessResponse, Tags, type TsoaResponse } from '@tsoa/runtime';
+import {
+  Body,
+  Consumes,
+  Controller,
+  Header,
+  Middlewares,
+  Path,
+  Post,
+  Request,
+  Res,
+  Response,
+  Route,
+  Security,
+  SuccessResponse,
+  Tags,
+  type TsoaResponse,
+} from '@tsoa/runtime';
 import express, { type Request as ExRequest, type RequestHandler } from 'express';
 import { importInvoices, type ImportDeps, type ImportFormat, type InvoiceImportResult } from '../../application/invoice-import.js';
 import { load } from '../../application/handle-command.js';
@@ -91,13 +107,34 @@ export class InvoiceImportController extends Controller {
     const format = FORMATS[mediaType];
     const file = req.res!.locals.importFile as Buffer | null;
     if (!format) {
-      return unsupported(415, { ...problem(415, 'unsupported-media-type', 'Unsupported media type', `Send the file as text/csv or ${XLSX}; got ${mediaType || 'no Content-Type'}`), instance: req.originalUrl }, PROBLEM_JSON);
+      return unsupported(
+        415,
+        {
+          ...problem(
+            415,
+            'unsupported-media-type',
+            'Unsupported media type',
+            `Send the file as text/csv or ${XLSX}; got ${mediaType || 'no Content-Type'}`,
+          ),
+          instance: req.originalUrl,
+        },
+        PROBLEM_JSON,
+      );
     }
     const metadata = requestMetadata(req);
     try {
       if (!file?.length) throw new InvoiceImportRejected([{ row: null, column: null, reason: 'the file is empty' }]);
       const idempotency = key ? { idempotency: fingerprint(req, metadata.actor, key, file) } : {};
-      const result = await importInvoices(this.deps(), { projectId, file, format, ...charsetOf(req), metadata, ...idempotency, now: new Date(), newId: randomUUID });
+      const result = await importInvoices(this.deps(), {
+        projectId,
+        file,
+        format,
+        ...charsetOf(req),
+        metadata,
+        ...idempotency,
+        now: new Date(),
+        newId: randomUUID,
+      });
       this.setStatus(201);
       this.setHeader('ETag', etag(result.streamVersion));
       return result;
@@ -110,7 +147,12 @@ export class InvoiceImportController extends Controller {
   /** The alerts are checked exactly as for a single invoice (BudgetsController.withAlerts). */
   private deps(): ImportDeps {
     const { store, pool, config } = this.ctx;
-    return { store, pool, nearDays: config.DUPCHECK_NEAR_DAYS, alertSource: config.EVENT_STORE === 'postgres' ? 'read_model_and_tail' : 'read_model' };
+    return {
+      store,
+      pool,
+      nearDays: config.DUPCHECK_NEAR_DAYS,
+      alertSource: config.EVENT_STORE === 'postgres' ? 'read_model_and_tail' : 'read_model',
+    };
   }
 }
 
@@ -135,6 +177,9 @@ const charsetOf = (req: ExRequest): { charset?: string } => {
 
 /** As for the other POSTs (request-metadata.ts), scoped to the caller, over the file's bytes rather than a JSON rendering of them. */
 function fingerprint(req: ExRequest, actor: string, key: string, file: Buffer) {
-  const hash = createHash('sha256').update(`${req.method} ${req.baseUrl}${req.path}\n${req.headers['content-type'] ?? ''}\n`).update(file).digest('hex');
+  const hash = createHash('sha256')
+    .update(`${req.method} ${req.baseUrl}${req.path}\n${req.headers['content-type'] ?? ''}\n`)
+    .update(file)
+    .digest('hex');
   return { key: `${actor}:${key}`, fingerprint: hash };
 }

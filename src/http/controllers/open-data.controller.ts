@@ -8,8 +8,23 @@ const euro = (cents: number) => (cents / 100).toFixed(2);
 
 /** Amounts in EUR with a decimal point and no grouping, dates `YYYY-MM-DD`, UTF-8, RFC 4180. */
 const OPERATION_COLUMNS = [
-  'beneficiary_name', 'beneficiary_id', 'operation_name', 'operation_name_lv', 'purpose', 'start_date', 'end_date', 'total_cost_eur',
-  'eu_cofinancing_rate_percent', 'location_postcode', 'location_country', 'intervention_field', 'fund', 'programme', 'period', 'measure', 'project_id',
+  'beneficiary_name',
+  'beneficiary_id',
+  'operation_name',
+  'operation_name_lv',
+  'purpose',
+  'start_date',
+  'end_date',
+  'total_cost_eur',
+  'eu_cofinancing_rate_percent',
+  'location_postcode',
+  'location_country',
+  'intervention_field',
+  'fund',
+  'programme',
+  'period',
+  'measure',
+  'project_id',
 ] as const;
 const RECIPIENT_COLUMNS = ['rank', 'recipient_name', 'recipient_id', 'projects', 'rrf_amount_eur'] as const;
 
@@ -34,10 +49,23 @@ export class OpenDataController extends Controller {
   @Produces('text/csv')
   public async operations(): Promise<Readable> {
     const rows = (await operationsList(this.ctx.store, this.ctx.orm)).map((o) => ({
-      beneficiary_name: o.beneficiaryName, beneficiary_id: o.beneficiaryId, operation_name: o.operationName, operation_name_lv: o.operationNameLv,
-      purpose: o.purpose, start_date: o.startDate, end_date: o.endDate, total_cost_eur: euro(o.totalCostCents),
-      eu_cofinancing_rate_percent: o.euCofinancingRatePercent, location_postcode: o.postcode, location_country: o.country,
-      intervention_field: o.interventionField, fund: o.fund, programme: o.programme, period: o.period, measure: o.investment, project_id: o.projectId,
+      beneficiary_name: o.beneficiaryName,
+      beneficiary_id: o.beneficiaryId,
+      operation_name: o.operationName,
+      operation_name_lv: o.operationNameLv,
+      purpose: o.purpose,
+      start_date: o.startDate,
+      end_date: o.endDate,
+      total_cost_eur: euro(o.totalCostCents),
+      eu_cofinancing_rate_percent: o.euCofinancingRatePercent,
+      location_postcode: o.postcode,
+      location_country: o.country,
+      intervention_field: o.interventionField,
+      fund: o.fund,
+      programme: o.programme,
+      period: o.period,
+      measure: o.investment,
+      project_id: o.projectId,
     }));
     return this.csv('operations.csv', toCsv(OPERATION_COLUMNS, rows));
   }
@@ -48,7 +76,11 @@ export class OpenDataController extends Controller {
   @Produces('text/csv')
   public async rrfTopRecipients(): Promise<Readable> {
     const rows = (await rrfTopRecipients(this.ctx.orm)).map((r) => ({
-      rank: r.rank, recipient_name: r.recipientName, recipient_id: r.recipientId, projects: r.projects, rrf_amount_eur: euro(r.amountCents),
+      rank: r.rank,
+      recipient_name: r.recipientName,
+      recipient_id: r.recipientId,
+      projects: r.projects,
+      rrf_amount_eur: euro(r.amountCents),
     }));
     return this.csv('rrf-top-recipients.csv', toCsv(RECIPIENT_COLUMNS, rows));
   }

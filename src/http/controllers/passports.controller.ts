@@ -54,7 +54,8 @@ export class PassportsController extends Controller {
   /** Replaces the sections given (any of 1–8) in a draft, all at once; one event per section. */
   @Patch()
   @Security('jwt', ['beneficiary'])
-  @Response<Problem>(409, 'Not a draft') @Response<Problem>(412, 'If-Match is stale')
+  @Response<Problem>(409, 'Not a draft')
+  @Response<Problem>(412, 'If-Match is stale')
   public async update(
     @Path() projectId: ProjectId,
     @Body() body: PassportSections,
@@ -69,7 +70,12 @@ export class PassportsController extends Controller {
   @Post('submit')
   @Security('jwt', ['beneficiary'])
   @Response<Problem>(409, 'Not a draft')
-  public async submit(@Path() projectId: ProjectId, @Request() req: ExRequest, @Header('If-Match') ifMatch?: VersionTag, @Header('Idempotency-Key') _key?: IdempotencyKey): Promise<PassportView> {
+  public async submit(
+    @Path() projectId: ProjectId,
+    @Request() req: ExRequest,
+    @Header('If-Match') ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _key?: IdempotencyKey,
+  ): Promise<PassportView> {
     const { state } = await load(this.ctx.store, passportDecider, passportStreamId(projectId));
     const passport = visiblePassport(req, projectId, state);
     const investment = await investmentFacts(this.ctx.store, this.ctx.orm, passport.programme, projectId);
@@ -79,7 +85,12 @@ export class PassportsController extends Controller {
   @Post('verify')
   @Security('jwt', ['officer'])
   @Response<Problem>(409, 'Not submitted, or you submitted it')
-  public async verify(@Path() projectId: ProjectId, @Body() body: VerifyRequest, @Request() req: ExRequest, @Header('If-Match') ifMatch?: VersionTag): Promise<PassportView> {
+  public async verify(
+    @Path() projectId: ProjectId,
+    @Body() body: VerifyRequest,
+    @Request() req: ExRequest,
+    @Header('If-Match') ifMatch?: VersionTag,
+  ): Promise<PassportView> {
     return this.run(projectId, req, { type: 'VerifyPassport', data: body }, ifMatch);
   }
 
@@ -90,7 +101,12 @@ export class PassportsController extends Controller {
   @Post('return')
   @Security('jwt', ['officer'])
   @Response<Problem>(409, 'Not under review')
-  public async return(@Path() projectId: ProjectId, @Body() body: ReturnRequest, @Request() req: ExRequest, @Header('If-Match') ifMatch?: VersionTag): Promise<PassportView> {
+  public async return(
+    @Path() projectId: ProjectId,
+    @Body() body: ReturnRequest,
+    @Request() req: ExRequest,
+    @Header('If-Match') ifMatch?: VersionTag,
+  ): Promise<PassportView> {
     return this.run(projectId, req, { type: 'ReturnPassport', data: body }, ifMatch);
   }
 
@@ -98,7 +114,11 @@ export class PassportsController extends Controller {
   @Post('approve')
   @Security('jwt', ['approver'])
   @Response<Problem>(409, 'Not verified, or four-eyes violated')
-  public async approve(@Path() projectId: ProjectId, @Request() req: ExRequest, @Header('If-Match') ifMatch?: VersionTag): Promise<PassportView> {
+  public async approve(
+    @Path() projectId: ProjectId,
+    @Request() req: ExRequest,
+    @Header('If-Match') ifMatch?: VersionTag,
+  ): Promise<PassportView> {
     return this.run(projectId, req, { type: 'ApprovePassport', data: {} }, ifMatch);
   }
 
@@ -106,7 +126,12 @@ export class PassportsController extends Controller {
   @Post('reject')
   @Security('jwt', ['approver'])
   @Response<Problem>(409, 'Not under review')
-  public async reject(@Path() projectId: ProjectId, @Body() body: ReasonRequest, @Request() req: ExRequest, @Header('If-Match') ifMatch?: VersionTag): Promise<PassportView> {
+  public async reject(
+    @Path() projectId: ProjectId,
+    @Body() body: ReasonRequest,
+    @Request() req: ExRequest,
+    @Header('If-Match') ifMatch?: VersionTag,
+  ): Promise<PassportView> {
     return this.run(projectId, req, { type: 'RejectPassport', data: body }, ifMatch);
   }
 
@@ -117,7 +142,12 @@ export class PassportsController extends Controller {
   @Post('amend')
   @Security('jwt', ['beneficiary'])
   @Response<Problem>(409, 'Not approved')
-  public async amend(@Path() projectId: ProjectId, @Body() body: ReasonRequest, @Request() req: ExRequest, @Header('If-Match') ifMatch?: VersionTag): Promise<PassportView> {
+  public async amend(
+    @Path() projectId: ProjectId,
+    @Body() body: ReasonRequest,
+    @Request() req: ExRequest,
+    @Header('If-Match') ifMatch?: VersionTag,
+  ): Promise<PassportView> {
     return this.run(projectId, req, { type: 'StartAmendment', data: body }, ifMatch);
   }
 
@@ -125,7 +155,12 @@ export class PassportsController extends Controller {
   @Post('withdraw')
   @Security('jwt', ['beneficiary'])
   @Response<Problem>(409, 'Already withdrawn or rejected')
-  public async withdraw(@Path() projectId: ProjectId, @Body() body: ReasonRequest, @Request() req: ExRequest, @Header('If-Match') ifMatch?: VersionTag): Promise<PassportView> {
+  public async withdraw(
+    @Path() projectId: ProjectId,
+    @Body() body: ReasonRequest,
+    @Request() req: ExRequest,
+    @Header('If-Match') ifMatch?: VersionTag,
+  ): Promise<PassportView> {
     return this.run(projectId, req, { type: 'WithdrawPassport', data: body }, ifMatch);
   }
 

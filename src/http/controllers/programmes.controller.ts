@@ -1,4 +1,19 @@
-import { Body, Controller, Get, Header, Path, Post, Put, Query, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  Path,
+  Post,
+  Put,
+  Query,
+  Request,
+  Response,
+  Route,
+  Security,
+  SuccessResponse,
+  Tags,
+} from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
 import { listProgrammes } from '../../../projections/programme-structure/queries.js';
 import { load, type Handled } from '../../application/handle-command.js';
@@ -103,7 +118,10 @@ export class ProgrammesController extends Controller {
   @Response<Problem>(404, 'Unknown programme')
   public async get(@Path() programme: ProgrammeCode, @Path() period: Period): Promise<ProgrammeView> {
     const key = { code: programme, period };
-    return this.respond({ ...(await load(this.ctx.store, programmeDecider, programmeStreamId(key))), replayed: false }, programmeLabel(key));
+    return this.respond(
+      { ...(await load(this.ctx.store, programmeDecider, programmeStreamId(key))), replayed: false },
+      programmeLabel(key),
+    );
   }
 
   /**

@@ -39,7 +39,13 @@ export class ProjectDoubleFundingController extends Controller {
     await visibleProject(this.ctx.store, req.user as AuthenticatedUser, projectId);
     const source = this.ctx.config.EVENT_STORE === 'postgres' ? 'read_model_and_tail' : 'read_model';
     // Without asOf: everything committed, even what was recorded while this request ran.
-    const alerts = await alertsForProject(this.ctx.pool, projectId, this.ctx.config.DUPCHECK_NEAR_DAYS, asOf === undefined ? undefined : instant, source);
+    const alerts = await alertsForProject(
+      this.ctx.pool,
+      projectId,
+      this.ctx.config.DUPCHECK_NEAR_DAYS,
+      asOf === undefined ? undefined : instant,
+      source,
+    );
     return { projectId, asOf: instant.toISOString(), alerts };
   }
 }

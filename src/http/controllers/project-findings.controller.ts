@@ -55,7 +55,10 @@ export class ProjectFindingsController extends Controller {
   @Post()
   @Security('jwt', ['auditor', 'officer'])
   @SuccessResponse(201, 'Raised')
-  @Response<Problem>(422, 'Invalid: money not integer cents, EU share above the amount at risk, unknown category, an indicator of another project')
+  @Response<Problem>(
+    422,
+    'Invalid: money not integer cents, EU share above the amount at risk, unknown category, an indicator of another project',
+  )
   public async raise(
     @Path() projectId: ProjectId,
     @Body() body: RaiseFindingRequest,

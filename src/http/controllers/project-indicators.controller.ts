@@ -67,7 +67,13 @@ export class ProjectIndicatorsController extends Controller {
   ): Promise<IndicatorView> {
     const options = { metadata: requestMetadata(req), idempotency: idempotencyFor(req) };
     const input = { indicatorId: randomUUID(), ...toDefinition(body), contributingProjects: [] };
-    const { state, version, replayed } = await defineProjectIndicator(this.ctx.store, req.user as AuthenticatedUser, projectId, input, options);
+    const { state, version, replayed } = await defineProjectIndicator(
+      this.ctx.store,
+      req.user as AuthenticatedUser,
+      projectId,
+      input,
+      options,
+    );
     if (state.status === 'none') throw new Error('a defined indicator folded to nothing');
     this.setStatus(201);
     this.setHeader('Location', `/indicators/${state.indicatorId}`);

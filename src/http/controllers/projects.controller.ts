@@ -66,7 +66,9 @@ export class ProjectsController extends Controller {
   ): Promise<PassportView> {
     const metadata = requestMetadata(req);
     if (body.recipient.registrationNumber !== metadata.organisation) {
-      throw new ValidationFailed([{ field: 'recipient.registrationNumber', message: `must be your organisation (${metadata.organisation})` }]);
+      throw new ValidationFailed([
+        { field: 'recipient.registrationNumber', message: `must be your organisation (${metadata.organisation})` },
+      ]);
     }
     const projectId = randomUUID();
     await investmentFacts(this.ctx.store, this.ctx.orm, body.programme, projectId);
@@ -104,7 +106,11 @@ export class ProjectsController extends Controller {
     @Query() limit = 100,
   ): Promise<ProjectPage> {
     const scope = projectListScope(req.user as AuthenticatedUser);
-    const rows = await listProjects(this.ctx.orm, { fund, programme, period, investment, organisation, status, after, limit: limit + 1 }, scope);
+    const rows = await listProjects(
+      this.ctx.orm,
+      { fund, programme, period, investment, organisation, status, after, limit: limit + 1 },
+      scope,
+    );
     const items = rows.slice(0, limit).map((r) => ({
       projectId: r.projectId,
       title: { lv: r.titleLv, en: r.titleEn },

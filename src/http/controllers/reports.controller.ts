@@ -13,7 +13,10 @@ export function parseWindow(from: string, to: string, now = new Date()): ReportW
   const refuse = (field: 'from' | 'to', value: string, message: string): never => {
     throw new ValidateError({ [field]: { message, value } }, message);
   };
-  for (const [field, value] of [['from', from], ['to', to]] as const) {
+  for (const [field, value] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
     if (!DATE.test(value) || Number.isNaN(Date.parse(value)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
       refuse(field, value, `${value} is not a date (YYYY-MM-DD)`);
     }

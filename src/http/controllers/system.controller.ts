@@ -54,7 +54,9 @@ export class SystemController extends Controller {
       if (p.behind > this.ctx.config.READY_MAX_LAG_EVENTS) reasons.push(`projection ${p.projection} is ${p.behind} events behind`);
       const version = current.get(p.projection);
       if (version !== undefined && p.codeVersion !== version) {
-        reasons.push(`projection ${p.projection} is being rebuilt for code version ${version}; the generation serving it was built by version ${p.codeVersion}`);
+        reasons.push(
+          `projection ${p.projection} is being rebuilt for code version ${version}; the generation serving it was built by version ${p.codeVersion}`,
+        );
       }
     }
     if (reasons.length > 0) this.setStatus(503);

@@ -25,7 +25,9 @@ export const eur = (cents: number) => `EUR ${money.format(cents / 100)}`;
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 const num = (n: number | undefined) => (n === undefined ? '—' : number.format(n));
 const statusLabel = (s: ProgressStatus | 'not_defined') =>
-  s === 'not_defined' ? 'Not defined' : `<span class="status" style="border-color:${STATUS[s].colour};color:${STATUS[s].colour}">${STATUS[s].label}</span>`;
+  s === 'not_defined'
+    ? 'Not defined'
+    : `<span class="status" style="border-color:${STATUS[s].colour};color:${STATUS[s].colour}">${STATUS[s].label}</span>`;
 
 interface Bar {
   label: string;
@@ -64,7 +66,9 @@ const indicatorTable = (rows: IndicatorProgress[], empty: string) =>
     : `<table><thead><tr><th>Indicator</th><th>Investment / project</th><th>Due</th><th class="n">Target</th><th class="n">Verified</th><th class="n">% of target</th><th>Status</th></tr></thead><tbody>
 ${rows
   .map(
-    (x) => `<tr class="${x.status === 'overdue' ? 'overdue' : ''}" data-status="${x.status}"><td><b>${esc(x.code)}</b> ${esc(x.name.en)}<br><small lang="lv">${esc(x.name.lv)}</small></td>
+    (
+      x,
+    ) => `<tr class="${x.status === 'overdue' ? 'overdue' : ''}" data-status="${x.status}"><td><b>${esc(x.code)}</b> ${esc(x.name.en)}<br><small lang="lv">${esc(x.name.lv)}</small></td>
 <td>${esc(x.fund)} ${esc(x.investment)}${x.projectId ? `<br><small>project ${esc(x.projectId)}</small>` : ''}</td><td>${esc(x.target.dueDate)}</td>
 <td class="n">${num(x.target.value)} ${esc(x.unit?.en ?? '')}</td><td class="n">${num(x.verified?.value)}</td>
 <td class="n">${x.percentOfTarget === undefined ? '—' : `${number.format(x.percentOfTarget)} %`}</td><td>${statusLabel(x.status)}</td></tr>`,
@@ -101,17 +105,35 @@ const alertsSection = (s: CouncilReport['doubleFundingAlerts']) =>
 ${s.items.map((a) => `<tr><td>${esc(a.rule.replaceAll('_', ' '))}</td><td>${esc(a.key)}</td><td>${a.projectIds.map(esc).join('<br>')}</td><td class="n">${eur(a.amountAtRiskCents)}</td></tr>`).join('\n')}
 </tbody></table>`;
 
-const MEASURE_HEADERS = '<th class="n">Planned</th><th class="n">Contracted</th><th class="n">Claimed</th><th class="n">Verified eligible</th><th class="n">Paid</th><th class="n">Corrected</th><th class="n">Remaining</th>';
+const MEASURE_HEADERS =
+  '<th class="n">Planned</th><th class="n">Contracted</th><th class="n">Claimed</th><th class="n">Verified eligible</th><th class="n">Paid</th><th class="n">Corrected</th><th class="n">Remaining</th>';
 const measureCells = (m: ExecutionMeasures) =>
-  [m.plannedCents, m.contractedCents, m.claimedCents, m.verifiedEligibleCents, m.paidCents, m.correctedCents, m.remainingCents].map((c) => `<td class="n">${eur(c)}</td>`).join('');
+  [m.plannedCents, m.contractedCents, m.claimedCents, m.verifiedEligibleCents, m.paidCents, m.correctedCents, m.remainingCents]
+    .map((c) => `<td class="n">${eur(c)}</td>`)
+    .join('');
 
 function budgetSection(b: CouncilReport['budgetExecution']): string {
   if (b.byFund.length === 0) return '<p class="empty">No budget is open.</p>';
   return `<p>As known at ${esc(b.asOf)}. Remaining = planned − (verified eligible − corrected).</p>
-${barChart('Budget planned by fund (EUR), with what is paid', b.byFund.map((f) => ({ label: f.fund, value: f.plannedCents, text: `${eur(f.plannedCents)}, paid ${eur(f.paidCents)}`, colour: '#37474f' })))}
+${barChart(
+  'Budget planned by fund (EUR), with what is paid',
+  b.byFund.map((f) => ({
+    label: f.fund,
+    value: f.plannedCents,
+    text: `${eur(f.plannedCents)}, paid ${eur(f.paidCents)}`,
+    colour: '#37474f',
+  })),
+)}
 <table><thead><tr><th>Fund / investment</th><th class="n">Projects</th>${MEASURE_HEADERS}</tr></thead><tbody>
-${b.byFund.map((f) => `<tr><td><b>${esc(f.fund)}</b></td><td class="n">${f.projects}</td>${measureCells(f)}</tr>
-${b.investments.filter((i) => i.fund === f.fund).map((i) => `<tr><td>${esc(i.programme)} ${esc(i.investment)}</td><td class="n">${i.projects}</td>${measureCells(i)}</tr>`).join('\n')}`).join('\n')}
+${b.byFund
+  .map(
+    (f) => `<tr><td><b>${esc(f.fund)}</b></td><td class="n">${f.projects}</td>${measureCells(f)}</tr>
+${b.investments
+  .filter((i) => i.fund === f.fund)
+  .map((i) => `<tr><td>${esc(i.programme)} ${esc(i.investment)}</td><td class="n">${i.projects}</td>${measureCells(i)}</tr>`)
+  .join('\n')}`,
+  )
+  .join('\n')}
 <tr><td><b>Total</b></td><td></td>${measureCells(b.total)}</tr>
 </tbody></table>
 <table><thead><tr><th>Funding source</th>${MEASURE_HEADERS}</tr></thead><tbody>
@@ -124,7 +146,12 @@ export function councilReportHtml(r: CouncilReport): string {
   const c = r.changes;
   const statusBars = Object.keys(STATUS).map((s) => {
     const k = s as ProgressStatus;
-    return { label: STATUS[k].label, value: r.progress.statusCounts[k], text: plural(r.progress.statusCounts[k], 'indicator', 'indicators'), colour: STATUS[k].colour };
+    return {
+      label: STATUS[k].label,
+      value: r.progress.statusCounts[k],
+      text: plural(r.progress.statusCounts[k], 'indicator', 'indicators'),
+      colour: STATUS[k].colour,
+    };
   });
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Supervisory council report ${esc(r.window.from)} – ${esc(r.window.to)}</title>
@@ -134,8 +161,14 @@ export function councilReportHtml(r: CouncilReport): string {
 
 <h2>1. Portfolio</h2>
 <p>${plural(p.totals.projects, 'project', 'projects')}; ${p.totals.approvedProjects} with an approved passport; money approved: <b>${eur(p.totals.approvedCents)}</b>.</p>
-${barChart('Projects by status (number of projects)', p.byStatus.map((s) => ({ label: s.status, value: s.projects, text: plural(s.projects, 'project', 'projects'), colour: '#546e7a' })))}
-${barChart('Money approved by fund (EUR)', p.byFund.map((f) => ({ label: f.fund, value: f.approvedCents, text: eur(f.approvedCents), colour: '#00695c' })))}
+${barChart(
+  'Projects by status (number of projects)',
+  p.byStatus.map((s) => ({ label: s.status, value: s.projects, text: plural(s.projects, 'project', 'projects'), colour: '#546e7a' })),
+)}
+${barChart(
+  'Money approved by fund (EUR)',
+  p.byFund.map((f) => ({ label: f.fund, value: f.approvedCents, text: eur(f.approvedCents), colour: '#00695c' })),
+)}
 <table><thead><tr><th>Fund</th><th class="n">Projects</th><th class="n">Approved projects</th><th class="n">Money approved</th></tr></thead><tbody>
 ${p.byFund.map((f) => `<tr><td>${esc(f.fund)}</td><td class="n">${f.projects}</td><td class="n">${f.approvedProjects}</td><td class="n">${eur(f.approvedCents)}</td></tr>`).join('\n')}
 </tbody></table>
@@ -156,17 +189,29 @@ ${indicatorTable(r.atRisk, 'Nothing is at risk.')}
 ${c.events.map((e) => `<tr><td>${esc(e.streamType)}</td><td>${esc(e.eventType)}</td><td class="n">${e.events}</td></tr>`).join('\n')}
 </tbody></table>
 <h3>Project status changes (${c.projectStatusChanges.length})</h3>
-${c.projectStatusChanges.length === 0 ? '<p class="empty">None.</p>' : `<table><thead><tr><th>Last change</th><th>Project</th><th>At the start</th><th>At the end</th><th class="n">Steps</th><th>Last by</th></tr></thead><tbody>
+${
+  c.projectStatusChanges.length === 0
+    ? '<p class="empty">None.</p>'
+    : `<table><thead><tr><th>Last change</th><th>Project</th><th>At the start</th><th>At the end</th><th class="n">Steps</th><th>Last by</th></tr></thead><tbody>
 ${c.projectStatusChanges.map((x) => `<tr><td>${esc(x.recordedAt)}</td><td>${esc(x.title)}<br><small>${esc(x.fund)} ${esc(x.investment)}</small></td><td>${esc(x.from ?? '—')}</td><td>${esc(x.to)}</td><td class="n">${x.steps}</td><td>${esc(x.actor)}</td></tr>`).join('\n')}
-</tbody></table>`}
+</tbody></table>`
+}
 <h3>Indicator status changes by level</h3>
-${c.indicatorStatusTransitions.length === 0 ? '<p class="empty">None.</p>' : `<table><thead><tr><th>Level</th><th>From</th><th>To</th><th class="n">Indicators</th></tr></thead><tbody>
+${
+  c.indicatorStatusTransitions.length === 0
+    ? '<p class="empty">None.</p>'
+    : `<table><thead><tr><th>Level</th><th>From</th><th>To</th><th class="n">Indicators</th></tr></thead><tbody>
 ${c.indicatorStatusTransitions.map((t) => `<tr><td>${esc(t.level)}</td><td>${statusLabel(t.from)}</td><td>${statusLabel(t.to)}</td><td class="n">${t.indicators}</td></tr>`).join('\n')}
-</tbody></table>`}
+</tbody></table>`
+}
 <h3>Indicator status changes${r.progress.detail === 'project' ? '' : ' at investment level'} (${c.indicatorStatusChanges.length})</h3>
-${c.indicatorStatusChanges.length === 0 ? '<p class="empty">None.</p>' : `<table><thead><tr><th>Indicator</th><th>Investment</th><th>From</th><th>To</th></tr></thead><tbody>
+${
+  c.indicatorStatusChanges.length === 0
+    ? '<p class="empty">None.</p>'
+    : `<table><thead><tr><th>Indicator</th><th>Investment</th><th>From</th><th>To</th></tr></thead><tbody>
 ${c.indicatorStatusChanges.map((x) => `<tr><td><b>${esc(x.code)}</b> ${esc(x.name.en)}</td><td>${esc(x.investment)}</td><td>${statusLabel(x.from)}</td><td>${statusLabel(x.to)}</td></tr>`).join('\n')}
-</tbody></table>`}
+</tbody></table>`
+}
 
 <h2>5. Budget execution</h2>
 ${budgetSection(r.budgetExecution)}

@@ -5,6 +5,9 @@ export const csvCell = (v: string | number | null | undefined): string => {
 };
 
 /** A header line, then one line per row, CRLF-terminated. */
-export function toCsv<C extends string>(columns: readonly C[], rows: readonly Partial<Record<C, string | number | null | undefined>>[]): string {
+export function toCsv<C extends string>(
+  columns: readonly C[],
+  rows: readonly Partial<Record<C, string | number | null | undefined>>[],
+): string {
   return [columns.join(','), ...rows.map((row) => columns.map((c) => csvCell(row[c])).join(','))].join('\r\n') + '\r\n';
 }

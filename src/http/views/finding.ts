@@ -1,5 +1,12 @@
 import type { FindingRow } from '../../../projections/findings/entity.js';
-import type { BeneficiaryResponse, CorrectiveAction, FinancialCorrection, Finding, FindingStatus, FollowUp } from '../../domain/finding/decider.js';
+import type {
+  BeneficiaryResponse,
+  CorrectiveAction,
+  FinancialCorrection,
+  Finding,
+  FindingStatus,
+  FollowUp,
+} from '../../domain/finding/decider.js';
 import type { FindingCategory, FollowUpOutcome, Severity } from '../../domain/finding/events.js';
 import { isOverdue } from '../../domain/finding/rules.js';
 

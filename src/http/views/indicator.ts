@@ -44,7 +44,11 @@ export interface IndicatorView {
   streamVersion: number;
 }
 
-export function indicatorView(state: Exclude<Indicator, { status: 'none' }>, streamVersion: number, progress?: IndicatorProgress): IndicatorView {
+export function indicatorView(
+  state: Exclude<Indicator, { status: 'none' }>,
+  streamVersion: number,
+  progress?: IndicatorProgress,
+): IndicatorView {
   return {
     indicatorId: state.indicatorId,
     on: state.on,
