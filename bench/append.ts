@@ -183,7 +183,7 @@ function measureGroupCommits(pool: pg.Pool) {
     if (typeof sql !== 'string' || !sql.startsWith('select es_append(')) return original(...args);
     const t0 = performance.now();
     return original(...args).then((result) => {
-      const group = (result.rows[0]?.r as unknown[] | undefined)?.length ?? 0;
+      const group = (result.rows[0] as { r?: unknown[] } | undefined)?.r?.length ?? 0;
       calls++;
       appends += group;
       maxGroup = Math.max(maxGroup, group);

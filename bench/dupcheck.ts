@@ -109,7 +109,13 @@ const invoiceEvent = (i: Invoice): BudgetEvent => ({
  * VAT) and a verification of every other claimed invoice. Now and then an invoice is one
  * already declared in another project (`pool`): a true duplicate.
  */
-function budgetStream(g: Generator, p: number, invoices: number, pool: Invoice[], planted: { n: number }): BudgetEvent[] {
+function budgetStream(
+  g: Generator,
+  p: number,
+  invoices: number,
+  pool: Invoice[],
+  planted: { n: number },
+): { projectId: string; events: BudgetEvent[] } {
   const projectId = randomUUID();
   const fund = p % 2 === 0 ? 'RRF' : 'ERDF';
   const recipient = String(90000000000 + Math.floor(p / 4));
@@ -187,7 +193,7 @@ function budgetStream(g: Generator, p: number, invoices: number, pool: Invoice[]
       claim = [];
     }
   }
-  return events;
+  return { projectId, events };
 }
 
 const percentile = (sorted: number[], q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? 0;
@@ -222,8 +228,8 @@ export const dupcheck: Benchmark = async ({ url, pool, log }) => {
     Array.from({ length: intFromEnv('LOADERS', 4) }, async () => {
       for (let p = next++; p < projectCount; p = next++) {
         const n = Math.floor(invoiceCount / projectCount) + (p < invoiceCount % projectCount ? 1 : 0);
-        const stream = budgetStream(g, p, n, sample, planted).map((e): NewEvent => ({ ...e, metadata }));
-        const projectId = (stream[0]!.data as { projectId: string }).projectId;
+        const { projectId, events: budget } = budgetStream(g, p, n, sample, planted);
+        const stream = budget.map((e): NewEvent<BudgetEvent> => ({ ...e, metadata }));
         for (let v = 0; v < stream.length; v += appendSize) {
           await store.append(`budget-${projectId}`, stream.slice(v, v + appendSize), { expectedVersion: v });
         }

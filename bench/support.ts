@@ -50,8 +50,8 @@ export const BenchmarkRecorded = defineEvent(
     .strict(),
 );
 
-export function benchRegistry(): EventRegistry {
-  return new EventRegistry().register(BenchmarkRecorded);
+export function benchRegistry() {
+  return EventRegistry.of(BenchmarkRecorded);
 }
 
 // Left unannotated (checked where it is used, as NewEvent metadata) so it survives EventMetadata gaining fields.

@@ -6,7 +6,7 @@ import { Migration } from '@mikro-orm/migrations';
  * only rows whose transaction is older than the oldest running one (pg_snapshot_xmin).
  */
 export class Migration20261123000100_event_store extends Migration {
-  override async up(): Promise<void> {
+  override up(): void {
     this.addSql(`
       create table es_streams (
         stream_id   text primary key,
@@ -156,7 +156,7 @@ export class Migration20261123000100_event_store extends Migration {
       where status = 'active'`);
   }
 
-  override async down(): Promise<void> {
+  override down(): void {
     this.addSql('drop table if exists projection_generations');
     this.addSql('drop function if exists es_append(jsonb)');
     this.addSql('drop table if exists es_idempotency');

@@ -5,10 +5,10 @@ import { Migration } from '@mikro-orm/migrations';
  * readers' safe horizon (so appends never wait for it): hash_n = sha256(hash_{n-1} || input_n),
  * hash_0 = 32 zero bytes, input as es_chain_input() below. The chain is append-only like the
  * log. An event altered, deleted, moved, or slipped in behind the chain's position no longer
- * matches the chain; see README "Tamper evidence" for what an anchor adds.
+ * matches the chain; see "Tamper evidence" in docs/architecture.md for what an anchor adds.
  */
 export class Migration20261123000200_event_chain extends Migration {
-  override async up(): Promise<void> {
+  override up(): void {
     this.addSql(`
       create table es_chain (
         chain_seq      bigint primary key,
@@ -33,7 +33,7 @@ export class Migration20261123000200_event_chain extends Migration {
       $$`);
   }
 
-  override async down(): Promise<void> {
+  override down(): void {
     this.addSql('drop function if exists es_chain_input(es_events)');
     this.addSql('drop table if exists es_chain');
   }

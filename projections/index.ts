@@ -1,4 +1,5 @@
-import type { EntitySchema } from '@mikro-orm/postgresql';
+import type { AnyEntitySchema } from '../src/db/orm.js';
+import type { AnyEvent } from '../src/domain/stream-types.js';
 import type { Projection } from '../src/projection-engine/projection.js';
 import { budgetExecution } from './budget-execution/projection.js';
 import { councilReport } from './council-report/projection.js';
@@ -14,7 +15,7 @@ import { StreamCatalogueEntrySchema } from './stream-catalogue/entity.js';
 import { streamCatalogue } from './stream-catalogue/projection.js';
 
 /** Every read model the service runs. */
-export const projections: Projection[] = [
+export const projections: Projection<AnyEvent>[] = [
   streamCatalogue,
   programmeStructure,
   projects,
@@ -26,7 +27,7 @@ export const projections: Projection[] = [
 ];
 
 /** MikroORM entities mapping the read models' views, for query functions. */
-export const readModelEntities: EntitySchema<any>[] = [
+export const readModelEntities: AnyEntitySchema[] = [
   StreamCatalogueEntrySchema,
   ...programmeStructureEntities,
   ProjectRowSchema,

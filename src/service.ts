@@ -10,14 +10,18 @@ import { createEventRegistry } from './domain/events.js';
 import { EventStoreAccessDenied, EventStoreUnavailable } from './eventstore/errors.js';
 import { KurrentDbEventStore } from './eventstore/kurrentdb/adapter.js';
 import { checkKurrentDbConnection, createKurrentDbClient } from './eventstore/kurrentdb/connect.js';
-import type { EventStore } from './eventstore/port.js';
+import type { EventShape, EventStore } from './eventstore/port.js';
 import { PostgresEventStore } from './eventstore/postgres/adapter.js';
 import { ChainKeeper } from './eventstore/postgres/chain.js';
 import type { EventRegistry } from './eventstore/registry.js';
+import { Application } from './application/application.js';
+import type { Deps } from './application/deps.js';
+import { react } from './application/workflows.js';
+import type { AnyEvent } from './domain/stream-types.js';
 import { createApp } from './http/app.js';
-import type { AppContext } from './http/context.js';
 import type { Logger } from './logger.js';
 import { ProjectionManager } from './projection-engine/manager.js';
+import { ProcessManager } from './projection-engine/process-manager.js';
 
 export const EMBEDDED_DATABASE = 'grants';
 
@@ -31,26 +35,43 @@ export async function resolveDatabase(config: Config, logger: Logger): Promise<{
 }
 
 export interface Service {
-  readonly context: AppContext;
+  /** What the application layer is built on (tests reach the store and the pool through it). */
+  readonly context: Deps;
+  readonly application: Application;
   readonly app: ReturnType<typeof createApp>;
+  /** Runs workflow steps a stopped request left undone, from the event log (src/application/workflows.ts). */
+  readonly workflows: ProcessManager<AnyEvent>;
   close(): Promise<void>;
 }
 
+export interface ServiceOptions {
+  /** Wraps the event store (tests inject failures between a workflow's steps with it). */
+  readonly wrapStore?: (store: EventStore<AnyEvent>) => EventStore<AnyEvent>;
+  /** Now, for every command; default the system clock. */
+  readonly clock?: () => Date;
+}
+
 /** Wires the service on a migrated database; projections run live unless disabled. */
-export async function createService(config: Config, logger: Logger, url: string): Promise<Service> {
+export async function createService(config: Config, logger: Logger, url: string, options: ServiceOptions = {}): Promise<Service> {
   const orm: MikroORM = await initOrm(url, readModelEntities, logger);
   const applied = await migrate(orm);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const pool: pg.Pool = createPool(url, config.DB_POOL_SIZE, (err) => logger.warn({ err }, 'idle database connection lost'));
-  let store: EventStore;
+  let store: EventStore<AnyEvent>;
   try {
-    store = await createEventStore(config, logger, pool, createEventRegistry());
+    const created = await createEventStore(config, logger, pool, createEventRegistry());
+    store = options.wrapStore ? options.wrapStore(created) : created;
   } catch (error) {
     await pool.end();
     await orm.close(true);
     throw error;
   }
-  const manager = new ProjectionManager(pool, store, projections, {
+  // The projection runners and the process manager each hold a connection for their batch's
+  // transaction while they read the log (and run commands) through the store's pool. On one
+  // pool, enough of them waiting for a second connection would wait for each other forever;
+  // on a pool of their own, sized for all of them, they wait only for connections that come back.
+  const runners: pg.Pool = createPool(url, projections.length + 3, (err) => logger.warn({ err }, 'idle runner connection lost'));
+  const manager = new ProjectionManager(runners, store, projections, {
     batchSize: config.PROJECTION_BATCH_SIZE,
     pollMs: config.PROJECTION_POLL_MS,
     logger,
@@ -66,18 +87,45 @@ export async function createService(config: Config, logger: Logger, url: string)
           onError: (err) => logger.error({ err }, 'extending the event chain failed; retrying'),
         })
       : undefined;
+  const workflows = new ProcessManager(
+    runners,
+    store,
+    // The reactor runs only once started, by when `context` below exists.
+    { name: 'workflows', react: (event) => react(context, event) },
+    {
+      batchSize: config.PROJECTION_BATCH_SIZE,
+      pollMs: config.PROJECTION_POLL_MS,
+      logger,
+    },
+  );
+  const context: Deps = {
+    config,
+    logger,
+    pool,
+    store,
+    orm,
+    projections: manager,
+    chain,
+    workflows,
+    clock: options.clock ?? (() => new Date()),
+  };
   if (config.PROJECTIONS_ENABLED) {
     await manager.start();
     chain?.start();
+    workflows.start();
   } else await manager.prepare();
-  const context: AppContext = { config, logger, pool, store, orm, projections: manager, chain };
+  const application = new Application(context);
   return {
     context,
-    app: createApp(context),
+    application,
+    app: createApp(application, { config, logger }),
+    workflows,
     async close() {
+      await workflows.stop();
       await manager.stop();
       await chain?.stop();
       await store.close();
+      await runners.end();
       await pool.end();
       await orm.close(true);
     },
@@ -89,7 +137,12 @@ export async function createService(config: Config, logger: Logger, url: string)
  * an unreachable server or refused credentials stop the start with EventStoreUnavailable /
  * EventStoreAccessDenied naming the cause, rather than failing on the first request.
  */
-export async function createEventStore(config: Config, logger: Logger, pool: pg.Pool, registry: EventRegistry): Promise<EventStore> {
+export async function createEventStore<E extends EventShape>(
+  config: Config,
+  logger: Logger,
+  pool: pg.Pool,
+  registry: EventRegistry<E>,
+): Promise<EventStore<E>> {
   if (config.EVENT_STORE === 'postgres') return new PostgresEventStore(pool, registry);
   const client = createKurrentDbClient(config.KURRENTDB_URL!);
   try {

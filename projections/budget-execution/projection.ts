@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { splitProRata, type FundShare } from '../../src/domain/budget/content.js';
+import { budgetStream } from '../../src/domain/budget/decider.js';
 import type { BudgetEvent } from '../../src/domain/budget/events.js';
+import type { AnyEvent } from '../../src/domain/stream-types.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import type { Projection, TableNames } from '../../src/projection-engine/projection.js';
 
@@ -24,7 +26,7 @@ import type { Projection, TableNames } from '../../src/projection-engine/project
  * nothing"; only rows actually inserted are added to the totals, in the same statement, so a
  * replayed batch changes nothing. A batch is written with one statement per table.
  */
-export const budgetExecution: Projection = {
+export const budgetExecution: Projection<AnyEvent> = {
   name: 'budget_execution',
   version: 1,
   tables: ['be_budgets', 'be_invoices', 'be_ledger', 'be_totals'],
@@ -67,7 +69,7 @@ export const budgetExecution: Projection = {
      )`,
   ],
   async apply(tx, events, t) {
-    const budgetEvents = events.filter((e) => e.streamType === 'budget') as unknown as (StoredEvent & BudgetEvent)[];
+    const budgetEvents = events.filter((e) => budgetStream.owns(e));
     if (budgetEvents.length === 0) return;
     const known = await loadContext(tx, budgetEvents, t);
     const rows = { budgets: [] as object[], invoices: [] as object[], ledger: [] as LedgerRow[] };
@@ -178,7 +180,7 @@ interface LedgerRow {
 }
 
 /** What earlier batches left that this one needs: fund shares, invoice allocations, claims' verified splits. */
-async function loadContext(tx: pg.ClientBase, events: readonly BudgetEvent[], t: TableNames) {
+async function loadContext(tx: pg.ClientBase, events: readonly StoredEvent<BudgetEvent>[], t: TableNames) {
   const invoiceIds = new Set<string>();
   const paidClaims = new Set<string>();
   for (const e of events) {
@@ -186,7 +188,7 @@ async function loadContext(tx: pg.ClientBase, events: readonly BudgetEvent[], t:
     if (e.type === 'InvoiceVerified.v1') invoiceIds.add(e.data.invoiceId);
     if (e.type === 'ClaimPaid.v1') paidClaims.add(e.data.claimId);
   }
-  const projectIds = [...new Set((events as unknown as StoredEvent[]).map((e) => e.streamId.slice('budget-'.length)))];
+  const projectIds = [...new Set(events.map((e) => e.streamId.slice('budget-'.length)))];
   // One connection: one query at a time.
   const budgets = await tx.query<{ project_id: string; shares: FundShare[] }>(
     `select project_id, shares from ${t.be_budgets} where project_id = any($1::uuid[])`,
@@ -202,7 +204,7 @@ async function loadContext(tx: pg.ClientBase, events: readonly BudgetEvent[], t:
   );
   const verifiedByClaim = new Map<string, Map<string, { fund: FundShare['fund']; cents: number }>>();
   for (const r of verified.rows) {
-    const m = verifiedByClaim.get(r.claim_id) ?? new Map();
+    const m = verifiedByClaim.get(r.claim_id) ?? new Map<string, { fund: FundShare['fund']; cents: number }>();
     m.set(`${r.event_id} ${r.source}`, { fund: r.source, cents: Number(r.cents) });
     verifiedByClaim.set(r.claim_id, m);
   }

@@ -150,14 +150,14 @@ export async function budgetExecution(
 
   const bySourceOf = new Map<string, Map<FundingSource, Omit<ExecutionMeasures, 'remainingCents'>>>();
   for (const s of sums) {
-    const perSource = bySourceOf.get(s.project_id) ?? new Map();
+    const perSource = bySourceOf.get(s.project_id) ?? new Map<FundingSource, Omit<ExecutionMeasures, 'remainingCents'>>();
     const m = perSource.get(s.source) ?? zero();
     m[COLUMN[s.measure]] += Number(s.cents);
     perSource.set(s.source, m);
     bySourceOf.set(s.project_id, perSource);
   }
   const projects: ProjectExecution[] = budgets.map((b) => {
-    const bySource = sourcesOf([...(bySourceOf.get(b.project_id) ?? new Map()).entries()].map(([source, m]) => ({ source, ...m })));
+    const bySource = sourcesOf([...(bySourceOf.get(b.project_id)?.entries() ?? [])].map(([source, m]) => ({ source, ...m })));
     return {
       projectId: b.project_id,
       fund: b.fund,

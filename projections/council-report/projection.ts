@@ -1,14 +1,18 @@
-import type { StoredEvent } from '../../src/eventstore/port.js';
+import { passportStream } from '../../src/domain/passport/decider.js';
+import type { PassportEvent } from '../../src/domain/passport/events.js';
+import type { AnyEvent } from '../../src/domain/stream-types.js';
 import type { Projection } from '../../src/projection-engine/projection.js';
 
 /** Passport events that move a project to another status, and the status each leads to. */
-const PROJECT_STATUS: Record<string, string> = {
+const PROJECT_STATUS: Partial<Record<PassportEvent['type'], string>> = {
   'PassportDrafted.v1': 'draft',
   'PassportSubmitted.v1': 'submitted',
   'PassportReturned.v1': 'draft',
   'PassportVerified.v1': 'verified',
   'PassportApproved.v1': 'approved',
-  'PassportRejected.v1': 'rejected',
+  'PassportRejected.v2': 'rejected',
+  // A rejected amendment leaves the approved version in force: the project is approved again.
+  'PassportAmendmentRejected.v1': 'approved',
   'PassportAmendmentStarted.v1': 'draft',
   'PassportWithdrawn.v1': 'withdrawn',
 };
@@ -21,9 +25,9 @@ const PROJECT_STATUS: Record<string, string> = {
  * and type; a row moves only with events newer than the stream version it last saw, and status
  * changes are keyed by stream version, so a replayed batch changes nothing.
  */
-export const councilReport: Projection = {
+export const councilReport: Projection<AnyEvent> = {
   name: 'council_report',
-  version: 2,
+  version: 3,
   tables: ['council_activity', 'project_status_changes', 'project_money'],
   createTables: (t) => [
     `create table ${t.council_activity} (
@@ -53,7 +57,7 @@ export const councilReport: Projection = {
      )`,
   ],
   async apply(tx, events, t) {
-    const folded = new Map<string, { day: string; e: StoredEvent; events: number; last: number }>();
+    const folded = new Map<string, { day: string; e: (typeof events)[number]; events: number; last: number }>();
     for (const e of events) {
       const day = e.recordedAt.toISOString().slice(0, 10);
       const key = `${day} ${e.type} ${e.streamId}`;
@@ -79,42 +83,32 @@ export const councilReport: Projection = {
         rows.map((r) => r.last),
       ],
     );
-    const money = events.filter(
-      (e): e is StoredEvent & { data: { section: 'financing'; value: { totalCents: number } } } =>
-        e.type === 'PassportSectionUpdated.v1' && (e.data as { section: string }).section === 'financing',
+    const money = events.flatMap((e) =>
+      e.type === 'PassportSectionUpdated.v1' && e.data.section === 'financing' ? [{ e, totalCents: e.data.value.totalCents }] : [],
     );
     if (money.length) {
       await tx.query(`insert into ${t.project_money} select * from unnest($1::uuid[], $2::int[], $3::bigint[]) on conflict do nothing`, [
-        money.map((e) => e.streamId.slice('passport-'.length)),
-        money.map((e) => e.version),
-        money.map((e) => e.data.value.totalCents),
+        money.map(({ e }) => e.streamId.slice('passport-'.length)),
+        money.map(({ e }) => e.version),
+        money.map(({ totalCents }) => totalCents),
       ]);
     }
-    const changes = events.filter((e) => e.streamType === 'passport' && PROJECT_STATUS[e.type] !== undefined);
-    if (changes.length === 0) return;
-    // A rejected amendment leaves the approved version in force: the project is approved again.
-    // Approvals earlier in this batch are not visible to the statement itself, so they are passed in.
-    const approvedInBatch = new Set<string>();
-    const approvedBefore = changes.map((e) => {
-      const before = approvedInBatch.has(e.streamId);
-      if (e.type === 'PassportApproved.v1') approvedInBatch.add(e.streamId);
-      return before;
+    const changes = events.flatMap((e) => {
+      const status = passportStream.owns(e) ? PROJECT_STATUS[e.type] : undefined;
+      return status === undefined ? [] : [{ e, status }];
     });
+    if (changes.length === 0) return;
     await tx.query(
       `insert into ${t.project_status_changes} (project_id, stream_version, event_type, status, actor, recorded_at)
-       select p, v, et, case when et = 'PassportRejected.v1' and (ab or exists (
-                 select 1 from ${t.project_status_changes} c where c.project_id = p and c.status = 'approved' and c.stream_version < v))
-               then 'approved' else st end, a, r
-         from unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::bool[]) as x(p, v, et, st, a, r, ab)
+       select * from unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
        on conflict do nothing`,
       [
-        changes.map((e) => e.streamId.slice('passport-'.length)),
-        changes.map((e) => e.version),
-        changes.map((e) => e.type),
-        changes.map((e) => PROJECT_STATUS[e.type]!),
-        changes.map((e) => e.metadata.actor),
-        changes.map((e) => e.recordedAt),
-        approvedBefore,
+        changes.map(({ e }) => e.streamId.slice('passport-'.length)),
+        changes.map(({ e }) => e.version),
+        changes.map(({ e }) => e.type),
+        changes.map(({ status }) => status),
+        changes.map(({ e }) => e.metadata.actor),
+        changes.map(({ e }) => e.recordedAt),
       ],
     );
   },

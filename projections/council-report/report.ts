@@ -17,12 +17,6 @@ import {
   type ProjectsByStatus,
 } from './queries.js';
 
-/** A section whose read model does not exist yet: said so, never filled with made-up rows. */
-export interface SectionNotYetAvailable {
-  available: false;
-  reason: string;
-}
-
 /** An audit finding not yet closed (revīzijas konstatējums), from the findings read model. */
 export interface OpenFinding {
   findingId: string;
@@ -41,8 +35,7 @@ export interface OpenFinding {
 }
 
 /** A section filled from another read model, as it stands when the report is made. */
-export interface AvailableSection<T> {
-  available: true;
+export interface ReportSection<T> {
   items: T[];
 }
 
@@ -66,7 +59,6 @@ export interface FundExecution extends ExecutionMeasures {
 
 /** Budget execution (budžeta izpilde) as the system knew it at the end of the window. */
 export interface BudgetExecutionSection {
-  available: true;
   asOf: string;
   byFund: FundExecution[];
   investments: InvestmentExecution[];
@@ -132,9 +124,9 @@ export interface CouncilReport {
   /** Planned, contracted, claimed, verified eligible, paid, corrected and remaining money per fund, investment and funding source. */
   budgetExecution: BudgetExecutionSection;
   /** Audit findings raised and not closed at the end of the window (their status as it stands now); not available without the read model. */
-  openAuditFindings: AvailableSection<OpenFinding> | SectionNotYetAvailable;
+  openAuditFindings: ReportSection<OpenFinding>;
   /** Double-funding alerts no officer has decided yet (dubultfinansējuma brīdinājumi), as they stand now. */
-  doubleFundingAlerts: AvailableSection<DuplicateAlertView> | SectionNotYetAvailable;
+  doubleFundingAlerts: ReportSection<DuplicateAlertView>;
 }
 
 export interface ReportWindow {
@@ -150,11 +142,11 @@ export function windowInstants(w: ReportWindow, now: Date): { start: Date; end: 
   return { start: new Date(`${w.from}T00:00:00.000Z`), end: end > now ? now : end };
 }
 
-/** Where the audit sections come from; a section without its source says it is not available. */
+/** Where the report's sections come from. */
 export interface ReportSources {
   orm: MikroORM;
   /** The double-funding rules run over their read model (see projections/double-funding). */
-  doubleFunding?: { pool: pg.Pool; nearDays: number };
+  doubleFunding: { pool: pg.Pool; nearDays: number };
 }
 
 /** Assembles the report; statuses come from the progress read model's own evaluation. */
@@ -173,14 +165,14 @@ export async function councilReport(
     // At the end, and as the system stood just before the window: what the council was last told.
     progressInput(orm, { asOf: end }, null).then(async (i) => [i, i && (await restrictTo(orm, i, new Date(start.getTime() - 1)))] as const),
     openFindings(orm, w.to, end),
-    sources.doubleFunding ? listAlerts(sources.doubleFunding.pool, { status: 'open' }, sources.doubleFunding.nearDays) : null,
+    listAlerts(sources.doubleFunding.pool, { status: 'open' }, sources.doubleFunding.nearDays),
     // A window ending now reads the running totals; an earlier end sums the ledger up to it.
     budgetExecution(orm, end.getTime() >= now.getTime() ? {} : { asOf: end }, null),
   ]);
   const atEnd = input ? evaluate(input, { projectNodes: detail === 'project' }) : { indicators: [], rollup: [] };
   const before = inputBefore ? progressTable(inputBefore) : [];
   const statusBefore = new Map(before.map((x) => [x.indicatorId, x.status]));
-  const statusCounts = Object.fromEntries(PROGRESS_STATUSES.map((s) => [s, 0])) as unknown as StatusCounts;
+  const statusCounts: StatusCounts = { achieved: 0, on_track: 0, at_risk: 0, overdue: 0, not_started: 0 };
   const shown = (x: { level: string }) => detail === 'project' || x.level !== 'project';
   const transitions = new Map<string, IndicatorStatusTransition>();
   for (const x of atEnd.indicators) {
@@ -221,10 +213,6 @@ export async function councilReport(
     }),
     { projects: 0, approvedProjects: 0, approvedCents: 0 },
   );
-  const pending = (what: string): SectionNotYetAvailable => ({
-    available: false,
-    reason: `not yet available: the ${what} read model does not exist yet`,
-  });
   return {
     window: { from: w.from, to: w.to },
     generatedAt: now.toISOString(),
@@ -240,15 +228,14 @@ export async function councilReport(
     overdue: listed.filter((x) => x.status === 'overdue'),
     atRisk: listed.filter((x) => x.status === 'at_risk'),
     budgetExecution: {
-      available: true,
       asOf: money.asOf,
       byFund: byFund(money.investments),
       investments: money.investments,
       bySource: money.bySource,
       total: money.total,
     },
-    openAuditFindings: { available: true, items: findings },
-    doubleFundingAlerts: alerts ? { available: true, items: alerts } : pending('double-funding alerts'),
+    openAuditFindings: { items: findings },
+    doubleFundingAlerts: { items: alerts },
   };
 }
 

@@ -1,8 +1,7 @@
-import type { BudgetEvent } from '../../src/domain/budget/events.js';
-import type { DuplicateAlertEvent } from '../../src/domain/dupalert/events.js';
+import { budgetStream } from '../../src/domain/budget/decider.js';
+import { duplicateAlertStream } from '../../src/domain/dupalert/decider.js';
+import type { AnyEvent } from '../../src/domain/stream-types.js';
 import type { Projection } from '../../src/projection-engine/projection.js';
-
-type Stored<E> = E & { id: string; streamId: string; version: number; recordedAt: Date };
 
 /**
  * Double-funding index (dubultfinansējums) over every project, fund, programme and period:
@@ -17,7 +16,7 @@ type Stored<E> = E & { id: string; streamId: string; version: number; recordedAt
  * (insert … on conflict do nothing), so replays change nothing; a batch is written with one
  * insert per table, in any order, because no row depends on another.
  */
-export const doubleFunding: Projection = {
+export const doubleFunding: Projection<AnyEvent> = {
   name: 'double_funding',
   version: 2,
   tables: ['df_budgets', 'df_invoices', 'df_claim_items', 'df_verifications', 'df_decisions'],
@@ -99,11 +98,10 @@ export const doubleFunding: Projection = {
       verifications: [],
       decisions: [],
     };
-    for (const stored of events) {
-      const recordedAt = stored.recordedAt.toISOString();
-      if (stored.streamType === 'dupalert') {
-        const e = stored as unknown as Stored<DuplicateAlertEvent>;
-        const decision = e.type === 'DuplicateAlertConfirmed.v1' ? 'confirmed' : 'dismissed';
+    for (const e of events) {
+      const recordedAt = e.recordedAt.toISOString();
+      if (duplicateAlertStream.owns(e)) {
+        const decision = e.type === 'DuplicateAlertConfirmed.v2' ? 'confirmed' : 'dismissed';
         const d = e.data;
         rows.decisions.push({
           alert_id: d.alertId,
@@ -116,9 +114,8 @@ export const doubleFunding: Projection = {
         });
         continue;
       }
-      if (stored.streamType !== 'budget') continue;
-      const e = stored as unknown as Stored<BudgetEvent>;
-      const projectId = stored.streamId.slice('budget-'.length);
+      if (!budgetStream.owns(e)) continue;
+      const projectId = e.streamId.slice('budget-'.length);
       switch (e.type) {
         case 'BudgetOpened.v1': {
           const d = e.data;

@@ -104,8 +104,10 @@ export const TAIL = `
     select substr(stream_id, 8)::uuid as project_id, payload->>'recipientOrg' as recipient_org, payload->'programme'->>'fund' as fund,
            payload->>'vatSource' as vat_source, payload->'costLines' as cost_lines
       from tail where type = 'BudgetOpened.v1' and recorded <= $5),
+  -- The tail is the raw log, not upcast: a confirmation stored before v2 is still 'DuplicateAlertConfirmed.v1'.
   t_dec as materialized (
-    select payload->>'alertId' as alert_id, case type when 'DuplicateAlertConfirmed.v1' then 'confirmed' else 'dismissed' end as decision,
+    select payload->>'alertId' as alert_id,
+           case when type in ('DuplicateAlertConfirmed.v1', 'DuplicateAlertConfirmed.v2') then 'confirmed' else 'dismissed' end as decision,
            payload->>'reason' as reason
       from tail where stream_id like 'dupalert-%' and recorded <= $5)`;
 

@@ -1,6 +1,5 @@
 import { EntitySchema } from '@mikro-orm/postgresql';
-import type { FindingStatus } from '../../src/domain/finding/decider.js';
-import type { FindingCategory, FollowUpOutcome, Severity } from '../../src/domain/finding/events.js';
+import type { FindingCategory, FindingStatus, FollowUpOutcome, Severity } from '../../src/domain/finding/events.js';
 
 /** A row of the audit findings list (the `findings` view of the active generation). */
 export interface FindingRow {

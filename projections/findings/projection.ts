@@ -1,5 +1,5 @@
-import type { FindingEvent } from '../../src/domain/finding/events.js';
-import type { StoredEvent } from '../../src/eventstore/port.js';
+import { findingStream } from '../../src/domain/finding/decider.js';
+import type { AnyEvent } from '../../src/domain/stream-types.js';
 import type { Projection } from '../../src/projection-engine/projection.js';
 
 /**
@@ -8,7 +8,7 @@ import type { Projection } from '../../src/projection-engine/projection.js';
  * the financial corrections so far. Each event is applied only if it is newer than the row
  * (stream version guard), so a replayed batch changes nothing, sums included.
  */
-export const findings: Projection = {
+export const findings: Projection<AnyEvent> = {
   name: 'findings',
   version: 1,
   tables: ['findings'],
@@ -44,15 +44,14 @@ export const findings: Projection = {
     `create index on ${t.findings} (deadline) where status <> 'closed'`,
   ],
   async apply(tx, events, t) {
-    for (const stored of events) {
-      if (stored.streamType !== 'finding') continue;
-      const e = stored as StoredEvent & FindingEvent;
-      const id = stored.streamId.slice('finding-'.length);
+    for (const e of events) {
+      if (!findingStream.owns(e)) continue;
+      const id = e.streamId.slice('finding-'.length);
       const set = (sql: string, params: unknown[]) =>
         tx.query(`update ${t.findings} set ${sql}, updated_at = $3, stream_version = $2 where finding_id = $1 and stream_version < $2`, [
           id,
-          stored.version,
-          stored.recordedAt,
+          e.version,
+          e.recordedAt,
           ...params,
         ]);
       switch (e.type) {
@@ -77,7 +76,7 @@ export const findings: Projection = {
               d.description,
               d.raisedAt,
               d.raisedBy,
-              stored.version,
+              e.version,
             ],
           );
           break;

@@ -1,6 +1,5 @@
 import type { FilterQuery, MikroORM } from '@mikro-orm/postgresql';
-import type { FindingStatus } from '../../src/domain/finding/decider.js';
-import type { FindingCategory, Severity } from '../../src/domain/finding/events.js';
+import type { FindingCategory, FindingStatus, Severity } from '../../src/domain/finding/events.js';
 import { FindingRowSchema, type FindingRow } from './entity.js';
 
 export interface FindingListQuery {

@@ -1,8 +1,9 @@
 import type pg from 'pg';
-import { programmeKeyOf } from '../../src/domain/programme/decider.js';
+import { programmeKeyOf, programmeStream } from '../../src/domain/programme/decider.js';
 import type { ProgrammeEvent } from '../../src/domain/programme/events.js';
-import { nodeKeyOf } from '../../src/domain/programme-node/decider.js';
+import { nodeKeyOf, programmeNodeStream } from '../../src/domain/programme-node/decider.js';
 import type { ProgrammeNodeEvent, Target } from '../../src/domain/programme-node/events.js';
+import type { AnyEvent } from '../../src/domain/stream-types.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import type { Projection, TableNames } from '../../src/projection-engine/projection.js';
 
@@ -15,7 +16,7 @@ import type { Projection, TableNames } from '../../src/projection-engine/project
  * Events are applied one by one: reference data is a few hundred events, so batching the
  * statements would buy nothing and cost clarity.
  */
-export const programmeStructure: Projection = {
+export const programmeStructure: Projection<AnyEvent> = {
   name: 'programme_structure',
   version: 1,
   tables: ['programmes', 'programme_nodes', 'programme_targets'],
@@ -72,13 +73,13 @@ export const programmeStructure: Projection = {
   ],
   async apply(tx, events, t) {
     for (const e of events) {
-      if (e.streamType === 'programme') await applyProgramme(tx, e as StoredEvent & ProgrammeEvent, t);
-      if (e.streamType === 'programme_node') await applyNode(tx, e as StoredEvent & ProgrammeNodeEvent, t);
+      if (programmeStream.owns(e)) await applyProgramme(tx, e, t);
+      if (programmeNodeStream.owns(e)) await applyNode(tx, e, t);
     }
   },
 };
 
-async function applyProgramme(tx: pg.ClientBase, e: StoredEvent & ProgrammeEvent, t: TableNames): Promise<void> {
+async function applyProgramme(tx: pg.ClientBase, e: StoredEvent<ProgrammeEvent>, t: TableNames): Promise<void> {
   const { code, period } = programmeKeyOf(e.streamId);
   const key = [code, period, e.version];
   switch (e.type) {
@@ -110,7 +111,7 @@ async function applyProgramme(tx: pg.ClientBase, e: StoredEvent & ProgrammeEvent
   }
 }
 
-async function applyNode(tx: pg.ClientBase, e: StoredEvent & ProgrammeNodeEvent, t: TableNames): Promise<void> {
+async function applyNode(tx: pg.ClientBase, e: StoredEvent<ProgrammeNodeEvent>, t: TableNames): Promise<void> {
   const { programme, period, code } = nodeKeyOf(e.streamId);
   const key = [programme, period, code, e.version];
   switch (e.type) {

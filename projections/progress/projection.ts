@@ -1,5 +1,7 @@
 import type pg from 'pg';
+import { indicatorStream } from '../../src/domain/indicator/decider.js';
 import type { IndicatorEvent } from '../../src/domain/indicator/events.js';
+import type { AnyEvent } from '../../src/domain/stream-types.js';
 import { valuesAsOf, type HistoryEntry, type Point } from '../../src/domain/indicator/status.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import type { Projection, TableNames } from '../../src/projection-engine/projection.js';
@@ -19,7 +21,7 @@ import type { Projection, TableNames } from '../../src/projection-engine/project
  * Rows are keyed by (indicator, stream version) and inserted "on conflict do nothing"; the
  * state a batch closes is only ever one older than the batch, so a replayed batch changes nothing.
  */
-export const progress: Projection = {
+export const progress: Projection<AnyEvent> = {
   name: 'progress',
   version: 3,
   tables: ['indicators', 'indicator_history', 'indicator_states', 'indicator_current'],
@@ -85,19 +87,18 @@ export const progress: Projection = {
     `create table ${t.indicator_current} (like ${t.indicator_states} including defaults, primary key (indicator_id)) with (fillfactor = 70)`,
   ],
   async apply(tx, events, t) {
-    const defined: (StoredEvent & Extract<IndicatorEvent, { type: 'IndicatorDefined.v1' }>)[] = [];
+    const defined: StoredEvent<Extract<IndicatorEvent, { type: 'IndicatorDefined.v1' }>>[] = [];
     const entries: HistoryRow[] = [];
-    for (const stored of events) {
-      if (stored.streamType !== 'indicator') continue;
-      const e = stored as StoredEvent & IndicatorEvent;
-      const id = stored.streamId.slice('indicator-'.length);
+    for (const e of events) {
+      if (!indicatorStream.owns(e)) continue;
+      const id = e.streamId.slice('indicator-'.length);
       const row = (event: HistoryRow['event'], report: number, actor: string): HistoryRow => ({
         indicatorId: id,
-        streamVersion: stored.version,
+        streamVersion: e.version,
         event,
         report,
         actor,
-        recordedAt: stored.recordedAt,
+        recordedAt: e.recordedAt,
         value: null,
         asOfDate: null,
         qualifier: null,

@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ProgrammeNodeEntrySchema } from '../programme-structure/entity.js';
-import { valuesAsOf, type HistoryEntry, type Point, type ValuesAsOf } from '../../src/domain/indicator/status.js';
+import { valuesAsOf, type HistoryEntry, type ValuesAsOf } from '../../src/domain/indicator/status.js';
 import type { Qualifier } from '../../src/domain/indicator/events.js';
 import type { IndicatorRow } from './types.js';
 import { evaluate, inTableOrder, type EvaluationInput, type IndicatorProgress, type RollupNode } from './evaluate.js';
@@ -159,7 +159,7 @@ async function definitions(
   params: unknown[],
   asOf: Date,
 ): Promise<{ rows: IndicatorRow[]; values: Map<string, ValuesAsOf> }> {
-  const found = await db.execute<(Omit<IndicatorRow, 'definedAt'> & { definedAt: number } & StateColumns)[]>(
+  const found = await db.execute<(Omit<IndicatorRow, 'definedAt'> & { definedAt: number | Date } & StateColumns)[]>(
     `select d.indicator_id as "indicatorId", level, fund, programme, period, investment, project_id as "projectId", code,
             name_lv as "nameLv", name_en as "nameEn", kind, unit_lv as "unitLv", unit_en as "unitEn",
             baseline_value::float8 as "baselineValue", baseline_date as "baselineDate",
@@ -173,10 +173,11 @@ async function definitions(
   const values = new Map<string, ValuesAsOf>();
   for (const r of found) {
     if (r.vv !== null || r.nv !== null || r.pv !== null) values.set(r.indicatorId, valuesFrom(r));
-    (r as unknown as IndicatorRow).definedAt = new Date(r.definedAt);
+    r.definedAt = new Date(r.definedAt);
   }
-  // The state columns stay on the rows unread; copying 50,000 rows cost more than they weigh.
-  return { rows: found as unknown as IndicatorRow[], values };
+  // Each row's definedAt is a Date now. The state columns stay on the rows unread; copying
+  // 50,000 rows into new objects cost more than they weigh.
+  return { rows: found as IndicatorRow[], values };
 }
 
 /** Each indicator's state as of `asOf` (null ids: every indicator). */

@@ -1,5 +1,6 @@
-import type { PassportSections } from '../../src/domain/passport/content.js';
-import type { PassportEvent } from '../../src/domain/passport/events.js';
+import { UnknownMessage } from '../../src/domain/decider.js';
+import { passportStream } from '../../src/domain/passport/decider.js';
+import type { AnyEvent } from '../../src/domain/stream-types.js';
 import type { Projection } from '../../src/projection-engine/projection.js';
 
 /**
@@ -8,9 +9,9 @@ import type { Projection } from '../../src/projection-engine/projection.js';
  * Each event is applied only if it is newer than the row (stream version guard), so a
  * replayed batch changes nothing.
  */
-export const projects: Projection = {
+export const projects: Projection<AnyEvent> = {
   name: 'projects',
-  version: 1,
+  version: 2,
   tables: ['projects'],
   createTables: (t) => [
     `create table ${t.projects} (
@@ -31,6 +32,10 @@ export const projects: Projection = {
        warnings          integer not null default 0,
        ict_working       integer not null default 0,
        ict_approved      integer not null default 0,
+       -- The approved version's values, restored when an amendment of it is rejected.
+       approved_recipient_name text,
+       approved_partner_orgs   text[],
+       approved_total_cents    bigint,
        drafted_at        timestamptz not null,
        updated_at        timestamptz not null,
        stream_version    integer not null
@@ -40,16 +45,15 @@ export const projects: Projection = {
     `create index on ${t.projects} using gin (partner_orgs)`,
   ],
   async apply(tx, events, t) {
-    for (const stored of events) {
-      if (stored.streamType !== 'passport') continue;
-      const e = stored as unknown as PassportEvent & { version: number; streamId: string; recordedAt: Date };
-      const id = stored.streamId.slice('passport-'.length);
+    for (const e of events) {
+      if (!passportStream.owns(e)) continue;
+      const id = e.streamId.slice('passport-'.length);
       const guard = `where project_id = $1 and stream_version < $2`;
       const set = (sql: string, params: unknown[]) =>
         tx.query(`update ${t.projects} set ${sql}, updated_at = $3, stream_version = $2 ${guard}`, [
           id,
-          stored.version,
-          stored.recordedAt,
+          e.version,
+          e.recordedAt,
           ...params,
         ]);
       switch (e.type) {
@@ -70,24 +74,22 @@ export const projects: Projection = {
               d.programme.investment,
               d.recipient.registrationNumber,
               d.recipient.name,
-              stored.recordedAt,
-              stored.version,
+              e.recordedAt,
+              e.version,
             ],
           );
           break;
         }
         case 'PassportSectionUpdated.v1': {
-          const { section, value } = e.data;
-          if (section === 'partners') {
-            const orgs = (value as NonNullable<PassportSections['partners']>).map((p) => p.registrationNumber);
-            await set(`status = 'draft', partner_orgs = $4`, [orgs]);
-          } else if (section === 'financing') {
-            await set(`status = 'draft', total_cents = $4`, [(value as NonNullable<PassportSections['financing']>).totalCents]);
-          } else if (section === 'contribution') {
-            const ict = (value as NonNullable<PassportSections['contribution']>).ictSolutions.reduce((n, x) => n + x.count, 0);
-            await set(`status = 'draft', ict_working = $4`, [ict]);
-          } else if (section === 'recipient') {
-            await set(`status = 'draft', recipient_name = $4`, [(value as NonNullable<PassportSections['recipient']>).name]);
+          const d = e.data;
+          if (d.section === 'partners') {
+            await set(`status = 'draft', partner_orgs = $4`, [d.value.map((p) => p.registrationNumber)]);
+          } else if (d.section === 'financing') {
+            await set(`status = 'draft', total_cents = $4`, [d.value.totalCents]);
+          } else if (d.section === 'contribution') {
+            await set(`status = 'draft', ict_working = $4`, [d.value.ictSolutions.reduce((n, x) => n + x.count, 0)]);
+          } else if (d.section === 'recipient') {
+            await set(`status = 'draft', recipient_name = $4`, [d.value.name]);
           } else {
             await set(`status = 'draft'`, []);
           }
@@ -104,18 +106,29 @@ export const projects: Projection = {
           await set(`status = 'verified'`, []);
           break;
         case 'PassportApproved.v1':
-          await set(`status = 'approved', approved_version = $4, ict_approved = ict_working`, [e.data.version]);
+          await set(
+            `status = 'approved', approved_version = $4, ict_approved = ict_working, approved_recipient_name = recipient_name,
+             approved_partner_orgs = partner_orgs, approved_total_cents = total_cents`,
+            [e.data.version],
+          );
           break;
-        case 'PassportRejected.v1':
-          // A rejected amendment leaves the passport approved at the version in force.
-          await set(`status = case when approved_version is null then 'rejected' else 'approved' end, ict_working = ict_approved`, []);
+        case 'PassportRejected.v2':
+          await set(`status = 'rejected'`, []);
+          break;
+        case 'PassportAmendmentRejected.v1':
+          // The approved version stays in force, and with it what it contributes.
+          await set(
+            `status = 'approved', ict_working = ict_approved, recipient_name = approved_recipient_name,
+             partner_orgs = approved_partner_orgs, total_cents = approved_total_cents`,
+            [],
+          );
           break;
         case 'PassportWithdrawn.v1':
           await set(`status = 'withdrawn'`, []);
           break;
         default: {
           const exhaustive: never = e;
-          throw new Error(`projects projection: unhandled ${(exhaustive as { type: string }).type}`);
+          throw new UnknownMessage(exhaustive);
         }
       }
     }

@@ -1,167 +1,171 @@
-import type { Viewer } from '../auth/scope.js';
+import { randomUUID } from 'node:crypto';
+import { listFindings, type FindingListQuery } from '../../projections/findings/queries.js';
+import type { FindingRow } from '../../projections/findings/entity.js';
+import { projectListScope, type Viewer } from '../auth/scope.js';
 import type { FinancialCorrectionInput } from '../domain/budget/content.js';
-import { findingCorrectionId, sameCorrection } from '../domain/budget/correction.js';
-import { budgetDecider, budgetStreamId } from '../domain/budget/decider.js';
-import { IllegalTransition, NotFound, PreconditionFailed, ValidationFailed } from '../domain/errors.js';
-import { findingDecider, findingStreamId, type Finding, type FindingCommand, type RaiseFindingInput } from '../domain/finding/decider.js';
-import type { Passport } from '../domain/passport/decider.js';
-import type { EventStore } from '../eventstore/port.js';
-import { handleCommand, load, type Handled, type HandleOptions } from './handle-command.js';
-import { loadVisibleIndicator, visibleProject } from './indicators.js';
+import { findingCorrectionId } from '../domain/budget/correction.js';
+import { budgetStream, budgetStreamId } from '../domain/budget/decider.js';
+import type { CommandContext } from '../domain/decider.js';
+import { NotFound, PreconditionFailed, ValidationFailed } from '../domain/errors.js';
+import {
+  findingDecider,
+  findingStream,
+  findingStreamId,
+  type Finding,
+  type FindingCommand,
+  type RaiseFindingInput,
+} from '../domain/finding/decider.js';
+import type { Caller } from './caller.js';
+import { load, on, readOwn, type Loaded, type Outcome } from './command.js';
+import type { Deps } from './deps.js';
+import { inForce } from './budgets.js';
+import { visibleProject, type ExistingPassport } from './passports.js';
+import type { Indicators } from './indicators.js';
+import { recordBookedCorrection } from './workflows.js';
 
-/*
- * Audit findings (revīzijas konstatējumi): the command handlers behind the REST controllers.
- * Who may see a finding follows its project (src/auth/scope.ts): a beneficiary reaches only
- * findings on projects where its organisation is the recipient or a partner; to it, any
- * other finding answers 404 exactly like a missing one.
- */
+/** A finding that exists. */
+export type ExistingFinding = Exclude<Finding, { status: 'none' }>;
 
-type Existing = Exclude<Finding, { status: 'none' }>;
+/** What the caller gives to raise a finding; the id is drawn here. */
+export type RaiseFinding = Omit<RaiseFindingInput, 'findingId'>;
 
-/** What the caller of a command about an existing finding gives (financial corrections: {@link correctFinding}). */
-export type FindingAction = Pick<
-  Extract<FindingCommand, { type: 'RespondToFinding' | 'SetCorrectiveAction' | 'RecordFollowUp' | 'CloseFinding' }>,
-  'type' | 'data'
->;
+/** What the caller gives for a step on an existing finding (financial corrections: {@link Findings.financialCorrection}). */
+export type FindingStep = Extract<FindingCommand, { type: 'RespondToFinding' | 'SetCorrectiveAction' | 'RecordFollowUp' | 'CloseFinding' }>;
 
 /**
- * Raises a finding on a project the caller can see (404 otherwise, and for a project that
- * does not exist); an indicator it names must exist, be visible and belong to that project.
+ * Audit findings (revīzijas konstatējumi). Who may see a finding follows its project: a
+ * beneficiary reaches only findings on projects where its organisation is the recipient or a
+ * partner; to it, any other finding answers 404 exactly like a missing one.
+ *
+ * Four-eyes on findings (četru acu princips): a finding's financial correction is applied by
+ * someone other than the person who raised it, and a finding is closed by someone who neither
+ * raised it nor recorded the follow-up the closure rests on.
  */
-export async function raiseFinding(
-  store: EventStore,
-  viewer: Viewer,
-  input: RaiseFindingInput,
-  options: HandleOptions<Finding>,
-): Promise<Handled<Finding>> {
-  await visibleProject(store, viewer, input.projectId);
-  const { indicatorId } = input.concerns;
-  if (indicatorId !== null) {
-    const { state } = await loadVisibleIndicator(store, viewer, indicatorId);
-    if (state.on.level !== 'project' || state.on.projectId !== input.projectId) {
-      throw new ValidationFailed([
-        { field: 'concerns.indicatorId', message: `indicator ${indicatorId} is not an indicator of project ${input.projectId}` },
-      ]);
+export class Findings {
+  constructor(
+    private readonly deps: Deps,
+    private readonly indicators: Indicators,
+  ) {}
+
+  /** Raises a finding on a project the caller can see; an indicator it names must be one of that project's. */
+  async raise(caller: Caller, input: RaiseFinding): Promise<Outcome<ExistingFinding>> {
+    await visibleProject(this.deps, caller.user, input.projectId);
+    const { indicatorId } = input.concerns;
+    if (indicatorId !== null) {
+      const { state } = await this.indicators.visible(caller.user, indicatorId);
+      if (state.on.level !== 'project' || state.on.projectId !== input.projectId) {
+        throw new ValidationFailed([
+          { field: 'concerns.indicatorId', message: `indicator ${indicatorId} is not an indicator of project ${input.projectId}` },
+        ]);
+      }
     }
+    const findingId = randomUUID();
+    return this.run(caller, findingId, (context) => ({ type: 'RaiseFinding', data: { ...input, findingId }, context }));
   }
-  return run(store, input.findingId, { type: 'RaiseFinding', data: input }, options);
-}
 
-/** Responds to, acts on, follows up or closes a finding the caller can see. */
-export async function actOnFinding(
-  store: EventStore,
-  viewer: Viewer,
-  findingId: string,
-  action: FindingAction,
-  options: HandleOptions<Finding>,
-): Promise<Handled<Finding>> {
-  await loadVisibleFinding(store, viewer, findingId);
-  return run(store, findingId, action, options);
-}
-
-/**
- * A finding's financial correction, booked on the project's budget and recorded on the
- * finding. Two streams cannot share one transaction, so the order makes a retry safe: the
- * budget first, under a correction id derived from (finding, correction number); then the
- * finding, naming that id. A request that stopped between the two leaves the budget ahead;
- * its retry finds its correction already booked (the budget books nothing twice) and only
- * completes the finding. A different request arriving in that state first records the booked
- * correction on the finding, then books its own as the next one, so budget and finding agree.
- * Finding-side refusals (closed, unknown cost line) are checked before anything is booked.
- */
-export async function correctFinding(
-  store: EventStore,
-  viewer: Viewer,
-  findingId: string,
-  input: FinancialCorrectionInput,
-  options: HandleOptions<Finding>,
-): Promise<Handled<Finding>> {
-  if (options.idempotency) {
-    const first = await store.findIdempotentResult(options.idempotency.key, options.idempotency.fingerprint);
-    if (first) return { ...(await load(store, findingDecider, first.streamId, first.nextVersion)), replayed: true };
+  async get(caller: Caller, findingId: string): Promise<Loaded<ExistingFinding>> {
+    const { state, version } = await this.visible(caller.user, findingId);
+    return { state, version };
   }
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const { state, version, passport } = await loadVisibleFinding(store, viewer, findingId);
-    if (options.ifMatch !== undefined && options.ifMatch !== version) throw new PreconditionFailed(options.ifMatch, version);
-    const correctionId = findingCorrectionId(findingId, state.corrections.length + 1);
-    const onFinding = (c: { amountCents: number; costLine: string; reason: string }) => ({
-      type: 'ApplyFinancialCorrection' as const,
-      data: {
-        amountCents: c.amountCents,
-        costLine: c.costLine,
-        reason: c.reason,
-        projectCostLines: costLinesInForce(passport),
-        budgetCorrectionId: correctionId,
+
+  list(caller: Caller, filter: FindingListQuery): Promise<FindingRow[]> {
+    return listFindings(this.deps.orm, filter, projectListScope(caller.user));
+  }
+
+  /** Responds to, acts on, follows up or closes a finding the caller can see. */
+  async act(caller: Caller, findingId: string, step: (context: CommandContext) => FindingStep): Promise<Outcome<ExistingFinding>> {
+    await this.visible(caller.user, findingId);
+    return this.run(caller, findingId, step);
+  }
+
+  /**
+   * A finding's financial correction: booked on the project's budget, then recorded on the
+   * finding (src/application/workflows.ts). What the finding refuses (closed, four-eyes, a cost
+   * line the passport lacks) and what the budget refuses (no budget, more than verified eligible)
+   * are refused before anything is stored. The budget booking carries the Idempotency-Key: a
+   * retry finds it and only completes the finding.
+   */
+  async financialCorrection(caller: Caller, findingId: string, input: FinancialCorrectionInput): Promise<Outcome<ExistingFinding>> {
+    const { state: finding, version, passport } = await this.visible(caller.user, findingId);
+    const budgetId = budgetStreamId(finding.projectId);
+    if (caller.idempotency) {
+      const first = await this.deps.store.findIdempotentResult(caller.idempotency.key, caller.idempotency.fingerprint);
+      if (first) return { ...(await this.recordBooking(budgetId, first.nextVersion)), replayed: true };
+    }
+    if (caller.ifMatch !== undefined && caller.ifMatch !== version) throw new PreconditionFailed(caller.ifMatch, version);
+    const { state: budget } = await load(this.deps.store, budgetStream, budgetId);
+    const booked =
+      budget.status === 'open'
+        ? Object.values(budget.corrections).filter((c) => c.source.kind === 'finding' && c.source.findingId === findingId)
+        : [];
+    // A booking an earlier request left unrecorded is recorded first, so finding and budget list corrections in one order.
+    const unrecorded = booked.filter((c) => !finding.corrections.some((r) => r.budgetCorrectionId === c.correctionId));
+    for (const c of unrecorded) await this.recordBooking(budgetId, await this.versionOf(budgetId, c.correctionId));
+    const correctionId = findingCorrectionId(findingId, booked.length + 1);
+    const { amountCents, costLine, reason } = input;
+    findingDecider.decide(
+      {
+        type: 'ApplyFinancialCorrection',
+        data: { budgetCorrectionId: correctionId, amountCents, costLine, reason, projectCostLines: costLinesInForce(passport) },
+        context: { now: this.deps.clock(), actor: caller.user.id, subject: findingId },
       },
-    });
-    const context = { now: new Date(), actor: options.metadata.actor, subject: findingId };
-    findingDecider.decide({ ...onFinding(input), context }, state); // throws what the finding would refuse
-
-    const budgetStream = budgetStreamId(state.projectId);
-    const budget = await load(store, budgetDecider, budgetStream);
-    if (budget.state.status === 'none') {
-      throw new IllegalTransition(
-        'ApplyFinancialCorrection',
-        'no_budget',
-        `project ${state.projectId} has no open budget: a financial correction is booked on the budget, so an officer must first open it from the approved passport (POST /projects/${state.projectId}/budget)`,
-      );
-    }
-    const source = { kind: 'finding' as const, findingId };
-    const booked = budget.state.corrections[correctionId];
-    if (booked && !sameCorrection(booked, { ...input, correctionId, source })) {
-      // An earlier request booked this one and stopped before the finding recorded it.
-      await run(store, findingId, onFinding(booked), { metadata: options.metadata });
-      continue;
-    }
-    // The budget event that caused the finding's: just appended (its version is known), or, on
-    // the rare retry that finds it booked already, looked for in the stream.
-    let causedBy;
-    if (booked) {
-      causedBy = (await store.readStream(budgetStream)).find(
-        (e) => e.type === 'FinancialCorrectionBooked.v1' && (e.data as { correctionId: string }).correctionId === correctionId,
-      );
-    } else {
-      const { version: at } = await handleCommand(
-        store,
-        budgetDecider,
-        budgetStream,
-        { type: 'ApplyFinancialCorrection', data: { ...input, correctionId, source }, context: { ...context, subject: state.projectId } },
-        { metadata: options.metadata },
-      );
-      [causedBy] = await store.readStream(budgetStream, { from: at, to: at });
-    }
-    return run(store, findingId, onFinding(input), { ...options, metadata: { ...options.metadata, causationId: causedBy?.id ?? null } });
+      finding,
+    );
+    // The If-Match was the finding's, checked above; the Idempotency-Key goes with the booking, the first step.
+    const { ifMatch: _finding, ...onBudgetCaller } = caller;
+    const onBudget = await on(this.deps, budgetStream).execute(
+      budgetId,
+      onBudgetCaller,
+      (context) => ({
+        type: 'ApplyFinancialCorrection',
+        data: { ...input, correctionId, source: { kind: 'finding', findingId } },
+        context,
+      }),
+      { subject: finding.projectId },
+    );
+    return { ...(await this.recordBooking(budgetId, onBudget.version)), replayed: onBudget.replayed };
   }
-  throw new IllegalTransition(
-    'ApplyFinancialCorrection',
-    'busy',
-    `finding ${findingId} kept changing while its correction was recorded; try again`,
-  );
-}
 
-/** The finding and its project's passport, if the viewer may see the project. */
-export async function loadVisibleFinding(
-  store: EventStore,
-  viewer: Viewer,
-  findingId: string,
-): Promise<{ state: Existing; version: number; passport: Exclude<Passport, { status: 'none' }> }> {
-  const { state, version } = await load(store, findingDecider, findingStreamId(findingId));
-  if (state.status === 'none') throw new NotFound('Finding', findingId);
-  try {
-    return { state, version, passport: await visibleProject(store, viewer, state.projectId) };
-  } catch (err) {
-    if (err instanceof NotFound) throw new NotFound('Finding', findingId);
-    throw err;
+  /** The finding, if the viewer may see its project, and the project's passport. */
+  async visible(viewer: Viewer, findingId: string): Promise<Loaded<ExistingFinding> & { passport: ExistingPassport }> {
+    const { state, version } = await load(this.deps.store, findingStream, findingStreamId(findingId));
+    if (state.status === 'none') throw new NotFound('Finding', findingId);
+    try {
+      return { state, version, passport: (await visibleProject(this.deps, viewer, state.projectId)).state };
+    } catch (err) {
+      if (err instanceof NotFound) throw new NotFound('Finding', findingId);
+      throw err;
+    }
+  }
+
+  /** Records on its finding the correction booked at `version` of the budget (the workflow's second step). */
+  private async recordBooking(budgetId: string, version: number): Promise<Outcome<ExistingFinding>> {
+    const [event] = await readOwn(this.deps.store, budgetStream, budgetId, { from: version, to: version });
+    if (event?.type !== 'FinancialCorrectionBooked.v1') throw new Error(`${budgetId} has no financial correction at version ${version}`);
+    return recordBookedCorrection(this.deps, event);
+  }
+
+  /** The budget version at which a correction was booked (a rare path: only for bookings a stopped request left unrecorded). */
+  private async versionOf(budgetId: string, correctionId: string): Promise<number> {
+    const events = await readOwn(this.deps.store, budgetStream, budgetId);
+    const event = events.find((e) => e.type === 'FinancialCorrectionBooked.v1' && e.data.correctionId === correctionId);
+    if (!event) throw new Error(`${budgetId} has no correction ${correctionId}`);
+    return event.version;
+  }
+
+  private async run(
+    caller: Caller,
+    findingId: string,
+    command: (context: CommandContext) => FindingCommand,
+  ): Promise<Outcome<ExistingFinding>> {
+    const outcome = await on(this.deps, findingStream).execute(findingStreamId(findingId), caller, command, { subject: findingId });
+    const { state } = outcome;
+    if (state.status === 'none') throw new NotFound('Finding', findingId);
+    return { ...outcome, state };
   }
 }
 
 /** Cost line codes of the approved version, or of the working content before any approval. */
-function costLinesInForce(passport: Exclude<Passport, { status: 'none' }>): string[] {
-  const inForce = passport.versions.find((v) => v.version === passport.approvedVersion)?.sections ?? passport.sections;
-  return (inForce.financing?.costLines ?? []).map((l) => l.code);
-}
-
-function run(store: EventStore, findingId: string, command: Pick<FindingCommand, 'type' | 'data'>, options: HandleOptions<Finding>) {
-  const context = { now: new Date(), actor: options.metadata.actor, subject: findingId };
-  return handleCommand(store, findingDecider, findingStreamId(findingId), { ...command, context } as FindingCommand, options);
+function costLinesInForce(passport: ExistingPassport): string[] {
+  return (inForce(passport).financing?.costLines ?? []).map((l) => l.code);
 }

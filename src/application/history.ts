@@ -2,7 +2,15 @@ import { diff, type FieldChange } from '../domain/diff.js';
 import { NotFound } from '../domain/errors.js';
 import { streamTypes } from '../domain/stream-types.js';
 import { STREAM_ID_PATTERN, type EventStore, type StoredEvent } from '../eventstore/port.js';
+import { readOwn } from './command.js';
 import { formatPosition } from '../eventstore/position.js';
+
+/** An event of the global feed: where it belongs and what it holds, besides who did it when. */
+export interface FeedEntry extends HistoryEntry {
+  streamId: string;
+  /** The event's payload as stored (upcast to its current type). */
+  data: unknown;
+}
 
 /** One event as an auditor reads it: who, when, under which request, and what it changed. */
 export interface HistoryEntry {
@@ -40,17 +48,20 @@ export interface StreamHistory {
  */
 export async function streamHistory(store: EventStore, streamId: string, asOf: Date): Promise<StreamHistory> {
   const streamType = STREAM_ID_PATTERN.exec(streamId)?.[1];
-  const fold = streamType ? streamTypes[streamType] : undefined;
-  const events = (await store.readStream(streamId)).filter((e) => e.recordedAt.getTime() <= asOf.getTime());
-  if (!fold || events.length === 0) throw new NotFound('Stream', streamId);
-  let state: unknown = fold.initialState;
+  const type = streamType ? streamTypes[streamType] : undefined;
+  if (!type) throw new NotFound('Stream', streamId);
+  const events = (await readOwn(store, type, streamId)).filter((e) => e.recordedAt.getTime() <= asOf.getTime());
+  if (events.length === 0) throw new NotFound('Stream', streamId);
+  let state = type.decider.initialState;
   const entries = events.map((e) => {
     const before = state;
-    state = fold.evolve(state, e);
+    state = type.decider.evolve(state, e);
     return entryOf(e, diff(before, state));
   });
-  return { streamId, streamType: streamType!, asOf: asOf.toISOString(), version: events.at(-1)!.version, state, events: entries };
+  return { streamId, streamType: type.name, asOf: asOf.toISOString(), version: events.at(-1)!.version, state, events: entries };
 }
+
+export const feedEntry = (e: StoredEvent): FeedEntry => ({ ...entryOf(e), streamId: e.streamId, data: e.data });
 
 export function entryOf(e: StoredEvent, changes: FieldChange[] = []): HistoryEntry {
   return {

@@ -1,27 +1,30 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { contributedByOthers } from '../../projections/projects/queries.js';
 import { ValidationFailed } from '../domain/errors.js';
 import type { InvestmentFacts } from '../domain/passport/checks.js';
 import type { ProgrammeRef } from '../domain/passport/content.js';
-import { programmeStreamId, programmeDecider } from '../domain/programme/decider.js';
-import { programmeNodeDecider, programmeNodeStreamId } from '../domain/programme-node/decider.js';
+import { programmeStream, programmeStreamId } from '../domain/programme/decider.js';
+import { programmeNodeStream, programmeNodeStreamId } from '../domain/programme-node/decider.js';
 import { FUNDED_KINDS } from '../domain/programme-node/rules.js';
-import type { EventStore } from '../eventstore/port.js';
-import { load } from './handle-command.js';
+import { load } from './command.js';
+import type { Deps } from './deps.js';
 
 /**
  * The investment (or measure) a passport belongs to, read from its own streams so a
  * just-defined investment is known at once. Unknown or retired → 422 naming the field.
  */
-export async function investmentFacts(store: EventStore, orm: MikroORM, ref: ProgrammeRef, projectId: string): Promise<InvestmentFacts> {
-  const { state: programme } = await load(store, programmeDecider, programmeStreamId({ code: ref.programme, period: ref.period }));
+export async function investmentFacts(
+  { store, orm }: Pick<Deps, 'store' | 'orm'>,
+  ref: ProgrammeRef,
+  projectId: string,
+): Promise<InvestmentFacts> {
+  const { state: programme } = await load(store, programmeStream, programmeStreamId({ code: ref.programme, period: ref.period }));
   if (programme.status !== 'active' || programme.fund !== ref.fund) {
     throw new ValidationFailed([
       { field: 'programme.programme', message: `there is no active programme ${ref.programme} ${ref.period} of fund ${ref.fund}` },
     ]);
   }
   const key = { programme: ref.programme, period: ref.period, code: ref.investment };
-  const { state: node } = await load(store, programmeNodeDecider, programmeNodeStreamId(key));
+  const { state: node } = await load(store, programmeNodeStream, programmeNodeStreamId(key));
   if (node.status !== 'active' || !FUNDED_KINDS.includes(node.kind) || !node.startDate || !node.endDate) {
     throw new ValidationFailed([
       {

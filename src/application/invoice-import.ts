@@ -1,8 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { parse as parseCsv, CsvError } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import type pg from 'pg';
-import { alertsAtSubmission, type DuplicateAlertView } from '../../projections/double-funding/queries.js';
-import { budgetDecider, budgetStreamId, type BudgetCommand } from '../domain/budget/decider.js';
+import type { DuplicateAlertView } from '../../projections/double-funding/queries.js';
+import { budgetDecider, type BudgetCommand, type OpenBudget } from '../domain/budget/decider.js';
 import {
   IMPORT_MAX_ROWS,
   inFileOrder,
@@ -14,9 +14,10 @@ import {
   type InterpretedImport,
   type TableRow,
 } from '../domain/budget/import.js';
-import { NotFound, ValidationFailed } from '../domain/errors.js';
-import type { EventMetadata, EventStore } from '../eventstore/port.js';
-import { load } from './handle-command.js';
+import { ValidationFailed } from '../domain/errors.js';
+import type { Budgets } from './budgets.js';
+import type { Caller } from './caller.js';
+import type { Outcome } from './command.js';
 
 /*
  * Bulk invoice import: the file's bytes → a table (csv-parse, exceljs) → invoice inputs
@@ -36,91 +37,61 @@ export interface ImportedInvoice {
   /** Double-funding alerts (below) that involve this invoice. */
   alertIds: string[];
 }
-export interface InvoiceImportResult {
-  imported: number;
-  streamVersion: number;
-  invoices: ImportedInvoice[];
-  alerts: DuplicateAlertView[];
-}
 
-export interface ImportDeps {
-  store: EventStore;
-  pool: pg.Pool;
-  nearDays: number;
-  /** Where the submit-time double-funding check reads its facts; the same as for a single invoice. */
-  alertSource: Parameters<typeof alertsAtSubmission>[4];
-}
-export interface ImportRequest {
-  projectId: string;
-  file: Buffer;
+export interface ImportFile {
+  bytes: Buffer;
   format: ImportFormat;
   /** From the Content-Type's charset parameter, if any. */
   charset?: string;
-  metadata: EventMetadata;
-  idempotency?: { key: string; fingerprint: string };
-  now: Date;
-  newId: () => string;
 }
 
-export async function importInvoices(deps: ImportDeps, input: ImportRequest): Promise<InvoiceImportResult> {
-  const streamId = budgetStreamId(input.projectId);
-  const { key, fingerprint } = input.idempotency ?? {};
-  const earlier = key && fingerprint ? await deps.store.findIdempotentResult(key, fingerprint) : null;
-  const { state, version: current } = await load(deps.store, budgetDecider, streamId);
-  if (state.status === 'none') throw new NotFound('Budget of project', input.projectId);
+export interface InvoiceImport extends Outcome<OpenBudget> {
+  imported: number;
+  invoices: ImportedInvoice[];
+  /** Double-funding alerts the imported invoices raise, checked as for a single invoice. */
+  alerts: DuplicateAlertView[];
+}
 
-  const table = input.format === 'csv' ? readCsv(input.file, input.charset) : await readXlsx(input.file);
+/**
+ * Imports a file of invoices into a project's budget: every row is read and checked as a single
+ * invoice would be, and any problem anywhere refuses the whole file naming every row and column
+ * at fault (InvoiceImportRejected); a valid file is one append.
+ */
+export async function importInvoices(budgets: Budgets, caller: Caller, projectId: string, file: ImportFile): Promise<InvoiceImport> {
+  if (file.bytes.length === 0) throw new InvoiceImportRejected([{ row: null, column: null, reason: 'the file is empty' }]);
+  const table = file.format === 'csv' ? readCsv(file.bytes, file.charset) : await readXlsx(file.bytes);
   const interpreted = Array.isArray(table) ? interpretTable(table) : { rows: [], issues: [table], headings: {} };
   if (interpreted.rows.length === 0 && interpreted.issues.length) throw new InvoiceImportRejected(inFileOrder(interpreted.issues));
-  let version = earlier?.nextVersion ?? 0;
-  if (!earlier) {
+  const outcome = await budgets.act(caller, projectId, (context, state) => {
     const importing = (invoiceId: () => string): BudgetCommand => ({
       type: 'ImportInvoices',
       data: { rows: interpreted.rows.map((r) => ({ row: r.row, invoice: { ...r.invoice, invoiceId: invoiceId() } })) },
-      context: { now: input.now, actor: input.metadata.actor, subject: input.projectId },
+      context,
     });
     // Rows that could not be read are checked against the budget too, so one answer names everything.
-    const issues = [
-      ...interpreted.issues,
-      ...decisionIssues(
-        () =>
-          budgetDecider.decide(
-            importing(() => DRY_RUN_ID),
-            state,
-          ),
-        interpreted,
-      ),
-    ];
+    const dryRun = () =>
+      budgetDecider.decide(
+        importing(() => DRY_RUN_ID),
+        state,
+      );
+    const issues = [...interpreted.issues, ...decisionIssues(dryRun, interpreted)];
     if (issues.length) throw new InvoiceImportRejected(inFileOrder(issues));
-    // Read, decide, append as handleCommand does, without folding thousands of new events into a state nobody reads.
-    const events = budgetDecider.decide(importing(input.newId), state);
-    const appended = await deps.store.append(
-      streamId,
-      events.map((e) => ({ type: e.type, data: e.data, metadata: input.metadata })),
-      { expectedVersion: current, ...(input.idempotency ? { idempotency: input.idempotency } : {}) },
-    );
-    version = appended.nextVersion;
-  }
-  const n = interpreted.rows.length;
-  const stored = (await deps.store.readStream(streamId, { from: version - n + 1, to: version })).filter(
-    (e) => e.type === 'InvoiceSubmitted.v1',
-  );
+    return importing(randomUUID);
+  });
+  const stored = (await budgets.stored(outcome)).flatMap((e) => (e.type === 'InvoiceSubmitted.v1' ? [e] : []));
   const suppliers = [...new Set(interpreted.rows.map((r) => r.invoice.supplierRegNo))];
-  const alerts = await alertsAtSubmission(
-    deps.pool,
+  const alerts = await budgets.alerts(
     suppliers,
     stored.map((e) => e.id),
-    deps.nearDays,
-    deps.alertSource,
   );
   return {
+    ...outcome,
     imported: stored.length,
-    streamVersion: version,
     invoices: interpreted.rows.map((r, i) => {
       const event = stored[i]!;
       return {
         row: r.row,
-        invoiceId: (event.data as { invoiceId: string }).invoiceId,
+        invoiceId: event.data.invoiceId,
         number: r.invoice.number,
         alertIds: alerts.filter((a) => a.eventIds.includes(event.id)).map((a) => a.alertId),
       };
@@ -160,7 +131,7 @@ export function readCsv(bytes: Buffer, charset?: string): TableRow[] | ImportIss
   const outsideQuotes = firstLine.replace(/"[^"]*"/g, '');
   const delimiter = [';', ',', '\t'].map((d) => ({ d, n: outsideQuotes.split(d).length })).sort((a, b) => b.n - a.n)[0]!.d;
   try {
-    const records = parseCsv(text, { delimiter, relax_column_count: true, skip_empty_lines: false }) as string[][];
+    const records: string[][] = parseCsv(text, { delimiter, relax_column_count: true, skip_empty_lines: false });
     return records.map((cells, i) => ({ number: i + 1, cells }));
   } catch (err) {
     if (err instanceof CsvError)
@@ -196,7 +167,8 @@ export async function readXlsx(bytes: Buffer): Promise<TableRow[] | ImportIssue>
     return fileIssue(`the workbook unpacks to more than ${IMPORT_MAX_UNPACKED_BYTES / 1024 / 1024} MB; split it`);
   const workbook = new ExcelJS.Workbook();
   try {
-    await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
+    // @ts-expect-error exceljs declares a global Buffer of its own (an ArrayBuffer) that Node's Buffer does not match; it reads any bytes.
+    await workbook.xlsx.load(bytes);
   } catch {
     return fileIssue('not a readable XLSX workbook');
   }
@@ -220,9 +192,7 @@ function cellOf(value: ExcelJS.CellValue | undefined): Cell {
   if ('richText' in value) return value.richText.map((t) => t.text).join('');
   if ('formula' in value || 'sharedFormula' in value) {
     const result = (value as ExcelJS.CellFormulaValue).result;
-    return result === undefined
-      ? { error: 'a formula without a stored result (open and save the file in Excel)' }
-      : cellOf(result as ExcelJS.CellValue);
+    return result === undefined ? { error: 'a formula without a stored result (open and save the file in Excel)' } : cellOf(result);
   }
   if ('text' in value) return String(value.text);
   return null;

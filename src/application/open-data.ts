@@ -1,7 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { passportDecider, passportStreamId, type Passport } from '../domain/passport/decider.js';
-import type { PassportEvent } from '../domain/passport/events.js';
+import { fold } from '../domain/decider.js';
+import { passportStream, passportStreamId } from '../domain/passport/decider.js';
 import type { EventStore } from '../eventstore/port.js';
+import { readOwn } from './command.js';
 
 /**
  * An operation in the list every cohesion programme publishes (CPR 2021/1060 Art. 49(3)),
@@ -42,11 +43,12 @@ export async function operationsList(store: EventStore, orm: MikroORM): Promise<
     .execute<{ project_id: string }[]>(`select project_id from projects where status = 'approved' order by fund, investment, project_id`);
   const operations: Operation[] = [];
   for (const { project_id } of rows) {
-    const events = await store.readStream(passportStreamId(project_id));
-    const state = events.reduce<Passport>((s, e) => passportDecider.evolve(s, e as unknown as PassportEvent), passportDecider.initialState);
+    const events = await readOwn(store, passportStream, passportStreamId(project_id));
+    const state = fold(passportStream.decider, passportStream.decider.initialState, events);
     if (state.status !== 'approved' || state.approvedVersion === null) continue;
     const sections = state.versions.find((v) => v.version === state.approvedVersion)!.sections;
-    const approval = events.find((e) => e.type === 'PassportApproved.v1')!.data as { approvedAt: string };
+    const approval = events.find((e) => e.type === 'PassportApproved.v1');
+    if (approval?.type !== 'PassportApproved.v1') continue;
     const quarters = (sections.contribution?.ictSolutions ?? []).map((s) => s.implementationQuarter).sort();
     operations.push({
       projectId: state.projectId,
@@ -55,7 +57,7 @@ export async function operationsList(store: EventStore, orm: MikroORM): Promise<
       operationName: state.title.en,
       operationNameLv: state.title.lv,
       purpose: sections.objective?.objective ?? '',
-      startDate: approval.approvedAt.slice(0, 10),
+      startDate: approval.data.approvedAt.slice(0, 10),
       endDate: quarters.length ? quarterEnd(quarters.at(-1)!) : null,
       totalCostCents: sections.financing?.totalCents ?? 0,
       euCofinancingRatePercent: state.programme.fund === 'RRF' ? 100 : null,

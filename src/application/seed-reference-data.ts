@@ -1,10 +1,13 @@
-import { fundDecider, fundStreamId } from '../domain/fund/decider.js';
+import { ProgrammeNodes, type NodeInput } from './programme-nodes.js';
+import { Programmes } from './programmes.js';
+import { Funds } from './funds.js';
 import type { BilingualName, FundKind } from '../domain/fund/events.js';
-import { programmeDecider, programmeStreamId } from '../domain/programme/decider.js';
-import { programmeNodeDecider, programmeNodeStreamId } from '../domain/programme-node/decider.js';
-import type { EventMetadata, EventStore } from '../eventstore/port.js';
-import { handleCommand, load } from './handle-command.js';
-import { defineProgramme, defineProgrammeNode, type NodeInput } from './programme-structure.js';
+import { NotFound } from '../domain/errors.js';
+import { fundStreamId } from '../domain/fund/decider.js';
+import { programmeStreamId } from '../domain/programme/decider.js';
+import { programmeNodeStreamId } from '../domain/programme-node/decider.js';
+import type { Caller } from './caller.js';
+import type { Deps } from './deps.js';
 
 export interface SeedFund {
   code: string;
@@ -34,34 +37,47 @@ export interface SeedReport {
 }
 
 /**
- * Loads funds, programmes and their structure through the same command handlers as the API.
+ * Loads funds, programmes and their structure through the same application layer as the API.
  * Only what is missing is created: what exists is kept as it is, even if an admin has since
  * amended or retired it, so a re-run changes nothing and never undoes anyone's work.
  */
-export async function seedReferenceData(store: EventStore, data: SeedData, metadata: EventMetadata): Promise<SeedReport> {
+export async function seedReferenceData(deps: Pick<Deps, 'store' | 'clock' | 'orm'>, data: SeedData, caller: Caller): Promise<SeedReport> {
+  const funds = new Funds(deps);
+  const programmes = new Programmes(deps);
+  const nodes = new ProgrammeNodes(deps);
   const report: SeedReport = { created: [], kept: [] };
-  const options = { metadata };
-  const note = (streamId: string, exists: boolean) => (exists ? report.kept : report.created).push(streamId);
+  const ensure = async (streamId: string, exists: () => Promise<unknown>, create: () => Promise<unknown>) => {
+    try {
+      await exists();
+      report.kept.push(streamId);
+    } catch (err) {
+      if (!(err instanceof NotFound)) throw err;
+      await create();
+      report.created.push(streamId);
+    }
+  };
 
   for (const fund of data.funds) {
-    const streamId = fundStreamId(fund.code);
-    const exists = (await load(store, fundDecider, streamId)).state.status !== 'unregistered';
-    if (!exists) {
-      const context = { now: new Date(), actor: metadata.actor };
-      await handleCommand(store, fundDecider, streamId, { type: 'RegisterFund', data: fund, context }, options);
-    }
-    note(streamId, exists);
+    await ensure(
+      fundStreamId(fund.code),
+      () => funds.get(fund.code),
+      () => funds.register(caller, fund),
+    );
   }
-  for (const { nodes, ...programme } of data.programmes) {
-    const streamId = programmeStreamId(programme);
-    const exists = (await load(store, programmeDecider, streamId)).state.status !== 'none';
-    if (!exists) await defineProgramme(store, programme, options);
-    note(streamId, exists);
-    for (const node of nodes) {
-      const nodeStreamId = programmeNodeStreamId({ programme: programme.code, period: programme.period, code: node.code });
-      const nodeExists = (await load(store, programmeNodeDecider, nodeStreamId)).state.status !== 'none';
-      if (!nodeExists) await defineProgrammeNode(store, programme, node, options);
-      note(nodeStreamId, nodeExists);
+  for (const { nodes: structure, ...programme } of data.programmes) {
+    const key = { code: programme.code, period: programme.period };
+    await ensure(
+      programmeStreamId(key),
+      () => programmes.get(key),
+      () => programmes.define(caller, programme),
+    );
+    for (const node of structure) {
+      const nodeKey = { programme: programme.code, period: programme.period, code: node.code };
+      await ensure(
+        programmeNodeStreamId(nodeKey),
+        () => nodes.get(nodeKey),
+        () => nodes.define(caller, key, node),
+      );
     }
   }
   return report;

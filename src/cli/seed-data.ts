@@ -1,10 +1,11 @@
-import type { NodeInput, TargetInput } from '../application/programme-structure.js';
+import type { NodeInput, TargetInput } from '../application/programme-nodes.js';
 import type { SeedData } from '../application/seed-reference-data.js';
 import type { BilingualName } from '../domain/fund/events.js';
 
 /*
- * Programme reference data loaded by `npm run seed`. Sources: ../shared/domain.md, seed 003
- * (investment 2.1.2.1.i) and the Cabinet regulations that name each investment and measure.
+ * Programme reference data loaded by `npm run seed`. Sources: Latvia's RRF plan and its investment
+ * card for 2.1.2.1.i, the ERAF 2021–2027 programme, and the Cabinet regulations that name each
+ * investment and measure.
  * Where the documents give no figure it is left out rather than guessed; dates that come from
  * a regulation rather than the documents say so.
  */

@@ -5,7 +5,9 @@ import { ConfigError, loadConfig } from '../config.js';
 import { createPool } from '../db/database.js';
 import { initOrm, migrate } from '../db/orm.js';
 import { createEventRegistry } from '../domain/events.js';
-import type { EventMetadata, EventStore } from '../eventstore/port.js';
+import type { Caller } from '../application/caller.js';
+import type { AnyEvent } from '../domain/stream-types.js';
+import type { EventStore } from '../eventstore/port.js';
 import { createLogger } from '../logger.js';
 import { createEventStore, resolveDatabase } from '../service.js';
 import { SEED_DATA } from './seed-data.js';
@@ -41,22 +43,18 @@ async function main(): Promise<void> {
   const db = await resolveDatabase(config, logger);
   const orm = await initOrm(db.url, [], logger);
   const pool = createPool(db.url, 2, (err) => logger.warn({ err }, 'idle database connection lost'));
-  let store: EventStore | undefined;
+  let store: EventStore<AnyEvent> | undefined;
   try {
     await migrate(orm);
     // The store EVENT_STORE names: seeding PostgreSQL while the service reads KurrentDB would seed nothing.
     store = await createEventStore(config, logger, pool, createEventRegistry());
     const run = randomUUID();
-    const metadata: EventMetadata = {
-      actor: 'system:seed',
-      organisation,
-      role: 'admin',
-      roles: ['admin'],
+    const caller: Caller = {
+      user: { id: 'system:seed', name: 'Reference data seed', organisation, role: 'admin', roles: ['admin'] },
       correlationId: run,
-      causationId: null,
       requestId: `seed-${run}`,
     };
-    const report = await seedReferenceData(store, SEED_DATA, metadata);
+    const report = await seedReferenceData({ store, orm, clock: () => new Date() }, SEED_DATA, caller);
     logger.info({ created: report.created.length, kept: report.kept.length, streams: report.created }, 'reference data seeded');
   } finally {
     await store?.close();

@@ -5,7 +5,7 @@ import { signToken } from '../auth/sign.js';
 import { ConfigError, loadConfig } from '../config.js';
 
 /**
- * `npm run -s token -- --role beneficiary --org 90000012345 --sub anna [--name "Anna Bērziņa"] [--ttl 8h]`
+ * `npm run -s token -- --role beneficiary --org 90001733697 --sub anna [--name "Anna Bērziņa"] [--ttl 8h]`
  * prints a token signed with the secret the service checks (AUTH_JWT_SECRET, else the
  * development secret file), with the issuer and audience it expects. Only the token goes to
  * stdout, so `TOKEN=$(npm run -s token -- …)` works.

@@ -12,7 +12,7 @@ const config = loadConfig();
 const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
 const db = await resolveDatabase(config, logger);
 const pool = createPool(db.url, 2);
-let ok = false;
+let ok: boolean;
 try {
   const report = await verifyChain(pool);
   process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -39,7 +39,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; l
   // A command run beside `npm start` (migrate, seed, verify-chain) uses the server already running.
   if (existsSync(path.join(dir, 'postmaster.pid')) && (await answers(urlFor('postgres')))) {
     log?.info({ dir, port: opts.port }, 'using the embedded PostgreSQL already running');
-    return { adminUrl: urlFor('postgres'), urlFor, stop: async () => undefined };
+    return { adminUrl: urlFor('postgres'), urlFor, stop: () => Promise.resolve() };
   }
   if (!existsSync(path.join(dir, 'PG_VERSION'))) {
     log?.info({ dir }, 'initialising embedded PostgreSQL data directory');

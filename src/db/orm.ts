@@ -8,7 +8,14 @@ import type { Logger } from '../logger.js';
  * views for query functions. Read-model tables themselves belong to projection generations
  * (see src/projection-engine), so a rebuild can fill new tables while old ones serve.
  */
-export async function initOrm(clientUrl: string, entities: EntitySchema<any>[], logger?: Logger): Promise<MikroORM> {
+/**
+ * Any read model's entity schema. EntitySchema is invariant in its entity type, so a list of
+ * different entities has no narrower type than this.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyEntitySchema = EntitySchema<any>;
+
+export async function initOrm(clientUrl: string, entities: AnyEntitySchema[], logger?: Logger): Promise<MikroORM> {
   const log = logger?.child({ component: 'mikro-orm' });
   return MikroORM.init({
     clientUrl,

@@ -20,20 +20,20 @@ export interface Command<T extends string = string, D = unknown> {
 
 /** A stream type's pure business logic: no I/O anywhere in it. */
 export interface Decider<C extends Command, E extends DomainEvent, S> {
-  decide(command: C, state: S): E[];
-  evolve(state: S, event: E): S;
+  decide(this: void, command: C, state: S): E[];
+  evolve(this: void, state: S, event: E): S;
   /**
    * Many events at once, for streams that grow long (a budget with thousands of invoices):
    * the same result as reducing with `evolve`, without copying the state once per event.
    * Must not change `state`.
    */
-  evolveAll?(state: S, events: readonly E[]): S;
+  evolveAll?(this: void, state: S, events: readonly E[]): S;
   readonly initialState: S;
 }
 
 /** The state after `events`: `evolveAll` when the decider has one, else `evolve` one by one. */
 export function fold<S, E extends DomainEvent>(
-  decider: Pick<Decider<any, E, S>, 'evolve' | 'evolveAll'>,
+  decider: Pick<Decider<Command, E, S>, 'evolve' | 'evolveAll'>,
   state: S,
   events: readonly E[],
 ): S {

@@ -33,6 +33,17 @@ export class PreconditionFailed extends Error {
   }
 }
 
+/**
+ * A change that replaces content (PUT, PATCH) came without If-Match: without the version the
+ * client based it on, it could silently overwrite a change it never saw.
+ */
+export class PreconditionRequired extends Error {
+  constructor(readonly what: string) {
+    super(`${what} replaces content: send If-Match with the ETag you read, so a change made since is not overwritten unseen`);
+    this.name = 'PreconditionRequired';
+  }
+}
+
 export interface FieldIssue {
   /** Dotted path of the field at fault, e.g. `financing.costLines.2.maximum`. */
   readonly field: string;
@@ -47,14 +58,16 @@ export class ValidationFailed extends Error {
   }
 }
 
-/** An approval by someone who already submitted or verified the same thing (četru acu princips). */
+/** A step taken by someone who already took an earlier step it checks (četru acu princips). */
 export class FourEyesViolation extends Error {
   constructor(
-    readonly approver: string,
-    /** What the approver already did to this thing: `submitted`, `verified`, or both. */
-    readonly earlierActs: readonly ('submitted' | 'verified')[],
+    readonly actor: string,
+    /** The step refused, as a verb: `approve`, `verify`, … */
+    readonly act: string,
+    /** What the same person already did to this thing: `submitted`, `verified`, … */
+    readonly earlierActs: readonly string[],
   ) {
-    super(`the approver ${approver} ${earlierActs.join(' and ')} this; approval needs a second person`);
+    super(`${actor} ${earlierActs.join(' and ')} this and may not also ${act} it: the four-eyes principle needs a second person`);
     this.name = 'FourEyesViolation';
   }
 }

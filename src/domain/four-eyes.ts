@@ -1,22 +1,23 @@
 import { FourEyesViolation } from './errors.js';
 
-/** Who did what to the thing being approved (a passport, a payment claim, …). */
-export interface ApprovalActors {
-  /** User id of the person approving now. */
-  readonly approver: string;
-  readonly submittedBy: string;
-  /** Absent when the thing needs no verification before approval. */
-  readonly verifiedBy?: string | undefined;
+/** Who is acting now, what they are doing, and who did the earlier steps on the same thing. */
+export interface FourEyesCheck {
+  /** User id of the person acting now. */
+  readonly actor: string;
+  /** The step being taken, as a verb: `approve`, `verify`, `pay`, `close`, `correct`. */
+  readonly act: string;
+  /** Earlier steps (past tense) and who took them: `{ submitted: 'anna', verified: ['janis', 'peteris'] }`. */
+  readonly earlier: Readonly<Record<string, string | readonly string[] | undefined>>;
 }
 
 /**
- * Four-eyes principle: an approval must come from a person who neither submitted nor verified
- * the thing. Pure, so every decider can call it with the actors from its state and command.
+ * Four-eyes principle (četru acu princips): a step that checks or approves something must come
+ * from a person who took none of the earlier steps it checks. Pure, so every decider calls it
+ * with the people from its state and the actor from the command.
  */
-export function assertFourEyes({ approver, submittedBy, verifiedBy }: ApprovalActors): void {
-  const earlierActs = [
-    ...(approver === submittedBy ? (['submitted'] as const) : []),
-    ...(approver === verifiedBy ? (['verified'] as const) : []),
-  ];
-  if (earlierActs.length > 0) throw new FourEyesViolation(approver, earlierActs);
+export function assertFourEyes({ actor, act, earlier }: FourEyesCheck): void {
+  const own = Object.entries(earlier)
+    .filter(([, by]) => (typeof by === 'string' ? by === actor : (by ?? []).includes(actor)))
+    .map(([step]) => step);
+  if (own.length > 0) throw new FourEyesViolation(actor, act, own);
 }

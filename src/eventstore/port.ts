@@ -19,26 +19,40 @@ export interface EventMetadata {
   readonly requestId: string;
 }
 
-export interface NewEvent<T extends string = string, D = unknown> {
-  /** Optional: a client-chosen id makes a retried append idempotent. */
-  readonly id?: string;
-  readonly type: T;
-  readonly data: D;
-  readonly metadata: EventMetadata;
+/** What every event is, before and after it is stored: a versioned type name and its payload. */
+export interface EventShape {
+  readonly type: string;
+  readonly data: unknown;
 }
 
-export interface StoredEvent<T extends string = string, D = unknown> {
+/**
+ * An event about to be appended. Typed by the store's event union, so only payloads of a
+ * known type and shape get this far (the registry checks them again at run time).
+ */
+export type NewEvent<E extends EventShape = EventShape> = E & {
+  /** Optional: a client-chosen id makes a retried append idempotent. */
+  readonly id?: string;
+  readonly metadata: EventMetadata;
+};
+
+/** Where and when an event was stored, and by whom. */
+export interface EventEnvelope {
   readonly id: string;
   readonly streamId: string;
   readonly streamType: string;
   /** 1 for the first event of a stream. */
   readonly version: number;
-  readonly type: T;
-  readonly data: D;
   readonly metadata: EventMetadata;
   readonly recordedAt: Date;
   readonly position: GlobalPosition;
 }
+
+/**
+ * A stored event, typed by the store's event union (the intersection distributes over it, so a
+ * switch on `type` narrows `data`). The registry parsed the payload with its type's zod schema
+ * (upcasting retired types) on the way out, so the type is a promise the store keeps, not a cast.
+ */
+export type StoredEvent<E extends EventShape = EventShape> = EventEnvelope & E;
 
 export interface AppendOptions {
   /** The version the stream must be at (0: it must not exist yet), or 'any'. */
@@ -77,11 +91,11 @@ export interface ReadAllOptions {
  * The event store port. Events are the only source of truth: append-only, each stream
  * versioned, all streams in one global order that readers can checkpoint safely.
  */
-export interface EventStore {
-  append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
-  readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+export interface EventStore<E extends EventShape = EventShape> {
+  append(streamId: string, events: readonly NewEvent<E>[], options: AppendOptions): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent<E>[]>;
   /** Events in global order strictly after `after`; never skips one that commits late. */
-  readAll(options: ReadAllOptions): Promise<StoredEvent[]>;
+  readAll(options: ReadAllOptions): Promise<StoredEvent<E>[]>;
   /** How many events readAll would deliver after `after`, counting at most `cap`. */
   countAfter(after: GlobalPosition, cap: number): Promise<number>;
   /** The first result stored under an idempotency key, or null; fingerprint must match. */
@@ -99,6 +113,20 @@ export interface EventStore {
 /** Stream ids are `<stream-type>-<id>`; the type is the prefix before the first dash. */
 export const STREAM_ID_PATTERN = /^([a-z][a-z0-9_]*)-(.+)$/;
 
-export function streamIdOf(streamType: string, id: string): string {
-  return `${streamType}-${id}`;
+/** An event and where it was stored, as one StoredEvent. */
+export function storedEvent<E extends EventShape>(event: E, envelope: EventEnvelope): StoredEvent<E> {
+  // One object literal of a fixed shape: projections read millions of these (a spread was measurably slower).
+  const stored = {
+    id: envelope.id,
+    streamId: envelope.streamId,
+    streamType: envelope.streamType,
+    version: envelope.version,
+    type: event.type,
+    data: event.data,
+    metadata: envelope.metadata,
+    recordedAt: envelope.recordedAt,
+    position: envelope.position,
+  };
+  // `type` and `data` are `event`'s own, so this is `envelope & event`; TypeScript cannot see it for a generic E.
+  return stored as StoredEvent<E>;
 }

@@ -1,35 +1,52 @@
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type Request, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-dist';
 import spec from '../../openapi/openapi.json' with { type: 'json' };
+import type { Application } from '../application/application.js';
 import { installAuthentication } from '../auth/express.js';
-import type { AppContext } from './context.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { requestIdFor } from './caller.js';
 import { RegisterRoutes } from './generated/routes.js';
+import { idempotentWrites } from './idempotency.js';
 import { errorHandler, notFoundHandler, problem, sendProblem } from './problem.js';
-import { requestIdFor } from './request-metadata.js';
 
 /** Routes that take a file as the body (CSV, XLSX) and answer 415 themselves for what they cannot read. */
 const FILE_ROUTES = /^\/projects\/[^/]+\/budget\/invoices\/import\/?$/i;
+/** The file types those routes read; their bodies arrive as bytes. */
+export const FILE_TYPES = ['text/csv', 'application/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'];
+/** Largest file accepted; a larger body answers 413. */
+export const FILE_MAX_BYTES = 5 * 1024 * 1024;
+
+const isFileRoute = (req: Request) => req.method === 'POST' && FILE_ROUTES.test(req.path);
 
 /** Bodies are JSON; anything else with a body is refused before it reaches a controller (file routes aside). */
 const jsonOnly: RequestHandler = (req, res, next) => {
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && !req.is(['application/json', 'application/*+json']) && !(req.method === 'POST' && FILE_ROUTES.test(req.path))) {
+  if (hasBody && !req.is(['application/json', 'application/*+json']) && !isFileRoute(req)) {
     sendProblem(res, problem(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body as application/json'));
     return;
   }
   next();
 };
 
-export function createApp(ctx: AppContext): Express {
+const fileBody = express.raw({ type: FILE_TYPES, limit: FILE_MAX_BYTES });
+const fileBodies: RequestHandler = (req, res, next) => (isFileRoute(req) ? fileBody(req, res, next) : next());
+
+export interface AppOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+}
+
+export function createApp(application: Application, { config, logger }: AppOptions): Express {
   const app = express();
-  app.locals.context = ctx;
-  installAuthentication(app, ctx.config, ctx.logger);
+  app.locals.application = application;
+  installAuthentication(app, config, logger);
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(
     pinoHttp({
-      logger: ctx.logger,
+      logger,
       genReqId: (req, res) => {
         const id = requestIdFor(req);
         res.setHeader('X-Request-Id', id);
@@ -39,7 +56,9 @@ export function createApp(ctx: AppContext): Express {
     }),
   );
   app.use(jsonOnly);
-  app.use(express.json({ limit: ctx.config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use(express.json({ limit: config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use(fileBodies);
+  app.use(idempotentWrites(application.responses, logger));
 
   app.get('/openapi.json', (_req, res) => {
     res.json(spec);
@@ -54,6 +73,6 @@ export function createApp(ctx: AppContext): Express {
 
   RegisterRoutes(app);
   app.use(notFoundHandler);
-  app.use(errorHandler(ctx.logger));
+  app.use(errorHandler(logger));
   return app;
 }

@@ -13,6 +13,3 @@ export type IdempotencyKey = string;
 export type VersionTag = string;
 
 export const etag = (version: number): string => `"${version}"`;
-
-export const versionFromTag = (tag: VersionTag | undefined): number | undefined =>
-  tag === undefined ? undefined : Number(tag.slice(1, -1));

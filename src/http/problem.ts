@@ -1,8 +1,16 @@
 import { ValidateError } from '@tsoa/runtime';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
+import { InvoiceImportRejected } from '../domain/budget/import.js';
 import { AuthenticationUnavailable, Forbidden, Unauthenticated } from '../auth/errors.js';
-import { FourEyesViolation, IllegalTransition, NotFound, PreconditionFailed, ValidationFailed } from '../domain/errors.js';
+import {
+  FourEyesViolation,
+  IllegalTransition,
+  NotFound,
+  PreconditionFailed,
+  PreconditionRequired,
+  ValidationFailed,
+} from '../domain/errors.js';
 import {
   ConcurrencyError,
   DuplicateEventId,
@@ -27,6 +35,15 @@ export interface FieldError {
   detail: string;
 }
 
+/** One problem in the file: `row` as the spreadsheet shows it (the headings are row 1; null: the whole file) and the column's heading. */
+export interface ImportFieldError extends FieldError {
+  row: number | null;
+  column: string | null;
+}
+export interface ImportProblem extends Problem {
+  errors: ImportFieldError[];
+}
+
 /** RFC 9457 problem details. */
 export interface Problem {
   type: string;
@@ -40,6 +57,21 @@ export interface Problem {
 
 const TYPE_BASE = 'https://grants.example.lv/problems/';
 
+/** The controllers' parameter names of the headers every write declares, as tsoa reports them. */
+const HEADER_PARAMS: Readonly<Record<string, string>> = {
+  _ifMatch: 'If-Match',
+  _idempotencyKey: 'Idempotency-Key',
+  'If-Match': 'If-Match',
+};
+
+/** A body of a media type the operation does not read; the detail says which it reads. */
+export class UnsupportedMediaType extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = 'UnsupportedMediaType';
+  }
+}
+
 export function problem(status: number, slug: string, title: string, detail: string, extra: object = {}): Problem {
   return { type: `${TYPE_BASE}${slug}`, title, status, detail, ...extra };
 }
@@ -49,7 +81,9 @@ export function sendProblem(res: Response, p: Problem): void {
 }
 
 function pointerFromTsoa(field: string, body: unknown): { in: string; pointer: string } {
-  // tsoa names fields like "body.name.lv", "body", "ifMatch" or "requestBody.items.$0".
+  // tsoa names fields like "body.name.lv", "body", "_ifMatch" or "requestBody.items.$0".
+  const header = HEADER_PARAMS[field];
+  if (header) return { in: 'header', pointer: `/${header}` };
   const [head, ...rest] = field.split('.');
   const clean = (parts: string[]) => parts.map((p) => p.replace(/^\$/, ''));
   if (head === 'body' || head === 'requestBody') return { in: 'body', pointer: toPointer(clean(rest)) };
@@ -97,6 +131,8 @@ export function toProblem(err: unknown, body?: unknown): Problem {
     }));
     return problem(422, 'validation', 'Request is invalid', `${errors.length} field(s) at fault`, { errors });
   }
+  if (err instanceof InvoiceImportRejected) return importProblem(err);
+  if (err instanceof UnsupportedMediaType) return problem(415, 'unsupported-media-type', 'Unsupported media type', err.message);
   if (err instanceof ValidationFailed) {
     const errors = err.issues.map((i) => ({ in: 'body', pointer: `/${i.field.split('.').join('/')}`, detail: i.message }));
     return problem(422, 'validation', 'Request is invalid', err.message, { errors });
@@ -113,12 +149,10 @@ export function toProblem(err: unknown, body?: unknown): Problem {
   if (err instanceof InvalidPosition) return problem(422, 'validation', 'Request is invalid', err.message);
   if (err instanceof InvalidStreamId) return problem(422, 'validation', 'Request is invalid', err.message);
   if (err instanceof IdempotencyKeyReused) {
-    return problem(
-      422,
-      'idempotency-key-reused',
-      'Idempotency key reused',
-      'This Idempotency-Key was already used for a different request; send a new key with a new request',
-    );
+    const detail = 'This Idempotency-Key was already used for a different request; send a new key with a new request';
+    return problem(422, 'idempotency-key-reused', 'Idempotency key reused', detail, {
+      errors: [{ in: 'header', pointer: '/Idempotency-Key', detail: 'already used by you for another request (method, path or body)' }],
+    });
   }
   if (err instanceof DuplicateEventId) return problem(409, 'duplicate-event', 'Duplicate event id', err.message);
   if (err instanceof NotFound || err instanceof UnknownProjection) return problem(404, 'not-found', 'Not found', err.message);
@@ -136,6 +170,11 @@ export function toProblem(err: unknown, body?: unknown): Problem {
   if (err instanceof EventStoreUnavailable || err instanceof EventStoreAccessDenied) {
     return problem(503, 'event-store-unavailable', 'Event store unavailable', 'The event store cannot be reached; try again shortly');
   }
+  if (err instanceof PreconditionRequired) {
+    return problem(428, 'precondition-required', 'Precondition required', err.message, {
+      errors: [{ in: 'header', pointer: '/If-Match', detail: 'required: the ETag of the version you read' }],
+    });
+  }
   if (err instanceof PreconditionFailed) {
     return problem(412, 'precondition-failed', 'Precondition failed', err.message, {
       expectedVersion: err.expectedVersion,
@@ -148,8 +187,10 @@ export function toProblem(err: unknown, body?: unknown): Problem {
     });
   }
   if (err instanceof FourEyesViolation) {
-    return problem(409, 'four-eyes', 'Approval needs a second person', err.message, {
-      approver: err.approver,
+    return problem(403, 'four-eyes', 'Four-eyes principle: a second person must do this', err.message, {
+      rule: 'four-eyes',
+      actor: err.actor,
+      act: err.act,
       earlierActs: err.earlierActs,
     });
   }
@@ -163,6 +204,21 @@ export function toProblem(err: unknown, body?: unknown): Problem {
     return problem(status, 'client-error', 'Request refused', err instanceof Error ? err.message : 'Request refused');
   }
   return problem(500, 'internal', 'Internal error', 'The request failed inside the service; it is logged under the request id');
+}
+
+/** Every bad row and column of an import file, each with its reason: the file's own coordinates, not the API's. */
+function importProblem(err: InvoiceImportRejected): ImportProblem {
+  const rows = new Set(err.problems.map((p) => p.row).filter((r) => r !== null)).size;
+  const escape = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
+  const errors = err.problems.map((p) => ({
+    in: 'body',
+    pointer: p.row === null ? '' : `/rows/${p.row}${p.column ? `/${escape(p.column)}` : ''}`,
+    row: p.row,
+    column: p.column,
+    detail: p.reason,
+  }));
+  const detail = `${errors.length} problem(s)${rows ? ` in ${rows} row(s)` : ''}; nothing was imported`;
+  return { ...problem(422, 'validation', 'Request is invalid', detail), errors };
 }
 
 function httpStatusOf(err: unknown): number | undefined {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { EventStore } from '../eventstore/port.js';
+import type { EventShape, EventStore } from '../eventstore/port.js';
 import { formatPosition } from '../eventstore/position.js';
 import type { Logger } from '../logger.js';
 import { physicalTable, tableNames, type Projection } from './projection.js';
@@ -43,8 +43,8 @@ const LAG_COUNT_CAP = 100_000;
  * code version changes or a rebuild is asked for, and switches the views to it once it has
  * caught up, while the old generation serves until then.
  */
-export class ProjectionManager {
-  private readonly byName: Map<string, Projection>;
+export class ProjectionManager<E extends EventShape = EventShape> {
+  private readonly byName: Map<string, Projection<E>>;
   private readonly loops = new Map<string, Promise<void>>();
   private wakers = new Set<() => void>();
   private stopped = false;
@@ -55,14 +55,14 @@ export class ProjectionManager {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly store: EventStore,
-    projections: readonly Projection[],
+    private readonly store: EventStore<E>,
+    projections: readonly Projection<E>[],
     private readonly options: ProjectionManagerOptions,
   ) {
     this.byName = new Map(projections.map((p) => [p.name, p]));
   }
 
-  get projections(): Projection[] {
+  get projections(): Projection<E>[] {
     return [...this.byName.values()];
   }
 
@@ -165,13 +165,13 @@ export class ProjectionManager {
     }
   }
 
-  private projection(name: string): Projection {
+  private projection(name: string): Projection<E> {
     const p = this.byName.get(name);
     if (!p) throw new UnknownProjection(name);
     return p;
   }
 
-  private spawn(p: Projection, generation: number): void {
+  private spawn(p: Projection<E>, generation: number): void {
     const key = `${p.name}#${generation}`;
     if (this.loops.has(key)) return;
     this.loops.set(
@@ -180,7 +180,7 @@ export class ProjectionManager {
     );
   }
 
-  private async loop(p: Projection, generation: number): Promise<void> {
+  private async loop(p: Projection<E>, generation: number): Promise<void> {
     const log = this.options.logger.child({ projection: p.name, generation });
     let backoff = 100;
     while (!this.stopped) {
@@ -203,7 +203,7 @@ export class ProjectionManager {
   }
 
   /** Makes a caught-up building generation the active one, switching the views in one transaction. */
-  private async tryActivate(p: Projection, generation: number): Promise<'activated' | 'no'> {
+  private async tryActivate(p: Projection<E>, generation: number): Promise<'activated' | 'no'> {
     const retired = await this.withProjectionLock(p, async (client) => {
       // Wait for a batch in flight on this generation, then check that nothing is left to apply.
       await client.query('select pg_advisory_xact_lock(hashtext($1), $2)', [p.name, generation]);
@@ -233,7 +233,7 @@ export class ProjectionManager {
     return 'activated';
   }
 
-  private async ensureGenerations(p: Projection): Promise<void> {
+  private async ensureGenerations(p: Projection<E>): Promise<void> {
     await this.withProjectionLock(p, async (client) => {
       const { rows } = await client.query<{ generation: number; code_version: number; status: string }>(
         `select generation, code_version, status from projection_generations
@@ -260,7 +260,7 @@ export class ProjectionManager {
   }
 
   /** Generations whose code is the running code: an outdated active one is frozen, not fed. */
-  private async runnableGenerations(p: Projection): Promise<number[]> {
+  private async runnableGenerations(p: Projection<E>): Promise<number[]> {
     const { rows } = await this.pool.query<{ generation: number }>(
       `select generation from projection_generations
         where projection = $1 and status <> 'retired' and code_version = $2 order by generation`,
@@ -269,7 +269,7 @@ export class ProjectionManager {
     return rows.map((r) => r.generation);
   }
 
-  private async createGeneration(client: pg.ClientBase, p: Projection, status: 'active' | 'building'): Promise<number> {
+  private async createGeneration(client: pg.ClientBase, p: Projection<E>, status: 'active' | 'building'): Promise<number> {
     const { rows } = await client.query<{ generation: number }>(
       `insert into projection_generations (projection, generation, code_version, status, activated_at)
        select $1, coalesce(max(generation), 0) + 1, $2, $3, case when $3 = 'active' then now() end
@@ -283,18 +283,18 @@ export class ProjectionManager {
     return generation;
   }
 
-  private async pointViews(client: pg.ClientBase, p: Projection, generation: number): Promise<void> {
+  private async pointViews(client: pg.ClientBase, p: Projection<E>, generation: number): Promise<void> {
     for (const t of p.tables) {
       await client.query(`drop view if exists "${t}"`);
       await client.query(`create view "${t}" as select * from "${physicalTable(t, generation)}"`);
     }
   }
 
-  private async dropGeneration(p: Projection, generation: number): Promise<void> {
+  private async dropGeneration(p: Projection<E>, generation: number): Promise<void> {
     for (const t of p.tables) await this.pool.query(`drop table if exists "${physicalTable(t, generation)}"`);
   }
 
-  private async withProjectionLock<T>(p: Projection, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  private async withProjectionLock<T>(p: Projection<E>, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query('begin');

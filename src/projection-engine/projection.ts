@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { StoredEvent } from '../eventstore/port.js';
+import type { EventShape, StoredEvent } from '../eventstore/port.js';
 
 /** Logical table name → physical (quoted) table name of one generation. */
 export type TableNames = Readonly<Record<string, string>>;
@@ -9,7 +9,7 @@ export type TableNames = Readonly<Record<string, string>>;
  * the active generation through a view named after the logical table, so a new generation
  * can be filled from zero while the old one keeps serving.
  */
-export interface Projection {
+export interface Projection<E extends EventShape = EventShape> {
   /** Unique name, snake_case. */
   readonly name: string;
   /** Bump when tables or handlers change: a new generation is then built from zero on start. */
@@ -22,13 +22,13 @@ export interface Projection {
    * Applies a batch of events in global order inside the runner's transaction, which also
    * moves the checkpoint. Must be idempotent: the same event applied twice changes nothing.
    */
-  apply(tx: pg.ClientBase, events: readonly StoredEvent[], t: TableNames): Promise<void>;
+  apply(tx: pg.ClientBase, events: readonly StoredEvent<E>[], t: TableNames): Promise<void>;
 }
 
 export function physicalTable(table: string, generation: number): string {
   return `${table}__g${generation}`;
 }
 
-export function tableNames(p: Projection, generation: number): TableNames {
+export function tableNames(p: Pick<Projection, 'tables'>, generation: number): TableNames {
   return Object.fromEntries(p.tables.map((t) => [t, `"${physicalTable(t, generation)}"`]));
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { EventStore } from '../eventstore/port.js';
+import type { EventShape, EventStore } from '../eventstore/port.js';
 import type { GlobalPosition } from '../eventstore/position.js';
 import { tableNames, type Projection } from './projection.js';
 
@@ -14,10 +14,10 @@ export type BatchOutcome =
  * next events, apply them, move the checkpoint, commit. Rows and checkpoint commit together,
  * so a runner killed anywhere in between leaves both as they were.
  */
-export async function runBatch(
+export async function runBatch<E extends EventShape>(
   pool: pg.Pool,
-  store: EventStore,
-  projection: Projection,
+  store: EventStore<E>,
+  projection: Projection<E>,
   generation: number,
   batchSize: number,
 ): Promise<BatchOutcome> {

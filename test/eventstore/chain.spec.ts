@@ -15,7 +15,8 @@ afterEach(async () => {
 /** A database with 3 streams × 4 events, all linked: 12 links. */
 async function chainedLog(): Promise<{ db: TestDatabase; store: PostgresEventStore }> {
   db = await createTestDatabase();
-  const store = new PostgresEventStore(db.pool, testRegistry());
+  // The test registry knows only Counted; the store is typed as the port's, like the contract suite's.
+  const store: PostgresEventStore = new PostgresEventStore(db.pool, testRegistry());
   for (let i = 0; i < 4; i++) {
     for (const s of ['test-a', 'test-b', 'test-c']) await store.append(s, [counted(i)], { expectedVersion: i });
   }

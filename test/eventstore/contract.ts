@@ -78,7 +78,7 @@ export function eventStoreContract(h: ContractHarness) {
         Array.from({ length: 8 }, (_, i) => h.store().append(stream, [counted(i)], { expectedVersion: 1 })),
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-      const rejected = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+      const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(rejected.every((r) => r.reason instanceof ConcurrencyError)).toBe(true);
       expect((await h.store().readStream(stream)).map((e) => e.version)).toEqual([1, 2]);
     });

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/require-await -- the fake client keeps the real client's async API without doing any I/O */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import {
@@ -13,9 +14,10 @@ import {
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyError, EventStoreUnavailable, IdempotencyKeyReused, StreamDeleted } from '../../src/eventstore/errors.js';
 import { KurrentDbEventStore, type KurrentClient } from '../../src/eventstore/kurrentdb/adapter.js';
-import { COMPLETED, idempotencyStreamOf } from '../../src/eventstore/kurrentdb/mapping.js';
+import { COMPLETED, idempotencyStreamOf, toKurrentMetadata } from '../../src/eventstore/kurrentdb/mapping.js';
 import { START } from '../../src/eventstore/position.js';
-import { counted, testRegistry } from '../support/builders.js';
+import { EventRegistry } from '../../src/eventstore/registry.js';
+import { buildMetadata, Counted, counted, testRegistry } from '../support/builders.js';
 
 interface Rec {
   streamId: string;
@@ -90,10 +92,12 @@ class FakeClient {
   }
 
   readStream(streamId: string, o: { fromRevision?: bigint | 'start' | 'end'; maxCount?: number | bigint; direction?: string } = {}) {
-    const self = this;
+    // Read when iterated, as the real client does: a deleted or missing stream fails then, not at the call.
+    const deleted = () => this.deleted.has(streamId);
+    const records = () => this.stream(streamId);
     return (async function* () {
-      if (self.deleted.has(streamId)) throw StreamDeletedError.fromStreamName(streamId);
-      let recs = self.stream(streamId);
+      if (deleted()) throw StreamDeletedError.fromStreamName(streamId);
+      let recs = records();
       if (recs.length === 0) throw new StreamNotFoundError(undefined, streamId);
       if (o.direction === 'backwards') recs = [...recs].reverse();
       if (typeof o.fromRevision === 'bigint') {
@@ -105,10 +109,10 @@ class FakeClient {
   }
 
   readAll(o: { fromPosition?: Position | 'start' | 'end'; maxCount?: number | bigint } = {}) {
-    const self = this;
+    const log = () => this.log;
     return (async function* () {
       const from = o.fromPosition;
-      const recs = self.log.filter((r) => typeof from !== 'object' || r.position.commit >= from.commit);
+      const recs = log().filter((r) => typeof from !== 'object' || r.position.commit >= from.commit);
       for (const r of recs.slice(0, Number(o.maxCount ?? Number.MAX_SAFE_INTEGER))) yield { event: { ...r } };
     })();
   }
@@ -122,7 +126,7 @@ class FakeClient {
   async dispose() {}
 }
 
-const newStore = (fake: FakeClient, pageSize = 1000) =>
+const newStore = (fake: FakeClient, pageSize = 1000): KurrentDbEventStore =>
   new KurrentDbEventStore(fake as unknown as KurrentClient, testRegistry(), { pageSize });
 const stream = () => `test-${randomUUID()}`;
 
@@ -209,6 +213,40 @@ describe('KurrentDB adapter control flow (against a tiny fake client, not a subs
       expect(await store.countAfter(START, 100)).toBe(3);
       expect(await store.countAfter(START, 2)).toBe(2);
       expect(await store.readAll({ after: all[2]!.position, limit: 10 })).toEqual([]);
+    });
+  });
+
+  describe('retired types whose upcaster needs the earlier types of the stream', () => {
+    /** Counted.v0 was read differently after a reset: the upcaster needs to know whether Counted.v2 came before it. */
+    const contextualRegistry = () =>
+      EventRegistry.of(Counted).upcast(
+        'Counted.v0',
+        (p, { earlierTypes }) => ({
+          type: 'Counted.v2',
+          data: { ...(p as object), note: `after ${[...earlierTypes].sort().join(', ') || 'nothing'}` },
+        }),
+        { contextual: true },
+      );
+
+    it('when a stored event of such a type is read by readStream or readAll, the upcaster gets the types stored before it in its own stream', async () => {
+      const fake = new FakeClient();
+      const metadata = toKurrentMetadata(buildMetadata());
+      const [s, other] = [stream(), stream()];
+      fake.put(other, 'Counted.v2', { n: 0, note: 'another stream' }, metadata);
+      fake.put(s, 'Counted.v0', { n: 1 }, metadata);
+      fake.put(s, 'Counted.v2', { n: 2, note: 'current' }, metadata);
+      fake.put(s, 'Counted.v0', { n: 3 }, metadata);
+      const store = new KurrentDbEventStore(fake as unknown as KurrentClient, contextualRegistry(), { pageSize: 10 });
+
+      const expected = [
+        { type: 'Counted.v2', data: { n: 1, note: 'after nothing' } },
+        { type: 'Counted.v2', data: { n: 2, note: 'current' } },
+        { type: 'Counted.v2', data: { n: 3, note: 'after Counted.v0, Counted.v2' } },
+      ];
+      expect((await store.readStream(s)).map(({ type, data }) => ({ type, data }))).toEqual(expected);
+      expect((await store.readStream(s, { from: 3 })).map(({ type, data }) => ({ type, data }))).toEqual([expected[2]]);
+      const all = await store.readAll({ after: START, limit: 100 });
+      expect(all.filter((e) => e.streamId === s).map(({ type, data }) => ({ type, data }))).toEqual(expected);
     });
   });
 

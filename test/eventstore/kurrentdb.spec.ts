@@ -43,7 +43,7 @@ describe.skipIf(!url)('KurrentDB event store contract — requires KURRENTDB_URL
     readAll: (o: ReadAllOptions) => store.readAll({ ...o, after: comparePositions(o.after, baseline) < 0 ? baseline : o.after }),
     countAfter: (after, cap) => store.countAfter(comparePositions(after, baseline) < 0 ? baseline : after, cap),
     findIdempotentResult: (...a) => store.findIdempotentResult(...a),
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
 
   eventStoreContract({ store: () => fromBaseline });

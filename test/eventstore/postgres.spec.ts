@@ -3,7 +3,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEventStore } from '../../src/eventstore/postgres/adapter.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { buildMetadata, counted, testRegistry } from '../support/builders.js';
+import { EventRegistry } from '../../src/eventstore/registry.js';
+import { buildMetadata, Counted, counted, testRegistry } from '../support/builders.js';
 import { eventStoreContract, readEverything } from './contract.js';
 
 let db: TestDatabase;
@@ -66,6 +67,48 @@ describe('PostgreSQL event store', () => {
     );
     const [event] = await store.readStream(stream);
     expect(event).toMatchObject({ type: 'Counted.v2', data: { n: 7, note: 'upcast from v1' } });
+  });
+
+  it('when a stored event of a retired type needs the earlier types of its stream, readStream and readAll give them to its upcaster', async () => {
+    // A database of its own: the rows of an unknown retired type would break the other tests' readers.
+    const own = await createTestDatabase();
+    const registry = EventRegistry.of(Counted).upcast(
+      'Counted.v0',
+      (p, { earlierTypes }) => ({
+        type: 'Counted.v2',
+        data: { ...(p as object), note: `after ${[...earlierTypes].sort().join(', ') || 'nothing'}` },
+      }),
+      { contextual: true },
+    );
+    const contextual = new PostgresEventStore(own.pool, registry);
+    try {
+      const [s, other] = [`test-${randomUUID()}`, `test-${randomUUID()}`];
+      const rows: [string, number, string, object][] = [
+        [other, 1, 'Counted.v2', { n: 0, note: 'another stream' }],
+        [s, 1, 'Counted.v0', { n: 1 }],
+        [s, 2, 'Counted.v2', { n: 2, note: 'current' }],
+        [s, 3, 'Counted.v0', { n: 3 }],
+      ];
+      await own.pool.query(`insert into es_streams (stream_id, stream_type, version) values ($1, 'test', 3), ($2, 'test', 1)`, [s, other]);
+      for (const [streamId, version, type, payload] of rows) {
+        await own.pool.query(
+          `insert into es_events (event_id, stream_id, stream_type, version, type, payload, metadata) values ($1, $2, 'test', $3, $4, $5, $6)`,
+          [randomUUID(), streamId, version, type, JSON.stringify(payload), JSON.stringify(buildMetadata())],
+        );
+      }
+      const expected = [
+        { type: 'Counted.v2', data: { n: 1, note: 'after nothing' } },
+        { type: 'Counted.v2', data: { n: 2, note: 'current' } },
+        { type: 'Counted.v2', data: { n: 3, note: 'after Counted.v0, Counted.v2' } },
+      ];
+      expect((await contextual.readStream(s)).map(({ type, data }) => ({ type, data }))).toEqual(expected);
+      expect((await contextual.readStream(s, { from: 3 })).map(({ type, data }) => ({ type, data }))).toEqual([expected[2]]);
+      const all = await readEverything(contextual);
+      expect(all.filter((e) => e.streamId === s).map(({ type, data }) => ({ type, data }))).toEqual(expected);
+    } finally {
+      await contextual.close();
+      await own.drop();
+    }
   });
 
   describe('the events table is append-only in the database itself', () => {

@@ -4,10 +4,9 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRole, ROLES, type Role } from '../../src/auth/principal.js';
-import { handleCommand } from '../../src/application/handle-command.js';
-import { passportDecider, passportStreamId } from '../../src/domain/passport/decider.js';
+import { on } from '../../src/application/command.js';
+import { passportStream, passportStreamId } from '../../src/domain/passport/decider.js';
 import { createTestApp, eventCount, type TestApp } from '../support/app.js';
-import { buildMetadata } from '../support/builders.js';
 import { eAdrese } from '../support/passport-builders.js';
 import { bearer, tokenFor } from '../support/auth.js';
 
@@ -82,6 +81,8 @@ async function call(op: Operation, as: { role?: Role; org?: string; values?: Rec
   const caller = as.role ?? 'anonymous';
   called.set(label(op), (called.get(label(op)) ?? new Set()).add(caller));
   const req = request(app.service.app)[op.method.toLowerCase() as 'get'](urlOf(op, as.values));
+  // A PUT or PATCH without If-Match is refused (428) before it reaches the object; a version lets it go on to the checks probed here.
+  if (op.method === 'PUT' || op.method === 'PATCH') req.set('If-Match', '"1"');
   if (as.role) req.set('Authorization', bearer(await tokenFor({ roles: [as.role], org: as.org ?? OWNER_ORG, sub: `${as.role}.user` })));
   return op.body === undefined ? req : req.send(op.body as object);
 }
@@ -172,21 +173,21 @@ describe('access matrix from the OpenAPI document', () => {
 });
 
 /**
- * Makes a project whose recipient is `org` through the passport's command handler (the
- * investment lookup of the HTTP route is not what this probe is about).
+ * Makes a project whose recipient is `org` through the application layer's passport commands
+ * (the investment lookup of the HTTP route is not what this probe is about).
  */
 async function givenProjectOf(app: TestApp, org: string): Promise<string> {
   const projectId = randomUUID();
-  await handleCommand(
-    app.service.context.store,
-    passportDecider,
+  const owner = { id: 'owner.user', name: 'Owner', organisation: org, role: 'beneficiary' as const, roles: ['beneficiary' as const] };
+  await on(app.service.context, passportStream).execute(
     passportStreamId(projectId),
-    {
+    { user: owner, requestId: `draft-${projectId}`, correlationId: `draft-${projectId}` },
+    (context) => ({
       type: 'DraftPassport',
       data: { projectId, title: eAdrese.title, programme: eAdrese.programme, recipient: { ...eAdrese.recipient, registrationNumber: org } },
-      context: { now: new Date(), actor: 'owner.user' },
-    },
-    { metadata: buildMetadata({ organisation: org }) },
+      context,
+    }),
+    { subject: projectId },
   );
   return projectId;
 }

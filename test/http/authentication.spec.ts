@@ -49,17 +49,19 @@ describe('authentication', () => {
     ],
     [
       'the token says alg none and carries no signature',
-      async () =>
-        bearer(
-          `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'mallory', name: 'M', org: '90000012345', roles: ['admin'], iss: ISSUER, aud: AUDIENCE, exp: now() + 600 })}.`,
+      () =>
+        Promise.resolve(
+          bearer(
+            `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'mallory', name: 'M', org: '90000012345', roles: ['admin'], iss: ISSUER, aud: AUDIENCE, exp: now() + 600 })}.`,
+          ),
         ),
       'the token is signed with an algorithm this service does not accept',
     ],
-    ['the token is not a JWT at all', async () => 'Bearer not-a-jwt', 'the token is malformed'],
-    ['the token has three parts of garbage', async () => 'Bearer abc.def.ghi', 'the token is malformed'],
+    ['the token is not a JWT at all', () => Promise.resolve('Bearer not-a-jwt'), 'the token is malformed'],
+    ['the token has three parts of garbage', () => Promise.resolve('Bearer abc.def.ghi'), 'the token is malformed'],
     [
       'the Authorization header uses another scheme',
-      async () => 'Basic YWRtaW46YWRtaW4=',
+      () => Promise.resolve('Basic YWRtaW46YWRtaW4='),
       'the Authorization header must be Bearer followed by a token',
     ],
     ['the token has no org claim', async () => bearer(await token({ without: ['org'] })), 'the token has no org claim'],

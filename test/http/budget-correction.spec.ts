@@ -1,23 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { handleCommand } from '../../src/application/handle-command.js';
+import type { Caller } from '../../src/application/caller.js';
+import { on } from '../../src/application/command.js';
 import { findingCorrectionId } from '../../src/domain/budget/correction.js';
-import { budgetDecider, budgetStreamId } from '../../src/domain/budget/decider.js';
+import { budgetStream, budgetStreamId } from '../../src/domain/budget/decider.js';
 import { findingStreamId } from '../../src/domain/finding/decider.js';
 import { eventCount, type TestApp } from '../support/app.js';
 import { buildClaim, buildInvoice, SEED_SHARES } from '../support/budget-builders.js';
-import { buildMetadata } from '../support/builders.js';
 import { PEOPLE, givenProject, seededSuite } from '../support/seeded.js';
 
 const VK = '90000027359';
 
 let app: TestApp;
+/** ilze raises the findings; valdis, a second auditor, applies their financial corrections (four-eyes). */
 const as = seededSuite(
   {
     ...PEOPLE,
     ilze: ['ilze', ['auditor'], VK],
+    valdis: ['valdis', ['auditor'], VK],
   },
   (a) => (app = a),
 );
+
+/** valdis as the application layer sees him, for what a stopped request of his left behind. */
+const VALDIS: Caller = {
+  user: { id: 'valdis', name: 'Valdis', organisation: VK, role: 'auditor', roles: ['auditor'] },
+  requestId: 'stopped-request',
+  correlationId: 'stopped-request',
+};
 const store = () => app.service.context.store;
 
 const givenApprovedProject = () => givenProject(as);
@@ -143,13 +152,14 @@ describe('an officer’s own financial correction on the budget', () => {
 });
 
 describe("a finding's financial correction on the budget", () => {
-  it('when an auditor corrects through the finding, the budget books it naming the finding and the finding records the budget correction id', async () => {
+  it('when a second auditor corrects through the finding, the budget books it naming the finding and the finding records the budget correction id', async () => {
     const { projectId } = await givenVerifiedBudget();
     const findingId = await givenFinding(projectId);
-    const res = await as('ilze')
+    const res = await as('valdis')
       .post(`/findings/${findingId}/financial-correction`)
       .send({ amountCents: 25000, costLine: '4.3', reason: '25 % korekcija' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.headers.location).toBeUndefined();
     const budgetCorrectionId = findingCorrectionId(findingId, 1);
     expect(res.body.corrections).toEqual([
       expect.objectContaining({ correction: 1, amountCents: 25000, costLine: '4.3', budgetCorrectionId }),
@@ -160,19 +170,43 @@ describe("a finding's financial correction on the budget", () => {
         correctionId: budgetCorrectionId,
         amountCents: 25000,
         source: { kind: 'finding', findingId },
-        appliedBy: 'ilze',
+        appliedBy: 'valdis',
       }),
     ]);
     const [booked] = await bookedOn(projectId);
     const [recorded] = await correctionsOnFinding(findingId);
-    expect(recorded!.metadata).toMatchObject({ causationId: booked!.id, requestId: booked!.metadata.requestId });
+    expect(recorded!.metadata).toMatchObject({ actor: 'valdis', causationId: booked!.id, requestId: booked!.metadata.requestId });
+    expect(recorded!.data).toMatchObject({ correction: 1, budgetCorrectionId, appliedBy: 'valdis' });
+  });
+
+  it('when the auditor who raised the finding applies its financial correction, it answers 403 four-eyes and neither stream changes', async () => {
+    const { projectId } = await givenVerifiedBudget();
+    const findingId = await givenFinding(projectId);
+    const before = await eventCount(app);
+    const res = await as('ilze')
+      .post(`/findings/${findingId}/financial-correction`)
+      .send({ amountCents: 25000, costLine: '4.3', reason: '25 % korekcija' });
+    expect(res.status, JSON.stringify(res.body)).toBe(403);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body).toMatchObject({
+      type: 'https://grants.example.lv/problems/four-eyes',
+      title: 'Four-eyes principle: a second person must do this',
+      status: 403,
+      rule: 'four-eyes',
+      actor: 'ilze',
+      act: 'apply a financial correction to',
+      earlierActs: ['raised'],
+      detail: 'ilze raised this and may not also apply a financial correction to it: the four-eyes principle needs a second person',
+    });
+    expect(await eventCount(app)).toBe(before);
+    expect(await bookedOn(projectId)).toEqual([]);
   });
 
   it('when the project has no open budget, it answers 409 explaining that the budget must be opened, and appends nothing', async () => {
     const projectId = await givenApprovedProject();
     const findingId = await givenFinding(projectId);
     const before = await eventCount(app);
-    const res = await as('ilze')
+    const res = await as('valdis')
       .post(`/findings/${findingId}/financial-correction`)
       .send({ amountCents: 100, costLine: '4.3', reason: 'x' });
     expect(res.status).toBe(409);
@@ -186,7 +220,7 @@ describe("a finding's financial correction on the budget", () => {
     const { projectId } = await givenVerifiedBudget();
     const findingId = await givenFinding(projectId);
     const before = await eventCount(app);
-    const res = await as('ilze')
+    const res = await as('valdis')
       .post(`/findings/${findingId}/financial-correction`)
       .send({ amountCents: 100001, costLine: '4.3', reason: 'x' });
     expect(res.status).toBe(422);
@@ -194,78 +228,75 @@ describe("a finding's financial correction on the budget", () => {
     expect(await eventCount(app)).toBe(before);
   });
 
-  it('when a request stopped after booking on the budget, its retry completes the finding without booking twice', async () => {
+  it('when a request stopped after booking on the budget, the next request records that booking on the finding first and books its own as correction 2', async () => {
     const { projectId } = await givenVerifiedBudget();
     const findingId = await givenFinding(projectId);
-    const body = { amountCents: 25000, costLine: '4.3', reason: '25 % korekcija' };
-    // What the first attempt left: the budget booked, the finding not yet told.
-    await handleCommand(
-      store(),
-      budgetDecider,
-      budgetStreamId(projectId),
-      {
-        type: 'ApplyFinancialCorrection',
-        data: { ...body, correctionId: findingCorrectionId(findingId, 1), source: { kind: 'finding', findingId } },
-        context: { now: new Date(), actor: 'ilze', subject: projectId },
-      },
-      { metadata: buildMetadata({ actor: 'ilze', role: 'auditor', roles: ['auditor'] }) },
-    );
-    const retry = await as('ilze').post(`/findings/${findingId}/financial-correction`).send(body);
-    expect(retry.status, JSON.stringify(retry.body)).toBe(200);
-    expect(await bookedOn(projectId)).toHaveLength(1);
-    expect((await correctionsOnFinding(findingId)).map((e) => e.data)).toEqual([
-      expect.objectContaining({ correction: 1, budgetCorrectionId: findingCorrectionId(findingId, 1) }),
-    ]);
-  });
+    // The workflow process would record the booking from the log; held still, only the next request can.
+    await app.service.workflows.stop();
+    try {
+      // What the stopped request left: the budget booked as the finding's correction 1, the finding not yet told.
+      const stopped = await on(app.service.context, budgetStream).execute(
+        budgetStreamId(projectId),
+        VALDIS,
+        (context) => ({
+          type: 'ApplyFinancialCorrection',
+          data: {
+            amountCents: 10000,
+            costLine: '4.3',
+            reason: 'pirmā',
+            correctionId: findingCorrectionId(findingId, 1),
+            source: { kind: 'finding', findingId },
+          },
+          context,
+        }),
+        { subject: projectId },
+      );
+      expect(await correctionsOnFinding(findingId)).toEqual([]);
 
-  it('when a different correction arrives after a request stopped half-way, the stopped one is recorded on the finding first and the new one booked next', async () => {
-    const { projectId } = await givenVerifiedBudget();
-    const findingId = await givenFinding(projectId);
-    await handleCommand(
-      store(),
-      budgetDecider,
-      budgetStreamId(projectId),
-      {
-        type: 'ApplyFinancialCorrection',
-        data: {
-          amountCents: 10000,
-          costLine: '4.3',
-          reason: 'pirmā',
-          correctionId: findingCorrectionId(findingId, 1),
-          source: { kind: 'finding', findingId },
-        },
-        context: { now: new Date(), actor: 'ilze', subject: projectId },
-      },
-      { metadata: buildMetadata({ actor: 'ilze', role: 'auditor', roles: ['auditor'] }) },
-    );
-    const res = await as('ilze')
-      .post(`/findings/${findingId}/financial-correction`)
-      .send({ amountCents: 5000, costLine: '4.3', reason: 'otrā' });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(
-      res.body.corrections.map((c: { amountCents: number; budgetCorrectionId: string }) => [c.amountCents, c.budgetCorrectionId]),
-    ).toEqual([
-      [10000, findingCorrectionId(findingId, 1)],
-      [5000, findingCorrectionId(findingId, 2)],
-    ]);
-    expect((await bookedOn(projectId)).map((e) => (e.data as { correctionId: string }).correctionId)).toEqual([
-      findingCorrectionId(findingId, 1),
-      findingCorrectionId(findingId, 2),
-    ]);
+      const res = await as('valdis')
+        .post(`/findings/${findingId}/financial-correction`)
+        .send({ amountCents: 5000, costLine: '4.3', reason: 'otrā' });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(
+        res.body.corrections.map((c: { correction: number; amountCents: number; budgetCorrectionId: string }) => [
+          c.correction,
+          c.amountCents,
+          c.budgetCorrectionId,
+        ]),
+      ).toEqual([
+        [1, 10000, findingCorrectionId(findingId, 1)],
+        [2, 5000, findingCorrectionId(findingId, 2)],
+      ]);
+      const booked = await bookedOn(projectId);
+      expect(booked.map((e) => (e.data as { correctionId: string }).correctionId)).toEqual([
+        findingCorrectionId(findingId, 1),
+        findingCorrectionId(findingId, 2),
+      ]);
+      const [first, second] = await correctionsOnFinding(findingId);
+      // The stopped booking is recorded as its own request left it: caused by that booking, under that request.
+      expect(first!.metadata).toMatchObject({ actor: 'valdis', causationId: stopped.eventIds[0], requestId: 'stopped-request' });
+      expect(second!.metadata).toMatchObject({ actor: 'valdis', causationId: booked[1]!.id, requestId: booked[1]!.metadata.requestId });
+      expect(await correctionsOnFinding(findingId)).toHaveLength(2);
+    } finally {
+      app.service.workflows.start();
+    }
   });
 
   it('when the same request is retried with its Idempotency-Key, it is replayed and nothing is booked twice', async () => {
     const { projectId } = await givenVerifiedBudget();
     const findingId = await givenFinding(projectId);
     const send = () =>
-      as('ilze')
+      as('valdis')
         .post(`/findings/${findingId}/financial-correction`)
         .set('Idempotency-Key', `corr-${findingId}`)
         .send({ amountCents: 25000, costLine: '4.3', reason: 'x' });
-    expect((await send()).status).toBe(200);
+    const first = await send();
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
     const again = await send();
     expect(again.status).toBe(200);
     expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers.etag).toBe(first.headers.etag);
+    expect(again.body).toEqual(first.body);
     expect(await bookedOn(projectId)).toHaveLength(1);
     expect(await correctionsOnFinding(findingId)).toHaveLength(1);
   });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { alertFindingId } from '../../src/application/double-funding.js';
 import { eventCount, type TestApp } from '../support/app.js';
 import { buildClaim, buildInvoice, SEED_SHARES } from '../support/budget-builders.js';
-import { PEOPLE, VRAA, givenProject, seededSuite } from '../support/seeded.js';
+import { buildFinancing, eAdrese } from '../support/passport-builders.js';
+import { PEOPLE, givenProject, seededSuite } from '../support/seeded.js';
 
 let app: TestApp;
 const as = seededSuite(
@@ -131,6 +133,64 @@ describe('budget over HTTP', () => {
     expect(await eventCount(app)).toBe(before);
   });
 
+  it('when advance claims would reach above what the passport plans (within 30 % of the eligible costs), it answers 422 naming requestedCents with the figures and appends nothing', async () => {
+    // A recipient that is not a direct administration body, planning an advance of EUR 1,000,000 (30 % of EUR 5,396,160 would allow more).
+    const id = await givenProject(as, { until: 'draft', recipient: { ...eAdrese.recipient, directAdministration: false } });
+    const draft = await as('anna').get(`/projects/${id}/passport`);
+    await as('anna')
+      .patch(`/projects/${id}/passport`)
+      .set('If-Match', draft.headers.etag!)
+      .send({ financing: buildFinancing({ advanceCents: 100_000_000 }) })
+      .expect(200);
+    await as('anna').post(`/projects/${id}/passport/submit`).expect(200);
+    await as('janis').post(`/projects/${id}/passport/verify`).send({}).expect(200);
+    await as('liga').post(`/projects/${id}/passport/approve`).expect(200);
+    await as('janis').post(`/projects/${id}/budget`).send({ shares: SEED_SHARES, vatRecoverable: false }).expect(201);
+    const advance = (requestedCents: number) =>
+      as('anna')
+        .post(`/projects/${id}/budget/claims`)
+        .send(buildClaim([], { kind: 'advance', requestedCents }));
+
+    const before = await eventCount(app);
+    const above = await advance(100_000_001);
+    expect(above.status, JSON.stringify(above.body)).toBe(422);
+    expect(above.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(above.body.errors).toEqual([
+      {
+        in: 'body',
+        pointer: '/requestedCents',
+        detail:
+          'advances would reach EUR 1000000.01 (earlier EUR 0.00 + this EUR 1000000.01), above EUR 1000000.00: ' +
+          'the passport plans EUR 1000000.00 and at most 30 % of the eligible costs of EUR 5396160.00 may be advanced',
+      },
+    ]);
+    expect(await eventCount(app)).toBe(before);
+
+    expect((await advance(60_000_000)).status).toBe(201);
+    const further = await advance(40_000_001);
+    expect(further.status).toBe(422);
+    expect(further.body.errors).toEqual([
+      expect.objectContaining({
+        pointer: '/requestedCents',
+        detail: expect.stringContaining('advances would reach EUR 1000000.01 (earlier EUR 600000.00 + this EUR 400000.01)'),
+      }),
+    ]);
+    expect(await eventCount(app)).toBe(before + 1);
+  });
+
+  it('when a direct administration body claims an advance, it answers 422 naming kind and appends nothing', async () => {
+    const id = await givenBudget(); // VRAA, the seed passport's recipient, is a direct administration body
+    const before = await eventCount(app);
+    const res = await as('anna')
+      .post(`/projects/${id}/budget/claims`)
+      .send(buildClaim([], { kind: 'advance', requestedCents: 100 }));
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ in: 'body', pointer: '/kind', detail: expect.stringContaining('direct administration') }),
+    ]);
+    expect(await eventCount(app)).toBe(before);
+  });
+
   it('when a beneficiary of another organisation asks for the budget, it is 404 as for a project that does not exist', async () => {
     const id = await givenBudget();
     expect((await as('stranger').get(`/projects/${id}/budget`)).status).toBe(404);
@@ -159,29 +219,78 @@ describe('double funding at submission over HTTP', () => {
     expect(report.body).toEqual([expect.objectContaining({ rule: 'same_invoice', status: 'open', projectIds: [a, b].sort() })]);
   });
 
-  it('when an officer confirms an alert with a reason and asks for a finding, the decision is an event, a double-funding finding is raised per project, the report shows it, and a second decision is 409', async () => {
+  it('when an officer confirms an alert with a reason and asks for a finding, the decision lists one finding per project, each is raised, the report shows it, the same confirmation again changes nothing and a dismissal is 409', async () => {
     const [a, b] = await Promise.all([givenBudget(), givenBudget()]);
     const invoice = buildInvoice({ supplierRegNo: supplier() });
     await as('anna').post(`/projects/${a}/budget/invoices`).send(invoice).expect(201);
     const second = await as('anna').post(`/projects/${b}/budget/invoices`).send(invoice).expect(201);
     const alertId = second.body.alerts[0].alertId as string;
     await app.service.context.projections.catchUp();
-    const confirmed = await as('janis')
-      .post(`/double-funding/alerts/${alertId}/confirm`)
-      .send({ reason: 'Tas pats rēķins divos projektos', finding: { severity: 'high' } });
+    const undecided = await as('janis').get(`/double-funding/alerts/${alertId}`);
+    expect(undecided.status).toBe(200);
+    expect(undecided.headers.etag).toBe('"0"');
+    expect(undecided.body).toMatchObject({ alertId, status: 'open', findingIds: [] });
+
+    const confirm = () =>
+      as('janis')
+        .post(`/double-funding/alerts/${alertId}/confirm`)
+        .send({ reason: 'Tas pats rēķins divos projektos', finding: { severity: 'high' } });
+    const confirmed = await confirm();
     expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
-    expect(confirmed.body).toMatchObject({ status: 'confirmed', reason: 'Tas pats rēķins divos projektos' });
-    expect(confirmed.body.findingIds).toHaveLength(2);
-    const finding = await app.service.context.store.readStream(`finding-${confirmed.body.findingIds[0]}`);
-    expect(finding).toMatchObject([
-      { type: 'FindingRaised.v1', data: { category: 'double_funding', severity: 'high', amountAtRiskCents: 121000 } },
-    ]);
-    const events = await app.service.context.store.readStream(`dupalert-${alertId}`);
-    expect(events).toMatchObject([{ type: 'DuplicateAlertConfirmed.v1', metadata: { actor: 'janis', role: 'officer' } }]);
+    expect(confirmed.headers.etag).toBe('"1"');
+    expect(confirmed.body).toMatchObject({ status: 'confirmed', reason: 'Tas pats rēķins divos projektos', projectIds: [a, b].sort() });
+    const findingIds = [a, b].sort().map((projectId) => alertFindingId(alertId, projectId));
+    expect(confirmed.body.findingIds).toEqual(findingIds);
+
+    const [decision, ...more] = await app.service.context.store.readStream(`dupalert-${alertId}`);
+    expect(more).toEqual([]);
+    expect(decision).toMatchObject({
+      type: 'DuplicateAlertConfirmed.v2',
+      data: {
+        reason: 'Tas pats rēķins divos projektos',
+        decidedBy: 'janis',
+        findings: [a, b].sort().map((projectId) => ({
+          findingId: alertFindingId(alertId, projectId),
+          projectId,
+          severity: 'high',
+          amountAtRiskCents: 121000,
+          euShareCents: 121000,
+        })),
+      },
+      metadata: { actor: 'janis', role: 'officer' },
+    });
+    for (const [i, projectId] of [a, b].sort().entries()) {
+      const finding = await app.service.context.store.readStream(`finding-${findingIds[i]}`);
+      expect(finding).toMatchObject([
+        {
+          type: 'FindingRaised.v1',
+          data: {
+            findingId: findingIds[i],
+            projectId,
+            category: 'double_funding',
+            severity: 'high',
+            amountAtRiskCents: 121000,
+            raisedBy: 'janis',
+          },
+          metadata: { actor: 'janis', causationId: decision!.id },
+        },
+      ]);
+    }
+
+    const before = await eventCount(app);
+    const again = await confirm();
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(again.body).toMatchObject({ status: 'confirmed', findingIds });
+    expect(again.headers.etag).toBe('"1"');
+    expect(await eventCount(app)).toBe(before);
+
     await app.service.context.projections.catchUp();
     const report = await as('janis').get(`/double-funding/alerts?supplier=${invoice.supplierRegNo}&status=confirmed`);
     expect(report.body.map((x: { alertId: string }) => x.alertId)).toEqual([alertId]);
-    expect((await as('janis').post(`/double-funding/alerts/${alertId}/dismiss`).send({ reason: 'pārdomāju' })).status).toBe(409);
+    const dismissal = await as('janis').post(`/double-funding/alerts/${alertId}/dismiss`).send({ reason: 'pārdomāju' });
+    expect(dismissal.status).toBe(409);
+    expect(dismissal.body).toMatchObject({ currentState: 'confirmed' });
+    expect(await eventCount(app)).toBe(before);
     expect(
       (
         await as('janis')

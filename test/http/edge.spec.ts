@@ -175,6 +175,27 @@ describe('HTTP edge', () => {
       expect(await eventCount(app)).toBe(before);
     });
 
+    it('when another caller sends the same Idempotency-Key, it is not a replay of the first caller’s request but a request of its own', async () => {
+      await http()
+        .post('/funds')
+        .set('Idempotency-Key', 'key-shared-0001')
+        .send(rrf({ code: 'IF' }))
+        .expect(201);
+      const other = await tokenFor({ roles: ['admin'], sub: 'maris.ozols', org: '90000011111' });
+      const before = await eventCount(app);
+      const res = await request(app.service.app)
+        .post('/funds')
+        .set('Authorization', bearer(other))
+        .set('Idempotency-Key', 'key-shared-0001')
+        .send(rrf({ code: 'BMVI' }));
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      expect(res.headers['idempotent-replayed']).toBeUndefined();
+      expect(res.body).toMatchObject({ code: 'BMVI' });
+      expect(await eventCount(app)).toBe(before + 1);
+      const [event] = await app.service.context.store.readStream('fund-BMVI');
+      expect(event!.metadata).toMatchObject({ actor: 'maris.ozols' });
+    });
+
     it('when the Idempotency-Key is malformed, it answers 422 naming the header', async () => {
       const res = await http()
         .post('/funds')
@@ -219,8 +240,27 @@ describe('HTTP edge', () => {
       expect(await eventCount(app)).toBe(before);
     });
 
-    it('when two changes race on the same version, one wins and the other gets 409 with both versions', async () => {
+    it('when a change comes without If-Match, it answers 428 naming the header and appends nothing', async () => {
       await http()
+        .post('/funds')
+        .send(rrf({ code: 'EGF' }))
+        .expect(201);
+      const before = await eventCount(app);
+      const res = await http()
+        .put('/funds/EGF/name')
+        .send({ name: { lv: 'EGF', en: 'European Globalisation Adjustment Fund' }, reason: 'official name' });
+      expect(res.status).toBe(428);
+      expect(res.headers['content-type']).toMatch(PROBLEM);
+      expect(res.body).toMatchObject({
+        type: 'https://grants.example.lv/problems/precondition-required',
+        title: 'Precondition required',
+        errors: [expect.objectContaining({ in: 'header', pointer: '/If-Match' })],
+      });
+      expect(await eventCount(app)).toBe(before);
+    });
+
+    it('when changes race on the same If-Match, exactly one wins and every other gets 412 or 409 naming both versions', async () => {
+      const created = await http()
         .post('/funds')
         .send(rrf({ code: 'EAFRD' }))
         .expect(201);
@@ -228,17 +268,24 @@ describe('HTTP edge', () => {
         Array.from({ length: 6 }, (_, i) =>
           http()
             .put('/funds/EAFRD/name')
+            .set('If-Match', created.headers.etag!)
             .send({ name: { lv: `ELFLA ${i}`, en: `EAFRD ${i}` }, reason: `rename ${i}` }),
         ),
       );
       const statuses = results.map((r) => r.status);
-      expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
-      const conflicts = results.filter((r) => r.status === 409);
-      expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
-      for (const c of conflicts)
-        expect(c.body).toMatchObject({ title: 'Version conflict', expectedVersion: expect.any(Number), actualVersion: expect.any(Number) });
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+      const losers = results.filter((r) => r.status !== 200);
+      for (const loser of losers) {
+        expect([409, 412], JSON.stringify(loser.body)).toContain(loser.status);
+        expect(loser.headers['content-type']).toMatch(PROBLEM);
+        // Refused before deciding (412: another change was stored first) or at the append (409: both read version 1).
+        expect(loser.body).toMatchObject({ expectedVersion: 1, actualVersion: 2 });
+      }
       const events = await app.service.context.store.readStream('fund-EAFRD');
-      expect(events.length).toBe(1 + statuses.filter((s) => s === 200).length);
+      expect(events).toHaveLength(2);
+      const winner = results.find((r) => r.status === 200)!;
+      expect(winner.headers.etag).toBe('"2"');
+      expect(events[1]!.data).toMatchObject({ name: winner.body.name });
     });
   });
 
@@ -261,6 +308,11 @@ describe('HTTP edge', () => {
         const res = await request(strict.service.app).get('/ready');
         expect(res.status).toBe(503);
         expect(res.body.reasons).toContain('projection stream_catalogue is 1 events behind');
+        // The workflow process manager's lag is shown but does not decide readiness.
+        expect(res.body.workflows).toMatchObject({ name: 'workflows', behind: 1 });
+        expect(res.body.reasons.filter((r: string) => r.includes('workflow'))).toEqual([]);
+        await strict.service.workflows.catchUp();
+        expect((await request(strict.service.app).get('/ready')).body.workflows).toMatchObject({ behind: 0 });
       } finally {
         await strict.close();
       }

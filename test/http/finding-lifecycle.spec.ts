@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { handleCommand } from '../../src/application/handle-command.js';
-import { findingDecider, findingStreamId } from '../../src/domain/finding/decider.js';
+import type { Caller } from '../../src/application/caller.js';
+import { on } from '../../src/application/command.js';
+import { findingStream, findingStreamId } from '../../src/domain/finding/decider.js';
 import { eventCount, type TestApp } from '../support/app.js';
-import { buildMetadata } from '../support/builders.js';
 import { eAdrese } from '../support/passport-builders.js';
 import { CFLA, PEOPLE, VRAA, seededSuite } from '../support/seeded.js';
 
@@ -20,16 +20,24 @@ const as = seededSuite(
     partner: ['peteris', ['beneficiary'], VARAM],
     stranger: ['mallory', ['beneficiary'], '40003000000'],
     ilze: ['ilze', ['auditor'], VK],
+    zane: ['zane', ['officer'], CFLA],
     council: ['dace', ['council'], CFLA],
   },
   (a) => (app = a),
 );
 
+/** janis as the application layer sees him, for what cannot be arranged over HTTP. */
+const JANIS: Caller = {
+  user: { id: 'janis', name: 'Jānis', organisation: CFLA, role: 'officer', roles: ['officer'] },
+  requestId: 'arranged',
+  correlationId: 'arranged',
+};
+
 /** The VRAA e-adrese project, drafted and filled over HTTP (cost lines 4.3–4.7). */
 async function givenProject(): Promise<string> {
   const res = await as('anna').post('/projects').send({ title: eAdrese.title, programme: eAdrese.programme, recipient: eAdrese.recipient });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  await as('anna').patch(`/projects/${res.body.projectId}/passport`).send(eAdrese.sections).expect(200);
+  await as('anna').patch(`/projects/${res.body.projectId}/passport`).set('If-Match', res.headers.etag!).send(eAdrese.sections).expect(200);
   return res.body.projectId;
 }
 
@@ -128,6 +136,7 @@ async function expectRefused(send: () => Promise<request.Response>, status: numb
 
 describe('an audit finding through its whole lifecycle', () => {
   it('when raised, answered, acted on, corrected, followed up and closed by the right people, each step is recorded and the list shows the outcome', async () => {
+    // ilze raises; janis acts, corrects and follows up; zane, who did neither, closes (four-eyes).
     const projectId = await givenProject();
     const raised = await as('ilze').post(`/projects/${projectId}/findings`).send(buildRaise());
     expect(raised.status).toBe(201);
@@ -152,6 +161,9 @@ describe('an audit finding through its whole lifecycle', () => {
       .post(`/findings/${id}/response`)
       .set('If-Match', '"1"')
       .send({ response: 'Grozījumi bija nepieciešami' });
+    expect(answered.status, JSON.stringify(answered.body)).toBe(200);
+    expect(answered.headers.etag).toBe('"2"');
+    expect(answered.headers.location).toBeUndefined();
     expect(answered.body).toMatchObject({
       status: 'responded',
       response: { response: 'Grozījumi bija nepieciešami', organisation: VRAA, respondedBy: 'anna' },
@@ -171,9 +183,9 @@ describe('an audit finding through its whole lifecycle', () => {
     });
     const followed = await as('janis').post(`/findings/${id}/follow-up`).send({ outcome: 'implemented', note: 'Izmaksas atgūtas' });
     expect(followed.body).toMatchObject({ status: 'followed_up', followUps: [{ outcome: 'implemented', recordedBy: 'janis' }] });
-    const closed = await as('ilze').post(`/findings/${id}/close`).send({ conclusion: 'Slēgts' });
-    expect(closed.status).toBe(200);
-    expect(closed.body).toMatchObject({ status: 'closed', closure: { conclusion: 'Slēgts', closedBy: 'ilze' }, overdue: false });
+    const closed = await as('zane').post(`/findings/${id}/close`).send({ conclusion: 'Slēgts' });
+    expect(closed.status, JSON.stringify(closed.body)).toBe(200);
+    expect(closed.body).toMatchObject({ status: 'closed', closure: { conclusion: 'Slēgts', closedBy: 'zane' }, overdue: false });
     expect(closed.headers.etag).toBe('"6"');
 
     expect(await types(id)).toEqual([
@@ -187,6 +199,7 @@ describe('an audit finding through its whole lifecycle', () => {
     const events = await app.service.context.store.readStream(findingStreamId(id));
     expect(events[0]!.metadata).toMatchObject({ actor: 'ilze', role: 'auditor', organisation: VK });
     expect(events[1]!.metadata).toMatchObject({ actor: 'anna', role: 'beneficiary', organisation: VRAA });
+    expect(events[5]!.metadata).toMatchObject({ actor: 'zane', role: 'officer', organisation: CFLA });
 
     await app.service.context.projections.catchUp();
     const list = await as('council').get(`/findings?projectId=${projectId}`);
@@ -203,6 +216,43 @@ describe('an audit finding through its whole lifecycle', () => {
       }),
     ]);
     expectMatchesSchema(list.body.items[0], 'FindingSummary');
+  });
+
+  it('when the person who raised the finding or recorded its latest follow-up closes it, it answers 403 four-eyes naming what they did, and nothing is appended', async () => {
+    const { id } = await givenFinding(await givenProject());
+    await as('janis')
+      .post(`/findings/${id}/corrective-action`)
+      .send({ action: 'Atgūt izmaksas', deadline: daysFromNow(30) })
+      .expect(200);
+    await as('janis').post(`/findings/${id}/follow-up`).send({ outcome: 'partially_implemented', note: 'Daļēji atgūts' }).expect(200);
+    const fourEyes = (actor: string, earlierActs: string[]) => ({
+      type: 'https://grants.example.lv/problems/four-eyes',
+      title: 'Four-eyes principle: a second person must do this',
+      status: 403,
+      rule: 'four-eyes',
+      actor,
+      act: 'close',
+      earlierActs,
+      detail: `${actor} ${earlierActs.join(' and ')} this and may not also close it: the four-eyes principle needs a second person`,
+    });
+    const byRaiser = await expectRefused(() => as('ilze').post(`/findings/${id}/close`).send({ conclusion: 'Slēgts' }), 403);
+    expect(byRaiser.body).toMatchObject(fourEyes('ilze', ['raised']));
+    const byRecorder = await expectRefused(() => as('janis').post(`/findings/${id}/close`).send({ conclusion: 'Slēgts' }), 403);
+    expect(byRecorder.body).toMatchObject(fourEyes('janis', ['followed up']));
+    // The raiser records the latest follow-up: now janis may close, and ilze is refused for both.
+    await as('ilze').post(`/findings/${id}/follow-up`).send({ outcome: 'implemented', note: 'Atgūts pilnībā' }).expect(200);
+    const byBoth = await expectRefused(() => as('ilze').post(`/findings/${id}/close`).send({ conclusion: 'Slēgts' }), 403);
+    expect(byBoth.body).toMatchObject(fourEyes('ilze', ['raised', 'followed up']));
+    const closed = await as('janis').post(`/findings/${id}/close`).send({ conclusion: 'Slēgts' });
+    expect(closed.status, JSON.stringify(closed.body)).toBe(200);
+    expect(closed.body).toMatchObject({ status: 'closed', closure: { closedBy: 'janis' } });
+    expect(await types(id)).toEqual([
+      'FindingRaised.v1',
+      'CorrectiveActionSet.v1',
+      'FollowUpRecorded.v1',
+      'FollowUpRecorded.v1',
+      'FindingClosed.v1',
+    ]);
   });
 
   it('when a partner organisation of the project responds, it is taken like the recipient’s', async () => {
@@ -232,17 +282,12 @@ describe('an audit finding through its whole lifecycle', () => {
   it('when a corrective action’s deadline has passed and the finding is not closed, it shows as overdue and the list finds it by date', async () => {
     const projectId = await givenProject();
     const { id } = await givenFinding(projectId);
-    // Set as of an earlier day through the command handler: over HTTP a deadline in the past is refused.
-    await handleCommand(
-      app.service.context.store,
-      findingDecider,
+    // Set as of an earlier day through the application layer: over HTTP a deadline in the past is refused.
+    await on(app.service.context, findingStream).execute(
       findingStreamId(id),
-      {
-        type: 'SetCorrectiveAction',
-        data: { action: 'Atgūt izmaksas', deadline: '2025-01-31' },
-        context: { now: new Date('2025-01-10T09:00:00.000Z'), actor: 'janis' },
-      },
-      { metadata: buildMetadata({ actor: 'janis', role: 'officer', organisation: CFLA }) },
+      JANIS,
+      (context) => ({ type: 'SetCorrectiveAction', data: { action: 'Atgūt izmaksas', deadline: '2025-01-31' }, context }),
+      { now: new Date('2025-01-10T09:00:00Z') },
     );
     const { id: onTime } = await givenFinding(projectId);
     await as('janis')

@@ -31,6 +31,7 @@ describe('auditor history and time travel', () => {
     await http()
       .put('/funds/TTF/name')
       .set('Authorization', otherAdmin)
+      .set('If-Match', `"${registered!.version}"`)
       .send({ name: name('New name'), reason: 'official name' })
       .expect(200);
 
@@ -145,7 +146,7 @@ describe('auditor history and time travel', () => {
       .buffer(true)
       .parse(asText);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);
-    const record = (parse(csv.body as string, { columns: true }) as Record<string, string>[])[0]!;
+    const record = parse<Record<string, string>>(csv.body as string, { columns: true })[0]!;
     expect(record).toMatchObject({ eventId: lines[0].eventId, position: lines[0].position, actor: 'anna', type: 'PassportWithdrawn.v1' });
     expect(JSON.parse(record.data!)).toEqual(lines[0].data);
   });

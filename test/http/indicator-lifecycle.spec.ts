@@ -45,7 +45,11 @@ async function defineCompaniesTarget(overrides: object = {}): Promise<string> {
 async function draftProject(): Promise<string> {
   const res = await as('anna').post('/projects').send({ title: eAdrese.title, programme: eAdrese.programme, recipient: eAdrese.recipient });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  await as('anna').patch(`/projects/${res.body.projectId}/passport`).send({ partners: eAdrese.sections.partners }).expect(200);
+  await as('anna')
+    .patch(`/projects/${res.body.projectId}/passport`)
+    .set('If-Match', res.headers.etag!)
+    .send({ partners: eAdrese.sections.partners })
+    .expect(200);
   return res.body.projectId;
 }
 
@@ -60,9 +64,17 @@ describe('an investment indicator through its lifecycle (2.3.1.2.i: 2,521 compan
       expect.objectContaining({ report: 1, value: 1_080, qualifier: 'more_than', evidence, reportedBy: 'janis', review: 'pending' }),
     ]);
 
+    const beforeOwn = await eventCount(app);
     const own = await as('janis').post(`/indicators/${id}/reports/1/verify`).send({});
-    expect(own.status).toBe(409);
-    expect(own.body.type).toMatch(/four-eyes/);
+    expect(own.status).toBe(403);
+    expect(own.body).toMatchObject({
+      type: 'https://grants.example.lv/problems/four-eyes',
+      rule: 'four-eyes',
+      actor: 'janis',
+      act: 'verify',
+      earlierActs: ['reported'],
+    });
+    expect(await eventCount(app)).toBe(beforeOwn);
     const ok = await as('zane').post(`/indicators/${id}/reports/1/verify`).send({ note: 'Saraksts pārbaudīts' });
     expect(ok.body.reports[0]).toMatchObject({ review: 'verified', reviewedBy: 'zane', reviewNote: 'Saraksts pārbaudīts' });
     await new Promise((r) => setTimeout(r, 20));

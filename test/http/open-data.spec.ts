@@ -5,8 +5,8 @@ import { seedReferenceData } from '../../src/application/seed-reference-data.js'
 import { SEED_DATA } from '../../src/cli/seed-data.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, tokenFor } from '../support/auth.js';
-import { buildMetadata } from '../support/builders.js';
 import { buildFinancing, eAdrese } from '../support/passport-builders.js';
+import { SEED_CALLER } from '../support/seeded.js';
 
 const CFLA = '90009963334';
 /** A second recipient: the Culture information systems centre, with a smaller RRF project. */
@@ -35,6 +35,7 @@ async function passport(who: string, recipient: typeof KISC, totalCents: number 
         });
   await as(who)
     .patch(`/projects/${id}/passport`)
+    .set('If-Match', drafted.headers.etag!)
     .send({ ...eAdrese.sections, recipient, financing })
     .expect(200);
   if (!approve) return id;
@@ -47,8 +48,8 @@ async function passport(who: string, recipient: typeof KISC, totalCents: number 
 const ids: Record<string, string> = {};
 beforeAll(async () => {
   app = await createTestApp();
-  await seedReferenceData(app.service.context.store, SEED_DATA, buildMetadata({ actor: 'system:seed', role: 'admin', roles: ['admin'] }));
-  const t = (sub: string, roles: string[], org: string) => tokenFor({ sub, roles: roles as never, org });
+  await seedReferenceData(app.service.context, SEED_DATA, SEED_CALLER);
+  const t = (sub: string, roles: string[], org: string) => tokenFor({ sub, roles: roles, org });
   tokens.vraa = bearer(await t('anna', ['beneficiary'], eAdrese.recipient.registrationNumber));
   tokens.kisc = bearer(await t('karina', ['beneficiary'], KISC.registrationNumber));
   tokens.janis = bearer(await t('janis', ['officer'], CFLA));

@@ -12,6 +12,8 @@ const as = seededSuite(
     partner: ['peteris', ['beneficiary'], VARAM],
     stranger: ['mallory', ['beneficiary'], '40003000000'],
     both: ['karlis', ['officer', 'approver'], CFLA],
+    /** A VRAA employee who is also an officer: may submit as beneficiary and verify as officer, but not both on one passport. */
+    dual: ['dainis', ['beneficiary', 'officer'], VRAA],
     council: ['ilze', ['council'], CFLA],
   },
   (a) => (app = a),
@@ -50,15 +52,42 @@ describe('the seed passport (VRAA e-adrese) through its whole lifecycle', () => 
     expect(events.find((e) => e.type === 'PassportSubmitted.v1')!.metadata).toMatchObject({ actor: 'anna', organisation: VRAA });
   });
 
-  it('when the person who verified also approves (holding both roles), four-eyes refuses with 409 and nothing is appended', async () => {
+  it('when the person who verified also approves (holding both roles), four-eyes refuses with 403 and nothing is appended', async () => {
     const { id } = await draftSeedPassport();
     await as('anna').post(`/projects/${id}/passport/submit`).expect(200);
     await as('both').post(`/projects/${id}/passport/verify`).send({}).expect(200);
     const before = await eventCount(app);
     const res = await as('both').post(`/projects/${id}/passport/approve`);
-    expect(res.status).toBe(409);
-    expect(res.body.detail).toContain('karlis verified this; approval needs a second person');
+    expect(res.status).toBe(403);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body).toMatchObject({
+      type: 'https://grants.example.lv/problems/four-eyes',
+      title: 'Four-eyes principle: a second person must do this',
+      rule: 'four-eyes',
+      actor: 'karlis',
+      act: 'approve',
+      earlierActs: ['verified'],
+      detail: 'karlis verified this and may not also approve it: the four-eyes principle needs a second person',
+    });
     expect(await eventCount(app)).toBe(before);
+    await as('liga').post(`/projects/${id}/passport/approve`).expect(200);
+  });
+
+  it('when the person who submitted also verifies (holding both roles), four-eyes refuses with 403 and nothing is appended', async () => {
+    const drafted = await as('dual')
+      .post('/projects')
+      .send({ title: eAdrese.title, programme: eAdrese.programme, recipient: eAdrese.recipient });
+    expect(drafted.status, JSON.stringify(drafted.body)).toBe(201);
+    const id = drafted.body.projectId;
+    await as('dual').patch(`/projects/${id}/passport`).set('If-Match', drafted.headers.etag!).send(eAdrese.sections).expect(200);
+    await as('dual').post(`/projects/${id}/passport/submit`).expect(200);
+    const before = await eventCount(app);
+    const res = await as('dual').post(`/projects/${id}/passport/verify`).send({});
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ rule: 'four-eyes', actor: 'dainis', act: 'verify', earlierActs: ['submitted'] });
+    expect(res.body.detail).toBe('dainis submitted this and may not also verify it: the four-eyes principle needs a second person');
+    expect(await eventCount(app)).toBe(before);
+    expect((await as('janis').post(`/projects/${id}/passport/verify`).send({})).body.status).toBe('verified');
   });
 
   it('when an officer returns it with comments, the beneficiary sees them, fixes the draft and submits version 2', async () => {
@@ -70,7 +99,7 @@ describe('the seed passport (VRAA e-adrese) through its whole lifecycle', () => 
     expect(returned.body).toMatchObject({ status: 'draft', comments: [{ section: 'objective', text: '3.3.1: +80 % neatbilst' }] });
     const objective = structuredClone(eAdrese.sections.objective!);
     objective.benefits[0]!.changePercent = 312;
-    await as('anna').patch(`/projects/${id}/passport`).send({ objective }).expect(200);
+    await as('anna').patch(`/projects/${id}/passport`).set('If-Match', returned.headers.etag!).send({ objective }).expect(200);
     const v2 = await as('anna').post(`/projects/${id}/passport/submit`);
     expect(v2.body.versions.map((v: { version: number; warnings: unknown[] }) => [v.version, v.warnings.length])).toEqual([
       [1, 1],
@@ -89,7 +118,7 @@ describe('the seed passport (VRAA e-adrese) through its whole lifecycle', () => 
     const financing = structuredClone(eAdrese.sections.financing!);
     financing.costLines[0]!.indicativeCents = 279_600_000;
     financing.costLines[2]!.indicativeCents = 82_400_000;
-    await as('anna').patch(`/projects/${id}/passport`).send({ financing }).expect(200);
+    await as('anna').patch(`/projects/${id}/passport`).set('If-Match', amend.headers.etag!).send({ financing }).expect(200);
     await as('anna').post(`/projects/${id}/passport/submit`).expect(200);
     await as('janis').post(`/projects/${id}/passport/verify`).send({}).expect(200);
     const approved = await as('liga').post(`/projects/${id}/passport/approve`);
@@ -104,6 +133,38 @@ describe('the seed passport (VRAA e-adrese) through its whole lifecycle', () => 
     const v1 = await as('anna').get(`/projects/${id}/passport/versions/1`);
     expect(v1.body.sections.financing.costLines[0].indicativeCents).toBe(269_600_000);
     expect((await as('anna').get(`/projects/${id}/passport/versions/9`)).status).toBe(404);
+  });
+
+  it('when an approver rejects a new passport it ends (PassportRejected.v2); a rejected amendment leaves the approved version in force (PassportAmendmentRejected.v1)', async () => {
+    const fresh = await draftSeedPassport();
+    await as('anna').post(`/projects/${fresh.id}/passport/submit`).expect(200);
+    const rejected = await as('liga').post(`/projects/${fresh.id}/passport/reject`).send({ reason: 'Nav attiecināms' });
+    expect(rejected.status, JSON.stringify(rejected.body)).toBe(200);
+    expect(rejected.body).toMatchObject({ status: 'rejected', approvedVersion: null });
+    expect((await app.service.context.store.readStream(`passport-${fresh.id}`)).at(-1)).toMatchObject({
+      type: 'PassportRejected.v2',
+      data: { version: 1, reason: 'Nav attiecināms', rejectedBy: 'liga' },
+    });
+    expect((await as('anna').post(`/projects/${fresh.id}/passport/submit`)).body).toMatchObject({ currentState: 'rejected' });
+
+    const { id } = await draftSeedPassport();
+    await as('anna').post(`/projects/${id}/passport/submit`).expect(200);
+    await as('janis').post(`/projects/${id}/passport/verify`).send({}).expect(200);
+    await as('liga').post(`/projects/${id}/passport/approve`).expect(200);
+    const amend = await as('anna').post(`/projects/${id}/passport/amend`).send({ reason: 'Izmaksu pārdale' });
+    const financing = structuredClone(eAdrese.sections.financing!);
+    financing.costLines[0]!.indicativeCents = 279_600_000;
+    financing.costLines[2]!.indicativeCents = 82_400_000;
+    await as('anna').patch(`/projects/${id}/passport`).set('If-Match', amend.headers.etag!).send({ financing }).expect(200);
+    await as('anna').post(`/projects/${id}/passport/submit`).expect(200);
+    const amendmentRejected = await as('liga').post(`/projects/${id}/passport/reject`).send({ reason: 'Pārdale nav pamatota' });
+    expect(amendmentRejected.status, JSON.stringify(amendmentRejected.body)).toBe(200);
+    expect(amendmentRejected.body).toMatchObject({ status: 'approved', approvedVersion: 1, amendmentReason: null });
+    expect(amendmentRejected.body.sections.financing.costLines[0].indicativeCents).toBe(269_600_000);
+    expect((await app.service.context.store.readStream(`passport-${id}`)).at(-1)).toMatchObject({
+      type: 'PassportAmendmentRejected.v1',
+      data: { version: 2, reason: 'Pārdale nav pamatota', rejectedBy: 'liga' },
+    });
   });
 
   it('when it is withdrawn, it cannot be submitted again (409 naming the state)', async () => {
@@ -124,6 +185,7 @@ describe('contribution to the investment target across projects', () => {
     const first = await draftSeedPassport();
     await as('anna')
       .patch(`/projects/${first.id}/passport`)
+      .set('If-Match', first.etag)
       .send({ contribution: contribution(14) })
       .expect(200);
     await as('anna').post(`/projects/${first.id}/passport/submit`).expect(200);
@@ -191,9 +253,10 @@ describe('bad input: 4xx and nothing appended', () => {
   });
 
   it('when money has cents beyond an integer (a float), it is refused', async () => {
-    const { id } = await draftSeedPassport();
+    const { id, etag } = await draftSeedPassport();
     const res = await as('anna')
       .patch(`/projects/${id}/passport`)
+      .set('If-Match', etag)
       .send({ financing: { ...eAdrese.sections.financing!, vatCents: 77616000.5 } });
     expect(res.status).toBe(422);
     expect(res.body.errors[0].pointer).toBe('/financing/vatCents');
@@ -215,6 +278,21 @@ describe('bad input: 4xx and nothing appended', () => {
       .send({ title: eAdrese.title, programme: eAdrese.programme, recipient: { ...eAdrese.recipient, registrationNumber: VARAM } });
     expect(res.status).toBe(422);
     expect(res.body.errors[0].pointer).toBe('/recipient/registrationNumber');
+  });
+
+  it('when an edit comes without If-Match, it answers 428 naming the header and appends nothing', async () => {
+    const { id, etag } = await draftSeedPassport();
+    const before = await eventCount(app);
+    const res = await as('anna').patch(`/projects/${id}/passport`).send({ other: eAdrese.sections.other });
+    expect(res.status).toBe(428);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body).toMatchObject({
+      type: 'https://grants.example.lv/problems/precondition-required',
+      status: 428,
+      errors: [expect.objectContaining({ in: 'header', pointer: '/If-Match' })],
+    });
+    expect(await eventCount(app)).toBe(before);
+    expect((await as('anna').get(`/projects/${id}/passport`)).headers.etag).toBe(etag);
   });
 
   it('when If-Match is stale, the edit answers 412 with both versions', async () => {

@@ -7,6 +7,7 @@ import { budgetExecution, type ExecutionMeasures } from '../../projections/budge
 import { initOrm } from '../../src/db/orm.js';
 import type { BudgetEvent } from '../../src/domain/budget/events.js';
 import { createEventRegistry } from '../../src/domain/events.js';
+import type { AnyEvent } from '../../src/domain/stream-types.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import { PostgresEventStore } from '../../src/eventstore/postgres/adapter.js';
 import { ProjectionManager } from '../../src/projection-engine/manager.js';
@@ -17,9 +18,9 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { eAdrese } from '../support/passport-builders.js';
 
 let db: TestDatabase;
-let store: PostgresEventStore;
+let store: PostgresEventStore<AnyEvent>;
 let orm: MikroORM;
-let manager: ProjectionManager;
+let manager: ProjectionManager<AnyEvent>;
 let t: TableNames;
 let position = 0;
 
@@ -50,7 +51,7 @@ const RRF_STATE = [
 ];
 
 /** Budget events as the store would hand them over, recorded at the instants the test chooses. */
-function stored(projectId: string, recordedAt: string, ...events: BudgetEvent[]): StoredEvent[] {
+function stored(projectId: string, recordedAt: string, ...events: BudgetEvent[]): StoredEvent<AnyEvent>[] {
   return events.map((e) => ({
     ...e,
     id: randomUUID(),
@@ -62,7 +63,7 @@ function stored(projectId: string, recordedAt: string, ...events: BudgetEvent[])
     position: { transactionId: BigInt(++position), sequence: BigInt(position) },
   }));
 }
-async function apply(events: readonly StoredEvent[]): Promise<void> {
+async function apply(events: readonly StoredEvent<AnyEvent>[]): Promise<void> {
   const client = await db.pool.connect();
   try {
     await client.query('begin');

@@ -4,18 +4,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { councilReport } from '../../projections/council-report/projection.js';
 import { projects } from '../../projections/projects/projection.js';
 import { createEventRegistry } from '../../src/domain/events.js';
+import type { AnyEvent } from '../../src/domain/stream-types.js';
 import type { PassportEvent } from '../../src/domain/passport/events.js';
 import { PostgresEventStore } from '../../src/eventstore/postgres/adapter.js';
 import { ProjectionManager } from '../../src/projection-engine/manager.js';
 import { tableNames } from '../../src/projection-engine/projection.js';
 import { buildMetadata } from '../support/builders.js';
+import { insertLegacyStream } from '../support/legacy.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { defined, reported, verified } from '../support/indicator-builders.js';
 import { eAdrese } from '../support/passport-builders.js';
 
 let db: TestDatabase;
-let store: PostgresEventStore;
-let manager: ProjectionManager;
+let store: PostgresEventStore<AnyEvent>;
+let manager: ProjectionManager<AnyEvent>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -38,19 +40,21 @@ const P = {
     type: 'PassportDrafted.v1',
     data: { projectId, title: eAdrese.title, programme: eAdrese.programme, recipient: eAdrese.recipient, draftedAt: T, draftedBy: 'anna' },
   }),
-  updated: { type: 'PassportSectionUpdated.v1', data: { section: 'other', value: eAdrese.sections.other, updatedAt: T } } as PassportEvent,
+  updated: { type: 'PassportSectionUpdated.v1', data: { section: 'other', value: eAdrese.sections.other!, updatedAt: T } } as PassportEvent,
   submitted: (version: number) =>
     ({ type: 'PassportSubmitted.v1', data: { version, warnings: [], submittedAt: T, submittedBy: 'anna' } }) as PassportEvent,
   returned: { type: 'PassportReturned.v1', data: { comments: [{ text: 'fix' }], returnedAt: T, returnedBy: 'janis' } } as PassportEvent,
   verified: { type: 'PassportVerified.v1', data: { verifiedAt: T, verifiedBy: 'janis' } } as PassportEvent,
   approved: (version: number) => ({ type: 'PassportApproved.v1', data: { version, approvedAt: T, approvedBy: 'liga' } }) as PassportEvent,
   rejected: (version: number) =>
-    ({ type: 'PassportRejected.v1', data: { version, reason: 'no', rejectedAt: T, rejectedBy: 'liga' } }) as PassportEvent,
+    ({ type: 'PassportRejected.v2', data: { version, reason: 'no', rejectedAt: T, rejectedBy: 'liga' } }) as PassportEvent,
+  amendmentRejected: (version: number) =>
+    ({ type: 'PassportAmendmentRejected.v1', data: { version, reason: 'no', rejectedAt: T, rejectedBy: 'liga' } }) as PassportEvent,
   amendment: { type: 'PassportAmendmentStarted.v1', data: { reason: 'procurement', startedAt: T, startedBy: 'anna' } } as PassportEvent,
   withdrawn: { type: 'PassportWithdrawn.v1', data: { reason: 'cancelled', withdrawnAt: T, withdrawnBy: 'anna' } } as PassportEvent,
 };
 
-async function given(streamId: string, events: { type: string; data: unknown }[]): Promise<void> {
+async function given(streamId: string, events: AnyEvent[]): Promise<void> {
   const { length } = await store.readStream(streamId);
   await store.append(
     streamId,
@@ -60,13 +64,27 @@ async function given(streamId: string, events: { type: string; data: unknown }[]
   await manager.catchUp();
 }
 
+/** A passport stream as a database from before PassportRejected.v1 was retired holds it. */
+async function givenLegacy(projectId: string, events: { type: string; data: unknown }[]): Promise<void> {
+  await insertLegacyStream(
+    db.pool,
+    `passport-${projectId}`,
+    events.map((e) => ({ ...e, metadata: { actor: 'liga' } })),
+  );
+  await manager.catchUp();
+}
+const legacyRejected = (version: number) => ({
+  type: 'PassportRejected.v1',
+  data: { version, reason: 'no', rejectedAt: T, rejectedBy: 'liga' },
+});
+
 const changes = async (projectId: string) =>
   (
     await db.pool.query<{ event_type: string; status: string }>(
       'select event_type, status from project_status_changes where project_id = $1 order by stream_version',
       [projectId],
     )
-  ).rows.map((r) => [r.event_type.replace(/^Passport|\.v1$/g, ''), r.status]);
+  ).rows.map((r) => [r.event_type.replace(/^Passport|\.v\d+$/g, ''), r.status]);
 const activity = async (streamId: string) =>
   Object.fromEntries(
     (
@@ -89,7 +107,7 @@ describe('council report projection (activity and project status changes)', () =
       P.approved(2),
       P.amendment,
       P.submitted(3),
-      P.rejected(3),
+      P.amendmentRejected(3),
       P.withdrawn,
     ]);
     expect(await changes(id)).toEqual([
@@ -101,7 +119,7 @@ describe('council report projection (activity and project status changes)', () =
       ['Approved', 'approved'],
       ['AmendmentStarted', 'draft'],
       ['Submitted', 'submitted'],
-      ['Rejected', 'approved'],
+      ['AmendmentRejected', 'approved'],
       ['Withdrawn', 'withdrawn'],
     ]);
     expect(await activity(`passport-${id}`)).toEqual({
@@ -112,7 +130,7 @@ describe('council report projection (activity and project status changes)', () =
       'PassportVerified.v1': 1,
       'PassportApproved.v1': 1,
       'PassportAmendmentStarted.v1': 1,
-      'PassportRejected.v1': 1,
+      'PassportAmendmentRejected.v1': 1,
       'PassportWithdrawn.v1': 1,
     });
   });
@@ -121,6 +139,48 @@ describe('council report projection (activity and project status changes)', () =
     const id = randomUUID();
     await given(`passport-${id}`, [P.drafted(id), P.submitted(1), P.verified, P.rejected(1)]);
     expect((await changes(id)).at(-1)).toEqual(['Rejected', 'rejected']);
+    expect(await activity(`passport-${id}`)).toMatchObject({ 'PassportRejected.v2': 1 });
+  });
+
+  it('when a stored legacy PassportRejected.v1 follows an approval in its stream, it counts and changes status as PassportAmendmentRejected.v1 (approved again)', async () => {
+    const id = randomUUID();
+    await givenLegacy(id, [P.drafted(id), P.submitted(1), P.verified, P.approved(1), P.amendment, P.submitted(2), legacyRejected(2)]);
+    expect(await changes(id)).toEqual([
+      ['Drafted', 'draft'],
+      ['Submitted', 'submitted'],
+      ['Verified', 'verified'],
+      ['Approved', 'approved'],
+      ['AmendmentStarted', 'draft'],
+      ['Submitted', 'submitted'],
+      ['AmendmentRejected', 'approved'],
+    ]);
+    const { rows } = await db.pool.query(
+      'select event_type, actor from project_status_changes where project_id = $1 and stream_version = 7',
+      [id],
+    );
+    expect(rows).toEqual([{ event_type: 'PassportAmendmentRejected.v1', actor: 'liga' }]);
+    const counted = await activity(`passport-${id}`);
+    expect(counted).toMatchObject({ 'PassportAmendmentRejected.v1': 1 });
+    expect(Object.keys(counted)).not.toContain('PassportRejected.v1');
+    expect(Object.keys(counted)).not.toContain('PassportRejected.v2');
+  });
+
+  it('when a stored legacy PassportRejected.v1 has no approval before it in its stream, it counts and changes status as PassportRejected.v2 (rejected)', async () => {
+    const id = randomUUID();
+    await givenLegacy(id, [P.drafted(id), P.submitted(1), P.verified, legacyRejected(1)]);
+    expect(await changes(id)).toEqual([
+      ['Drafted', 'draft'],
+      ['Submitted', 'submitted'],
+      ['Verified', 'verified'],
+      ['Rejected', 'rejected'],
+    ]);
+    const { rows } = await db.pool.query('select event_type from project_status_changes where project_id = $1 and stream_version = 4', [
+      id,
+    ]);
+    expect(rows).toEqual([{ event_type: 'PassportRejected.v2' }]);
+    const counted = await activity(`passport-${id}`);
+    expect(counted).toMatchObject({ 'PassportRejected.v2': 1 });
+    expect(Object.keys(counted)).not.toContain('PassportRejected.v1');
   });
 
   it('when events of other streams arrive in several batches, they are counted per type and none is a project status change', async () => {

@@ -7,17 +7,19 @@ import { normaliseInvoiceNumber, type InvoiceInput } from '../../src/domain/budg
 import type { BudgetEvent } from '../../src/domain/budget/events.js';
 import type { DuplicateAlertEvent } from '../../src/domain/dupalert/events.js';
 import { createEventRegistry } from '../../src/domain/events.js';
+import type { AnyEvent } from '../../src/domain/stream-types.js';
 import { PostgresEventStore } from '../../src/eventstore/postgres/adapter.js';
 import { ProjectionManager } from '../../src/projection-engine/manager.js';
 import { tableNames } from '../../src/projection-engine/projection.js';
 import { buildInvoice } from '../support/budget-builders.js';
 import { buildMetadata } from '../support/builders.js';
+import { insertLegacyStream } from '../support/legacy.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { eAdrese } from '../support/passport-builders.js';
 
 let db: TestDatabase;
-let store: PostgresEventStore;
-let manager: ProjectionManager;
+let store: PostgresEventStore<AnyEvent>;
+let manager: ProjectionManager<AnyEvent>;
 beforeAll(async () => {
   db = await createTestDatabase();
   store = new PostgresEventStore(db.pool, createEventRegistry());
@@ -156,7 +158,7 @@ describe('double-funding rule 1: the same invoice declared twice', () => {
     const supplier = newSupplier();
     const [a, b] = [await givenBudget(), await givenBudget({ fund: 'ERDF', output: 'Cits rezultāts' })];
     const x = await givenInvoice(a, { supplierRegNo: supplier, number: 'INV-2024/0042' });
-    const y = await givenInvoice(b!, { supplierRegNo: supplier, number: 'inv 2024 42' });
+    const y = await givenInvoice(b, { supplierRegNo: supplier, number: 'inv 2024 42' });
     const alerts = await alertsFor(supplier);
     expect(alerts).toEqual([
       expect.objectContaining({
@@ -377,6 +379,26 @@ describe('double-funding rule 5 with assets named', () => {
   });
 });
 
+/** An officer's decision on an alert, appended to its own stream as the application would. */
+async function decide(
+  alert: { alertId: string; rule: DuplicateAlertEvent['data']['rule']; projectIds: string[]; amountAtRiskCents: number },
+  type: DuplicateAlertEvent['type'],
+  reason: string,
+): Promise<void> {
+  const data = {
+    alertId: alert.alertId,
+    rule: alert.rule,
+    projectIds: alert.projectIds,
+    amountAtRiskCents: alert.amountAtRiskCents,
+    reason,
+    decidedAt: T,
+    decidedBy: 'janis',
+  };
+  await append(`dupalert-${alert.alertId}`, [
+    type === 'DuplicateAlertConfirmed.v2' ? { type, data: { ...data, findings: [] } } : { type, data },
+  ]);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The database's clock, which stamps events as recorded. */
 const clock = async () => (await db.pool.query<{ t: Date }>('select clock_timestamp() as t')).rows[0]!.t;
@@ -395,13 +417,14 @@ describe('double-funding alerts as of an instant', () => {
     await sleep(3);
     await append(`dupalert-${alert!.alertId}`, [
       {
-        type: 'DuplicateAlertConfirmed.v1',
+        type: 'DuplicateAlertConfirmed.v2',
         data: {
           alertId: alert!.alertId,
           rule: alert!.rule,
           projectIds: alert!.projectIds,
           amountAtRiskCents: alert!.amountAtRiskCents,
           reason: 'checked',
+          findings: [],
           decidedAt: T,
           decidedBy: 'janis',
         },
@@ -450,22 +473,21 @@ describe('double-funding projection', () => {
     await givenInvoice(b, { supplierRegNo: supplier, number: 'D-1', date: '2024-01-01' });
     await givenInvoice(b, { supplierRegNo: supplier, number: 'D-2', date: '2024-01-03' });
     const [same, near] = await alertsFor(supplier);
-    const decided = (type: DuplicateAlertEvent['type'], alert: typeof same) =>
-      append(`dupalert-${alert!.alertId}`, [
-        {
-          type,
-          data: {
-            alertId: alert!.alertId,
-            rule: alert!.rule,
-            projectIds: alert!.projectIds,
-            amountAtRiskCents: alert!.amountAtRiskCents,
-            reason: 'checked',
-            decidedAt: T,
-            decidedBy: 'janis',
-          },
-        } as DuplicateAlertEvent,
+    const decided = (type: DuplicateAlertEvent['type'], alert: typeof same) => {
+      const data = {
+        alertId: alert!.alertId,
+        rule: alert!.rule,
+        projectIds: alert!.projectIds,
+        amountAtRiskCents: alert!.amountAtRiskCents,
+        reason: 'checked',
+        decidedAt: T,
+        decidedBy: 'janis',
+      };
+      return append(`dupalert-${alert!.alertId}`, [
+        type === 'DuplicateAlertConfirmed.v2' ? { type, data: { ...data, findings: [] } } : { type, data },
       ]);
-    await decided('DuplicateAlertConfirmed.v1', same);
+    };
+    await decided('DuplicateAlertConfirmed.v2', same);
     await decided('DuplicateAlertDismissed.v1', near);
     await manager.catchUp();
     expect((await listAlerts(db.pool, { supplier, status: 'confirmed' }, NEAR_DAYS)).map((x) => [x.rule, x.reason])).toEqual([
@@ -528,6 +550,67 @@ describe('double-funding projection', () => {
       client.release();
     }
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('when a confirmation (DuplicateAlertConfirmed.v2) is still only in the log after the read model, the project view shows the alert confirmed with its reason', async () => {
+    const supplier = newSupplier();
+    const [a, b] = [await givenBudget(), await givenBudget()];
+    await givenInvoice(a, { supplierRegNo: supplier, number: 'V2-1' });
+    await givenInvoice(b, { supplierRegNo: supplier, number: 'V2-1' });
+    const [alert] = await alertsFor(supplier);
+    await decide(alert!, 'DuplicateAlertConfirmed.v2', 'same invoice, checked');
+    // Not caught up: the decision is read from the tail of the log.
+    expect(await alertsForProject(db.pool, a, NEAR_DAYS)).toEqual([{ ...alert, status: 'confirmed', reason: 'same invoice, checked' }]);
+    await manager.catchUp();
+    expect(await alertsForProject(db.pool, a, NEAR_DAYS)).toEqual([{ ...alert, status: 'confirmed', reason: 'same invoice, checked' }]);
+  });
+
+  it('when a dismissal is still only in the log after the read model, the project view shows the alert dismissed with its reason', async () => {
+    const supplier = newSupplier();
+    const [a, b] = [await givenBudget(), await givenBudget()];
+    await givenInvoice(a, { supplierRegNo: supplier, number: 'DS-1' });
+    await givenInvoice(b, { supplierRegNo: supplier, number: 'DS-1' });
+    const [alert] = await alertsFor(supplier);
+    await decide(alert!, 'DuplicateAlertDismissed.v1', 'two deliveries');
+    expect(await alertsForProject(db.pool, a, NEAR_DAYS)).toEqual([{ ...alert, status: 'dismissed', reason: 'two deliveries' }]);
+    await manager.catchUp();
+    expect(await alertsForProject(db.pool, a, NEAR_DAYS)).toEqual([{ ...alert, status: 'dismissed', reason: 'two deliveries' }]);
+  });
+
+  it('when a stored legacy DuplicateAlertConfirmed.v1 is read, it is DuplicateAlertConfirmed.v2 with no findings and the alert shows as confirmed', async () => {
+    const supplier = newSupplier();
+    const [a, b] = [await givenBudget(), await givenBudget()];
+    await givenInvoice(a, { supplierRegNo: supplier, number: 'L-1' });
+    await givenInvoice(b, { supplierRegNo: supplier, number: 'L-1' });
+    const [alert] = await alertsFor(supplier);
+    expect(alert).toMatchObject({ rule: 'same_invoice', status: 'open' });
+    const streamId = `dupalert-${alert!.alertId}`;
+    const legacy = {
+      alertId: alert!.alertId,
+      rule: alert!.rule,
+      projectIds: alert!.projectIds,
+      amountAtRiskCents: alert!.amountAtRiskCents,
+      reason: 'confirmed before findings were recorded',
+      decidedAt: T,
+      decidedBy: 'janis',
+    };
+    // As a database from before v2 holds it.
+    await insertLegacyStream(db.pool, streamId, [
+      { type: 'DuplicateAlertConfirmed.v1', data: legacy, metadata: { actor: 'janis', role: 'officer' } },
+    ]);
+
+    const stored = await store.readStream(streamId);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ version: 1, type: 'DuplicateAlertConfirmed.v2', data: { ...legacy, findings: [] } });
+    expect(stored[0]!.data).toEqual({ ...legacy, findings: [] });
+
+    await manager.catchUp();
+    const confirmed = { ...alert, status: 'confirmed', reason: 'confirmed before findings were recorded' };
+    expect(await listAlerts(db.pool, { supplier }, NEAR_DAYS)).toEqual([confirmed]);
+    expect(await listAlerts(db.pool, { supplier, status: 'confirmed' }, NEAR_DAYS)).toEqual([confirmed]);
+    expect(await alertsForProject(db.pool, a, NEAR_DAYS)).toEqual([confirmed]);
+    const { rows } = await db.pool.query('select decision, reason, decided_by from df_decisions where alert_id = $1', [alert!.alertId]);
+    expect(rows).toEqual([{ decision: 'confirmed', reason: 'confirmed before findings were recorded', decided_by: 'janis' }]);
   });
 
   it('when the report is filtered by project, it answers from the project view exactly what the whole report says of that project', async () => {

@@ -9,7 +9,9 @@ import { ProjectRowSchema } from '../../projections/projects/entity.js';
 import { projects } from '../../projections/projects/projection.js';
 import { initOrm } from '../../src/db/orm.js';
 import { createEventRegistry } from '../../src/domain/events.js';
+import type { AnyEvent } from '../../src/domain/stream-types.js';
 import type { FindingEvent } from '../../src/domain/finding/events.js';
+import type { PassportEvent } from '../../src/domain/passport/events.js';
 import { PostgresEventStore } from '../../src/eventstore/postgres/adapter.js';
 import { ProjectionManager } from '../../src/projection-engine/manager.js';
 import { tableNames } from '../../src/projection-engine/projection.js';
@@ -19,9 +21,9 @@ import { actionSet, closed, corrected, followedUp, raised, responded } from '../
 import { eAdrese } from '../support/passport-builders.js';
 
 let db: TestDatabase;
-let store: PostgresEventStore;
+let store: PostgresEventStore<AnyEvent>;
 let orm: MikroORM;
-let manager: ProjectionManager;
+let manager: ProjectionManager<AnyEvent>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -54,7 +56,7 @@ async function given(findingId: string, events: FindingEvent[]): Promise<void> {
 
 async function givenProject(recipient: string, partners: string[] = []): Promise<string> {
   const projectId = randomUUID();
-  const events = [
+  const events: PassportEvent[] = [
     {
       type: 'PassportDrafted.v1',
       data: {
@@ -69,9 +71,9 @@ async function givenProject(recipient: string, partners: string[] = []): Promise
     ...(partners.length
       ? [
           {
-            type: 'PassportSectionUpdated.v1',
+            type: 'PassportSectionUpdated.v1' as const,
             data: {
-              section: 'partners',
+              section: 'partners' as const,
               value: partners.map((p) => ({ name: 'P', registrationNumber: p })),
               updatedAt: '2025-01-01T00:00:00.000Z',
             },

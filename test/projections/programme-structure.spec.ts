@@ -6,6 +6,7 @@ import { programmeStructure } from '../../projections/programme-structure/projec
 import { findInvestment, listNodes, listProgrammes } from '../../projections/programme-structure/queries.js';
 import { initOrm } from '../../src/db/orm.js';
 import { createEventRegistry } from '../../src/domain/events.js';
+import type { AnyEvent } from '../../src/domain/stream-types.js';
 import type { ProgrammeEvent } from '../../src/domain/programme/events.js';
 import type { ProgrammeNodeEvent } from '../../src/domain/programme-node/events.js';
 import { PostgresEventStore } from '../../src/eventstore/postgres/adapter.js';
@@ -16,9 +17,9 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { buildInvestmentContent, buildTarget, noDetails, nodeDefined } from '../support/programme-builders.js';
 
 let db: TestDatabase;
-let store: PostgresEventStore;
+let store: PostgresEventStore<AnyEvent>;
 let orm: MikroORM;
-let manager: ProjectionManager;
+let manager: ProjectionManager<AnyEvent>;
 
 beforeAll(async () => {
   db = await createTestDatabase();

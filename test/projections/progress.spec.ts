@@ -8,6 +8,7 @@ import { progress } from '../../projections/progress/projection.js';
 import { progressAsOf } from '../../projections/progress/queries.js';
 import { initOrm } from '../../src/db/orm.js';
 import { createEventRegistry } from '../../src/domain/events.js';
+import type { AnyEvent } from '../../src/domain/stream-types.js';
 import type { IndicatorEvent, IndicatorPlacement } from '../../src/domain/indicator/events.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import { PostgresEventStore } from '../../src/eventstore/postgres/adapter.js';
@@ -18,10 +19,10 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { defined, milestone, reported, verified } from '../support/indicator-builders.js';
 
 let db: TestDatabase;
-let store: PostgresEventStore;
+let store: PostgresEventStore<AnyEvent>;
 let orm: MikroORM;
 let t: TableNames;
-const applied: StoredEvent[] = [];
+const applied: StoredEvent<AnyEvent>[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -49,7 +50,7 @@ afterAll(async () => {
  */
 async function recorded(indicatorId: string, recordedAt: string, ...events: IndicatorEvent[]): Promise<void> {
   const streamId = `indicator-${indicatorId}`;
-  const stored = events.map((e): StoredEvent => ({
+  const stored = events.map((e): StoredEvent<AnyEvent> => ({
     ...e,
     id: randomUUID(),
     streamId,
@@ -63,7 +64,7 @@ async function recorded(indicatorId: string, recordedAt: string, ...events: Indi
   applied.push(...stored);
 }
 
-async function applyAll(events: readonly StoredEvent[]): Promise<void> {
+async function applyAll(events: readonly StoredEvent<AnyEvent>[]): Promise<void> {
   const client = await db.pool.connect();
   try {
     await progress.apply(client, events, t);

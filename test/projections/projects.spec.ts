@@ -7,18 +7,21 @@ import { projects } from '../../projections/projects/projection.js';
 import { contributedByOthers, listProjects } from '../../projections/projects/queries.js';
 import { initOrm } from '../../src/db/orm.js';
 import { createEventRegistry } from '../../src/domain/events.js';
-import type { PassportEvent } from '../../src/domain/passport/events.js';
+import type { AnyEvent } from '../../src/domain/stream-types.js';
+import type { PassportSections } from '../../src/domain/passport/content.js';
+import type { PassportEvent, SectionUpdate } from '../../src/domain/passport/events.js';
 import { PostgresEventStore } from '../../src/eventstore/postgres/adapter.js';
 import { ProjectionManager } from '../../src/projection-engine/manager.js';
 import { tableNames } from '../../src/projection-engine/projection.js';
 import { buildMetadata } from '../support/builders.js';
+import { insertLegacyStream } from '../support/legacy.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { buildSections, eAdrese } from '../support/passport-builders.js';
 
 let db: TestDatabase;
-let store: PostgresEventStore;
+let store: PostgresEventStore<AnyEvent>;
 let orm: MikroORM;
-let manager: ProjectionManager;
+let manager: ProjectionManager<AnyEvent>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -39,9 +42,12 @@ const drafted = (projectId: string, recipient = eAdrese.recipient): PassportEven
   type: 'PassportDrafted.v1',
   data: { projectId, title: eAdrese.title, programme: eAdrese.programme, recipient, draftedAt: T, draftedBy: 'anna' },
 });
-const updated = (section: 'partners' | 'financing' | 'contribution' | 'recipient' | 'other', value: unknown): PassportEvent => ({
+const updated = <K extends 'partners' | 'financing' | 'contribution' | 'recipient' | 'other'>(
+  section: K,
+  value: NonNullable<PassportSections[K]>,
+): PassportEvent => ({
   type: 'PassportSectionUpdated.v1',
-  data: { section, value, updatedAt: T },
+  data: { section, value, updatedAt: T } as SectionUpdate,
 });
 const submitted = (version: number, warnings = 0): PassportEvent => ({
   type: 'PassportSubmitted.v1',
@@ -63,7 +69,9 @@ const E = {
   approved: (version: number) => ({ type: 'PassportApproved.v1', data: { version, approvedAt: T, approvedBy: 'liga' } }) as PassportEvent,
   returned: { type: 'PassportReturned.v1', data: { comments: [{ text: 'fix' }], returnedAt: T, returnedBy: 'janis' } } as PassportEvent,
   rejected: (version: number) =>
-    ({ type: 'PassportRejected.v1', data: { version, reason: 'no', rejectedAt: T, rejectedBy: 'liga' } }) as PassportEvent,
+    ({ type: 'PassportRejected.v2', data: { version, reason: 'no', rejectedAt: T, rejectedBy: 'liga' } }) as PassportEvent,
+  amendmentRejected: (version: number) =>
+    ({ type: 'PassportAmendmentRejected.v1', data: { version, reason: 'no', rejectedAt: T, rejectedBy: 'liga' } }) as PassportEvent,
   amendment: { type: 'PassportAmendmentStarted.v1', data: { reason: 'procurement', startedAt: T, startedBy: 'anna' } } as PassportEvent,
   withdrawn: { type: 'PassportWithdrawn.v1', data: { reason: 'cancelled', withdrawnAt: T, withdrawnBy: 'anna' } } as PassportEvent,
 };
@@ -78,6 +86,20 @@ async function given(projectId: string, events: PassportEvent[]): Promise<void> 
   );
   await manager.catchUp();
 }
+
+/** A passport stream as a database from before PassportRejected.v1 was retired holds it. */
+async function givenLegacy(projectId: string, events: { type: string; data: unknown }[]): Promise<void> {
+  await insertLegacyStream(
+    db.pool,
+    `passport-${projectId}`,
+    events.map((e) => ({ ...e })),
+  );
+  await manager.catchUp();
+}
+const legacyRejected = (version: number) => ({
+  type: 'PassportRejected.v1',
+  data: { version, reason: 'no', rejectedAt: T, rejectedBy: 'liga' },
+});
 
 const row = async (projectId: string) => (await orm.em.fork().findOne(ProjectRowSchema, { projectId }))!;
 const contribution = (count: number) => ({
@@ -106,11 +128,11 @@ describe('project list projection', () => {
     const id = randomUUID();
     await given(id, [
       drafted(id),
-      updated('partners', sections.partners),
-      updated('financing', sections.financing),
+      updated('partners', sections.partners!),
+      updated('financing', sections.financing!),
       updated('contribution', contribution(3)),
       updated('recipient', { ...eAdrese.recipient, name: 'VRAA' }),
-      updated('other', sections.other),
+      updated('other', sections.other!),
     ]);
     const r = await row(id);
     expect(r).toMatchObject({
@@ -158,11 +180,77 @@ describe('project list projection', () => {
       E.amendment,
       updated('contribution', contribution(9)),
       submitted(2),
-      E.rejected(2),
+      E.amendmentRejected(2),
     ]);
     expect(await row(amended)).toMatchObject({ status: 'approved', approvedVersion: 1 });
     const { rows } = await db.pool.query('select ict_working, ict_approved from projects where project_id = $1', [amended]);
     expect(rows[0]).toEqual({ ict_working: 2, ict_approved: 2 });
+  });
+
+  it("when an amendment that changed partners, total and recipient name is rejected, the row shows the approved version's values again", async () => {
+    const id = randomUUID();
+    const approvedPartners = sections.partners!;
+    await given(id, [
+      drafted(id),
+      updated('partners', approvedPartners),
+      updated('financing', sections.financing!),
+      submitted(1),
+      E.verified,
+      E.approved(1),
+      E.amendment,
+      updated('partners', [{ name: 'Jauns partneris', registrationNumber: '40003999999' }]),
+      updated('financing', { ...sections.financing!, totalCents: 500_000_000 }),
+      updated('recipient', { ...eAdrese.recipient, name: 'VRAA (grozīts)' }),
+      submitted(2),
+    ]);
+    expect(await row(id)).toMatchObject({
+      status: 'submitted',
+      partnerOrgs: ['40003999999'],
+      totalCents: 500_000_000n,
+      recipientName: 'VRAA (grozīts)',
+    });
+    await given(id, [E.amendmentRejected(2)]);
+    expect(await row(id)).toMatchObject({
+      status: 'approved',
+      approvedVersion: 1,
+      submittedVersion: 2,
+      partnerOrgs: approvedPartners.map((p) => p.registrationNumber),
+      totalCents: 462_000_000n,
+      recipientName: eAdrese.recipient.name,
+    });
+  });
+
+  it('when a stored legacy PassportRejected.v1 follows an approval in its stream, it is read as PassportAmendmentRejected.v1 and the project is approved again', async () => {
+    const id = randomUUID();
+    await givenLegacy(id, [
+      drafted(id),
+      updated('contribution', contribution(3)),
+      submitted(1),
+      E.verified,
+      E.approved(1),
+      E.amendment,
+      updated('contribution', contribution(8)),
+      submitted(2),
+      legacyRejected(2),
+    ]);
+    const events = await store.readStream(`passport-${id}`);
+    expect(events.at(-1)).toMatchObject({
+      version: 9,
+      type: 'PassportAmendmentRejected.v1',
+      data: { version: 2, reason: 'no', rejectedAt: T, rejectedBy: 'liga' },
+    });
+    expect(await row(id)).toMatchObject({ status: 'approved', approvedVersion: 1, submittedVersion: 2 });
+    const { rows } = await db.pool.query('select ict_working, ict_approved from projects where project_id = $1', [id]);
+    expect(rows[0]).toEqual({ ict_working: 3, ict_approved: 3 });
+  });
+
+  it('when a stored legacy PassportRejected.v1 has no approval before it in its stream, it is read as PassportRejected.v2 and the project is rejected', async () => {
+    const id = randomUUID();
+    await givenLegacy(id, [drafted(id), submitted(1), E.verified, legacyRejected(1)]);
+    const events = await store.readStream(`passport-${id}`);
+    expect(events.map((e) => e.type)).toEqual(['PassportDrafted.v1', 'PassportSubmitted.v1', 'PassportVerified.v1', 'PassportRejected.v2']);
+    expect(events.at(-1)!.data).toEqual({ version: 1, reason: 'no', rejectedAt: T, rejectedBy: 'liga' });
+    expect(await row(id)).toMatchObject({ status: 'rejected', approvedVersion: null });
   });
 
   it("when other projects' approved passports contribute, they count towards the target; withdrawn and unapproved ones do not", async () => {
@@ -203,8 +291,8 @@ describe('project list projection', () => {
     const id = randomUUID();
     await given(id, [
       drafted(id),
-      updated('partners', sections.partners),
-      updated('financing', sections.financing),
+      updated('partners', sections.partners!),
+      updated('financing', sections.financing!),
       submitted(1),
       E.verified,
       E.approved(1),

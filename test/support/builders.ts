@@ -19,10 +19,11 @@ export function buildMetadata(overrides: Partial<EventMetadata> = {}): EventMeta
 /** Event types used only by the event-store tests. */
 export const Counted = defineEvent('Counted.v2', z.object({ n: z.number().int(), note: z.string() }).strict());
 
-export function testRegistry(): EventRegistry {
-  return new EventRegistry()
-    .register(Counted)
-    .upcast('Counted.v1', (p) => ({ type: 'Counted.v2', data: { ...(p as object), note: 'upcast from v1' } }));
+export function testRegistry() {
+  return EventRegistry.of(Counted).upcast('Counted.v1', (p) => ({
+    type: 'Counted.v2',
+    data: { ...(p as object), note: 'upcast from v1' },
+  }));
 }
 
 export function counted(n: number, overrides: Partial<NewEvent> = {}): NewEvent {

@@ -16,7 +16,7 @@ export function specFor<C extends Command, E extends DomainEvent, S>(decider: De
           expect(run).toThrow(error);
           if (message) expect(run).toThrow(message);
         },
-        thenState: (expected: Partial<S>) => expect(run().reduce(decider.evolve, state)).toMatchObject(expected as object),
+        thenState: (expected: Partial<S>) => expect(run().reduce(decider.evolve, state)).toMatchObject(expected),
       };
     },
   });

@@ -5,13 +5,20 @@ import { seedReferenceData } from '../../src/application/seed-reference-data.js'
 import { SEED_DATA } from '../../src/cli/seed-data.js';
 import { createTestApp, type TestApp } from './app.js';
 import { bearer, tokenFor } from './auth.js';
-import { buildMetadata } from './builders.js';
+import type { Caller as AppCaller } from '../../src/application/caller.js';
 import { eAdrese } from './passport-builders.js';
+
+/** Who loads the reference data, as `npm run seed` does. */
+export const SEED_CALLER: AppCaller = {
+  user: { id: 'system:seed', name: 'Reference data seed', organisation: '00000000000', role: 'admin', roles: ['admin'] },
+  correlationId: 'seed',
+  requestId: 'seed',
+};
 
 /** The real service on its own database with the seed command's reference data loaded. */
 export async function createSeededApp(): Promise<TestApp> {
   const app = await createTestApp();
-  await seedReferenceData(app.service.context.store, SEED_DATA, buildMetadata({ actor: 'system:seed', role: 'admin', roles: ['admin'] }));
+  await seedReferenceData(app.service.context, SEED_DATA, SEED_CALLER);
   return app;
 }
 

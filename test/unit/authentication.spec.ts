@@ -7,7 +7,8 @@ import { Forbidden, Unauthenticated } from '../../src/auth/errors.js';
 import { expressAuthentication, installAuthentication } from '../../src/auth/express.js';
 import { resolveVerificationKey } from '../../src/auth/keys.js';
 import { loadConfig } from '../../src/config.js';
-import { requestMetadata } from '../../src/http/request-metadata.js';
+import { metadataOf } from '../../src/application/caller.js';
+import { callerOf } from '../../src/http/caller.js';
 import { bearer, TEST_JWT_SECRET, tokenFor } from '../support/auth.js';
 
 const dirs: string[] = [];
@@ -97,10 +98,18 @@ describe('event metadata from the principal', () => {
 
   it('when a principal is set, actor, organisation and role are taken from it alone', () => {
     const user = { id: 'anna', name: 'Anna', organisation: '90000012345', roles: ['council', 'admin'], role: 'admin' };
-    expect(requestMetadata(requestAs(user))).toMatchObject({ actor: 'anna', organisation: '90000012345', role: 'admin' });
+    expect(metadataOf(callerOf(requestAs(user)))).toEqual({
+      actor: 'anna',
+      organisation: '90000012345',
+      role: 'admin',
+      roles: ['council', 'admin'],
+      correlationId: 'req-1',
+      causationId: null,
+      requestId: 'req-1',
+    });
   });
 
   it('when no principal is set, it refuses rather than write an anonymous event', () => {
-    expect(() => requestMetadata(requestAs())).toThrow(/not authenticated/);
+    expect(() => callerOf(requestAs())).toThrow(/not authenticated/);
   });
 });

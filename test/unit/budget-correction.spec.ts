@@ -42,6 +42,7 @@ const claim: BudgetCommand = {
       { invoiceId: otherInvoiceId, cents: 121000 },
     ]),
     claimId,
+    directAdministration: false,
   },
   context: ctx('anna'),
 };
@@ -151,7 +152,7 @@ describe('financial corrections on the budget', () => {
             source: { kind: 'finding', findingId },
           }),
         },
-      } as never));
+      }));
 
   it('when the correction is exactly what was verified eligible on the line, it is booked; one cent more is refused naming amountCents with the figures', () => {
     given(verified)
@@ -229,7 +230,24 @@ describe('financial corrections on the budget', () => {
       .thenThrows(IllegalTransition, /already booked with other figures \(EUR 250.00 on cost line 4.3\)/);
   });
 
-  it('when the budget is not open, a correction is not found', () => given([]).when(correct()).thenThrows(NotFound, new RegExp(projectId)));
+  it('when the project has no open budget, a correction is an illegal transition in state no_budget saying the budget must be opened first', () => {
+    given([])
+      .when(correct())
+      .thenThrows(
+        IllegalTransition,
+        new RegExp(
+          `^project ${projectId} has no open budget: a financial correction is booked on the budget, so an officer must first open the budget from the approved passport$`,
+        ),
+      );
+    expect(() => budgetDecider.decide(correct(), budgetDecider.initialState)).toThrow(
+      expect.objectContaining({ command: 'ApplyFinancialCorrection', currentState: 'no_budget' }),
+    );
+  });
+
+  it('when the project has no open budget, any other budget command is still not found', () =>
+    given([])
+      .when(invoice(invoiceId))
+      .thenThrows(NotFound, new RegExp(`Budget of project ${projectId} does not exist`)));
 });
 
 describe("a finding's correction id", () => {

@@ -27,7 +27,7 @@ const submitInvoice = (overrides = {}): BudgetCommand => ({
 });
 const submitClaim = (items = [{ invoiceId, cents: 121000 }], overrides = {}): BudgetCommand => ({
   type: 'SubmitPaymentClaim',
-  data: { ...buildClaim(items, overrides), claimId },
+  data: { ...buildClaim(items, overrides), claimId, directAdministration: false },
   context: ctx(),
 });
 const verifyCmd = (eligibleCents: number, ineligibleCents: number, reasonCode?: string): BudgetCommand => ({
@@ -36,7 +36,7 @@ const verifyCmd = (eligibleCents: number, ineligibleCents: number, reasonCode?: 
   context: ctx('janis'),
 });
 
-const opened = budgetDecider.decide(openCmd(), budgetDecider.initialState) as BudgetEvent[];
+const opened = budgetDecider.decide(openCmd(), budgetDecider.initialState);
 const invoiced = budgetDecider.decide(submitInvoice(), budgetDecider.evolve(budgetDecider.initialState, opened[0]!));
 const claimed = [
   ...opened,
@@ -106,7 +106,7 @@ describe('budget decider', () => {
         },
         context: ctx(),
       })
-      .thenState({ contracts: [claimId] } as never));
+      .thenState({ contracts: [claimId] }));
 
   it('when a contract ends before it is signed, it is refused', () =>
     given(opened)
@@ -235,7 +235,10 @@ describe('budget decider', () => {
       .thenThrows(ValidationFailed, /needs at least one invoice/);
     given([...opened, ...invoiced])
       .when(submitClaim([], { kind: 'advance', requestedCents: 1 }))
-      .thenThrows(ValidationFailed, /the passport allows 0/);
+      .thenThrows(
+        ValidationFailed,
+        /^requestedCents: advances would reach EUR 0\.01 \(earlier EUR 0\.00 \+ this EUR 0\.01\), above EUR 0\.00: the passport plans EUR 0\.00 and at most 30 % of the eligible costs of EUR 5396160\.00 may be advanced$/,
+      );
   });
 
   it('when the officer verifies eligible + ineligible = claimed with a reason, InvoiceVerified records both', () =>
@@ -265,6 +268,11 @@ describe('budget decider', () => {
       .thenThrows(ValidationFailed, /reasonCode/);
   });
 
+  it("when the claim's submitter verifies an invoice of it, four-eyes refuses it naming the submission", () =>
+    given(claimed)
+      .when({ ...verifyCmd(121000, 0), context: ctx('anna') })
+      .thenThrows(FourEyesViolation, /^anna submitted this and may not also verify it: the four-eyes principle needs a second person$/));
+
   it('when the claim or the invoice in it is unknown, or it is verified twice, verification is refused', () => {
     given([...opened, ...invoiced])
       .when(verifyCmd(121000, 0))
@@ -273,6 +281,142 @@ describe('budget decider', () => {
     given([...claimed, ...verified])
       .when(verifyCmd(121000, 0))
       .thenThrows(IllegalTransition, /already verified/);
+  });
+
+  describe('advance claims', () => {
+    // The seed passport's eligible costs: total EUR 4,620,000.00 + state-budget VAT EUR 776,160.00 = EUR 5,396,160.00.
+    const THIRTY_PERCENT = 161_884_800;
+    const FORTY_PERCENT = 215_846_400;
+    const secondClaimId = '33333333-3333-4333-8333-333333333333';
+    const openedWithAdvance = (advanceCents: number, vatRecoverable = false): BudgetEvent[] => {
+      const passport = buildPassportFacts();
+      passport.financing!.advanceCents = advanceCents;
+      return budgetDecider.decide(openCmd({ passport, vatRecoverable }), budgetDecider.initialState);
+    };
+    const advance = (requestedCents: number, id = claimId, directAdministration = false): BudgetCommand => ({
+      type: 'SubmitPaymentClaim',
+      data: { ...buildClaim([], { kind: 'advance', requestedCents }), claimId: id, directAdministration },
+      context: ctx(),
+    });
+    const after = (history: BudgetEvent[], command: BudgetCommand): BudgetEvent[] => [
+      ...history,
+      ...budgetDecider.decide(command, history.reduce(budgetDecider.evolve, budgetDecider.initialState)),
+    ];
+
+    it('when the recipient is a direct administration body, an advance claim is refused naming kind, even within the passport advance', () =>
+      given(openedWithAdvance(100_000_000))
+        .when(advance(1, claimId, true))
+        .thenThrows(ValidationFailed, /^kind: the recipient is a direct administration body, which may not receive an advance$/));
+
+    it('when a direct administration body submits an interim claim, it is not refused for being one', () =>
+      given([...opened, ...invoiced])
+        .when({
+          type: 'SubmitPaymentClaim',
+          data: { ...buildClaim([{ invoiceId, cents: 121000 }]), claimId, directAdministration: true },
+          context: ctx(),
+        })
+        .thenState({ claims: { [claimId]: expect.objectContaining({ kind: 'interim', requestedCents: 121000 }) } }));
+
+    it('when an advance within the passport advance and 30 % of the eligible costs is claimed, the claim is submitted for it', () =>
+      given(openedWithAdvance(100_000_000))
+        .when(advance(100_000_000))
+        .then([
+          {
+            type: 'PaymentClaimSubmitted.v1',
+            data: {
+              claimId,
+              kind: 'advance',
+              periodFrom: '2024-01-01',
+              periodTo: '2024-06-30',
+              items: [],
+              requestedCents: 100_000_000,
+              submittedAt: T,
+              submittedBy: 'anna',
+            },
+          },
+        ]));
+
+    it('when the advance claimed is one cent above the passport advance, it is refused with the figures', () =>
+      given(openedWithAdvance(100_000_000))
+        .when(advance(100_000_001))
+        .thenThrows(
+          ValidationFailed,
+          /^requestedCents: advances would reach EUR 1000000\.01 \(earlier EUR 0\.00 \+ this EUR 1000000\.01\), above EUR 1000000\.00: the passport plans EUR 1000000\.00 and at most 30 % of the eligible costs of EUR 5396160\.00 may be advanced$/,
+        ));
+
+    it('when the passport plans a 40 % advance, exactly 30 % of the eligible costs may be claimed and one cent more is refused', () => {
+      given(openedWithAdvance(FORTY_PERCENT))
+        .when(advance(THIRTY_PERCENT))
+        .thenState({ claims: { [claimId]: expect.objectContaining({ kind: 'advance', requestedCents: THIRTY_PERCENT }) } });
+      given(openedWithAdvance(FORTY_PERCENT))
+        .when(advance(THIRTY_PERCENT + 1))
+        .thenThrows(
+          ValidationFailed,
+          /^requestedCents: advances would reach EUR 1618848\.01 \(earlier EUR 0\.00 \+ this EUR 1618848\.01\), above EUR 1618848\.00: the passport plans EUR 2158464\.00 and at most 30 % of the eligible costs of EUR 5396160\.00 may be advanced$/,
+        );
+      given(openedWithAdvance(FORTY_PERCENT))
+        .when(advance(FORTY_PERCENT))
+        .thenThrows(ValidationFailed, /advances would reach EUR 2158464\.00 .* above EUR 1618848\.00/);
+    });
+
+    it('when two advance claims each fit the cap but together pass it, the second is refused counting the first', () => {
+      const first = after(openedWithAdvance(FORTY_PERCENT), advance(100_000_000));
+      // 61,884,801 alone fits under the cap of 161,884,800; with the first 100,000,000 it passes it by one cent.
+      given(openedWithAdvance(FORTY_PERCENT)).when(advance(61_884_801, secondClaimId)).thenState({ status: 'open' });
+      given(first)
+        .when(advance(61_884_801, secondClaimId))
+        .thenThrows(
+          ValidationFailed,
+          /^requestedCents: advances would reach EUR 1618848\.01 \(earlier EUR 1000000\.00 \+ this EUR 618848\.01\), above EUR 1618848\.00: /,
+        );
+    });
+
+    it('when two advance claims together pass the passport advance (below 30 %), the second is refused; up to it, it is submitted', () => {
+      const first = after(openedWithAdvance(100_000_000), advance(60_000_000));
+      given(first)
+        .when(advance(40_000_001, secondClaimId))
+        .thenThrows(
+          ValidationFailed,
+          /^requestedCents: advances would reach EUR 1000000\.01 \(earlier EUR 600000\.00 \+ this EUR 400000\.01\), above EUR 1000000\.00: the passport plans EUR 1000000\.00 /,
+        );
+      given(first)
+        .when(advance(40_000_000, secondClaimId))
+        .thenState({ claims: { [secondClaimId]: expect.objectContaining({ kind: 'advance', requestedCents: 40_000_000 }) } });
+    });
+
+    it('when a second advance claim brings the advances exactly to the cap, it is submitted', () =>
+      given(after(openedWithAdvance(FORTY_PERCENT), advance(100_000_000)))
+        .when(advance(61_884_800, secondClaimId))
+        .thenState({
+          claims: {
+            [claimId]: expect.objectContaining({ requestedCents: 100_000_000 }),
+            [secondClaimId]: expect.objectContaining({ kind: 'advance', requestedCents: 61_884_800 }),
+          },
+        }));
+
+    it('when interim claims were made, they do not count towards the advance cap', () =>
+      given([
+        ...openedWithAdvance(FORTY_PERCENT),
+        ...invoiced,
+        ...budgetDecider.decide(
+          submitClaim(),
+          [...openedWithAdvance(FORTY_PERCENT), ...invoiced].reduce(budgetDecider.evolve, budgetDecider.initialState),
+        ),
+      ])
+        .when(advance(THIRTY_PERCENT, secondClaimId))
+        .thenState({ claims: { [secondClaimId]: expect.objectContaining({ requestedCents: THIRTY_PERCENT }) } }));
+
+    it('when the recipient can recover VAT, VAT is no eligible cost and 30 % is taken of the total alone', () => {
+      given(openedWithAdvance(FORTY_PERCENT, true))
+        .when(advance(138_600_000))
+        .thenState({ claims: { [claimId]: expect.objectContaining({ requestedCents: 138_600_000 }) } });
+      given(openedWithAdvance(FORTY_PERCENT, true))
+        .when(advance(138_600_001))
+        .thenThrows(
+          ValidationFailed,
+          /above EUR 1386000\.00: the passport plans EUR 2158464\.00 and at most 30 % of the eligible costs of EUR 4620000\.00/,
+        );
+    });
   });
 
   describe('payment', () => {

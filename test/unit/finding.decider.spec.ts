@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IllegalTransition, NotFound, ValidationFailed } from '../../src/domain/errors.js';
+import { FourEyesViolation, IllegalTransition, NotFound, ValidationFailed } from '../../src/domain/errors.js';
 import { findingDecider } from '../../src/domain/finding/decider.js';
 import { isOverdue } from '../../src/domain/finding/rules.js';
 import { streamTypes } from '../../src/domain/stream-types.js';
@@ -23,15 +23,26 @@ const raise = (overrides: Parameters<typeof buildFinding>[0] = {}) =>
 const respond = command('RespondToFinding', { response: 'Mūsuprāt grozījumi bija pamatoti', organisation: '90000012345' }, 'anna');
 const setAction = (deadline = '2025-06-30') => command('SetCorrectiveAction', { action: 'Atgūt izmaksas', deadline });
 const followUp = command('RecordFollowUp', { outcome: 'partially_implemented', note: 'Atgūta puse' });
-const correct = (overrides: { amountCents?: number; costLine?: string } = {}) =>
-  command('ApplyFinancialCorrection', {
-    amountCents: 625_000,
-    costLine: '4.3',
-    reason: '25 % korekcija',
-    projectCostLines: ['4.3', '4.4'],
-    ...overrides,
-  });
-const close = command('CloseFinding', { conclusion: 'Slēgts' }, 'auditor.ilze');
+const BUDGET_CORRECTION_ID = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+const OTHER_BUDGET_CORRECTION_ID = '0b1c2d3e-4f5a-4b6c-9d7e-8f9a0b1c2d3e';
+const correct = (overrides: { amountCents?: number; costLine?: string; budgetCorrectionId?: string } = {}, actor = 'janis') =>
+  command(
+    'ApplyFinancialCorrection',
+    {
+      budgetCorrectionId: BUDGET_CORRECTION_ID,
+      amountCents: 625_000,
+      costLine: '4.3',
+      reason: '25 % korekcija',
+      projectCostLines: ['4.3', '4.4'],
+      ...overrides,
+    },
+    actor,
+  );
+const recordBooked = (budgetCorrectionId = BUDGET_CORRECTION_ID, amountCents = 625_000) =>
+  command('RecordBookedCorrection', { budgetCorrectionId, amountCents, costLine: '4.3', reason: '25 % korekcija' });
+/** Closed by a third person: neither the auditor who raised the finding nor the officer who followed it up. */
+const closeAs = (actor: string) => command('CloseFinding', { conclusion: 'Slēgts' }, actor);
+const close = closeAs('auditor.maris');
 const T = '2025-04-01T09:00:00.000Z';
 
 describe('finding decider', () => {
@@ -64,7 +75,29 @@ describe('finding decider', () => {
       .when(raise({ amountAtRiskCents: 100, euShareCents: 101 }))
       .thenThrows(ValidationFailed, /^euShareCents:/));
 
-  it('when a finding is raised twice, it is an illegal transition', () => given([raised()]).when(raise()).thenThrows(IllegalTransition));
+  it('when the same finding is raised again with identical data by the same auditor (a retry), nothing is decided', () =>
+    given([raised()]).when(raise()).then([]));
+
+  it('when a finding is raised again with different data, it is an illegal transition naming the finding', () => {
+    given([raised()])
+      .when(raise({ amountAtRiskCents: 2_500_001 }))
+      .thenThrows(IllegalTransition, /^Finding 7c1b1a7e-3d1f-4c55-9f0e-2a1b3c4d5e6f is already raised$/);
+    given([raised()])
+      .when(raise({ concerns: { invoiceRef: 'PVN-2024/118', claimRef: null, indicatorId: null } }))
+      .thenThrows(IllegalTransition, /is already raised/);
+  });
+
+  it('when a finding is raised again with identical data by another auditor, it is an illegal transition', () =>
+    given([raised()])
+      .when(command('RaiseFinding', buildFinding(), 'auditor.maris', raiseAt))
+      .thenThrows(IllegalTransition, /is already raised/));
+
+  it('when a finding that has moved on is raised again identically by the same auditor, nothing is decided and it stays where it is', () => {
+    given([raised(), actionSet(), followedUp()]).when(raise()).then([]);
+    given([raised(), actionSet(), followedUp(), closed({ closedBy: 'auditor.maris' })])
+      .when(raise())
+      .then([]);
+  });
 
   it('when anything but raising is asked of a finding that does not exist, it is not found', () =>
     given([])
@@ -147,11 +180,19 @@ describe('finding decider', () => {
       .then([
         {
           type: 'FinancialCorrectionApplied.v1',
-          data: { correction: 1, amountCents: 625_000, costLine: '4.3', reason: '25 % korekcija', appliedAt: T, appliedBy: 'janis' },
+          data: {
+            correction: 1,
+            amountCents: 625_000,
+            costLine: '4.3',
+            reason: '25 % korekcija',
+            budgetCorrectionId: BUDGET_CORRECTION_ID,
+            appliedAt: T,
+            appliedBy: 'janis',
+          },
         },
       ]);
     given([raised(), corrected()])
-      .when(correct({ costLine: '4.4' }))
+      .when(correct({ costLine: '4.4', budgetCorrectionId: OTHER_BUDGET_CORRECTION_ID }))
       .thenState({ status: 'open', corrections: [expect.anything(), expect.objectContaining({ correction: 2, costLine: '4.4' })] });
   });
 
@@ -164,12 +205,43 @@ describe('finding decider', () => {
       .thenThrows(ValidationFailed, /^amountCents:/);
   });
 
-  it('when a follow-up was recorded after the corrective action, the finding is closed with its conclusion', () => {
+  it('when the auditor who raised the finding applies its financial correction, four-eyes refuses it', () =>
+    given([raised(), actionSet()])
+      .when(correct({}, 'auditor.ilze'))
+      .thenThrows(
+        FourEyesViolation,
+        /^auditor.ilze raised this and may not also apply a financial correction to it: the four-eyes principle needs a second person$/,
+      ));
+
+  it('when a follow-up was recorded after the corrective action, a third person closes the finding with its conclusion', () => {
     given([raised(), responded(), actionSet(), followedUp()])
       .when(close)
-      .then([{ type: 'FindingClosed.v1', data: { conclusion: 'Slēgts', closedAt: T, closedBy: 'auditor.ilze' } }]);
-    given([raised(), actionSet(), followedUp()]).when(close).thenState({ status: 'closed', closedBy: 'auditor.ilze' });
+      .then([{ type: 'FindingClosed.v1', data: { conclusion: 'Slēgts', closedAt: T, closedBy: 'auditor.maris' } }]);
+    given([raised(), actionSet(), followedUp()]).when(close).thenState({ status: 'closed', closedBy: 'auditor.maris' });
   });
+
+  it('when the auditor who raised the finding closes it, four-eyes refuses it naming the raising', () =>
+    given([raised(), actionSet(), followedUp()])
+      .when(closeAs('auditor.ilze'))
+      .thenThrows(
+        FourEyesViolation,
+        /^auditor.ilze raised this and may not also close it: the four-eyes principle needs a second person$/,
+      ));
+
+  it('when whoever recorded the latest follow-up closes the finding, four-eyes refuses it naming the follow-up', () =>
+    given([raised(), actionSet(), followedUp({ recordedBy: 'janis' })])
+      .when(closeAs('janis'))
+      .thenThrows(FourEyesViolation, /^janis followed up this and may not also close it: the four-eyes principle needs a second person$/));
+
+  it('when the raiser also recorded the latest follow-up and closes, four-eyes names both steps', () =>
+    given([raised(), actionSet(), followedUp({ recordedBy: 'auditor.ilze' })])
+      .when(closeAs('auditor.ilze'))
+      .thenThrows(FourEyesViolation, /^auditor.ilze raised and followed up this and may not also close it/));
+
+  it('when someone recorded only an earlier follow-up, not the latest, they may close the finding', () =>
+    given([raised(), actionSet(), followedUp({ recordedBy: 'peteris' }), followedUp({ recordedBy: 'janis' })])
+      .when(closeAs('peteris'))
+      .then([{ type: 'FindingClosed.v1', data: { conclusion: 'Slēgts', closedAt: T, closedBy: 'peteris' } }]));
 
   it('when closing without a follow-up after the corrective action, or with no corrective action, it is refused naming followUp', () => {
     given([raised(), actionSet()])
@@ -182,6 +254,52 @@ describe('finding decider', () => {
       .when(close)
       .thenThrows(ValidationFailed, /^followUp: .*no corrective action was set/);
   });
+
+  it('when a correction booked on the budget is recorded, FinancialCorrectionApplied is numbered and carries the budget correction id', () =>
+    given([raised(), corrected()])
+      .when(recordBooked(OTHER_BUDGET_CORRECTION_ID, 100_000))
+      .then([
+        {
+          type: 'FinancialCorrectionApplied.v1',
+          data: {
+            correction: 2,
+            amountCents: 100_000,
+            costLine: '4.3',
+            reason: '25 % korekcija',
+            budgetCorrectionId: OTHER_BUDGET_CORRECTION_ID,
+            appliedAt: T,
+            appliedBy: 'janis',
+          },
+        },
+      ]));
+
+  it('when the same booked correction is recorded a second time, nothing more is recorded', () => {
+    const once = [raised(), ...findingDecider.decide(recordBooked(), findingDecider.evolve(findingDecider.initialState, raised()))];
+    expect(once).toHaveLength(2);
+    given(once).when(recordBooked()).then([]);
+    given(once).when(recordBooked(BUDGET_CORRECTION_ID, 1)).then([]);
+    given(once)
+      .when(recordBooked(OTHER_BUDGET_CORRECTION_ID))
+      .thenState({
+        corrections: [
+          expect.objectContaining({ correction: 1 }),
+          expect.objectContaining({ correction: 2, budgetCorrectionId: OTHER_BUDGET_CORRECTION_ID }),
+        ],
+      });
+  });
+
+  it('when a booked correction is recorded on a finding closed in between, it is still recorded and the finding stays closed', () =>
+    given([raised(), actionSet(), followedUp(), closed({ closedBy: 'auditor.maris' })])
+      .when(recordBooked())
+      .thenState({
+        status: 'closed',
+        corrections: [expect.objectContaining({ correction: 1, budgetCorrectionId: BUDGET_CORRECTION_ID, amountCents: 625_000 })],
+      }));
+
+  it('when a booked correction is recorded for a finding that does not exist, it is not found', () =>
+    given([])
+      .when(recordBooked())
+      .thenThrows(NotFound, /Finding 7c1b1a7e/));
 
   it('when the finding is closed, every further command is an illegal transition naming the closing date', () => {
     const history = [raised(), actionSet(), followedUp(), closed()];
@@ -203,8 +321,9 @@ describe('overdue corrective actions', () => {
 
 describe('finding streams in the auditor history', () => {
   it('when the history folds a finding stream (finding-<id>), it uses the finding decider', () => {
-    const fold = streamTypes.finding!;
-    expect([raised(), actionSet()].reduce(fold.evolve, fold.initialState)).toMatchObject({
+    const { decider } = streamTypes.finding!;
+    expect(decider).toBe(findingDecider);
+    expect([raised(), actionSet()].reduce(decider.evolve, decider.initialState)).toMatchObject({
       status: 'action_required',
       correctiveAction: { deadline: '2025-06-30' },
     });

@@ -118,7 +118,7 @@ describe('indicator decider', () => {
           expect.objectContaining({ report: 1, value: 1_000, review: expect.objectContaining({ status: 'verified' }) }),
           expect.objectContaining({ report: 2, value: 1_090, corrects: 1, review: { status: 'pending' } }),
         ],
-      } as never));
+      }));
 
   it('when an investment indicator sums contributing projects, a value cannot be reported on it directly', () =>
     given([defined(id, { contributingProjects: ['6f1d3c2a-4b5e-4f60-8a71-92b3c4d5e6f7'] })])
@@ -134,6 +134,11 @@ describe('indicator decider', () => {
     given([defined(id), reported(1, 1_080, '2024-06-30', { reportedBy: 'janis' })])
       .when(verify(1))
       .thenThrows(FourEyesViolation));
+
+  it("when the reporter rejects its own report, four-eyes refuses: the review, either way, is a second person's", () =>
+    given([defined(id), reported(1, 1_080, '2024-06-30', { reportedBy: 'janis' })])
+      .when(reject(1))
+      .thenThrows(FourEyesViolation, /^janis reported this and may not also reject it/));
 
   it('when a report is rejected with a reason, it is rejected, and it cannot then be verified', () => {
     given([defined(id), reported(1, 1_080, '2024-06-30')])

@@ -79,7 +79,7 @@ describe('budget decider: importing invoices', () => {
       .when(importing([2, hosting], [5, management]))
       .thenState({
         invoices: { [id(1)]: expect.objectContaining({ grossCents: 12100000 }), [id(2)]: expect.objectContaining({ costLine: '4.5' }) },
-      } as never));
+      }));
 
   it('when rows break the single-invoice rules, every one is refused naming its row and field, not only the first', () => {
     const issues = issuesOf(

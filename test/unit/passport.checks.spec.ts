@@ -57,15 +57,31 @@ describe('passport consistency checks', () => {
   describe('advance', () => {
     const notDirect = { ...eAdrese.recipient, directAdministration: false };
 
-    it('when the advance is above 30 % of eligible costs, the cap is given; exactly 30 % is fine', () => {
+    it('when the advance is above 30 % of eligible costs (total plus requested VAT), the cap is given; exactly 30 % is fine', () => {
+      // Seed: total EUR 4,620,000.00 + state-budget VAT EUR 776,160.00 = eligible EUR 5,396,160.00; 30 % is EUR 1,618,848.00.
       const over = checkConsistency(
-        buildSections({ recipient: notDirect, financing: buildFinancing({ advanceCents: 138_600_001 }) }),
+        buildSections({ recipient: notDirect, financing: buildFinancing({ advanceCents: 161_884_801 }) }),
         investment2121,
       );
-      expect(over.find((w) => w.code === 'ADVANCE_ABOVE_30_PERCENT')!.figures).toMatchObject({ capCents: 138_600_000 });
-      expect(codes(buildSections({ recipient: notDirect, financing: buildFinancing({ advanceCents: 138_600_000 }) }))).not.toContain(
+      const warning = over.find((w) => w.code === 'ADVANCE_ABOVE_30_PERCENT')!;
+      expect(warning.figures).toEqual({ advanceCents: 161_884_801, capCents: 161_884_800, eligibleCents: 539_616_000 });
+      expect(warning.message).toBe(
+        'Advance EUR 1,618,848.01 is above 30 % of the eligible costs of EUR 5,396,160.00: at most EUR 1,618,848.00',
+      );
+      expect(codes(buildSections({ recipient: notDirect, financing: buildFinancing({ advanceCents: 161_884_800 }) }))).not.toContain(
         'ADVANCE_ABOVE_30_PERCENT',
       );
+    });
+
+    it('when VAT coverage is not requested, VAT is no eligible cost and 30 % is taken of the total alone', () => {
+      const financing = (advanceCents: number) => buildFinancing({ vatSource: 'not_requested', advanceCents });
+      const over = checkConsistency(buildSections({ recipient: notDirect, financing: financing(138_600_001) }), investment2121);
+      expect(over.find((w) => w.code === 'ADVANCE_ABOVE_30_PERCENT')!.figures).toEqual({
+        advanceCents: 138_600_001,
+        capCents: 138_600_000,
+        eligibleCents: 462_000_000,
+      });
+      expect(codes(buildSections({ recipient: notDirect, financing: financing(138_600_000) }))).not.toContain('ADVANCE_ABOVE_30_PERCENT');
     });
 
     it('when a direct administration body plans any advance, it is flagged; a body that is not may have one', () => {

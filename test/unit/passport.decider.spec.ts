@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FourEyesViolation, IllegalTransition, NotFound, ValidationFailed } from '../../src/domain/errors.js';
 import { passportDecider, type PassportCommand } from '../../src/domain/passport/decider.js';
-import type { PassportEvent } from '../../src/domain/passport/events.js';
+import type { PassportEvent, SectionUpdate } from '../../src/domain/passport/events.js';
+import { buildMetadata } from '../support/builders.js';
 import { specFor } from '../support/given-when-then.js';
 import { buildSections, eAdrese, investment2121 } from '../support/passport-builders.js';
 
@@ -41,9 +42,10 @@ const drafted: PassportEvent = {
   data: { projectId, title: eAdrese.title, programme: eAdrese.programme, recipient: eAdrese.recipient, draftedAt: T, draftedBy: 'anna' },
 };
 const SECTIONS = ['partners', 'related', 'objective', 'financing', 'contribution', 'governance', 'costBenefit', 'other'] as const;
-const filled: PassportEvent[] = (
-  ['partners', 'related', 'objective', 'financing', 'contribution', 'governance', 'costBenefit', 'other'] as const
-).map((section) => ({ type: 'PassportSectionUpdated.v1', data: { section, value: sections[section], updatedAt: T } }));
+const filled: PassportEvent[] = SECTIONS.map((section) => ({
+  type: 'PassportSectionUpdated.v1',
+  data: { section, value: sections[section], updatedAt: T } as SectionUpdate,
+}));
 const submitted = (version = 1): PassportEvent => ({
   type: 'PassportSubmitted.v1',
   data: { version, warnings: [], submittedAt: T, submittedBy: 'anna' },
@@ -55,7 +57,7 @@ const amendmentStarted: PassportEvent = {
   data: { reason: 'procurement results', startedAt: T, startedBy: 'anna' },
 };
 const rejected = (version: number): PassportEvent => ({
-  type: 'PassportRejected.v1',
+  type: 'PassportRejected.v2',
   data: { version, reason: 'not eligible', rejectedAt: T, rejectedBy: 'liga' },
 });
 const inReview = [drafted, ...filled, submitted()];
@@ -65,7 +67,7 @@ describe('passport decider', () => {
   it('when a passport is drafted for a project, PassportDrafted carries programme, recipient and who drafted it', () =>
     given([])
       .when(draft)
-      .then([{ type: 'PassportDrafted.v1', data: { ...drafted.data } } as PassportEvent]));
+      .then([{ type: 'PassportDrafted.v1', data: { ...drafted.data } }]));
 
   it('when a project already has a passport, drafting again is an illegal transition', () =>
     given([drafted])
@@ -79,8 +81,8 @@ describe('passport decider', () => {
     given([drafted])
       .when({ type: 'UpdateSections', data: { sections: { other: sections.other, financing: sections.financing } }, context: as('anna') })
       .then([
-        { type: 'PassportSectionUpdated.v1', data: { section: 'financing', value: sections.financing, updatedAt: T } },
-        { type: 'PassportSectionUpdated.v1', data: { section: 'other', value: sections.other, updatedAt: T } },
+        { type: 'PassportSectionUpdated.v1', data: { section: 'financing', value: sections.financing!, updatedAt: T } },
+        { type: 'PassportSectionUpdated.v1', data: { section: 'other', value: sections.other!, updatedAt: T } },
       ]));
 
   it('when a draft section is updated, the section is replaced', () =>
@@ -110,7 +112,7 @@ describe('passport decider', () => {
             submittedAt: T,
             submittedBy: 'anna',
           },
-        } as PassportEvent,
+        },
       ]);
   });
 
@@ -127,10 +129,10 @@ describe('passport decider', () => {
   it('when an officer verifies a submitted passport, it becomes verified', () =>
     given(inReview).when(verify()).thenState({ status: 'verified', submittedBy: 'anna', verifiedBy: 'janis' }));
 
-  it('when the submitter tries to verify their own passport, it is refused', () =>
+  it('when the submitter tries to verify their own passport, four-eyes refuses it naming the submission', () =>
     given(inReview)
       .when(verify('anna'))
-      .thenThrows(IllegalTransition, /cannot also verify/));
+      .thenThrows(FourEyesViolation, /^anna submitted this and may not also verify it: the four-eyes principle needs a second person$/));
 
   it('when an officer returns a submitted passport with comments, it is a draft again carrying the comments', () =>
     given(inReview)
@@ -156,6 +158,18 @@ describe('passport decider', () => {
       .thenThrows(FourEyesViolation, /submitted this/);
   });
 
+  it('when the verifier or the submitter tries to reject, four-eyes refuses it as it does an approval', () => {
+    given([...inReview, verified])
+      .when({ ...reject, context: as('janis') })
+      .thenThrows(FourEyesViolation, /^janis verified this and may not also reject it/);
+    given([...inReview, verified])
+      .when({ ...reject, context: as('anna') })
+      .thenThrows(FourEyesViolation, /^anna submitted this and may not also reject it/);
+    given(inReview)
+      .when({ ...reject, context: as('anna') })
+      .thenThrows(FourEyesViolation, /^anna submitted this and may not also reject it/);
+  });
+
   it('when a passport that is only submitted is approved, it must be verified first', () =>
     given(inReview)
       .when(approve())
@@ -165,6 +179,21 @@ describe('passport decider', () => {
     given([...inReview, verified])
       .when(reject)
       .thenState({ status: 'rejected', reason: 'not eligible', approvedVersion: null }));
+
+  it('when a passport never approved is rejected, PassportRejected.v2 ends it', () =>
+    given([...inReview, verified])
+      .when(reject)
+      .then([{ type: 'PassportRejected.v2', data: { version: 1, reason: 'not eligible', rejectedAt: T, rejectedBy: 'liga' } }]));
+
+  it('when a passport never approved is rejected while only submitted, PassportRejected.v2 ends it too', () =>
+    given(inReview)
+      .when(reject)
+      .then([{ type: 'PassportRejected.v2', data: { version: 1, reason: 'not eligible', rejectedAt: T, rejectedBy: 'liga' } }]));
+
+  it('when an amendment is rejected, PassportAmendmentRejected.v1 names the rejected version, not PassportRejected.v2', () =>
+    given([...approvedHistory, amendmentStarted, submitted(2), verified])
+      .when(reject)
+      .then([{ type: 'PassportAmendmentRejected.v1', data: { version: 2, reason: 'not eligible', rejectedAt: T, rejectedBy: 'liga' } }]));
 
   it('when an approved passport is amended, a draft with the reason follows, and the approved version stays in force', () =>
     given(approvedHistory).when(amend).thenState({ status: 'draft', amendmentReason: 'procurement results', approvedVersion: 1 }));
@@ -178,6 +207,28 @@ describe('passport decider', () => {
     given([...approvedHistory, amendmentStarted, submitted(2)])
       .when(reject)
       .thenState({ status: 'approved', approvedVersion: 1, amendmentReason: null }));
+
+  it("when an amendment that changed a section is rejected, the approved version's sections are in force again", () => {
+    const changedFinancing = { ...sections.financing!, totalCents: sections.financing!.totalCents + 100 };
+    const amended: PassportEvent = {
+      type: 'PassportSectionUpdated.v1',
+      data: { section: 'financing', value: changedFinancing, updatedAt: T },
+    };
+    const history = [...approvedHistory, amendmentStarted, amended, submitted(2)];
+    const amendedState = history.reduce(passportDecider.evolve, passportDecider.initialState);
+    expect(amendedState).toMatchObject({ status: 'submitted', sections: { financing: changedFinancing } });
+    given(history)
+      .when(reject)
+      .thenState({
+        status: 'approved',
+        approvedVersion: 1,
+        sections: { ...sections, recipient: eAdrese.recipient },
+        versions: [
+          expect.objectContaining({ version: 1 }),
+          expect.objectContaining({ version: 2, sections: expect.objectContaining({ financing: changedFinancing }) }),
+        ],
+      });
+  });
 
   it('when an amendment is approved, the new version comes into force', () =>
     given([...approvedHistory, amendmentStarted, submitted(2), verified])
@@ -219,12 +270,53 @@ describe('passport event schemas', () => {
     const types: string[] = [];
     for (const command of steps) {
       for (const event of passportDecider.decide(command, state)) {
-        expect(registry.parseForAppend(event.type, event.data)).toEqual(event.data);
+        expect(registry.parseForAppend({ ...event, metadata: buildMetadata() })).toEqual(event.data);
         types.push(event.type);
         state = passportDecider.evolve(state, event);
       }
     }
     expect(state).toMatchObject({ status: 'approved', approvedVersion: 2 });
     expect(new Set(types).size).toBe(6);
+  });
+
+  it('when a new passport and an amendment are rejected, PassportRejected.v2 and PassportAmendmentRejected.v1 parse with their schemas', async () => {
+    const { createEventRegistry } = await import('../../src/domain/events.js');
+    const registry = createEventRegistry();
+    const decided = [
+      ...passportDecider.decide(reject, [...inReview, verified].reduce(passportDecider.evolve, passportDecider.initialState)),
+      ...passportDecider.decide(
+        reject,
+        [...approvedHistory, amendmentStarted, submitted(2)].reduce(passportDecider.evolve, passportDecider.initialState),
+      ),
+    ];
+    expect(decided.map((e) => e.type)).toEqual(['PassportRejected.v2', 'PassportAmendmentRejected.v1']);
+    for (const event of decided) expect(registry.parseForAppend({ ...event, metadata: buildMetadata() })).toEqual(event.data);
+  });
+
+  it('when a stored PassportRejected.v1 is read, it is an amendment rejection after an approval and a rejection of the passport otherwise', async () => {
+    const { createEventRegistry } = await import('../../src/domain/events.js');
+    const registry = createEventRegistry();
+    const data = { version: 2, reason: 'not eligible', rejectedAt: T, rejectedBy: 'liga' };
+    expect(registry.isContextual('PassportRejected.v1')).toBe(true);
+    expect(
+      registry.parseStored('PassportRejected.v1', data, { earlierTypes: new Set(['PassportDrafted.v1', 'PassportApproved.v1']) }),
+    ).toEqual({ type: 'PassportAmendmentRejected.v1', data });
+    expect(
+      registry.parseStored('PassportRejected.v1', data, { earlierTypes: new Set(['PassportDrafted.v1', 'PassportSubmitted.v1']) }),
+    ).toEqual({
+      type: 'PassportRejected.v2',
+      data,
+    });
+  });
+
+  it('when a retired PassportRejected.v1 is about to be appended, the registry refuses it', async () => {
+    const { createEventRegistry } = await import('../../src/domain/events.js');
+    const { UnknownEventType } = await import('../../src/eventstore/errors.js');
+    const legacy = {
+      type: 'PassportRejected.v1',
+      data: { version: 1, reason: 'x', rejectedAt: T, rejectedBy: 'liga' },
+      metadata: buildMetadata(),
+    };
+    expect(() => createEventRegistry().parseForAppend(legacy as never)).toThrow(UnknownEventType);
   });
 });

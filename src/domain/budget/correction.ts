@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Command } from '../decider.js';
+import { uuidV5 } from '../ids.js';
 import { IllegalTransition, ValidationFailed, type FieldIssue } from '../errors.js';
 import { splitProRata, type CorrectionSource, type FinancialCorrectionInput, type FundShare } from './content.js';
 import type { BudgetEvent } from './events.js';
@@ -150,10 +150,5 @@ const FINDING_CORRECTION_NAMESPACE = '0d6f3e4a-7b21-4c9e-a5d8-3f1b2c6e9a47';
  * own correction on the budget instead of booking it twice.
  */
 export function findingCorrectionId(findingId: string, n: number): string {
-  const ns = Buffer.from(FINDING_CORRECTION_NAMESPACE.replace(/-/g, ''), 'hex');
-  const bytes = createHash('sha1').update(ns).update(`finding:${findingId}:correction:${n}`, 'utf8').digest().subarray(0, 16);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidV5(FINDING_CORRECTION_NAMESPACE, `finding:${findingId}:correction:${n}`);
 }

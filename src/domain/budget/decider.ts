@@ -12,7 +12,9 @@ import {
   type SupplierContractInput,
 } from './content.js';
 import { applyCorrection, type ApplyFinancialCorrection, type Correction } from './correction.js';
-import type { BudgetEvent } from './events.js';
+import { defineStreamType } from '../stream.js';
+import { ADVANCE_CAP_PERCENT, advanceCapCents, eligibleCostsCents } from '../passport/financing.js';
+import { budgetEvents, type BudgetEvent } from './events.js';
 
 type Opened = Extract<BudgetEvent, { type: 'BudgetOpened.v1' }>['data'];
 type Invoice = Extract<BudgetEvent, { type: 'InvoiceSubmitted.v1' }>['data'];
@@ -47,7 +49,8 @@ export type BudgetCommand =
   | Command<'SubmitInvoice', InvoiceInput & { invoiceId: string }>
   /** A bulk import (CSV/XLSX): each row checked like a single invoice; `row` is its row in the file, for messages. */
   | Command<'ImportInvoices', { rows: { row: number; invoice: InvoiceInput & { invoiceId: string } }[] }>
-  | Command<'SubmitPaymentClaim', PaymentClaimInput & { claimId: string }>
+  /** `directAdministration`: whether the recipient is a direct administration body (from the passport in force), which may not receive an advance. */
+  | Command<'SubmitPaymentClaim', PaymentClaimInput & { claimId: string; directAdministration: boolean }>
   | Command<'VerifyInvoice', InvoiceVerificationInput & { claimId: string }>
   | Command<'RecordPayment', PaymentInput & { claimId: string }>
   | ApplyFinancialCorrection;
@@ -160,12 +163,7 @@ function claim(c: Extract<BudgetCommand, { type: 'SubmitPaymentClaim' }>, state:
   if (kind !== 'advance' && claimed !== requestedCents) {
     issues.push({ field: 'requestedCents', message: `requested ${requestedCents} cents, the items add up to ${claimed}` });
   }
-  if (kind === 'advance' && requestedCents > state.advanceCents) {
-    issues.push({
-      field: 'requestedCents',
-      message: `advance requested ${requestedCents} cents, the passport allows ${state.advanceCents}`,
-    });
-  }
+  if (kind === 'advance') issues.push(...advanceIssues(requestedCents, c.data.directAdministration, state));
   refuseIf(issues);
 
   // Ceilings are a conflict with what is already claimed, not malformed input: 409 with the figures.
@@ -211,6 +209,29 @@ function claim(c: Extract<BudgetCommand, { type: 'SubmitPaymentClaim' }>, state:
   ];
 }
 
+/**
+ * Advances (avanss) of all the project's advance claims together: none for a direct
+ * administration body; at most what the approved passport planned, and never above 30 % of
+ * the eligible costs, whatever the passport planned.
+ */
+function advanceIssues(requestedCents: number, directAdministration: boolean, state: OpenBudget): FieldIssue[] {
+  if (directAdministration) {
+    return [{ field: 'kind', message: 'the recipient is a direct administration body, which may not receive an advance' }];
+  }
+  const earlier = Object.values(state.claims).reduce((n, claim) => (claim.kind === 'advance' ? n + claim.requestedCents : n), 0);
+  const eligible = eligibleCostsCents(state, state.vatRecoverable);
+  const cap = Math.min(state.advanceCents, advanceCapCents(eligible));
+  if (earlier + requestedCents <= cap) return [];
+  return [
+    {
+      field: 'requestedCents',
+      message:
+        `advances would reach ${eur(earlier + requestedCents)} (earlier ${eur(earlier)} + this ${eur(requestedCents)}), above ${eur(cap)}: ` +
+        `the passport plans ${eur(state.advanceCents)} and at most ${ADVANCE_CAP_PERCENT} % of the eligible costs of ${eur(eligible)} may be advanced`,
+    },
+  ];
+}
+
 function verify(c: Extract<BudgetCommand, { type: 'VerifyInvoice' }>, state: OpenBudget): BudgetEvent[] {
   const { claimId, invoiceId, eligibleCents, ineligibleCents, reasonCode } = c.data;
   const found = state.claims[claimId];
@@ -219,6 +240,7 @@ function verify(c: Extract<BudgetCommand, { type: 'VerifyInvoice' }>, state: Ope
   if (!item) throw new NotFound(`Invoice in payment claim ${claimId}:`, invoiceId);
   if (found.verified[invoiceId])
     throw new IllegalTransition(c.type, 'verified', `invoice ${invoiceId} is already verified in claim ${claimId}`);
+  assertFourEyes({ actor: c.context.actor, act: 'verify', earlier: { submitted: found.submittedBy } });
   const issues: FieldIssue[] = [];
   if (eligibleCents + ineligibleCents !== item.cents) {
     issues.push({
@@ -253,9 +275,11 @@ function pay(c: Extract<BudgetCommand, { type: 'RecordPayment' }>, state: OpenBu
   if (unverified.length)
     throw new IllegalTransition(c.type, 'submitted', `claim ${claimId} has unverified invoices: ${unverified.join(', ')}`);
   // Four-eyes: whoever pays neither submitted the claim nor verified any of its invoices.
-  for (const v of [undefined, ...Object.values(found.verified).map((x) => x.verifiedBy)]) {
-    assertFourEyes({ approver: c.context.actor, submittedBy: found.submittedBy, verifiedBy: v });
-  }
+  assertFourEyes({
+    actor: c.context.actor,
+    act: 'pay',
+    earlier: { submitted: found.submittedBy, verified: Object.values(found.verified).map((x) => x.verifiedBy) },
+  });
   const payable = found.kind === 'advance' ? found.requestedCents : Object.values(found.verified).reduce((n, v) => n + v.eligibleCents, 0);
   refuseIf(
     amountCents > payable
@@ -291,7 +315,17 @@ function importInvoices(c: Extract<BudgetCommand, { type: 'ImportInvoices' }>, s
 
 export function decide(command: BudgetCommand, state: Budget): BudgetEvent[] {
   if (command.type === 'OpenBudget') return open(command, state);
-  if (state.status === 'none') throw new NotFound('Budget of project', command.context.subject ?? '(unknown)');
+  if (state.status === 'none') {
+    const project = command.context.subject ?? '(unknown)';
+    if (command.type === 'ApplyFinancialCorrection') {
+      throw new IllegalTransition(
+        command.type,
+        'no_budget',
+        `project ${project} has no open budget: a financial correction is booked on the budget, so an officer must first open the budget from the approved passport`,
+      );
+    }
+    throw new NotFound('Budget of project', project);
+  }
   const at = command.context.now.toISOString();
   const by = command.context.actor;
   switch (command.type) {
@@ -390,4 +424,7 @@ function apply(draft: OpenBudget, event: Exclude<BudgetEvent, { type: 'BudgetOpe
 }
 
 export const budgetDecider: Decider<BudgetCommand, BudgetEvent, Budget> = { decide, evolve, evolveAll, initialState };
+
+/** A project's budget (budžets): `budget-<projectId>`, opened from the approved passport. */
+export const budgetStream = defineStreamType({ name: 'budget', decider: budgetDecider, events: budgetEvents });
 export const budgetStreamId = (projectId: string) => `budget-${projectId}`;

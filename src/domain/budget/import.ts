@@ -162,18 +162,26 @@ function dateFromCell(cell: Cell): Parsed<string> {
     return isoOf(cell.getUTCFullYear(), cell.getUTCMonth() + 1, cell.getUTCDate());
   }
   if (typeof cell === 'number') return no(`${cell} is a number, not a date: format the cell as a date or write 2024-03-15`);
-  return dateFromText(String(cell));
+  return dateFromText(cellText(cell));
 }
 
 function centsFromCell(cell: Cell): Parsed<number> {
   if (typeof cell === 'number') return centsFromNumber(cell);
   if (cell instanceof Date) return no('the cell holds a date, not an amount');
-  return centsFromText(String(cell));
+  return centsFromText(cellText(cell));
 }
 
 function textFromCell(cell: Cell): Parsed<string> {
   if (cell instanceof Date) return no('the spreadsheet turned this into a date; format the column as text and type it again');
-  return ok(String(cell).trim());
+  return ok(cellText(cell).trim());
+}
+
+/** A cell as the text a person reads in it; an error cell shows its code (#VALUE!). */
+function cellText(cell: Cell): string {
+  if (cell === null) return '';
+  if (cell instanceof Date) return cell.toISOString();
+  if (typeof cell === 'object') return cell.error;
+  return String(cell);
 }
 
 const quote = (t: string) => JSON.stringify(t.length > 40 ? `${t.slice(0, 40)}…` : t);
@@ -201,7 +209,7 @@ function readHeadings(heading: TableRow, rows: readonly TableRow[]) {
   const headings: Partial<Record<ImportField, string>> = {};
   const width = rows.reduce((n, r) => Math.max(n, r.cells.length), heading.cells.length);
   Array.from({ length: width }, (_, index) => heading.cells[index] ?? null).forEach((cell, index) => {
-    const text = isBlank(cell) ? '' : String(cell).trim();
+    const text = isBlank(cell) ? '' : cellText(cell ?? null).trim();
     if (text === '') {
       if (rows.some((r) => !isBlank(r.cells[index])))
         issues.push({ row: heading.number, column: `column ${columnLetter(index)}`, reason: 'the column has values but no heading' });

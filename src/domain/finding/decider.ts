@@ -1,6 +1,16 @@
+import { isDeepStrictEqual } from 'node:util';
 import { UnknownMessage, type Command, type Decider } from '../decider.js';
+import { assertFourEyes } from '../four-eyes.js';
+import { defineStreamType } from '../stream.js';
 import { IllegalTransition, NotFound, ValidationFailed, type FieldIssue } from '../errors.js';
-import type { FindingCategory, FindingConcerns, FindingEvent, FollowUpOutcome, Severity } from './events.js';
+import {
+  findingEvents,
+  type FindingCategory,
+  type FindingConcerns,
+  type FindingEvent,
+  type FollowUpOutcome,
+  type Severity,
+} from './events.js';
 import { amountIssues, isReportableIrregularity } from './rules.js';
 
 /** The beneficiary's answer to the finding (finansējuma saņēmēja viedoklis). */
@@ -74,9 +84,6 @@ export type Finding =
   | (Common & { status: 'followed_up'; correctiveAction: CorrectiveAction })
   | (Common & { status: 'closed'; correctiveAction: CorrectiveAction; conclusion: string; closedAt: string; closedBy: string });
 
-/** Where a finding stands: open → responded → action_required → followed_up → closed. */
-export type FindingStatus = 'open' | 'responded' | 'action_required' | 'followed_up' | 'closed';
-
 export interface RaiseFindingInput {
   findingId: string;
   projectId: string;
@@ -88,19 +95,31 @@ export interface RaiseFindingInput {
   description: string;
 }
 
+/** A financial correction as the budget booked it, to be recorded on the finding that caused it. */
+export interface BookedCorrection {
+  budgetCorrectionId: string;
+  amountCents: number;
+  costLine: string;
+  reason: string;
+}
+
 export type FindingCommand =
   | Command<'RaiseFinding', RaiseFindingInput>
   | Command<'RespondToFinding', { response: string; organisation: string }>
   | Command<'SetCorrectiveAction', { action: string; deadline: string }>
   | Command<'RecordFollowUp', { outcome: FollowUpOutcome; note: string }>
   /**
+   * Asks for a financial correction, before it is booked on the budget: what the finding
+   * itself refuses (closed, four-eyes, an unknown cost line) is refused here.
    * `projectCostLines`: the codes of the project passport's cost lines, to check `costLine` against.
-   * `budgetCorrectionId`: the correction already booked on the budget; recording it twice records nothing.
    */
-  | Command<
-      'ApplyFinancialCorrection',
-      { amountCents: number; costLine: string; reason: string; projectCostLines: readonly string[]; budgetCorrectionId?: string }
-    >
+  | Command<'ApplyFinancialCorrection', BookedCorrection & { projectCostLines: readonly string[] }>
+  /**
+   * Records a correction the budget has booked for this finding. It is a fact by then, so it is
+   * recorded whatever the finding's state (also if it was closed in between); recording the same
+   * budget correction again records nothing.
+   */
+  | Command<'RecordBookedCorrection', BookedCorrection>
   | Command<'CloseFinding', { conclusion: string }>;
 
 export const initialState: Finding = { status: 'none' };
@@ -109,8 +128,12 @@ export function decide(command: FindingCommand, state: Finding): FindingEvent[] 
   const at = command.context.now.toISOString();
   const by = command.context.actor;
   if (command.type === 'RaiseFinding') {
-    if (state.status !== 'none') throw new IllegalTransition(command.type, state.status, `Finding ${state.findingId} is already raised`);
     const d = command.data;
+    if (state.status !== 'none') {
+      // The same finding raised again by the same person (a retry, a workflow resumed) changes nothing.
+      if (isSameRaise(state, d, by)) return [];
+      throw new IllegalTransition(command.type, state.status, `Finding ${state.findingId} is already raised`);
+    }
     assertValid(amountIssues(d.amountAtRiskCents, d.euShareCents));
     return [
       {
@@ -120,6 +143,17 @@ export function decide(command: FindingCommand, state: Finding): FindingEvent[] 
     ];
   }
   if (state.status === 'none') throw new NotFound('Finding', command.context.subject ?? '(unknown)');
+  if (command.type === 'RecordBookedCorrection') {
+    const { budgetCorrectionId, amountCents, costLine, reason } = command.data;
+    if (state.corrections.some((c) => c.budgetCorrectionId === budgetCorrectionId)) return [];
+    const correction = state.corrections.length + 1;
+    return [
+      {
+        type: 'FinancialCorrectionApplied.v1',
+        data: { correction, amountCents, costLine, reason, budgetCorrectionId, appliedAt: at, appliedBy: by },
+      },
+    ];
+  }
   if (state.status === 'closed') {
     throw new IllegalTransition(command.type, state.status, `Finding ${state.findingId} was closed on ${state.closedAt.slice(0, 10)}`);
   }
@@ -147,7 +181,8 @@ export function decide(command: FindingCommand, state: Finding): FindingEvent[] 
       return [{ type: 'FollowUpRecorded.v1', data: { ...command.data, recordedAt: at, recordedBy: by } }];
     case 'ApplyFinancialCorrection': {
       const { amountCents, costLine, reason, projectCostLines, budgetCorrectionId } = command.data;
-      if (budgetCorrectionId !== undefined && state.corrections.some((c) => c.budgetCorrectionId === budgetCorrectionId)) return [];
+      // The money consequence of a finding is decided by a second person, not by the one who raised it.
+      assertFourEyes({ actor: by, act: 'apply a financial correction to', earlier: { raised: state.raisedBy } });
       const issues: FieldIssue[] = [];
       if (amountCents < 1) issues.push({ field: 'amountCents', message: 'a financial correction must be at least 1 cent' });
       if (!projectCostLines.includes(costLine)) {
@@ -158,15 +193,14 @@ export function decide(command: FindingCommand, state: Finding): FindingEvent[] 
       }
       assertValid(issues);
       const correction = state.corrections.length + 1;
-      const onBudget = budgetCorrectionId !== undefined ? { budgetCorrectionId } : {};
       return [
         {
           type: 'FinancialCorrectionApplied.v1',
-          data: { correction, amountCents, costLine, reason, ...onBudget, appliedAt: at, appliedBy: by },
+          data: { correction, amountCents, costLine, reason, budgetCorrectionId, appliedAt: at, appliedBy: by },
         },
       ];
     }
-    case 'CloseFinding':
+    case 'CloseFinding': {
       if (state.status !== 'followed_up') {
         const since =
           state.status === 'action_required'
@@ -176,12 +210,29 @@ export function decide(command: FindingCommand, state: Finding): FindingEvent[] 
           { field: 'followUp', message: `closing needs a follow-up recorded after the corrective action; there is none ${since}` },
         ]);
       }
+      // Closure is signed off by someone who neither raised the finding nor recorded the follow-up it rests on.
+      assertFourEyes({ actor: by, act: 'close', earlier: { raised: state.raisedBy, 'followed up': state.followUps.at(-1)?.recordedBy } });
       return [{ type: 'FindingClosed.v1', data: { conclusion: command.data.conclusion, closedAt: at, closedBy: by } }];
+    }
     default: {
       const exhaustive: never = command;
       throw new UnknownMessage(exhaustive);
     }
   }
+}
+
+function isSameRaise(state: Exclude<Finding, { status: 'none' }>, d: RaiseFindingInput, by: string): boolean {
+  const raised: RaiseFindingInput = {
+    findingId: state.findingId,
+    projectId: state.projectId,
+    concerns: state.concerns,
+    category: state.category,
+    severity: state.severity,
+    amountAtRiskCents: state.amountAtRiskCents,
+    euShareCents: state.euShareCents,
+    description: state.description,
+  };
+  return state.raisedBy === by && isDeepStrictEqual(raised, { ...d, concerns: { ...d.concerns } });
 }
 
 export function evolve(state: Finding, event: FindingEvent): Finding {
@@ -217,5 +268,8 @@ function assertValid(issues: FieldIssue[]): void {
 }
 
 export const findingDecider: Decider<FindingCommand, FindingEvent, Finding> = { decide, evolve, initialState };
+
+/** An audit finding (revīzijas konstatējums) on a project: `finding-<uuid>`. */
+export const findingStream = defineStreamType({ name: 'finding', decider: findingDecider, events: findingEvents });
 
 export const findingStreamId = (findingId: string) => `finding-${findingId}`;

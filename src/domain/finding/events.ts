@@ -27,6 +27,9 @@ export const FINDING_CATEGORIES = [
   'indicator_not_evidenced',
 ] as const satisfies readonly FindingCategory[];
 
+/** Where a finding stands: open → responded → action_required → followed_up → closed. */
+export type FindingStatus = 'open' | 'responded' | 'action_required' | 'followed_up' | 'closed';
+
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const satisfies readonly Severity[];
 

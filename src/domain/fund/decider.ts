@@ -1,6 +1,7 @@
 import { IllegalTransition, NotFound } from '../errors.js';
 import { UnknownMessage, type Command, type Decider } from '../decider.js';
-import type { BilingualName, FundEvent, FundKind } from './events.js';
+import { defineStreamType } from '../stream.js';
+import { fundEvents, type BilingualName, type FundEvent, type FundKind } from './events.js';
 
 /** A fund (fonds) that finances projects; the root of the programme reference data. */
 export type Fund =
@@ -60,5 +61,8 @@ export function evolve(state: Fund, event: FundEvent): Fund {
 }
 
 export const fundDecider: Decider<FundCommand, FundEvent, Fund> = { decide, evolve, initialState };
+
+/** A fund (fonds): `fund-<code>`. */
+export const fundStream = defineStreamType({ name: 'fund', decider: fundDecider, events: fundEvents });
 
 export const fundStreamId = (code: string) => `fund-${code}`;

@@ -1,7 +1,15 @@
 import { UnknownMessage, type Command, type Decider } from '../decider.js';
 import { IllegalTransition, NotFound, ValidationFailed } from '../errors.js';
 import { assertFourEyes } from '../four-eyes.js';
-import type { Evidence, IndicatorDefinition, IndicatorEvent, IndicatorPlacement, Qualifier } from './events.js';
+import { defineStreamType } from '../stream.js';
+import {
+  indicatorEvents,
+  type Evidence,
+  type IndicatorDefinition,
+  type IndicatorEvent,
+  type IndicatorPlacement,
+  type Qualifier,
+} from './events.js';
 import { definitionIssues, reportIssues, type ReportInput } from './rules.js';
 
 /** One reported value and what the officer made of it. */
@@ -84,7 +92,7 @@ export function decide(command: IndicatorCommand, state: Indicator): IndicatorEv
     case 'VerifyValue': {
       const report = pendingReport(command, state);
       // Četru acu princips: whoever reported the value cannot also verify it.
-      assertFourEyes({ approver: by, submittedBy: report.reportedBy });
+      assertFourEyes({ actor: by, act: 'verify', earlier: { reported: report.reportedBy } });
       return [
         {
           type: 'IndicatorValueVerified.v1',
@@ -94,6 +102,8 @@ export function decide(command: IndicatorCommand, state: Indicator): IndicatorEv
     }
     case 'RejectValue': {
       const report = pendingReport(command, state);
+      // The review, either way, is a second person's.
+      assertFourEyes({ actor: by, act: 'reject', earlier: { reported: report.reportedBy } });
       return [
         { type: 'IndicatorValueRejected.v1', data: { report: report.report, reason: command.data.reason, rejectedAt: at, rejectedBy: by } },
       ];
@@ -151,5 +161,8 @@ function assertValid(issues: ReturnType<typeof definitionIssues>): void {
 }
 
 export const indicatorDecider: Decider<IndicatorCommand, IndicatorEvent, Indicator> = { decide, evolve, initialState };
+
+/** An indicator (rādītājs) with its reported values: `indicator-<uuid>`. */
+export const indicatorStream = defineStreamType({ name: 'indicator', decider: indicatorDecider, events: indicatorEvents });
 
 export const indicatorStreamId = (indicatorId: string) => `indicator-${indicatorId}`;

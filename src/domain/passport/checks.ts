@@ -1,21 +1,24 @@
 import type { Benefit, PassportSections, SectionName } from './content.js';
+import { ADVANCE_CAP_PERCENT, advanceCapCents, eligibleCostsCents } from './financing.js';
 
 /**
  * Consistency checks run on every submit. They never block: they are stored with the
  * submission as coded warnings for the officer, who decides. Every figure a warning is
  * based on travels with it, so the officer sees why without recomputing.
  */
-export type WarningCode =
-  | 'SECTION_MISSING'
-  | 'COST_LINES_NOT_TOTAL'
-  | 'MAXIMUM_BELOW_INDICATIVE'
-  | 'MAXIMUM_EXCEEDS_TOTAL'
-  | 'ADVANCE_ABOVE_30_PERCENT'
-  | 'ADVANCE_FOR_DIRECT_ADMINISTRATION'
-  | 'VAT_NOT_21_PERCENT'
-  | 'BENEFIT_FIGURES_DISAGREE'
-  | 'DATE_OUTSIDE_INVESTMENT_PERIOD'
-  | 'CONTRIBUTION_EXCEEDS_TARGET';
+export const WARNING_CODES = [
+  'SECTION_MISSING',
+  'COST_LINES_NOT_TOTAL',
+  'MAXIMUM_BELOW_INDICATIVE',
+  'MAXIMUM_EXCEEDS_TOTAL',
+  'ADVANCE_ABOVE_30_PERCENT',
+  'ADVANCE_FOR_DIRECT_ADMINISTRATION',
+  'VAT_NOT_21_PERCENT',
+  'BENEFIT_FIGURES_DISAGREE',
+  'DATE_OUTSIDE_INVESTMENT_PERIOD',
+  'CONTRIBUTION_EXCEEDS_TARGET',
+] as const;
+export type WarningCode = (typeof WARNING_CODES)[number];
 
 export interface ConsistencyWarning {
   code: WarningCode;
@@ -39,7 +42,6 @@ export interface InvestmentFacts {
 }
 
 export const VAT_RATE_PERCENT = 21;
-export const ADVANCE_CAP_PERCENT = 30;
 /** A stated percentage is taken as rounded to this many percentage points. */
 const PERCENT_TOLERANCE = 0.5;
 
@@ -108,14 +110,15 @@ function financingWarnings(p: PassportSections): ConsistencyWarning[] {
       figures: { advanceCents: f.advanceCents },
     });
   }
-  const cap = Math.floor((f.totalCents * ADVANCE_CAP_PERCENT) / 100);
+  const eligible = eligibleCostsCents(f);
+  const cap = advanceCapCents(eligible);
   if (f.advanceCents > cap) {
     out.push({
       code: 'ADVANCE_ABOVE_30_PERCENT',
       section: 'financing',
       path: 'financing.advanceCents',
-      message: `Advance EUR ${eur(f.advanceCents)} is above ${ADVANCE_CAP_PERCENT} % of eligible costs (EUR ${eur(cap)})`,
-      figures: { advanceCents: f.advanceCents, capCents: cap, eligibleCents: f.totalCents },
+      message: `Advance EUR ${eur(f.advanceCents)} is above ${ADVANCE_CAP_PERCENT} % of the eligible costs of EUR ${eur(eligible)}: at most EUR ${eur(cap)}`,
+      figures: { advanceCents: f.advanceCents, capCents: cap, eligibleCents: eligible },
     });
   }
   if (f.vatSource !== 'not_requested' || f.vatCents > 0) {

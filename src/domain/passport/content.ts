@@ -280,6 +280,12 @@ export const otherSchema = z
   .object({ legalChanges: z.string().max(50_000), risks: z.string().max(50_000), links: z.string().max(50_000) })
   .strict() satisfies z.ZodType<OtherInformation>;
 
+/** An officer's comment on a returned passport, optionally on one section. */
+export interface ReturnComment {
+  section?: SectionName;
+  text: string;
+}
+
 /** Sections 1–8; a draft may leave any of them out until it is submitted. */
 export interface PassportSections {
   recipient?: Recipient;
@@ -307,14 +313,6 @@ export const sectionSchemas = {
 
 export type SectionName = keyof typeof sectionSchemas;
 export const SECTION_NAMES = Object.keys(sectionSchemas) as SectionName[];
-
-export const sectionsSchema = z
-  .object(
-    Object.fromEntries(SECTION_NAMES.map((n) => [n, sectionSchemas[n].optional()])) as {
-      [K in SectionName]: z.ZodOptional<(typeof sectionSchemas)[K]>;
-    },
-  )
-  .strict() satisfies z.ZodType<PassportSections>;
 
 /** Where the project belongs: codes mean something only within (fund, programme, period). */
 export interface ProgrammeRef {

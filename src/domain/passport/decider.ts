@@ -3,8 +3,9 @@ import { IllegalTransition, NotFound, ValidationFailed } from '../errors.js';
 import { assertFourEyes } from '../four-eyes.js';
 import type { BilingualName } from '../fund/events.js';
 import { checkConsistency, type ConsistencyWarning, type InvestmentFacts } from './checks.js';
-import { SECTION_NAMES, type PassportSections, type ProgrammeRef, type Recipient, type SectionName } from './content.js';
-import type { PassportEvent } from './events.js';
+import { SECTION_NAMES, type PassportSections, type ProgrammeRef, type Recipient, type ReturnComment } from './content.js';
+import { passportEvents, retiredPassportEvents, type PassportEvent, type SectionUpdate } from './events.js';
+import { defineStreamType } from '../stream.js';
 
 /** A version as submitted: what the officer verified and the approver approved. */
 export interface SubmittedVersion {
@@ -15,11 +16,6 @@ export interface SubmittedVersion {
   submittedBy: string;
   /** Why this version was made, for amendments after approval. */
   amendmentReason: string | null;
-}
-
-export interface ReturnComment {
-  section?: SectionName;
-  text: string;
 }
 
 interface Common {
@@ -83,10 +79,13 @@ export function decide(command: PassportCommand, state: Passport): PassportEvent
         ]);
       }
       // One event per section given, appended together: an edit of several sections is atomic.
-      return SECTION_NAMES.filter((name) => sections[name] !== undefined).map((section) => ({
-        type: 'PassportSectionUpdated.v1' as const,
-        data: { section, value: sections[section], updatedAt: at },
-      }));
+      return SECTION_NAMES.flatMap((section) => {
+        const value = sections[section];
+        // TypeScript cannot tie `value` to `section` across the union of section names; the schema checks it on append.
+        return value === undefined
+          ? []
+          : [{ type: 'PassportSectionUpdated.v1' as const, data: { section, value, updatedAt: at } as SectionUpdate }];
+      });
     }
     case 'SubmitPassport':
       if (state.status !== 'draft') return refuse();
@@ -106,22 +105,24 @@ export function decide(command: PassportCommand, state: Passport): PassportEvent
       return [{ type: 'PassportReturned.v1', data: { comments: command.data.comments, returnedAt: at, returnedBy: by } }];
     case 'VerifyPassport':
       if (state.status !== 'submitted') return refuse();
-      if (by === state.submittedBy) {
-        throw new IllegalTransition(command.type, state.status, `${by} submitted this passport and cannot also verify it`);
-      }
+      assertFourEyes({ actor: by, act: 'verify', earlier: { submitted: state.submittedBy } });
       return [{ type: 'PassportVerified.v1', data: { ...command.data, verifiedAt: at, verifiedBy: by } }];
     case 'ApprovePassport':
       if (state.status !== 'verified') return refuse();
-      assertFourEyes({ approver: by, submittedBy: state.submittedBy, verifiedBy: state.verifiedBy });
+      assertFourEyes({ actor: by, act: 'approve', earlier: { submitted: state.submittedBy, verified: state.verifiedBy } });
       return [{ type: 'PassportApproved.v1', data: { version: state.versions.length, approvedAt: at, approvedBy: by } }];
-    case 'RejectPassport':
+    case 'RejectPassport': {
       if (state.status !== 'submitted' && state.status !== 'verified') return refuse();
-      return [
-        {
-          type: 'PassportRejected.v1',
-          data: { version: state.versions.length, reason: command.data.reason, rejectedAt: at, rejectedBy: by },
-        },
-      ];
+      // The approver's decision, either way: neither the submitter nor the verifier takes it.
+      assertFourEyes({
+        actor: by,
+        act: 'reject',
+        earlier: { submitted: state.submittedBy, verified: state.status === 'verified' ? state.verifiedBy : undefined },
+      });
+      const data = { version: state.versions.length, reason: command.data.reason, rejectedAt: at, rejectedBy: by };
+      // Rejecting an amendment keeps the approved version in force; rejecting a new passport ends it.
+      return [state.approvedVersion === null ? { type: 'PassportRejected.v2', data } : { type: 'PassportAmendmentRejected.v1', data }];
+    }
     case 'StartAmendment':
       if (state.status !== 'approved') return refuse();
       return [{ type: 'PassportAmendmentStarted.v1', data: { reason: command.data.reason, startedAt: at, startedBy: by } }];
@@ -184,13 +185,13 @@ export function evolve(state: Passport, event: PassportEvent): Passport {
         : state;
     case 'PassportApproved.v1':
       return { ...base, status: 'approved', approvedVersion: event.data.version, amendmentReason: null };
-    case 'PassportRejected.v1': {
-      // A rejected amendment leaves the approved version in force.
-      if (base.approvedVersion !== null) {
-        const inForce = base.versions.find((v) => v.version === base.approvedVersion)!;
-        return { ...base, status: 'approved', sections: inForce.sections as Common['sections'], amendmentReason: null };
-      }
+    case 'PassportRejected.v2':
       return { ...base, status: 'rejected', reason: event.data.reason };
+    case 'PassportAmendmentRejected.v1': {
+      const inForce = base.versions.find((v) => v.version === base.approvedVersion);
+      return inForce
+        ? { ...base, status: 'approved', sections: { ...inForce.sections, recipient: base.sections.recipient }, amendmentReason: null }
+        : state;
     }
     case 'PassportAmendmentStarted.v1':
       return { ...base, status: 'draft', amendmentReason: event.data.reason };
@@ -204,5 +205,13 @@ export function evolve(state: Passport, event: PassportEvent): Passport {
 }
 
 export const passportDecider: Decider<PassportCommand, PassportEvent, Passport> = { decide, evolve, initialState };
+
+/** The project passport (projekta pase): one stream per project, `passport-<projectId>`. */
+export const passportStream = defineStreamType({
+  name: 'passport',
+  decider: passportDecider,
+  events: passportEvents,
+  retired: retiredPassportEvents,
+});
 
 export const passportStreamId = (projectId: string) => `passport-${projectId}`;

@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { UnknownMessage, type Command, type Decider } from '../decider.js';
 import { IllegalTransition, NotFound, ValidationFailed } from '../errors.js';
-import type { NodeContent, NodeKind, ProgrammeNodeEvent } from './events.js';
+import { defineStreamType } from '../stream.js';
+import { programmeNodeEvents, type NodeContent, type NodeKind, type ProgrammeNodeEvent } from './events.js';
 import { contentIssues, placementIssues, type ParentFacts } from './rules.js';
 
 /** Identifies a node: codes are unique only within (programme, period). */
@@ -107,6 +108,9 @@ export const programmeNodeDecider: Decider<ProgrammeNodeCommand, ProgrammeNodeEv
   evolve,
   initialState,
 };
+
+/** A node of a programme's structure (component, direction, investment, measure, round): `programme_node-<programme>.<period>.<code>`. */
+export const programmeNodeStream = defineStreamType({ name: 'programme_node', decider: programmeNodeDecider, events: programmeNodeEvents });
 
 /**
  * `programme_node-ANM.2021-2026.2.1.2.1.i`: programme codes have no dots and periods are

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { defineEvent, type EventOf } from '../../eventstore/registry.js';
 import { bilingualName, type BilingualName } from '../fund/events.js';
 import { PERIOD, PROGRAMME_CODE } from '../programme/events.js';
-import type { Cents, IsoDate } from '../values.js';
 
 /**
  * A level of a programme's hierarchy.

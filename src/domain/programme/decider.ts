@@ -1,7 +1,8 @@
 import { UnknownMessage, type Command, type Decider } from '../decider.js';
 import { IllegalTransition, NotFound, ValidationFailed } from '../errors.js';
 import type { BilingualName } from '../fund/events.js';
-import type { ProgrammeEvent } from './events.js';
+import { defineStreamType } from '../stream.js';
+import { programmeEvents, type ProgrammeEvent } from './events.js';
 
 interface Defined {
   code: string;
@@ -88,6 +89,9 @@ function assertPeriod(period: string): void {
 }
 
 export const programmeDecider: Decider<ProgrammeCommand, ProgrammeEvent, Programme> = { decide, evolve, initialState };
+
+/** A fund's programme for a period: `programme-<code>.<period>`. */
+export const programmeStream = defineStreamType({ name: 'programme', decider: programmeDecider, events: programmeEvents });
 
 /** `programme-ANM.2021-2026`: the code has no dots, so the first dot separates it from the period. */
 export const programmeStreamId = ({ code, period }: ProgrammeKey) => `programme-${code}.${period}`;

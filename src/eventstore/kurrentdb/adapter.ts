@@ -10,11 +10,19 @@ import {
   type AppendResult as ClientAppendResult,
   type KurrentDBClient,
   type ReadPosition,
-  type RecordedEvent,
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
 import { ConcurrencyError, IdempotencyKeyReused, InvalidStreamId, StreamDeleted } from '../errors.js';
-import type { AppendOptions, AppendResult, EventStore, NewEvent, ReadAllOptions, ReadStreamOptions, StoredEvent } from '../port.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventShape,
+  EventStore,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  StoredEvent,
+} from '../port.js';
 import { STREAM_ID_PATTERN } from '../port.js';
 import { comparePositions, type GlobalPosition } from '../position.js';
 import type { EventRegistry } from '../registry.js';
@@ -63,14 +71,14 @@ export interface KurrentDbEventStoreOptions {
  *
  * Read models and projection checkpoints stay in PostgreSQL; only the event log is here.
  */
-export class KurrentDbEventStore implements EventStore {
+export class KurrentDbEventStore<E extends EventShape = EventShape> implements EventStore<E> {
   private readonly pageSize: number;
   private readonly recoveryScan: number;
   private closed = false;
 
   constructor(
     private readonly client: KurrentClient,
-    private readonly registry: EventRegistry,
+    private readonly registry: EventRegistry<E>,
     private readonly options: KurrentDbEventStoreOptions = {},
   ) {
     this.pageSize = options.pageSize ?? 1000;
@@ -97,7 +105,7 @@ export class KurrentDbEventStore implements EventStore {
    * at the claimed place in the target stream (or, for 'any', among its last
    * `recoveryScan` events) and completes the claim then.
    */
-  async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+  async append(streamId: string, events: readonly NewEvent<E>[], options: AppendOptions): Promise<AppendResult> {
     const match = STREAM_ID_PATTERN.exec(streamId);
     if (!match || match[1] === IDEMPOTENCY_STREAM_TYPE) throw new InvalidStreamId(streamId);
     if (events.length === 0) throw new Error(`append to ${streamId} carries no events`);
@@ -108,8 +116,8 @@ export class KurrentDbEventStore implements EventStore {
       jsonEvent({
         id: ids[i]!,
         type: e.type,
-        data: this.registry.parseForAppend(e.type, e.data) as Record<string, unknown>,
-        metadata: toKurrentMetadata(e.metadata, idem) as unknown as Record<string, unknown>,
+        data: this.registry.parseForAppend(e) as Record<string, unknown>,
+        metadata: { ...toKurrentMetadata(e.metadata, idem) },
       }),
     );
 
@@ -162,7 +170,7 @@ export class KurrentDbEventStore implements EventStore {
     return recovered && { ...recovered, duplicate: true };
   }
 
-  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent<E>[]> {
     const from = Math.max(1, options.from ?? 1);
     const to = options.to ?? Number.MAX_SAFE_INTEGER;
     if (to < from || !isDomainEvent(streamId, 'x')) return [];
@@ -171,20 +179,49 @@ export class KurrentDbEventStore implements EventStore {
         this.client.readStream(streamId, { fromRevision: revisionOfVersion(from), maxCount: BigInt(to - from + 1), direction: FORWARDS }),
       { streamId },
     );
-    return resolved.flatMap((r) => toStoredEvent(r, this.registry) ?? []);
+    return this.toStored(resolved);
   }
 
-  async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
-    const out: StoredEvent[] = [];
-    if (options.limit <= 0) return out;
+  async readAll(options: ReadAllOptions): Promise<StoredEvent<E>[]> {
+    const found: AllStreamResolvedEvent[] = [];
+    if (options.limit <= 0) return [];
     // A page a little larger than asked for: usually one round trip, unless system events fill it.
     const page = Math.min(this.pageSize, Math.max(options.limit + 1, 64));
     await this.scanAll(options.after, page, (r) => {
-      const stored = toStoredEvent(r, this.registry);
-      if (stored) out.push(stored);
-      return out.length < options.limit;
+      if (r.event && isDomainEvent(r.event.streamId, r.event.type)) found.push(r);
+      return found.length < options.limit;
     });
+    return this.toStored(found);
+  }
+
+  /**
+   * Validated and upcast through the registry. A retired type whose upcaster needs the types
+   * stored before it in its stream gets them from a read of that stream's beginning (rare:
+   * only such legacy events pay for it).
+   */
+  private async toStored(resolved: readonly (ResolvedEvent | AllStreamResolvedEvent)[]): Promise<StoredEvent<E>[]> {
+    const out: StoredEvent<E>[] = [];
+    for (const r of resolved) {
+      const e = r.event;
+      const context =
+        e && isDomainEvent(e.streamId, e.type) && this.registry.isContextual(e.type)
+          ? { earlierTypes: await this.typesBefore(e.streamId, e.revision) }
+          : undefined;
+      const stored = toStoredEvent(r, this.registry, context);
+      if (stored) out.push(stored);
+    }
     return out;
+  }
+
+  private async typesBefore(streamId: string, revision: bigint): Promise<Set<string>> {
+    if (revision === 0n) return new Set();
+    const earlier = await this.collect(
+      () => this.client.readStream(streamId, { fromRevision: 0n, maxCount: revision, direction: FORWARDS }),
+      {
+        streamId,
+      },
+    );
+    return new Set(earlier.flatMap((r) => (r.event ? [r.event.type] : [])));
   }
 
   async countAfter(after: GlobalPosition, cap: number): Promise<number> {
@@ -313,7 +350,7 @@ export class KurrentDbEventStore implements EventStore {
     );
     return resultFromRecorded(
       streamId,
-      resolved.map((r) => r.event as RecordedEvent | undefined),
+      resolved.map((r) => r.event),
       ids,
       false,
     );
@@ -330,7 +367,7 @@ export class KurrentDbEventStore implements EventStore {
         }),
       { streamId },
     );
-    const recorded = resolved.map((r) => r.event as RecordedEvent | undefined).reverse();
+    const recorded = resolved.map((r) => r.event).reverse();
     const first = recorded.findIndex((e) => e?.id === ids[0]);
     if (first < 0) return null;
     return resultFromRecorded(streamId, recorded.slice(first, first + ids.length), ids, false);

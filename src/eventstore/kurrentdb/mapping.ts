@@ -25,9 +25,9 @@ import {
   StreamDeleted,
   type ExpectedVersion,
 } from '../errors.js';
-import { STREAM_ID_PATTERN, type AppendResult, type EventMetadata, type StoredEvent } from '../port.js';
+import { STREAM_ID_PATTERN, storedEvent, type AppendResult, type EventMetadata, type EventShape, type StoredEvent } from '../port.js';
 import { formatPosition, parsePosition, type GlobalPosition } from '../position.js';
-import type { EventRegistry } from '../registry.js';
+import type { EventRegistry, UpcastContext } from '../registry.js';
 
 export const STORE_NAME = 'KurrentDB';
 
@@ -288,7 +288,11 @@ export function isDomainEvent(streamId: string, type: string): boolean {
 }
 
 /** A resolved event as a StoredEvent (validated and upcast through the registry), or null if it is not a domain event. */
-export function toStoredEvent(resolved: ResolvedEvent | AllStreamResolvedEvent, registry: EventRegistry): StoredEvent | null {
+export function toStoredEvent<E extends EventShape>(
+  resolved: ResolvedEvent | AllStreamResolvedEvent,
+  registry: EventRegistry<E>,
+  context?: UpcastContext,
+): StoredEvent<E> | null {
   const e = resolved.event;
   if (!e || !isDomainEvent(e.streamId, e.type)) return null;
   if (!e.isJson) {
@@ -296,18 +300,15 @@ export function toStoredEvent(resolved: ResolvedEvent | AllStreamResolvedEvent, 
   }
   const position = positionOf(resolved);
   if (!position) throw new Error(`${STORE_NAME} returned event ${e.id} without its log position`);
-  const { type, data } = registry.parseStored(e.type, e.data);
-  return {
+  return storedEvent(registry.parseStored(e.type, e.data, context), {
     id: e.id,
     streamId: e.streamId,
     streamType: STREAM_ID_PATTERN.exec(e.streamId)![1]!,
     version: versionOfRevision(e.revision),
-    type,
-    data,
     metadata: fromKurrentMetadata(e.metadata, e.id),
     recordedAt: e.created,
     position,
-  };
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -334,7 +335,7 @@ export function toEventStoreError(err: unknown, ctx: ErrorContext = {}): unknown
     expectedState?: AppendStreamState;
     actualState?: CurrentStreamState;
   };
-  const message = typeof e.message === 'string' ? e.message : String(err);
+  const message = typeof e.message === 'string' ? e.message : JSON.stringify(err);
   const streamId = ctx.streamId ?? (typeof e.streamName === 'string' ? e.streamName : typeof e.stream === 'string' ? e.stream : '');
   switch (e.type) {
     case 'wrong-expected-version': {

@@ -1,8 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { ConcurrencyError, DuplicateEventId, IdempotencyKeyReused, InvalidStreamId } from '../errors.js';
-import type { AppendOptions, AppendResult, EventStore, NewEvent, ReadAllOptions, ReadStreamOptions, StoredEvent } from '../port.js';
-import { STREAM_ID_PATTERN } from '../port.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventMetadata,
+  EventShape,
+  EventStore,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  StoredEvent,
+} from '../port.js';
+import { STREAM_ID_PATTERN, storedEvent } from '../port.js';
 import type { GlobalPosition } from '../position.js';
 import type { EventRegistry } from '../registry.js';
 import { GroupCommitter, type AppendRequest, type AppendResponse } from './group-commit.js';
@@ -16,19 +26,31 @@ interface EventRow {
   version: number;
   type: string;
   payload: unknown;
-  metadata: StoredEvent['metadata'];
+  metadata: EventMetadata;
   recorded_at: Date;
+  /** The types stored before this event in its stream; only for types whose upcaster needs them. */
+  earlier_types?: string[] | null;
 }
 
-const COLUMNS = `transaction_id::text as tx, position, event_id, stream_id, stream_type, version,
-  type, payload, metadata, recorded_at`;
+/**
+ * The columns of an event read as `e`. For a retired type whose upcaster needs the types stored
+ * before it in its stream, they come along through the (stream_id, version) index; for every
+ * other row the case is not evaluated.
+ */
+const columns = (contextualTypes: readonly string[]) => {
+  const own = `e.transaction_id::text as tx, e.position, e.event_id, e.stream_id, e.stream_type, e.version, e.type, e.payload,
+  e.metadata, e.recorded_at`;
+  if (contextualTypes.length === 0) return own;
+  return `${own}, case when e.type in (${contextualTypes.map((t) => `'${t}'`).join(', ')}) then array(
+    select distinct p.type from es_events p where p.stream_id = e.stream_id and p.version < e.version) end as earlier_types`;
+};
 
 /**
  * Events after ($1, $2) in global order that no reader can ever see appear before later
  * ones: only transactions older than the oldest still running are visible.
  */
-const VISIBLE_AFTER = `where (transaction_id, position) > ($1::text::xid8, $2::bigint)
-  and transaction_id < pg_snapshot_xmin(pg_current_snapshot())`;
+const VISIBLE_AFTER = `where (e.transaction_id, e.position) > ($1::text::xid8, $2::bigint)
+  and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())`;
 
 export interface FeedFilter {
   after: GlobalPosition;
@@ -48,18 +70,20 @@ export interface PostgresEventStoreOptions {
   readonly maxGroup?: number;
 }
 
-export class PostgresEventStore implements EventStore {
+export class PostgresEventStore<E extends EventShape = EventShape> implements EventStore<E> {
   private readonly committer: GroupCommitter;
+  private readonly columns: string;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly registry: EventRegistry,
+    private readonly registry: EventRegistry<E>,
     options: PostgresEventStoreOptions = {},
   ) {
     this.committer = new GroupCommitter(pool, options.writers ?? 2, options.maxGroup ?? 256);
+    this.columns = columns(registry.contextualTypes);
   }
 
-  async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+  async append(streamId: string, events: readonly NewEvent<E>[], options: AppendOptions): Promise<AppendResult> {
     const match = STREAM_ID_PATTERN.exec(streamId);
     if (!match) throw new InvalidStreamId(streamId);
     if (events.length === 0) throw new Error(`append to ${streamId} carries no events`);
@@ -69,7 +93,7 @@ export class PostgresEventStore implements EventStore {
       ev: events.map((e) => ({
         id: e.id ?? randomUUID(),
         type: e.type,
-        data: this.registry.parseForAppend(e.type, e.data),
+        data: this.registry.parseForAppend(e),
         meta: e.metadata,
       })),
     };
@@ -99,21 +123,21 @@ export class PostgresEventStore implements EventStore {
     });
   }
 
-  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent<E>[]> {
     const { rows } = await this.pool.query<EventRow>(
-      `select ${COLUMNS} from es_events
-        where stream_id = $1 and version >= $2 and version <= $3
-        order by version`,
+      `select ${this.columns} from es_events e
+        where e.stream_id = $1 and e.version >= $2 and e.version <= $3
+        order by e.version`,
       [streamId, options.from ?? 1, options.to ?? 2_147_483_647],
     );
     return rows.map((r) => this.toStored(r));
   }
 
-  async readAll(options: ReadAllOptions): Promise<StoredEvent[]> {
+  async readAll(options: ReadAllOptions): Promise<StoredEvent<E>[]> {
     const { rows } = await this.pool.query<EventRow>(
-      `select ${COLUMNS} from es_events
+      `select ${this.columns} from es_events e
         ${VISIBLE_AFTER}
-        order by transaction_id, position
+        order by e.transaction_id, e.position
         limit $3`,
       [options.after.transactionId.toString(), options.after.sequence.toString(), options.limit],
     );
@@ -124,16 +148,16 @@ export class PostgresEventStore implements EventStore {
    * The auditor's feed: events in global order after a cursor, filtered by recorded time,
    * actor, organisation, event type and project (its passport stream, or events naming it).
    */
-  async feed(filter: FeedFilter): Promise<StoredEvent[]> {
+  async feed(filter: FeedFilter): Promise<StoredEvent<E>[]> {
     const { rows } = await this.pool.query<EventRow>(
-      `select ${COLUMNS} from es_events
+      `select ${this.columns} from es_events e
         ${VISIBLE_AFTER}
-          and recorded_at >= coalesce($3::timestamptz, '-infinity') and recorded_at <= coalesce($4::timestamptz, 'infinity')
-          and ($5::text is null or metadata->>'actor' = $5)
-          and ($6::text is null or metadata->>'organisation' = $6)
-          and ($7::text is null or type = $7)
-          and ($8::text is null or stream_id = 'passport-' || $8 or payload->>'projectId' = $8)
-        order by transaction_id, position
+          and e.recorded_at >= coalesce($3::timestamptz, '-infinity') and e.recorded_at <= coalesce($4::timestamptz, 'infinity')
+          and ($5::text is null or e.metadata->>'actor' = $5)
+          and ($6::text is null or e.metadata->>'organisation' = $6)
+          and ($7::text is null or e.type = $7)
+          and ($8::text is null or e.stream_id = 'passport-' || $8 or e.payload->>'projectId' = $8)
+        order by e.transaction_id, e.position
         limit $9`,
       [
         filter.after.transactionId.toString(),
@@ -153,7 +177,7 @@ export class PostgresEventStore implements EventStore {
   async countAfter(after: GlobalPosition, cap: number): Promise<number> {
     const { rows } = await this.pool.query<{ n: number }>(
       `select count(*)::int as n from (
-         select 1 from es_events
+         select 1 from es_events e
           ${VISIBLE_AFTER}
           limit $3) t`,
       [after.transactionId.toString(), after.sequence.toString(), cap],
@@ -166,19 +190,19 @@ export class PostgresEventStore implements EventStore {
     await this.committer.drain();
   }
 
-  private toStored(row: EventRow): StoredEvent {
-    const { type, data } = this.registry.parseStored(row.type, row.payload);
-    return {
+  private toStored(row: EventRow): StoredEvent<E> {
+    // Only a retired type that needs them has the earlier types (and pays for a set of them).
+    const context = row.earlier_types ? { earlierTypes: new Set(row.earlier_types) } : undefined;
+    const event = this.registry.parseStored(row.type, row.payload, context);
+    return storedEvent(event, {
       id: row.event_id,
       streamId: row.stream_id,
       streamType: row.stream_type,
       version: row.version,
-      type,
-      data,
       metadata: row.metadata,
       recordedAt: row.recorded_at,
       position: { transactionId: BigInt(row.tx), sequence: BigInt(row.position) },
-    };
+    });
   }
 }
 

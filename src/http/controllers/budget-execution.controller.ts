@@ -1,21 +1,15 @@
-import { Controller, Get, Query, Request, Response, Route, Security, Tags } from '@tsoa/runtime';
+import { Get, Query, Request, Response, Route, Security, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
-import { budgetExecution, type BudgetExecution } from '../../../projections/budget-execution/queries.js';
-import { visibleProject } from '../../application/indicators.js';
-import type { AuthenticatedUser } from '../../auth/principal.js';
-import { projectListScope } from '../../auth/scope.js';
-import type { AppContext } from '../context.js';
+import type { BudgetExecution } from '../../../projections/budget-execution/queries.js';
+import { ApiController } from '../api-controller.js';
+import { callerOf } from '../caller.js';
 import type { Problem } from '../problem.js';
 import { parseAsOf } from '../views/indicator.js';
 import type { ProjectUuid } from './project-indicators.controller.js';
 
 @Route('budget-execution')
 @Tags('Budgets and payment claims')
-export class BudgetExecutionController extends Controller {
-  constructor(private readonly ctx: AppContext) {
-    super();
-  }
-
+export class BudgetExecutionController extends ApiController {
   /**
    * Budget execution (budžeta izpilde) per project, per investment (fund, programme, period,
    * code) and per funding source: planned, contracted, claimed, verified eligible, paid,
@@ -30,7 +24,7 @@ export class BudgetExecutionController extends Controller {
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
   @Response<Problem>(404, 'The project is not visible to you')
   @Response<Problem>(422, 'asOf unparseable or in the future')
-  public async get(
+  public async getBudgetExecution(
     @Request() req: ExRequest,
     @Query() asOf?: string,
     @Query() fund?: string,
@@ -40,8 +34,6 @@ export class BudgetExecutionController extends Controller {
     @Query() projectId?: ProjectUuid,
   ): Promise<BudgetExecution> {
     const instant = asOf === undefined ? undefined : parseAsOf(asOf);
-    const user = req.user as AuthenticatedUser;
-    if (projectId !== undefined) await visibleProject(this.ctx.store, user, projectId);
-    return budgetExecution(this.ctx.orm, { asOf: instant, fund, programme, period, investment, projectId }, projectListScope(user));
+    return this.app.reporting.budgetExecution(callerOf(req), { asOf: instant, fund, programme, period, investment, projectId });
   }
 }

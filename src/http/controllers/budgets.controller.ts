@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { Body, Controller, Get, Header, Path, Post, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
+import { Body, Get, Header, Path, Post, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
-import { alertsAtSubmission } from '../../../projections/double-funding/queries.js';
-import { handleCommand, load } from '../../application/handle-command.js';
+import type { Submission } from '../../application/budgets.js';
 import type {
   FinancialCorrectionInput,
   InvoiceInput,
@@ -12,37 +10,28 @@ import type {
   PaymentInput,
   SupplierContractInput,
 } from '../../domain/budget/content.js';
-import { budgetDecider, budgetStreamId, type BudgetCommand } from '../../domain/budget/decider.js';
-import { IllegalTransition, NotFound } from '../../domain/errors.js';
-import { passportDecider, passportStreamId } from '../../domain/passport/decider.js';
 import type { ProjectId } from '../../domain/values.js';
-import type { AppContext } from '../context.js';
-import { etag, type IdempotencyKey } from '../headers.js';
+import { ApiController } from '../api-controller.js';
+import { callerOf } from '../caller.js';
+import type { IdempotencyKey, VersionTag } from '../headers.js';
 import type { Problem } from '../problem.js';
-import { idempotencyFor, requestMetadata } from '../request-metadata.js';
 import { budgetView, type BudgetView, type SubmissionView } from '../views/budget.js';
-import { visiblePassport } from '../views/passport.js';
 
 const READERS = ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'];
 
-/** A project's budget (budžets): cost lines, funding shares, contracts, invoices, payment claims. */
+const submissionView = (s: Submission) => (): SubmissionView => ({ id: s.id, streamVersion: s.version, alerts: s.alerts });
+
+/** A project's budget (budžets): cost lines, funding shares, contracts, invoices, payment claims, corrections. */
 @Route('projects/{projectId}/budget')
 @Tags('Budgets and payment claims')
 @Response<Problem>(404, 'No such project or budget, or not visible to you')
-@Response<Problem>(422, 'Invalid input, naming the fields')
-export class BudgetsController extends Controller {
-  constructor(private readonly ctx: AppContext) {
-    super();
-  }
-
+@Response<Problem>(412, 'If-Match is stale')
+@Response<Problem>(422, 'Invalid input naming the fields, or the Idempotency-Key was used for another request')
+export class BudgetsController extends ApiController {
   @Get()
   @Security('jwt', READERS)
-  public async get(@Path() projectId: ProjectId, @Request() req: ExRequest): Promise<BudgetView> {
-    await this.passport(projectId, req);
-    const { state, version } = await load(this.ctx.store, budgetDecider, budgetStreamId(projectId));
-    if (state.status === 'none') throw new NotFound('Budget of project', projectId);
-    this.setHeader('ETag', etag(version));
-    return budgetView(state, version);
+  public async getBudget(@Path() projectId: ProjectId, @Request() req: ExRequest): Promise<BudgetView> {
+    return this.shown(await this.app.budgets.get(callerOf(req), projectId), budgetView);
   }
 
   /**
@@ -53,18 +42,14 @@ export class BudgetsController extends Controller {
   @Security('jwt', ['officer'])
   @SuccessResponse(201, 'Opened')
   @Response<Problem>(409, 'Passport not approved, or budget already open')
-  public async open(@Path() projectId: ProjectId, @Body() body: OpenBudgetRequest, @Request() req: ExRequest): Promise<BudgetView> {
-    const p = await this.passport(projectId, req);
-    const passport = {
-      status: p.status,
-      approvedVersion: p.approvedVersion,
-      programme: p.programme,
-      recipientOrg: p.sections.recipient.registrationNumber,
-      financing: p.sections.financing,
-    };
-    const result = await this.run(projectId, req, { type: 'OpenBudget', data: { projectId, passport, ...body } });
-    this.setStatus(201);
-    return this.get(projectId, req).then((v) => ({ ...v, streamVersion: result.version }));
+  public async openBudget(
+    @Path() projectId: ProjectId,
+    @Body() body: OpenBudgetRequest,
+    @Request() req: ExRequest,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
+  ): Promise<BudgetView> {
+    const outcome = await this.app.budgets.open(callerOf(req), projectId, body);
+    return this.written(outcome, budgetView, { location: `/projects/${projectId}/budget` });
   }
 
   /** @example body { "supplierRegNo": "40003000001", "procurementId": "VRAA 2023/12 ANM", "amountCents": 250000000, "signedOn": "2023-09-01", "endsOn": "2025-12-31" } */
@@ -75,12 +60,11 @@ export class BudgetsController extends Controller {
     @Path() projectId: ProjectId,
     @Body() body: SupplierContractInput,
     @Request() req: ExRequest,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<SubmissionView> {
-    await this.passport(projectId, req);
-    const contractId = randomUUID();
-    const result = await this.run(projectId, req, { type: 'RegisterSupplierContract', data: { ...body, contractId } });
-    this.setStatus(201);
-    return { id: contractId, streamVersion: result.version, alerts: [] };
+    const submission = await this.app.budgets.registerContract(callerOf(req), projectId, body);
+    return this.written(submission, submissionView(submission), {});
   }
 
   /**
@@ -94,18 +78,17 @@ export class BudgetsController extends Controller {
     @Path() projectId: ProjectId,
     @Body() body: InvoiceInput,
     @Request() req: ExRequest,
-    @Header('Idempotency-Key') _key?: IdempotencyKey,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<SubmissionView> {
-    await this.passport(projectId, req);
-    const invoiceId = randomUUID();
-    const { version, state } = await this.run(projectId, req, { type: 'SubmitInvoice', data: { ...body, invoiceId } });
-    const stored = state.status === 'open' ? Object.values(state.invoices).at(-1)! : undefined;
-    return this.withAlerts(projectId, stored?.invoiceId ?? invoiceId, version, [body.supplierRegNo]);
+    const submission = await this.app.budgets.submitInvoice(callerOf(req), projectId, body);
+    return this.written(submission, submissionView(submission), {});
   }
 
   /**
-   * Submits a payment claim; beyond a cost line's maximum or the project total → 409 with the figures.
-   * @example body { "kind": "interim", "periodFrom": "2024-01-01", "periodTo": "2024-06-30", "items": [], "requestedCents": 0 }
+   * Submits a payment claim; beyond a cost line's maximum or the project total → 409 with the figures;
+   * an advance beyond the passport's, or above 30 % of the eligible costs, or for a direct administration body → 422.
+   * @example body { "kind": "interim", "periodFrom": "2024-01-01", "periodTo": "2024-06-30", "items": [{ "invoiceId": "00000000-0000-4000-8000-000000000000", "cents": 121000 }], "requestedCents": 121000 }
    */
   @Post('claims')
   @Security('jwt', ['beneficiary'])
@@ -115,48 +98,50 @@ export class BudgetsController extends Controller {
     @Path() projectId: ProjectId,
     @Body() body: PaymentClaimInput,
     @Request() req: ExRequest,
-    @Header('Idempotency-Key') _key?: IdempotencyKey,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<SubmissionView> {
-    await this.passport(projectId, req);
-    const claimId = randomUUID();
-    const { version, state } = await this.run(projectId, req, { type: 'SubmitPaymentClaim', data: { ...body, claimId } });
-    const stored = state.status === 'open' ? Object.values(state.claims).at(-1)! : undefined;
-    return this.withAlerts(projectId, stored?.claimId ?? claimId, version, [...new Set(stored?.items.map((i) => i.supplierRegNo) ?? [])]);
+    const submission = await this.app.budgets.submitClaim(callerOf(req), projectId, body);
+    return this.written(submission, submissionView(submission), {});
   }
 
   /**
    * The officer's verification of one invoice in a claim: eligible + ineligible = the amount claimed.
+   * Four-eyes: not by the claim's submitter (403).
    * @example body { "invoiceId": "00000000-0000-4000-8000-000000000000", "eligibleCents": 100000, "ineligibleCents": 21000, "reasonCode": "VAT_RECOVERABLE" }
    */
   @Post('claims/{claimId}/verifications')
   @Security('jwt', ['officer'])
+  @Response<Problem>(403, 'You submitted the claim (four-eyes)')
+  @Response<Problem>(409, 'Already verified')
   public async verifyInvoice(
     @Path() projectId: ProjectId,
     @Path() claimId: string,
     @Body() body: InvoiceVerificationInput,
     @Request() req: ExRequest,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<BudgetView> {
-    await this.passport(projectId, req);
-    const { state, version } = await this.run(projectId, req, { type: 'VerifyInvoice', data: { ...body, claimId } });
-    return budgetView(state as Extract<typeof state, { status: 'open' }>, version);
+    return this.written(await this.app.budgets.verifyInvoice(callerOf(req), projectId, claimId, body), budgetView);
   }
 
   /**
-   * Records the payment of a fully verified claim; four-eyes: not by its submitter or a verifier.
+   * Records the payment of a fully verified claim; four-eyes: not by its submitter or a verifier (403).
    * @example body { "amountCents": 100000, "paidOn": "2024-07-15" }
    */
   @Post('claims/{claimId}/payment')
   @Security('jwt', ['approver'])
-  @Response<Problem>(409, 'Not fully verified, already paid, or four-eyes violated')
+  @Response<Problem>(403, 'You submitted or verified the claim (four-eyes)')
+  @Response<Problem>(409, 'Not fully verified, or already paid')
   public async recordPayment(
     @Path() projectId: ProjectId,
     @Path() claimId: string,
     @Body() body: PaymentInput,
     @Request() req: ExRequest,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<BudgetView> {
-    await this.passport(projectId, req);
-    const { state, version } = await this.run(projectId, req, { type: 'RecordPayment', data: { ...body, claimId } });
-    return budgetView(state as Extract<typeof state, { status: 'open' }>, version);
+    return this.written(await this.app.budgets.recordPayment(callerOf(req), projectId, claimId, body), budgetView);
   }
 
   /**
@@ -168,55 +153,14 @@ export class BudgetsController extends Controller {
   @Post('corrections')
   @Security('jwt', ['officer'])
   @SuccessResponse(201, 'Booked')
-  @Response<Problem>(409, 'The project has no open budget, or the correction id is taken')
-  public async correct(
+  @Response<Problem>(409, 'The project has no open budget')
+  public async correctBudget(
     @Path() projectId: ProjectId,
     @Body() body: FinancialCorrectionInput,
     @Request() req: ExRequest,
-    @Header('Idempotency-Key') _key?: IdempotencyKey,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<BudgetView> {
-    await this.passport(projectId, req);
-    const { state: budget } = await load(this.ctx.store, budgetDecider, budgetStreamId(projectId));
-    if (budget.status === 'none') {
-      throw new IllegalTransition(
-        'ApplyFinancialCorrection',
-        'no_budget',
-        `project ${projectId} has no open budget: open it from the approved passport (POST /projects/${projectId}/budget) before correcting it`,
-      );
-    }
-    const { state, version, replayed } = await this.run(projectId, req, {
-      type: 'ApplyFinancialCorrection',
-      data: { ...body, correctionId: randomUUID(), source: { kind: 'officer' } },
-    });
-    this.setStatus(201);
-    this.setHeader('ETag', etag(version));
-    if (replayed) this.setHeader('Idempotent-Replayed', 'true');
-    return budgetView(state as Extract<typeof state, { status: 'open' }>, version);
-  }
-
-  private async passport(projectId: string, req: ExRequest) {
-    const { state } = await load(this.ctx.store, passportDecider, passportStreamId(projectId));
-    return visiblePassport(req, projectId, state);
-  }
-
-  private async withAlerts(projectId: string, id: string, version: number, suppliers: string[]): Promise<SubmissionView> {
-    const [event] = await this.ctx.store.readStream(budgetStreamId(projectId), { from: version, to: version });
-    const source = this.ctx.config.EVENT_STORE === 'postgres' ? 'read_model_and_tail' : 'read_model';
-    const alerts = await alertsAtSubmission(this.ctx.pool, suppliers, event ? [event.id] : [], this.ctx.config.DUPCHECK_NEAR_DAYS, source);
-    this.setStatus(201);
-    this.setHeader('ETag', etag(version));
-    return { id, streamVersion: version, alerts };
-  }
-
-  private async run(projectId: string, req: ExRequest, command: Pick<BudgetCommand, 'type' | 'data'>) {
-    const metadata = requestMetadata(req);
-    const idempotency = idempotencyFor(req);
-    return handleCommand(
-      this.ctx.store,
-      budgetDecider,
-      budgetStreamId(projectId),
-      { ...command, context: { now: new Date(), actor: metadata.actor, subject: projectId } } as BudgetCommand,
-      { metadata, ...(idempotency ? { idempotency } : {}) },
-    );
+    return this.written(await this.app.budgets.correct(callerOf(req), projectId, body), budgetView, {});
   }
 }

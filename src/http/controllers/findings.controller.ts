@@ -1,18 +1,12 @@
-import { Body, Controller, Get, Header, Path, Post, Query, Request, Response, Route, Security, Tags, ValidateError } from '@tsoa/runtime';
+import { Body, Get, Header, Path, Post, Query, Request, Response, Route, Security, Tags, ValidateError } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
-import { listFindings } from '../../../projections/findings/queries.js';
-import { actOnFinding, correctFinding, loadVisibleFinding, type FindingAction } from '../../application/findings.js';
-import type { Handled } from '../../application/handle-command.js';
-import type { AuthenticatedUser } from '../../auth/principal.js';
 import type { FundShare } from '../../domain/budget/content.js';
-import { projectListScope } from '../../auth/scope.js';
-import type { Finding, FindingStatus } from '../../domain/finding/decider.js';
-import type { FindingCategory, FollowUpOutcome, Severity } from '../../domain/finding/events.js';
+import type { FindingCategory, FindingStatus, FollowUpOutcome, Severity } from '../../domain/finding/events.js';
 import type { Cents, IsoDate } from '../../domain/values.js';
-import type { AppContext } from '../context.js';
-import { etag, versionFromTag, type IdempotencyKey, type VersionTag } from '../headers.js';
+import { ApiController } from '../api-controller.js';
+import { callerOf } from '../caller.js';
+import type { IdempotencyKey, VersionTag } from '../headers.js';
 import type { Problem } from '../problem.js';
-import { idempotencyFor, requestMetadata } from '../request-metadata.js';
 import { findingSummary, findingView, todayUtc, type FindingPage, type FindingView } from '../views/finding.js';
 import type { ProjectUuid } from './project-indicators.controller.js';
 
@@ -63,11 +57,9 @@ const AUDITORS = ['auditor', 'officer'];
 @Route('findings')
 @Tags('Audit findings')
 @Response<Problem>(404, 'No such finding, or not visible to you')
-export class FindingsController extends Controller {
-  constructor(private readonly ctx: AppContext) {
-    super();
-  }
-
+@Response<Problem>(412, 'If-Match is stale')
+@Response<Problem>(422, 'Invalid input naming the fields, or the Idempotency-Key was used for another request')
+export class FindingsController extends ApiController {
   /**
    * Findings in the order raised, filtered and cursor-paged; a beneficiary sees only those on its organisation's projects.
    * @param reportable only reportable irregularities (true) or only the others (false)
@@ -76,7 +68,7 @@ export class FindingsController extends Controller {
    */
   @Get()
   @Security('jwt', READERS)
-  public async list(
+  public async listFindings(
     @Request() req: ExRequest,
     @Query() projectId?: ProjectUuid,
     @Query() status?: FindingStatus,
@@ -88,22 +80,16 @@ export class FindingsController extends Controller {
     @Query() limit = 100,
   ): Promise<FindingPage> {
     if (overdueOn !== undefined) assertCalendarDate('overdueOn', overdueOn);
-    const scope = projectListScope(req.user as AuthenticatedUser);
-    const rows = await listFindings(
-      this.ctx.orm,
-      { projectId, status, category, severity, reportable, overdueOn, after, limit: limit + 1 },
-      scope,
-    );
+    const filter = { projectId, status, category, severity, reportable, overdueOn, after, limit: limit + 1 };
+    const rows = await this.app.findings.list(callerOf(req), filter);
     const items = rows.slice(0, limit).map((r) => findingSummary(r, overdueOn ?? todayUtc()));
     return rows.length > limit ? { items, next: items.at(-1)!.findingId } : { items };
   }
 
   @Get('{findingId}')
   @Security('jwt', READERS)
-  public async get(@Path() findingId: FindingId, @Request() req: ExRequest): Promise<FindingView> {
-    const { state, version } = await loadVisibleFinding(this.ctx.store, req.user as AuthenticatedUser, findingId);
-    this.setHeader('ETag', etag(version));
-    return findingView(state, version);
+  public async getFinding(@Path() findingId: FindingId, @Request() req: ExRequest): Promise<FindingView> {
+    return this.shown(await this.app.findings.get(callerOf(req), findingId), findingView);
   }
 
   /**
@@ -113,15 +99,19 @@ export class FindingsController extends Controller {
   @Post('{findingId}/response')
   @Security('jwt', ['beneficiary'])
   @Response<Problem>(409, 'Already responded, or closed')
-  public async respond(
+  public async respondToFinding(
     @Path() findingId: FindingId,
     @Body() body: FindingResponseRequest,
     @Request() req: ExRequest,
-    @Header('If-Match') ifMatch?: VersionTag,
-    @Header('Idempotency-Key') _key?: IdempotencyKey,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<FindingView> {
-    const organisation = (req.user as AuthenticatedUser).organisation;
-    return this.act(findingId, req, { type: 'RespondToFinding', data: { response: body.response, organisation } }, ifMatch);
+    const caller = callerOf(req);
+    const data = { response: body.response, organisation: caller.user.organisation };
+    return this.written(
+      await this.app.findings.act(caller, findingId, (context) => ({ type: 'RespondToFinding', data, context })),
+      findingView,
+    );
   }
 
   /**
@@ -131,15 +121,19 @@ export class FindingsController extends Controller {
   @Post('{findingId}/corrective-action')
   @Security('jwt', AUDITORS)
   @Response<Problem>(409, 'Closed')
-  @Response<Problem>(422, 'Deadline in the past')
-  public async correctiveAction(
+  public async setCorrectiveAction(
     @Path() findingId: FindingId,
     @Body() body: CorrectiveActionRequest,
     @Request() req: ExRequest,
-    @Header('If-Match') ifMatch?: VersionTag,
-    @Header('Idempotency-Key') _key?: IdempotencyKey,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<FindingView> {
-    return this.act(findingId, req, { type: 'SetCorrectiveAction', data: body }, ifMatch);
+    const outcome = await this.app.findings.act(callerOf(req), findingId, (context) => ({
+      type: 'SetCorrectiveAction',
+      data: body,
+      context,
+    }));
+    return this.written(outcome, findingView);
   }
 
   /**
@@ -149,58 +143,56 @@ export class FindingsController extends Controller {
   @Post('{findingId}/follow-up')
   @Security('jwt', AUDITORS)
   @Response<Problem>(409, 'No corrective action to follow up, or closed')
-  public async followUp(
+  public async recordFollowUp(
     @Path() findingId: FindingId,
     @Body() body: FollowUpRequest,
     @Request() req: ExRequest,
-    @Header('If-Match') ifMatch?: VersionTag,
-    @Header('Idempotency-Key') _key?: IdempotencyKey,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<FindingView> {
-    return this.act(findingId, req, { type: 'RecordFollowUp', data: body }, ifMatch);
+    const outcome = await this.app.findings.act(callerOf(req), findingId, (context) => ({ type: 'RecordFollowUp', data: body, context }));
+    return this.written(outcome, findingView);
   }
 
   /**
    * Closes the finding; needs a follow-up recorded after the (latest) corrective action.
+   * Four-eyes: not by whoever raised the finding or recorded that follow-up (403).
    * @example body { "conclusion": "Korektīvā darbība īstenota, izmaksas atgūtas" }
    */
   @Post('{findingId}/close')
   @Security('jwt', AUDITORS)
+  @Response<Problem>(403, 'You raised the finding or recorded the follow-up (four-eyes)')
   @Response<Problem>(409, 'Already closed')
-  @Response<Problem>(422, 'No follow-up after the corrective action')
-  public async close(
+  public async closeFinding(
     @Path() findingId: FindingId,
     @Body() body: CloseFindingRequest,
     @Request() req: ExRequest,
-    @Header('If-Match') ifMatch?: VersionTag,
-    @Header('Idempotency-Key') _key?: IdempotencyKey,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<FindingView> {
-    return this.act(findingId, req, { type: 'CloseFinding', data: body }, ifMatch);
+    const outcome = await this.app.findings.act(callerOf(req), findingId, (context) => ({ type: 'CloseFinding', data: body, context }));
+    return this.written(outcome, findingView);
   }
 
   /**
    * Applies a financial correction (finanšu korekcija): booked on the project's budget
    * (FinancialCorrectionBooked, naming this finding) and recorded on the finding with the
-   * budget correction's id. A retry after a failure between the two books nothing twice.
+   * budget correction's id; a retry with the same Idempotency-Key completes it and books nothing
+   * twice. Four-eyes: not by whoever raised the finding (403).
    * @example body { "amountCents": 625000, "costLine": "4.3", "reason": "25 % korekcija par iepirkuma pārkāpumu" }
    */
   @Post('{findingId}/financial-correction')
   @Security('jwt', AUDITORS)
+  @Response<Problem>(403, 'You raised the finding (four-eyes)')
   @Response<Problem>(409, 'Closed, or the project has no open budget')
-  @Response<Problem>(422, 'Zero amount, more than verified eligible on the line minus earlier corrections, or no such cost line')
-  public async financialCorrection(
+  public async applyFinancialCorrection(
     @Path() findingId: FindingId,
     @Body() body: FinancialCorrectionRequest,
     @Request() req: ExRequest,
-    @Header('If-Match') ifMatch?: VersionTag,
-    @Header('Idempotency-Key') _key?: IdempotencyKey,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<FindingView> {
-    const options = { metadata: requestMetadata(req), idempotency: idempotencyFor(req), ifMatch: versionFromTag(ifMatch) };
-    return respondWithFinding(this, await correctFinding(this.ctx.store, req.user as AuthenticatedUser, findingId, body, options));
-  }
-
-  private async act(findingId: string, req: ExRequest, action: FindingAction, ifMatch: VersionTag | undefined): Promise<FindingView> {
-    const options = { metadata: requestMetadata(req), idempotency: idempotencyFor(req), ifMatch: versionFromTag(ifMatch) };
-    return respondWithFinding(this, await actOnFinding(this.ctx.store, req.user as AuthenticatedUser, findingId, action, options));
+    return this.written(await this.app.findings.financialCorrection(callerOf(req), findingId, body), findingView);
   }
 }
 
@@ -210,13 +202,4 @@ function assertCalendarDate(name: string, value: string): void {
   if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== value) {
     throw new ValidateError({ [name]: { message: `${value} is not a calendar date`, value } }, `${value} is not a calendar date`);
   }
-}
-
-/** ETag, Location and the replay marker, then the finding as the command left it. */
-export function respondWithFinding(controller: Controller, { state, version, replayed }: Handled<Finding>): FindingView {
-  if (state.status === 'none') throw new Error('a finding command folded to nothing');
-  controller.setHeader('ETag', etag(version));
-  controller.setHeader('Location', `/findings/${state.findingId}`);
-  if (replayed) controller.setHeader('Idempotent-Replayed', 'true');
-  return findingView(state, version);
 }

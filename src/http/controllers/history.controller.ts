@@ -1,21 +1,11 @@
 import { Readable } from 'node:stream';
-import { Controller, Get, Path, Produces, Query, Response, Route, Security, Tags } from '@tsoa/runtime';
-import { entryOf, streamHistory, type HistoryEntry, type StreamHistory } from '../../application/history.js';
-import { PostgresEventStore } from '../../eventstore/postgres/adapter.js';
-import { TamperEvidenceUnavailable } from '../../eventstore/postgres/chain.js';
-import type { StoredEvent } from '../../eventstore/port.js';
-import { parsePosition, START } from '../../eventstore/position.js';
+import { Get, Path, Produces, Query, Response, Route, Security, Tags } from '@tsoa/runtime';
+import type { FeedEntry, StreamHistory } from '../../application/history.js';
 import type { ProjectId } from '../../domain/values.js';
-import type { AppContext } from '../context.js';
+import { ApiController } from '../api-controller.js';
 import type { Problem } from '../problem.js';
 import { toCsv } from '../views/csv.js';
 import { parseAsOf } from '../views/indicator.js';
-
-export interface FeedEntry extends HistoryEntry {
-  streamId: string;
-  /** The event's payload as stored (upcast to its current type). */
-  data: unknown;
-}
 
 export interface FeedPage {
   items: FeedEntry[];
@@ -23,17 +13,11 @@ export interface FeedPage {
   next?: string;
 }
 
-const feedEntry = (e: StoredEvent): FeedEntry => ({ ...entryOf(e), streamId: e.streamId, data: e.data });
-
 @Route('history')
 @Tags('Audit')
 @Security('jwt', ['auditor'])
 @Response<Problem>(422, 'Bad asOf, time range or cursor')
-export class HistoryController extends Controller {
-  constructor(private readonly ctx: AppContext) {
-    super();
-  }
-
+export class HistoryController extends ApiController {
   /**
    * A stream as it stood at `asOf` (default now): every event recorded up to then with who
    * did it, when, under which request, and the field-level change it made; and the state.
@@ -41,8 +25,8 @@ export class HistoryController extends Controller {
    */
   @Get('streams/{streamId}')
   @Response<Problem>(404, 'No such stream, or nothing recorded by asOf')
-  public async stream(@Path() streamId: string, @Query() asOf?: string): Promise<StreamHistory> {
-    return streamHistory(this.ctx.store, streamId, parseAsOf(asOf));
+  public async getStreamHistory(@Path() streamId: string, @Query() asOf?: string): Promise<StreamHistory> {
+    return this.app.audit.streamHistory(streamId, parseAsOf(asOf));
   }
 
   /**
@@ -53,7 +37,7 @@ export class HistoryController extends Controller {
    * @isInt limit @minimum limit 1 @maximum limit 1000
    */
   @Get('events')
-  public async feed(
+  public async getEventFeed(
     @Query() from?: Date,
     @Query() to?: Date,
     @Query() actor?: string,
@@ -63,13 +47,7 @@ export class HistoryController extends Controller {
     @Query() after?: string,
     @Query() limit = 100,
   ): Promise<FeedPage> {
-    const events = await this.log().feed({
-      ...defined({ from, to, actor, organisation, type, projectId }),
-      after: after ? parsePosition(after) : START,
-      limit: limit + 1,
-    });
-    const items = events.slice(0, limit).map(feedEntry);
-    return events.length > limit ? { items, next: items.at(-1)!.position } : { items };
+    return this.app.audit.feed({ ...defined({ from, to, actor, organisation, type, projectId, after }), limit });
   }
 
   /**
@@ -79,14 +57,9 @@ export class HistoryController extends Controller {
   @Get('projects/{projectId}/export')
   @Produces('application/x-ndjson')
   @Produces('text/csv')
-  public async export(@Path() projectId: ProjectId, @Query() format: 'jsonl' | 'csv' = 'jsonl'): Promise<Readable> {
+  public async exportProjectHistory(@Path() projectId: ProjectId, @Query() format: 'jsonl' | 'csv' = 'jsonl'): Promise<Readable> {
     const entries: FeedEntry[] = [];
-    for (let after = START; ;) {
-      const page = await this.log().feed({ projectId, after, limit: 1000 });
-      entries.push(...page.map(feedEntry));
-      if (page.length < 1000) break;
-      after = page.at(-1)!.position;
-    }
+    for await (const entry of this.app.audit.feedAll({ projectId })) entries.push(entry);
     this.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
     this.setHeader('Content-Disposition', `attachment; filename="project-${projectId}.${format}"`);
     return Readable.from([
@@ -94,11 +67,6 @@ export class HistoryController extends Controller {
         ? toCsv(CSV_COLUMNS, entries.map(csvRow))
         : entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''),
     ]);
-  }
-
-  private log(): PostgresEventStore {
-    if (!(this.ctx.store instanceof PostgresEventStore)) throw new TamperEvidenceUnavailable();
-    return this.ctx.store;
   }
 }
 

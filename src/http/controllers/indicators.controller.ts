@@ -1,17 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { Body, Controller, Get, Header, Path, Post, Query, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
+import { Body, Get, Header, Path, Post, Query, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
-import { progressAsOf } from '../../../projections/progress/queries.js';
-import type { Handled } from '../../application/handle-command.js';
-import { actOnIndicator, defineInvestmentIndicator, loadVisibleIndicator } from '../../application/indicators.js';
-import type { AuthenticatedUser } from '../../auth/principal.js';
-import type { Indicator } from '../../domain/indicator/decider.js';
+import type { DefinedIndicator } from '../../application/indicators.js';
 import type { Evidence, Qualifier } from '../../domain/indicator/events.js';
 import type { ProgrammeRef } from '../../domain/passport/content.js';
-import type { AppContext } from '../context.js';
-import { etag, type IdempotencyKey } from '../headers.js';
+import { ApiController } from '../api-controller.js';
+import { callerOf } from '../caller.js';
+import type { IdempotencyKey, VersionTag } from '../headers.js';
 import type { Problem } from '../problem.js';
-import { idempotencyFor, requestMetadata } from '../request-metadata.js';
 import { indicatorView, parseAsOf, type IndicatorView } from '../views/indicator.js';
 import { toDefinition, type IndicatorDefinitionInput, type ProjectUuid } from './project-indicators.controller.js';
 
@@ -53,16 +48,15 @@ export interface RejectValueRequest {
 }
 
 const READERS = ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'];
+const location = (state: DefinedIndicator) => ({ location: `/indicators/${state.indicatorId}` });
 
 /** Indicators (rādītāji): milestones and targets with reported values and their verification. */
 @Route('indicators')
 @Tags('Indicators and progress')
 @Response<Problem>(404, 'No such indicator, or not visible to you')
-export class IndicatorsController extends Controller {
-  constructor(private readonly ctx: AppContext) {
-    super();
-  }
-
+@Response<Problem>(412, 'If-Match is stale')
+@Response<Problem>(422, 'Invalid input naming the fields, or the Idempotency-Key was used for another request')
+export class IndicatorsController extends ApiController {
   /**
    * Defines an indicator of an investment or measure. EU common indicator codes (RCO…, RCR…)
    * must be in the reference list and use its unit.
@@ -71,21 +65,17 @@ export class IndicatorsController extends Controller {
   @Post()
   @Security('jwt', ['admin', 'officer'])
   @SuccessResponse(201, 'Defined')
-  @Response<Problem>(422, 'Invalid, unknown investment, or a contributing project not in it')
-  public async define(
+  public async defineIndicator(
     @Body() body: InvestmentIndicatorRequest,
     @Request() req: ExRequest,
-    @Header('Idempotency-Key') _key?: IdempotencyKey,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<IndicatorView> {
     const { investment, contributingProjects = [], ...input } = body;
-    const options = { metadata: requestMetadata(req), idempotency: idempotencyFor(req) };
-    const result = await defineInvestmentIndicator(
-      this.ctx.store,
-      { indicatorId: randomUUID(), investment, ...toDefinition(input), contributingProjects },
-      options,
-    );
-    this.setStatus(201);
-    return this.respond(result);
+    const outcome = await this.app.indicators.defineForInvestment(callerOf(req), investment, {
+      ...toDefinition(input),
+      contributingProjects,
+    });
+    return this.written(outcome, indicatorView, location(outcome.state));
   }
 
   /**
@@ -95,13 +85,9 @@ export class IndicatorsController extends Controller {
    */
   @Get('{indicatorId}')
   @Security('jwt', READERS)
-  @Response<Problem>(422, 'asOf unparseable or in the future')
-  public async get(@Path() indicatorId: IndicatorId, @Request() req: ExRequest, @Query() asOf?: string): Promise<IndicatorView> {
-    const instant = parseAsOf(asOf);
-    const { state, version } = await loadVisibleIndicator(this.ctx.store, req.user as AuthenticatedUser, indicatorId);
-    const { indicators } = await progressAsOf(this.ctx.orm, { asOf: instant, indicatorId }, null);
-    this.setHeader('ETag', etag(version));
-    return indicatorView(state, version, indicators[0]);
+  public async getIndicator(@Path() indicatorId: IndicatorId, @Request() req: ExRequest, @Query() asOf?: string): Promise<IndicatorView> {
+    const found = await this.app.indicators.get(callerOf(req), indicatorId, parseAsOf(asOf));
+    return this.shown(found, (state, version) => indicatorView(state, version, found.progress));
   }
 
   /**
@@ -112,56 +98,47 @@ export class IndicatorsController extends Controller {
   @Post('{indicatorId}/reports')
   @Security('jwt', ['beneficiary', 'officer'])
   @SuccessResponse(201, 'Reported')
-  @Response<Problem>(409, 'The indicator sums its contributing projects')
-  @Response<Problem>(422, 'Unit mismatch, as-of date in the future or before the baseline, or a milestone value other than 0/1')
-  public async report(
+  @Response<Problem>(409, 'The indicator is the sum of its contributing projects')
+  public async reportValue(
     @Path() indicatorId: IndicatorId,
     @Body() body: ReportValueRequest,
     @Request() req: ExRequest,
-    @Header('Idempotency-Key') _key?: IdempotencyKey,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<IndicatorView> {
     const { qualifier = 'exact', evidence = [], ...rest } = body;
-    const result = await this.act(indicatorId, req, { type: 'ReportValue', data: { ...rest, qualifier, evidence } });
-    this.setStatus(201);
-    return result;
+    const outcome = await this.app.indicators.report(callerOf(req), indicatorId, { ...rest, qualifier, evidence });
+    return this.written(outcome, indicatorView, location(outcome.state));
   }
 
-  /** Four-eyes: the officer verifying must not be the one who reported. */
+  /** Four-eyes: the officer verifying must not be the one who reported (403). */
   @Post('{indicatorId}/reports/{report}/verify')
   @Security('jwt', ['officer'])
-  @Response<Problem>(409, 'Not pending, or you reported it')
-  public async verify(
+  @Response<Problem>(403, 'You reported it (four-eyes)')
+  @Response<Problem>(409, 'Not pending')
+  public async verifyValue(
     @Path() indicatorId: IndicatorId,
     @Path() report: number,
     @Body() body: ReviewNoteRequest,
     @Request() req: ExRequest,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<IndicatorView> {
-    return this.act(indicatorId, req, { type: 'VerifyValue', data: { report, ...body } });
+    return this.written(await this.app.indicators.verify(callerOf(req), indicatorId, report, body.note), indicatorView);
   }
 
   /** @example body { "reason": "Sarakstā iekļauti uzņēmumi, kas atbalstu saņēma pēc 30.06.2024" } */
   @Post('{indicatorId}/reports/{report}/reject')
   @Security('jwt', ['officer'])
   @Response<Problem>(409, 'Not pending')
-  public async reject(
+  public async rejectValue(
     @Path() indicatorId: IndicatorId,
     @Path() report: number,
     @Body() body: RejectValueRequest,
     @Request() req: ExRequest,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<IndicatorView> {
-    return this.act(indicatorId, req, { type: 'RejectValue', data: { report, reason: body.reason } });
-  }
-
-  private async act(indicatorId: string, req: ExRequest, command: Parameters<typeof actOnIndicator>[3]): Promise<IndicatorView> {
-    const options = { metadata: requestMetadata(req), idempotency: idempotencyFor(req) };
-    return this.respond(await actOnIndicator(this.ctx.store, req.user as AuthenticatedUser, indicatorId, command, options));
-  }
-
-  private respond({ state, version, replayed }: Handled<Indicator>): IndicatorView {
-    if (state.status === 'none') throw new Error('an indicator command folded to nothing');
-    this.setHeader('ETag', etag(version));
-    this.setHeader('Location', `/indicators/${state.indicatorId}`);
-    if (replayed) this.setHeader('Idempotent-Replayed', 'true');
-    return indicatorView(state, version);
+    return this.written(await this.app.indicators.reject(callerOf(req), indicatorId, report, body.reason), indicatorView);
   }
 }

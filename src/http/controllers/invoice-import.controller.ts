@@ -1,38 +1,15 @@
-import { createHash, randomUUID } from 'node:crypto';
-import {
-  Body,
-  Consumes,
-  Controller,
-  Header,
-  Middlewares,
-  Path,
-  Post,
-  Request,
-  Res,
-  Response,
-  Route,
-  Security,
-  SuccessResponse,
-  Tags,
-  type TsoaResponse,
-} from '@tsoa/runtime';
-import express, { type Request as ExRequest, type RequestHandler } from 'express';
-import { importInvoices, type ImportDeps, type ImportFormat, type InvoiceImportResult } from '../../application/invoice-import.js';
-import { load } from '../../application/handle-command.js';
-import { InvoiceImportRejected } from '../../domain/budget/import.js';
-import { passportDecider, passportStreamId } from '../../domain/passport/decider.js';
+import { Body, Consumes, Header, Middlewares, Path, Post, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
+import type { Request as ExRequest, RequestHandler } from 'express';
+import type { ImportFormat, ImportedInvoice, InvoiceImport } from '../../application/invoice-import.js';
 import type { ProjectId } from '../../domain/values.js';
-import type { AppContext } from '../context.js';
-import { etag, type IdempotencyKey } from '../headers.js';
-import { problem, type FieldError, type Problem } from '../problem.js';
-import { requestMetadata } from '../request-metadata.js';
-import { visiblePassport } from '../views/passport.js';
+import type { DuplicateAlertView } from '../../../projections/double-funding/queries.js';
+import { ApiController } from '../api-controller.js';
+import { callerOf } from '../caller.js';
+import type { IdempotencyKey, VersionTag } from '../headers.js';
+import { UnsupportedMediaType, type ImportProblem, type Problem } from '../problem.js';
 
-/** Largest import file accepted; a larger body answers 413. */
-export const IMPORT_MAX_BYTES = 5 * 1024 * 1024;
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const FORMATS: Record<string, ImportFormat> = { 'text/csv': 'csv', 'application/csv': 'csv', [XLSX]: 'xlsx' };
-const PROBLEM_JSON = { 'Content-Type': 'application/problem+json' } as const;
 
 /**
  * The file's bytes: CSV (`text/csv`, UTF-8 or Windows-1257, separated by `;`, `,` or tab) or
@@ -41,37 +18,35 @@ const PROBLEM_JSON = { 'Content-Type': 'application/problem+json' } as const;
  */
 export type InvoiceFile = string;
 
-/** One problem in the file: `row` as the spreadsheet shows it (the headings are row 1; null: the whole file) and the column's heading. */
-export interface ImportFieldError extends FieldError {
-  row: number | null;
-  column: string | null;
-}
-export interface ImportProblem extends Problem {
-  errors: ImportFieldError[];
+export interface InvoiceImportResult {
+  imported: number;
+  streamVersion: number;
+  invoices: ImportedInvoice[];
+  alerts: DuplicateAlertView[];
 }
 
 /**
- * Reads the body as bytes for the two file types and leaves tsoa an empty body parameter: tsoa
- * validates a body as JSON values, and the file is checked by the import itself. Whatever else
- * comes (a JSON body, no body) reaches the controller, which answers 404 or 415 after the scope check.
+ * The body arrives as bytes (src/http/app.ts reads the file types before any route); tsoa
+ * validates a body as JSON values, so it gets an empty one and the file goes by `res.locals`.
+ * Whatever else comes (a JSON body, no body) reaches the controller, which answers 404 or 415.
  */
-const readFile: RequestHandler[] = [
-  express.raw({ type: Object.keys(FORMATS), limit: IMPORT_MAX_BYTES }),
-  (req, res, next) => {
-    res.locals.importFile = Buffer.isBuffer(req.body) ? req.body : null;
-    req.body = '';
-    next();
-  },
-];
+const handOverFile: RequestHandler = (req, res, next) => {
+  res.locals.importFile = Buffer.isBuffer(req.body) ? req.body : null;
+  req.body = '';
+  next();
+};
+
+const importView = (i: InvoiceImport) => (): InvoiceImportResult => ({
+  imported: i.imported,
+  streamVersion: i.version,
+  invoices: i.invoices,
+  alerts: i.alerts,
+});
 
 /** Bulk invoice import (rēķinu imports) into a project's budget. */
 @Route('projects/{projectId}/budget/invoices/import')
 @Tags('Budgets and payment claims')
-export class InvoiceImportController extends Controller {
-  constructor(private readonly ctx: AppContext) {
-    super();
-  }
-
+export class InvoiceImportController extends ApiController {
   /**
    * Imports invoices from a CSV or XLSX file (body = the file; Content-Type `text/csv` or
    * `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), all or nothing: one append
@@ -83,103 +58,36 @@ export class InvoiceImportController extends Controller {
    * invoice; the same invoice twice in the file is an error. The answer carries the double-funding
    * alerts of the imported invoices (warnings, not refusals).
    * @param _file The CSV or XLSX file.
-   * @param unsupported The body is neither CSV nor XLSX
-   * @param invalid Nothing imported: every bad row and column of the file, each with its reason
    */
   @Post()
   @Security('jwt', ['beneficiary'])
   @Consumes('text/csv')
-  @Middlewares(...readFile)
+  @Middlewares(handOverFile)
   @SuccessResponse(201, 'Imported; see alerts')
   @Response<Problem>(404, 'No such project or budget, or not visible to you')
+  @Response<Problem>(412, 'If-Match is stale')
   @Response<Problem>(413, 'The file is larger than 5 MB')
+  @Response<Problem>(415, 'The body is neither CSV nor XLSX')
+  @Response<ImportProblem>(422, 'Nothing imported: every bad row and column of the file, each with its reason')
   public async importInvoices(
     @Path() projectId: ProjectId,
     @Body() _file: InvoiceFile,
     @Request() req: ExRequest,
-    @Res() unsupported: TsoaResponse<415, Problem, { 'Content-Type': 'application/problem+json' }>,
-    @Res() invalid: TsoaResponse<422, ImportProblem, { 'Content-Type': 'application/problem+json' }>,
-    @Header('Idempotency-Key') key?: IdempotencyKey,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<InvoiceImportResult> {
-    const { state } = await load(this.ctx.store, passportDecider, passportStreamId(projectId));
-    visiblePassport(req, projectId, state);
+    const caller = callerOf(req);
+    await this.app.passports.get(caller, projectId);
     const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const format = FORMATS[mediaType];
-    const file = req.res!.locals.importFile as Buffer | null;
-    if (!format) {
-      return unsupported(
-        415,
-        {
-          ...problem(
-            415,
-            'unsupported-media-type',
-            'Unsupported media type',
-            `Send the file as text/csv or ${XLSX}; got ${mediaType || 'no Content-Type'}`,
-          ),
-          instance: req.originalUrl,
-        },
-        PROBLEM_JSON,
-      );
-    }
-    const metadata = requestMetadata(req);
-    try {
-      if (!file?.length) throw new InvoiceImportRejected([{ row: null, column: null, reason: 'the file is empty' }]);
-      const idempotency = key ? { idempotency: fingerprint(req, metadata.actor, key, file) } : {};
-      const result = await importInvoices(this.deps(), {
-        projectId,
-        file,
-        format,
-        ...charsetOf(req),
-        metadata,
-        ...idempotency,
-        now: new Date(),
-        newId: randomUUID,
-      });
-      this.setStatus(201);
-      this.setHeader('ETag', etag(result.streamVersion));
-      return result;
-    } catch (err) {
-      if (!(err instanceof InvoiceImportRejected)) throw err;
-      return invalid(422, rejection(err, req.originalUrl), PROBLEM_JSON);
-    }
+    if (!format) throw new UnsupportedMediaType(`Send the file as text/csv or ${XLSX}; got ${mediaType || 'no Content-Type'}`);
+    const bytes = (req.res?.locals as { importFile?: Buffer | null }).importFile ?? Buffer.alloc(0);
+    const imported = await this.app.importInvoices(caller, projectId, { bytes, format, ...charsetOf(req) });
+    return this.written(imported, importView(imported), {});
   }
-
-  /** The alerts are checked exactly as for a single invoice (BudgetsController.withAlerts). */
-  private deps(): ImportDeps {
-    const { store, pool, config } = this.ctx;
-    return {
-      store,
-      pool,
-      nearDays: config.DUPCHECK_NEAR_DAYS,
-      alertSource: config.EVENT_STORE === 'postgres' ? 'read_model_and_tail' : 'read_model',
-    };
-  }
-}
-
-function rejection(err: InvoiceImportRejected, instance: string): ImportProblem {
-  const rows = new Set(err.problems.map((p) => p.row).filter((r) => r !== null)).size;
-  const escape = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
-  const errors = err.problems.map((p) => ({
-    in: 'body',
-    pointer: p.row === null ? '' : `/rows/${p.row}${p.column ? `/${escape(p.column)}` : ''}`,
-    row: p.row,
-    column: p.column,
-    detail: p.reason,
-  }));
-  const detail = `${errors.length} problem(s)${rows ? ` in ${rows} row(s)` : ''}; nothing was imported`;
-  return { ...problem(422, 'validation', 'Request is invalid', detail), instance, errors };
 }
 
 const charsetOf = (req: ExRequest): { charset?: string } => {
   const m = /;\s*charset="?([^";\s]+)"?/i.exec(req.headers['content-type'] ?? '');
   return m ? { charset: m[1]! } : {};
 };
-
-/** As for the other POSTs (request-metadata.ts), scoped to the caller, over the file's bytes rather than a JSON rendering of them. */
-function fingerprint(req: ExRequest, actor: string, key: string, file: Buffer) {
-  const hash = createHash('sha256')
-    .update(`${req.method} ${req.baseUrl}${req.path}\n${req.headers['content-type'] ?? ''}\n`)
-    .update(file)
-    .digest('hex');
-  return { key: `${actor}:${key}`, fingerprint: hash };
-}

@@ -1,10 +1,31 @@
 import { Readable } from 'node:stream';
-import { Controller, Get, NoSecurity, Produces, Route, Tags } from '@tsoa/runtime';
-import { operationsList, rrfTopRecipients } from '../../application/open-data.js';
-import type { AppContext } from '../context.js';
+import { Get, NoSecurity, Produces, Route, Tags } from '@tsoa/runtime';
+import type { Operation } from '../../application/open-data.js';
+import { ApiController } from '../api-controller.js';
 import { toCsv } from '../views/csv.js';
 
 const euro = (cents: number) => (cents / 100).toFixed(2);
+
+/** One operation as a row of the published list. */
+const operationRow = (o: Operation) => ({
+  beneficiary_name: o.beneficiaryName,
+  beneficiary_id: o.beneficiaryId,
+  operation_name: o.operationName,
+  operation_name_lv: o.operationNameLv,
+  purpose: o.purpose,
+  start_date: o.startDate,
+  end_date: o.endDate,
+  total_cost_eur: euro(o.totalCostCents),
+  eu_cofinancing_rate_percent: o.euCofinancingRatePercent,
+  location_postcode: o.postcode,
+  location_country: o.country,
+  intervention_field: o.interventionField,
+  fund: o.fund,
+  programme: o.programme,
+  period: o.period,
+  measure: o.investment,
+  project_id: o.projectId,
+});
 
 /** Amounts in EUR with a decimal point and no grouping, dates `YYYY-MM-DD`, UTF-8, RFC 4180. */
 const OPERATION_COLUMNS = [
@@ -34,11 +55,7 @@ const RECIPIENT_COLUMNS = ['rank', 'recipient_name', 'recipient_id', 'projects',
  */
 @Route('open-data')
 @Tags('Open data')
-export class OpenDataController extends Controller {
-  constructor(private readonly ctx: AppContext) {
-    super();
-  }
-
+export class OpenDataController extends ApiController {
   /**
    * The list of operations (CPR 2021/1060 Art. 49(3)), one row per approved project. Empty
    * columns are fields the passport does not hold: location postcode, intervention field,
@@ -47,35 +64,16 @@ export class OpenDataController extends Controller {
   @Get('operations.csv')
   @NoSecurity()
   @Produces('text/csv')
-  public async operations(): Promise<Readable> {
-    const rows = (await operationsList(this.ctx.store, this.ctx.orm)).map((o) => ({
-      beneficiary_name: o.beneficiaryName,
-      beneficiary_id: o.beneficiaryId,
-      operation_name: o.operationName,
-      operation_name_lv: o.operationNameLv,
-      purpose: o.purpose,
-      start_date: o.startDate,
-      end_date: o.endDate,
-      total_cost_eur: euro(o.totalCostCents),
-      eu_cofinancing_rate_percent: o.euCofinancingRatePercent,
-      location_postcode: o.postcode,
-      location_country: o.country,
-      intervention_field: o.interventionField,
-      fund: o.fund,
-      programme: o.programme,
-      period: o.period,
-      measure: o.investment,
-      project_id: o.projectId,
-    }));
-    return this.csv('operations.csv', toCsv(OPERATION_COLUMNS, rows));
+  public async getOperations(): Promise<Readable> {
+    return this.csv('operations.csv', toCsv(OPERATION_COLUMNS, (await this.app.reporting.operations()).map(operationRow)));
   }
 
   /** The 100 final recipients receiving the most RRF funding (Reg. 2021/241 Art. 22(2)(d)), by approved passports' totals. */
   @Get('rrf-top-recipients.csv')
   @NoSecurity()
   @Produces('text/csv')
-  public async rrfTopRecipients(): Promise<Readable> {
-    const rows = (await rrfTopRecipients(this.ctx.orm)).map((r) => ({
+  public async getRrfTopRecipients(): Promise<Readable> {
+    const rows = (await this.app.reporting.rrfTopRecipients()).map((r) => ({
       rank: r.rank,
       recipient_name: r.recipientName,
       recipient_id: r.recipientId,

@@ -1,17 +1,13 @@
-import { Body, Controller, Get, Header, Patch, Path, Post, Request, Response, Route, Security, Tags } from '@tsoa/runtime';
+import { Body, Get, Header, Patch, Path, Post, Request, Response, Route, Security, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
-import { handleCommand, load } from '../../application/handle-command.js';
-import { investmentFacts } from '../../application/investment-facts.js';
-import { diff, type FieldChange } from '../../domain/diff.js';
-import { NotFound } from '../../domain/errors.js';
-import type { PassportSections } from '../../domain/passport/content.js';
-import { passportDecider, passportStreamId, type PassportCommand, type ReturnComment } from '../../domain/passport/decider.js';
+import type { FieldChange } from '../../domain/diff.js';
+import type { PassportSections, ReturnComment } from '../../domain/passport/content.js';
 import type { ProjectId } from '../../domain/values.js';
-import type { AppContext } from '../context.js';
-import { etag, versionFromTag, type IdempotencyKey, type VersionTag } from '../headers.js';
+import { ApiController } from '../api-controller.js';
+import { callerOf } from '../caller.js';
+import type { IdempotencyKey, VersionTag } from '../headers.js';
 import type { Problem } from '../problem.js';
-import { idempotencyFor, requestMetadata } from '../request-metadata.js';
-import { passportView, visiblePassport, type PassportView } from '../views/passport.js';
+import { passportView, type PassportView } from '../views/passport.js';
 
 export interface ReasonRequest {
   /** @minLength 1 @maxLength 5000 */
@@ -35,63 +31,63 @@ export interface SubmittedVersionView {
 
 const READERS = ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'];
 
+/** The project passport (projekta pase): its sections and lifecycle; four-eyes on verification and approval. */
 @Route('projects/{projectId}/passport')
 @Tags('Project passports')
 @Response<Problem>(404, 'No such project, or not visible to you')
-export class PassportsController extends Controller {
-  constructor(private readonly ctx: AppContext) {
-    super();
-  }
-
+@Response<Problem>(412, 'If-Match is stale')
+@Response<Problem>(422, 'Invalid request, or the Idempotency-Key was used for another request')
+export class PassportsController extends ApiController {
   @Get()
   @Security('jwt', READERS)
-  public async get(@Path() projectId: ProjectId, @Request() req: ExRequest): Promise<PassportView> {
-    const { state, version } = await load(this.ctx.store, passportDecider, passportStreamId(projectId));
-    this.setHeader('ETag', etag(version));
-    return passportView(visiblePassport(req, projectId, state), version);
+  public async getPassport(@Path() projectId: ProjectId, @Request() req: ExRequest): Promise<PassportView> {
+    return this.shown(await this.app.passports.get(callerOf(req), projectId), passportView);
   }
 
-  /** Replaces the sections given (any of 1–8) in a draft, all at once; one event per section. */
+  /**
+   * Replaces the sections given (any of 1–8) in a draft, all at once; one event per section.
+   * If-Match is required: without it a concurrent edit could be overwritten unseen (428).
+   */
   @Patch()
   @Security('jwt', ['beneficiary'])
   @Response<Problem>(409, 'Not a draft')
-  @Response<Problem>(412, 'If-Match is stale')
-  public async update(
+  @Response<Problem>(428, 'If-Match missing')
+  public async updatePassport(
     @Path() projectId: ProjectId,
     @Body() body: PassportSections,
     @Request() req: ExRequest,
-    @Header('If-Match') ifMatch?: VersionTag,
-    @Header('Idempotency-Key') _key?: IdempotencyKey,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<PassportView> {
-    return this.run(projectId, req, { type: 'UpdateSections', data: { sections: body } }, ifMatch);
+    return this.written(await this.app.passports.updateSections(callerOf(req), projectId, body), passportView);
   }
 
   /** Submits the draft: runs the consistency checks and stores their warnings with the version. */
   @Post('submit')
   @Security('jwt', ['beneficiary'])
   @Response<Problem>(409, 'Not a draft')
-  public async submit(
+  public async submitPassport(
     @Path() projectId: ProjectId,
     @Request() req: ExRequest,
-    @Header('If-Match') ifMatch?: VersionTag,
-    @Header('Idempotency-Key') _key?: IdempotencyKey,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<PassportView> {
-    const { state } = await load(this.ctx.store, passportDecider, passportStreamId(projectId));
-    const passport = visiblePassport(req, projectId, state);
-    const investment = await investmentFacts(this.ctx.store, this.ctx.orm, passport.programme, projectId);
-    return this.run(projectId, req, { type: 'SubmitPassport', data: { investment } }, ifMatch);
+    return this.written(await this.app.passports.submit(callerOf(req), projectId), passportView);
   }
 
+  /** Four-eyes: the officer verifying must not be the one who submitted it (403). */
   @Post('verify')
   @Security('jwt', ['officer'])
-  @Response<Problem>(409, 'Not submitted, or you submitted it')
-  public async verify(
+  @Response<Problem>(403, 'You submitted it (four-eyes)')
+  @Response<Problem>(409, 'Not submitted')
+  public async verifyPassport(
     @Path() projectId: ProjectId,
     @Body() body: VerifyRequest,
     @Request() req: ExRequest,
-    @Header('If-Match') ifMatch?: VersionTag,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<PassportView> {
-    return this.run(projectId, req, { type: 'VerifyPassport', data: body }, ifMatch);
+    return this.written(await this.app.passports.verify(callerOf(req), projectId, body), passportView);
   }
 
   /**
@@ -101,38 +97,46 @@ export class PassportsController extends Controller {
   @Post('return')
   @Security('jwt', ['officer'])
   @Response<Problem>(409, 'Not under review')
-  public async return(
+  public async returnPassport(
     @Path() projectId: ProjectId,
     @Body() body: ReturnRequest,
     @Request() req: ExRequest,
-    @Header('If-Match') ifMatch?: VersionTag,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<PassportView> {
-    return this.run(projectId, req, { type: 'ReturnPassport', data: body }, ifMatch);
+    return this.written(await this.app.passports.return(callerOf(req), projectId, body.comments), passportView);
   }
 
-  /** Four-eyes: the approver must be neither the submitter nor the verifier. */
+  /** Four-eyes: the approver must be neither the submitter nor the verifier (403). */
   @Post('approve')
   @Security('jwt', ['approver'])
-  @Response<Problem>(409, 'Not verified, or four-eyes violated')
-  public async approve(
+  @Response<Problem>(403, 'You submitted or verified it (four-eyes)')
+  @Response<Problem>(409, 'Not verified')
+  public async approvePassport(
     @Path() projectId: ProjectId,
     @Request() req: ExRequest,
-    @Header('If-Match') ifMatch?: VersionTag,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<PassportView> {
-    return this.run(projectId, req, { type: 'ApprovePassport', data: {} }, ifMatch);
+    return this.written(await this.app.passports.approve(callerOf(req), projectId), passportView);
   }
 
-  /** @example body { "reason": "Darbības nav attiecināmas uz investīciju 2.1.2.1.i" } */
+  /**
+   * Rejects the passport under review. A new passport is rejected for good; a rejected
+   * amendment leaves the approved version in force.
+   * @example body { "reason": "Darbības nav attiecināmas uz investīciju 2.1.2.1.i" }
+   */
   @Post('reject')
   @Security('jwt', ['approver'])
   @Response<Problem>(409, 'Not under review')
-  public async reject(
+  public async rejectPassport(
     @Path() projectId: ProjectId,
     @Body() body: ReasonRequest,
     @Request() req: ExRequest,
-    @Header('If-Match') ifMatch?: VersionTag,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<PassportView> {
-    return this.run(projectId, req, { type: 'RejectPassport', data: body }, ifMatch);
+    return this.written(await this.app.passports.reject(callerOf(req), projectId, body.reason), passportView);
   }
 
   /**
@@ -142,69 +146,51 @@ export class PassportsController extends Controller {
   @Post('amend')
   @Security('jwt', ['beneficiary'])
   @Response<Problem>(409, 'Not approved')
-  public async amend(
+  public async amendPassport(
     @Path() projectId: ProjectId,
     @Body() body: ReasonRequest,
     @Request() req: ExRequest,
-    @Header('If-Match') ifMatch?: VersionTag,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<PassportView> {
-    return this.run(projectId, req, { type: 'StartAmendment', data: body }, ifMatch);
+    return this.written(await this.app.passports.startAmendment(callerOf(req), projectId, body.reason), passportView);
   }
 
   /** @example body { "reason": "Projekta īstenošana pārtraukta" } */
   @Post('withdraw')
   @Security('jwt', ['beneficiary'])
   @Response<Problem>(409, 'Already withdrawn or rejected')
-  public async withdraw(
+  public async withdrawPassport(
     @Path() projectId: ProjectId,
     @Body() body: ReasonRequest,
     @Request() req: ExRequest,
-    @Header('If-Match') ifMatch?: VersionTag,
+    @Header('If-Match') _ifMatch?: VersionTag,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<PassportView> {
-    return this.run(projectId, req, { type: 'WithdrawPassport', data: body }, ifMatch);
+    return this.written(await this.app.passports.withdraw(callerOf(req), projectId, body.reason), passportView);
   }
 
-  /** Every submitted version with its full content. */
+  /** A submitted version with its full content. */
   @Get('versions/{version}')
   @Security('jwt', READERS)
-  public async version(@Path() projectId: ProjectId, @Path() version: number, @Request() req: ExRequest): Promise<SubmittedVersionView> {
-    const { state } = await load(this.ctx.store, passportDecider, passportStreamId(projectId));
-    const found = visiblePassport(req, projectId, state).versions.find((v) => v.version === version);
-    if (!found) throw new NotFound(`Version ${version} of project`, projectId);
-    const { warnings: _warnings, ...view } = found;
+  public async getPassportVersion(
+    @Path() projectId: ProjectId,
+    @Path() version: number,
+    @Request() req: ExRequest,
+  ): Promise<SubmittedVersionView> {
+    const { warnings: _warnings, ...view } = await this.app.passports.version(callerOf(req), projectId, version);
     return view;
   }
 
   /** Field-level difference between two submitted versions (path, before, after). */
   @Get('versions/{a}/diff/{b}')
   @Security('jwt', READERS)
-  public async diff(@Path() projectId: ProjectId, @Path() a: number, @Path() b: number, @Request() req: ExRequest): Promise<FieldChange[]> {
-    const [from, to] = await Promise.all([this.version(projectId, a, req), this.version(projectId, b, req)]);
-    return diff(from.sections, to.sections);
-  }
-
-  private async run(
-    projectId: string,
-    req: ExRequest,
-    command: Pick<PassportCommand, 'type' | 'data'>,
-    ifMatch: VersionTag | undefined,
-  ): Promise<PassportView> {
-    const metadata = requestMetadata(req);
-    const streamId = passportStreamId(projectId);
-    const result = await handleCommand(
-      this.ctx.store,
-      passportDecider,
-      streamId,
-      { ...command, context: { now: new Date(), actor: metadata.actor, subject: projectId } } as PassportCommand,
-      {
-        metadata,
-        ifMatch: versionFromTag(ifMatch),
-        idempotency: idempotencyFor(req),
-        authorize: (state) => void (state.status === 'none' ? undefined : visiblePassport(req, projectId, state)),
-      },
-    );
-    this.setHeader('ETag', etag(result.version));
-    if (result.replayed) this.setHeader('Idempotent-Replayed', 'true');
-    return passportView(visiblePassport(req, projectId, result.state), result.version);
+  public async diffPassportVersions(
+    @Path() projectId: ProjectId,
+    @Path() a: number,
+    @Path() b: number,
+    @Request() req: ExRequest,
+  ): Promise<FieldChange[]> {
+    return this.app.passports.diff(callerOf(req), projectId, a, b);
   }
 }

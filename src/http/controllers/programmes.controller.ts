@@ -1,31 +1,13 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Header,
-  Path,
-  Post,
-  Put,
-  Query,
-  Request,
-  Response,
-  Route,
-  Security,
-  SuccessResponse,
-  Tags,
-} from '@tsoa/runtime';
+import { Body, Get, Header, Path, Post, Put, Query, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
-import { listProgrammes } from '../../../projections/programme-structure/queries.js';
-import { load, type Handled } from '../../application/handle-command.js';
-import { amendProgramme, defineProgramme, retireProgramme } from '../../application/programme-structure.js';
-import { NotFound } from '../../domain/errors.js';
+import type { ProgrammeEntry } from '../../../projections/programme-structure/entity.js';
+import type { DefinedProgramme } from '../../application/programmes.js';
 import type { BilingualName, FundCode } from '../../domain/fund/events.js';
-import { programmeDecider, programmeLabel, programmeStreamId, type Programme } from '../../domain/programme/decider.js';
 import type { Period, ProgrammeCode } from '../../domain/programme/events.js';
-import type { AppContext } from '../context.js';
-import { etag, versionFromTag, type IdempotencyKey, type VersionTag } from '../headers.js';
+import { ApiController } from '../api-controller.js';
+import { callerOf } from '../caller.js';
+import type { IdempotencyKey, VersionTag } from '../headers.js';
 import type { Problem } from '../problem.js';
-import { idempotencyFor, requestMetadata } from '../request-metadata.js';
 
 export interface DefineProgrammeRequest {
   code: ProgrammeCode;
@@ -67,16 +49,34 @@ export interface ProgrammeView extends ProgrammeSummary {
   retiredAt?: string;
 }
 
+const programmeView = (state: DefinedProgramme, version: number): ProgrammeView => ({
+  code: state.code,
+  period: state.period,
+  fund: state.fund,
+  name: state.name,
+  status: state.status,
+  definedAt: state.definedAt,
+  ...(state.amendedAt ? { amendedAt: state.amendedAt } : {}),
+  ...(state.status === 'retired' ? { retiredAt: state.retiredAt } : {}),
+  version,
+});
+
+const programmeSummary = (r: ProgrammeEntry): ProgrammeSummary => ({
+  code: r.programme,
+  period: r.period,
+  fund: r.fund,
+  name: { lv: r.nameLv, en: r.nameEn },
+  status: r.status,
+  version: r.version,
+});
+
 /** A fund's programme for a period: the RRF plan 2021–2026, the cohesion programme 2021–2027, … */
 @Route('programmes')
 @Tags('Programme reference data')
 @Response<Problem>(401, 'No valid bearer token')
 @Response<Problem>(403, 'None of your roles may do this')
-export class ProgrammesController extends Controller {
-  constructor(private readonly ctx: AppContext) {
-    super();
-  }
-
+@Response<Problem>(422, 'Invalid request, or the Idempotency-Key was used for another request')
+export class ProgrammesController extends ApiController {
   /**
    * Defines a programme for a period.
    * @example body { "code": "ANM", "period": "2021-2026", "fund": "RRF", "name": { "lv": "Latvijas Atveseļošanas un noturības mehānisma plāns", "en": "Latvian Recovery and Resilience Plan" } }
@@ -85,47 +85,31 @@ export class ProgrammesController extends Controller {
   @Security('jwt', ['admin'])
   @SuccessResponse(201, 'Defined')
   @Response<Problem>(409, 'Already defined')
-  @Response<Problem>(422, 'Invalid request, unknown or retired fund, or idempotency key reused')
-  public async define(
+  public async defineProgramme(
     @Body() body: DefineProgrammeRequest,
     @Request() req: ExRequest,
     @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<ProgrammeView> {
-    const result = await defineProgramme(this.ctx.store, body, { metadata: requestMetadata(req), idempotency: idempotencyFor(req) });
-    this.setStatus(201);
-    this.setHeader('Location', `/programmes/${body.code}/${body.period}`);
-    return this.respond(result);
+    const outcome = await this.app.programmes.define(callerOf(req), body);
+    return this.written(outcome, programmeView, { location: `/programmes/${body.code}/${body.period}` });
   }
 
   /** Every programme, optionally of one fund; served from the programme-structure read model. */
   @Get()
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
-  public async list(@Query() fund?: FundCode): Promise<ProgrammeList> {
-    const rows = await listProgrammes(this.ctx.orm, fund ? { fund } : {});
-    const items = rows.map((r) => ({
-      code: r.programme,
-      period: r.period,
-      fund: r.fund,
-      name: { lv: r.nameLv, en: r.nameEn },
-      status: r.status,
-      version: r.version,
-    }));
-    return { items };
+  public async listProgrammes(@Query() fund?: FundCode): Promise<ProgrammeList> {
+    return { items: (await this.app.programmes.list(fund)).map(programmeSummary) };
   }
 
   @Get('{programme}/{period}')
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
   @Response<Problem>(404, 'Unknown programme')
-  public async get(@Path() programme: ProgrammeCode, @Path() period: Period): Promise<ProgrammeView> {
-    const key = { code: programme, period };
-    return this.respond(
-      { ...(await load(this.ctx.store, programmeDecider, programmeStreamId(key))), replayed: false },
-      programmeLabel(key),
-    );
+  public async getProgramme(@Path() programme: ProgrammeCode, @Path() period: Period): Promise<ProgrammeView> {
+    return this.shown(await this.app.programmes.get({ code: programme, period }), programmeView);
   }
 
   /**
-   * Amends the programme (a new version with a reason); send the ETag you read as If-Match.
+   * Amends the programme (a new version with a reason); If-Match with the ETag you read is required (428 without it).
    * @example body { "fund": "RRF", "name": { "lv": "Latvijas Atveseļošanas un noturības mehānisma plāns", "en": "Latvia's Recovery and Resilience Plan" }, "reason": "English name as in the Council implementing decision" }
    */
   @Put('{programme}/{period}')
@@ -133,17 +117,16 @@ export class ProgrammesController extends Controller {
   @Response<Problem>(404, 'Unknown programme')
   @Response<Problem>(409, 'Retired, or changed concurrently')
   @Response<Problem>(412, 'If-Match is stale')
-  @Response<Problem>(422, 'Invalid request, unknown or retired fund')
-  public async amend(
+  @Response<Problem>(428, 'If-Match missing')
+  public async amendProgramme(
     @Path() programme: ProgrammeCode,
     @Path() period: Period,
     @Body() body: AmendProgrammeRequest,
     @Request() req: ExRequest,
-    @Header('If-Match') ifMatch?: VersionTag,
+    @Header('If-Match') _ifMatch?: VersionTag,
     @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<ProgrammeView> {
-    const options = { metadata: requestMetadata(req), ifMatch: versionFromTag(ifMatch), idempotency: idempotencyFor(req) };
-    return this.respond(await amendProgramme(this.ctx.store, { code: programme, period }, body, options));
+    return this.written(await this.app.programmes.amend(callerOf(req), { code: programme, period }, body), programmeView);
   }
 
   /** @example body { "reason": "programming period closed" } */
@@ -152,32 +135,14 @@ export class ProgrammesController extends Controller {
   @Response<Problem>(404, 'Unknown programme')
   @Response<Problem>(409, 'Already retired')
   @Response<Problem>(412, 'If-Match is stale')
-  public async retire(
+  public async retireProgramme(
     @Path() programme: ProgrammeCode,
     @Path() period: Period,
     @Body() body: RetireReferenceRequest,
     @Request() req: ExRequest,
-    @Header('If-Match') ifMatch?: VersionTag,
+    @Header('If-Match') _ifMatch?: VersionTag,
     @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<ProgrammeView> {
-    const options = { metadata: requestMetadata(req), ifMatch: versionFromTag(ifMatch), idempotency: idempotencyFor(req) };
-    return this.respond(await retireProgramme(this.ctx.store, { code: programme, period }, body.reason, options));
-  }
-
-  private respond({ state, version, replayed }: Handled<Programme>, label = ''): ProgrammeView {
-    if (state.status === 'none') throw new NotFound('Programme', label);
-    this.setHeader('ETag', etag(version));
-    if (replayed) this.setHeader('Idempotent-Replayed', 'true');
-    return {
-      code: state.code,
-      period: state.period,
-      fund: state.fund,
-      name: state.name,
-      status: state.status,
-      definedAt: state.definedAt,
-      ...(state.amendedAt ? { amendedAt: state.amendedAt } : {}),
-      ...(state.status === 'retired' ? { retiredAt: state.retiredAt } : {}),
-      version,
-    };
+    return this.written(await this.app.programmes.retire(callerOf(req), { code: programme, period }, body.reason), programmeView);
   }
 }

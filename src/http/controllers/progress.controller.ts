@@ -1,11 +1,8 @@
-import { Controller, Get, Query, Request, Response, Route, Security, Tags } from '@tsoa/runtime';
+import { Get, Query, Request, Response, Route, Security, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
 import type { IndicatorProgress, RollupNode } from '../../../projections/progress/evaluate.js';
-import { progressAsOf } from '../../../projections/progress/queries.js';
-import { visibleProject } from '../../application/indicators.js';
-import type { AuthenticatedUser } from '../../auth/principal.js';
-import { projectListScope } from '../../auth/scope.js';
-import type { AppContext } from '../context.js';
+import { ApiController } from '../api-controller.js';
+import { callerOf } from '../caller.js';
 import type { Problem } from '../problem.js';
 import { parseAsOf } from '../views/indicator.js';
 import type { ProjectUuid } from './project-indicators.controller.js';
@@ -20,11 +17,7 @@ export interface ProgressReport {
 
 @Route('progress')
 @Tags('Indicators and progress')
-export class ProgressController extends Controller {
-  constructor(private readonly ctx: AppContext) {
-    super();
-  }
-
+export class ProgressController extends ApiController {
   /**
    * Progress to target as of `asOf`: each indicator's verified and awaiting values, % of
    * target and status, and the roll-up. A beneficiary sees only its own projects' indicators.
@@ -35,7 +28,7 @@ export class ProgressController extends Controller {
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
   @Response<Problem>(404, 'The project is not visible to you')
   @Response<Problem>(422, 'asOf unparseable or in the future')
-  public async get(
+  public async getProgress(
     @Request() req: ExRequest,
     @Query() asOf?: string,
     @Query() fund?: string,
@@ -45,10 +38,14 @@ export class ProgressController extends Controller {
     @Query() projectId?: ProjectUuid,
   ): Promise<ProgressReport> {
     const instant = parseAsOf(asOf);
-    const user = req.user as AuthenticatedUser;
-    if (projectId !== undefined) await visibleProject(this.ctx.store, user, projectId);
-    const query = { asOf: instant, fund, programme, period, investment, projectId };
-    const { indicators, rollup } = await progressAsOf(this.ctx.orm, query, projectListScope(user));
+    const { indicators, rollup } = await this.app.reporting.progress(callerOf(req), {
+      asOf: instant,
+      fund,
+      programme,
+      period,
+      investment,
+      projectId,
+    });
     return { asOf: instant.toISOString(), indicators, rollup };
   }
 }

@@ -1,10 +1,9 @@
-import { Controller, Get, Path, Query, Request, Response, Route, Security, Tags } from '@tsoa/runtime';
+import { Get, Path, Query, Request, Response, Route, Security, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
-import { alertsForProject, type DuplicateAlertView } from '../../../projections/double-funding/queries.js';
-import { visibleProject } from '../../application/indicators.js';
-import type { AuthenticatedUser } from '../../auth/principal.js';
+import type { DuplicateAlertView } from '../../../projections/double-funding/queries.js';
 import type { ProjectId } from '../../domain/values.js';
-import type { AppContext } from '../context.js';
+import { ApiController } from '../api-controller.js';
+import { callerOf } from '../caller.js';
 import type { Problem } from '../problem.js';
 import { parseAsOf } from '../views/indicator.js';
 
@@ -19,11 +18,7 @@ export interface ProjectDoubleFundingView {
 /** A project's double-funding alerts (dubultfinansējuma brīdinājumi), now or as they stood at any past instant. */
 @Route('projects/{projectId}/double-funding')
 @Tags('Double funding')
-export class ProjectDoubleFundingController extends Controller {
-  constructor(private readonly ctx: AppContext) {
-    super();
-  }
-
+export class ProjectDoubleFundingController extends ApiController {
   /**
    * The double-funding alerts involving the project as they stood at `asOf`: computed from the
    * invoices, claims, verifications and officers' confirm/dismiss decisions recorded up to then,
@@ -34,18 +29,14 @@ export class ProjectDoubleFundingController extends Controller {
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
   @Response<Problem>(404, 'No such project, or not visible to you')
   @Response<Problem>(422, 'asOf unparseable or in the future')
-  public async get(@Path() projectId: ProjectId, @Request() req: ExRequest, @Query() asOf?: string): Promise<ProjectDoubleFundingView> {
+  public async getProjectDoubleFunding(
+    @Path() projectId: ProjectId,
+    @Request() req: ExRequest,
+    @Query() asOf?: string,
+  ): Promise<ProjectDoubleFundingView> {
     const instant = parseAsOf(asOf);
-    await visibleProject(this.ctx.store, req.user as AuthenticatedUser, projectId);
-    const source = this.ctx.config.EVENT_STORE === 'postgres' ? 'read_model_and_tail' : 'read_model';
     // Without asOf: everything committed, even what was recorded while this request ran.
-    const alerts = await alertsForProject(
-      this.ctx.pool,
-      projectId,
-      this.ctx.config.DUPCHECK_NEAR_DAYS,
-      asOf === undefined ? undefined : instant,
-      source,
-    );
+    const alerts = await this.app.doubleFunding.forProject(callerOf(req), projectId, asOf === undefined ? undefined : instant);
     return { projectId, asOf: instant.toISOString(), alerts };
   }
 }

@@ -1,16 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { Body, Controller, Header, Path, Post, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
+import { Body, Header, Path, Post, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
-import { raiseFinding } from '../../application/findings.js';
-import type { AuthenticatedUser } from '../../auth/principal.js';
 import type { FindingCategory, Severity } from '../../domain/finding/events.js';
 import type { Cents, ProjectId } from '../../domain/values.js';
-import type { AppContext } from '../context.js';
+import { ApiController } from '../api-controller.js';
+import { callerOf } from '../caller.js';
 import type { IdempotencyKey } from '../headers.js';
 import type { Problem } from '../problem.js';
-import { idempotencyFor, requestMetadata } from '../request-metadata.js';
-import type { FindingView } from '../views/finding.js';
-import { respondWithFinding } from './findings.controller.js';
+import { findingView, type FindingView } from '../views/finding.js';
 
 /**
  * @format uuid
@@ -43,11 +39,7 @@ export interface RaiseFindingRequest {
 @Route('projects/{projectId}/findings')
 @Tags('Audit findings')
 @Response<Problem>(404, 'No such project (or indicator), or not visible to you')
-export class ProjectFindingsController extends Controller {
-  constructor(private readonly ctx: AppContext) {
-    super();
-  }
-
+export class ProjectFindingsController extends ApiController {
   /**
    * Raises an audit finding (revīzijas konstatējums) on a project.
    * @example body { "category": "procurement_breach", "severity": "high", "amountAtRiskCents": 2500000, "euShareCents": 2125000, "concerns": { "invoiceRef": "PVN-2024/117" }, "description": "Līguma grozījumi palielināja apjomu par 18 % bez jauna iepirkuma" }
@@ -57,24 +49,21 @@ export class ProjectFindingsController extends Controller {
   @SuccessResponse(201, 'Raised')
   @Response<Problem>(
     422,
-    'Invalid: money not integer cents, EU share above the amount at risk, unknown category, an indicator of another project',
+    'Invalid: money not integer cents, EU share above the amount at risk, unknown category, an indicator of another project, or the Idempotency-Key was used for another request',
   )
-  public async raise(
+  public async raiseFinding(
     @Path() projectId: ProjectId,
     @Body() body: RaiseFindingRequest,
     @Request() req: ExRequest,
-    @Header('Idempotency-Key') _key?: IdempotencyKey,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<FindingView> {
     const { concerns = {}, ...rest } = body;
-    const input = {
-      findingId: randomUUID(),
-      projectId,
-      ...rest,
-      concerns: { invoiceRef: concerns.invoiceRef ?? null, claimRef: concerns.claimRef ?? null, indicatorId: concerns.indicatorId ?? null },
+    const concerned = {
+      invoiceRef: concerns.invoiceRef ?? null,
+      claimRef: concerns.claimRef ?? null,
+      indicatorId: concerns.indicatorId ?? null,
     };
-    const options = { metadata: requestMetadata(req), idempotency: idempotencyFor(req) };
-    const result = await raiseFinding(this.ctx.store, req.user as AuthenticatedUser, input, options);
-    this.setStatus(201);
-    return respondWithFinding(this, result);
+    const outcome = await this.app.findings.raise(callerOf(req), { projectId, ...rest, concerns: concerned });
+    return this.written(outcome, findingView, { location: `/findings/${outcome.state.findingId}` });
   }
 }

@@ -1,15 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { Body, Controller, Header, Path, Post, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
+import { Body, Header, Path, Post, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
-import { defineProjectIndicator } from '../../application/indicators.js';
-import type { AuthenticatedUser } from '../../auth/principal.js';
 import type { BilingualName } from '../../domain/fund/events.js';
 import type { IndicatorDefinition } from '../../domain/indicator/events.js';
 import type { IsoDate } from '../../domain/values.js';
-import type { AppContext } from '../context.js';
-import { etag, type IdempotencyKey } from '../headers.js';
+import { ApiController } from '../api-controller.js';
+import { callerOf } from '../caller.js';
+import type { IdempotencyKey } from '../headers.js';
 import type { Problem } from '../problem.js';
-import { idempotencyFor, requestMetadata } from '../request-metadata.js';
 import { indicatorView, type IndicatorView } from '../views/indicator.js';
 
 /**
@@ -46,11 +43,7 @@ export function toDefinition(input: IndicatorDefinitionInput): Omit<IndicatorDef
 @Route('projects/{projectId}/indicators')
 @Tags('Indicators and progress')
 @Response<Problem>(404, 'No such project, or not visible to you')
-export class ProjectIndicatorsController extends Controller {
-  constructor(private readonly ctx: AppContext) {
-    super();
-  }
-
+export class ProjectIndicatorsController extends ApiController {
   /**
    * Defines an indicator of a project: by its beneficiary (own organisation's project) or an officer.
    * @example body { "code": "RCR11", "name": { "lv": "e-adreses lietotāji", "en": "e-address users" }, "kind": "target", "unit": { "lv": "lietotāji gadā", "en": "users/year" }, "baseline": { "value": 54391, "date": "2022-12-01" }, "target": { "value": 223560, "dueDate": "2026-06-30" } }
@@ -58,27 +51,17 @@ export class ProjectIndicatorsController extends Controller {
   @Post()
   @Security('jwt', ['beneficiary', 'officer'])
   @SuccessResponse(201, 'Defined')
-  @Response<Problem>(422, 'Invalid definition')
-  public async define(
+  @Response<Problem>(422, 'Invalid definition, or the Idempotency-Key was used for another request')
+  public async defineProjectIndicator(
     @Path() projectId: ProjectUuid,
     @Body() body: IndicatorDefinitionInput,
     @Request() req: ExRequest,
-    @Header('Idempotency-Key') _key?: IdempotencyKey,
+    @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<IndicatorView> {
-    const options = { metadata: requestMetadata(req), idempotency: idempotencyFor(req) };
-    const input = { indicatorId: randomUUID(), ...toDefinition(body), contributingProjects: [] };
-    const { state, version, replayed } = await defineProjectIndicator(
-      this.ctx.store,
-      req.user as AuthenticatedUser,
-      projectId,
-      input,
-      options,
-    );
-    if (state.status === 'none') throw new Error('a defined indicator folded to nothing');
-    this.setStatus(201);
-    this.setHeader('Location', `/indicators/${state.indicatorId}`);
-    this.setHeader('ETag', etag(version));
-    if (replayed) this.setHeader('Idempotent-Replayed', 'true');
-    return indicatorView(state, version);
+    const outcome = await this.app.indicators.defineForProject(callerOf(req), projectId, {
+      ...toDefinition(body),
+      contributingProjects: [],
+    });
+    return this.written(outcome, indicatorView, { location: `/indicators/${outcome.state.indicatorId}` });
   }
 }

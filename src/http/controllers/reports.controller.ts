@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import { Controller, Get, Produces, Query, Response, Route, Security, Tags, ValidateError } from '@tsoa/runtime';
-import { councilReport, type CouncilReport, type ReportDetail, type ReportWindow } from '../../../projections/council-report/report.js';
-import type { AppContext } from '../context.js';
+import { Get, Produces, Query, Response, Route, Security, Tags, ValidateError } from '@tsoa/runtime';
+import type { CouncilReport, ReportDetail, ReportWindow } from '../../../projections/council-report/report.js';
+import { ApiController } from '../api-controller.js';
 import type { Problem } from '../problem.js';
 import { councilReportCsv } from '../views/council-report-csv.js';
 import { councilReportHtml } from '../views/council-report-html.js';
@@ -28,11 +28,7 @@ export function parseWindow(from: string, to: string, now = new Date()): ReportW
 
 @Route('reports')
 @Tags('Reports')
-export class ReportsController extends Controller {
-  constructor(private readonly ctx: AppContext) {
-    super();
-  }
-
+export class ReportsController extends ApiController {
   /**
    * The supervisory council's report for the days `from`–`to` (UTC, both included): portfolio,
    * progress to target as of the end of `to`, what changed in the window, overdue and at-risk
@@ -50,14 +46,13 @@ export class ReportsController extends Controller {
   @Produces('text/csv')
   @Produces('text/html')
   @Response<Problem>(422, 'from or to unparseable, to in the future, or from after to')
-  public async council(
+  public async getCouncilReport(
     @Query() from: string,
     @Query() to: string,
     @Query() format: 'json' | 'csv' | 'html' = 'json',
     @Query() detail: ReportDetail = 'investment',
   ): Promise<CouncilReport | Readable> {
-    const sources = { orm: this.ctx.orm, doubleFunding: { pool: this.ctx.pool, nearDays: this.ctx.config.DUPCHECK_NEAR_DAYS } };
-    const report = await councilReport(sources, parseWindow(from, to), new Date(), detail);
+    const report = await this.app.reporting.councilReport(parseWindow(from, to), detail);
     if (format === 'json') return report;
     const name = `council-report-${report.window.from}-${report.window.to}`;
     this.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'text/html; charset=utf-8');

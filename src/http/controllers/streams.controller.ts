@@ -1,7 +1,6 @@
-import { Controller, Get, Path, Query, Response, Route, Security, Tags } from '@tsoa/runtime';
-import { findStream, listStreams } from '../../../projections/stream-catalogue/queries.js';
-import { NotFound } from '../../domain/errors.js';
-import type { AppContext } from '../context.js';
+import { Get, Path, Query, Response, Route, Security, Tags } from '@tsoa/runtime';
+import type { StreamCatalogueEntry } from '../../../projections/stream-catalogue/entity.js';
+import { ApiController } from '../api-controller.js';
 import type { Problem } from '../problem.js';
 
 export interface StreamSummary {
@@ -26,11 +25,7 @@ export interface StreamPage {
 @Security('jwt', ['auditor', 'admin'])
 @Response<Problem>(401, 'No valid bearer token')
 @Response<Problem>(403, 'None of your roles may do this')
-export class StreamsController extends Controller {
-  constructor(private readonly ctx: AppContext) {
-    super();
-  }
-
+export class StreamsController extends ApiController {
   /**
    * The stream catalogue: every stream with its type, version and last write.
    * @param streamType only streams of this type, e.g. `fund`
@@ -41,22 +36,20 @@ export class StreamsController extends Controller {
    * @maximum limit 500
    */
   @Get()
-  public async list(@Query() streamType?: string, @Query() after?: string, @Query() limit = 100): Promise<StreamPage> {
-    const rows = await listStreams(this.ctx.orm, { streamType, after, limit: limit + 1 });
+  public async listStreams(@Query() streamType?: string, @Query() after?: string, @Query() limit = 100): Promise<StreamPage> {
+    const rows = await this.app.audit.streams({ streamType, after, limit: limit + 1 });
     const items = rows.slice(0, limit).map(toSummary);
     return rows.length > limit ? { items, next: items.at(-1)!.streamId } : { items };
   }
 
   @Get('{streamId}')
   @Response<Problem>(404, 'Unknown stream')
-  public async get(@Path() streamId: string): Promise<StreamSummary> {
-    const row = await findStream(this.ctx.orm, streamId);
-    if (!row) throw new NotFound('Stream', streamId);
-    return toSummary(row);
+  public async getStream(@Path() streamId: string): Promise<StreamSummary> {
+    return toSummary(await this.app.audit.stream(streamId));
   }
 }
 
-function toSummary(r: Awaited<ReturnType<typeof findStream>> & object): StreamSummary {
+function toSummary(r: StreamCatalogueEntry): StreamSummary {
   return {
     streamId: r.streamId,
     streamType: r.streamType,

@@ -20,7 +20,6 @@ import { toCsv } from './csv.js';
  * | `budget_execution` | level (`fund`, `investment`, `source` or `total`), fund, investment, category (funding source), count (projects), planned_cents … remaining_cents |
  * | `audit_finding` | item_id (finding), project_id, category, severity, status, amount_cents (at risk), due_date (action deadline), previous_status (`action_overdue` or empty), recorded_at (raised), count (1 if reportable onwards, else 0) |
  * | `double_funding_alert` | item_id (alert), category (rule), project_id (space-separated), status, amount_cents (at risk), note (what it is about) |
- * | `audit_findings`, `double_funding_alerts` | only when the section's read model is missing: status `not_yet_available`, note |
  *
  * Amounts are euro cents, names English, numbers plain (no thousands separators).
  */
@@ -157,32 +156,28 @@ export function councilReportRows(r: CouncilReport): Row[] {
     })),
     ...r.budgetExecution.bySource.map((x) => ({ section: 'budget_execution', level: 'source', category: x.source, ...measures(x) })),
     { section: 'budget_execution', level: 'total', ...measures(r.budgetExecution.total) },
-    ...(r.openAuditFindings.available
-      ? r.openAuditFindings.items.map((f) => ({
-          section: 'audit_finding',
-          item_id: f.findingId,
-          project_id: f.projectId,
-          category: f.category,
-          severity: f.severity,
-          status: f.status,
-          amount_cents: f.amountAtRiskCents,
-          due_date: f.deadline,
-          previous_status: f.actionOverdue ? 'action_overdue' : undefined,
-          recorded_at: f.raisedAt,
-          count: f.reportable ? 1 : 0,
-        }))
-      : [{ section: 'audit_findings', status: 'not_yet_available', note: r.openAuditFindings.reason }]),
-    ...(r.doubleFundingAlerts.available
-      ? r.doubleFundingAlerts.items.map((a) => ({
-          section: 'double_funding_alert',
-          item_id: a.alertId,
-          category: a.rule,
-          project_id: a.projectIds.join(' '),
-          status: a.status,
-          amount_cents: a.amountAtRiskCents,
-          note: a.key,
-        }))
-      : [{ section: 'double_funding_alerts', status: 'not_yet_available', note: r.doubleFundingAlerts.reason }]),
+    ...r.openAuditFindings.items.map((f) => ({
+      section: 'audit_finding',
+      item_id: f.findingId,
+      project_id: f.projectId,
+      category: f.category,
+      severity: f.severity,
+      status: f.status,
+      amount_cents: f.amountAtRiskCents,
+      due_date: f.deadline,
+      previous_status: f.actionOverdue ? 'action_overdue' : undefined,
+      recorded_at: f.raisedAt,
+      count: f.reportable ? 1 : 0,
+    })),
+    ...r.doubleFundingAlerts.items.map((a) => ({
+      section: 'double_funding_alert',
+      item_id: a.alertId,
+      category: a.rule,
+      project_id: a.projectIds.join(' '),
+      status: a.status,
+      amount_cents: a.amountAtRiskCents,
+      note: a.key,
+    })),
   ];
 }
 

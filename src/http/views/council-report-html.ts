@@ -88,20 +88,16 @@ tr, figure { break-inside: avoid; } h2 { break-after: avoid; }
 @media print { body { max-width: none; } }`;
 
 const findingsSection = (s: CouncilReport['openAuditFindings']) =>
-  !s.available
-    ? `<p class="note">${esc(s.reason)}</p>`
-    : s.items.length === 0
-      ? '<p class="empty">No open findings.</p>'
-      : `<table><thead><tr><th>Raised</th><th>Category</th><th>Severity</th><th>Status</th><th class="n">Amount at risk</th><th>Action deadline</th></tr></thead><tbody>
+  s.items.length === 0
+    ? '<p class="empty">No open findings.</p>'
+    : `<table><thead><tr><th>Raised</th><th>Category</th><th>Severity</th><th>Status</th><th class="n">Amount at risk</th><th>Action deadline</th></tr></thead><tbody>
 ${s.items.map((f) => `<tr class="${f.actionOverdue ? 'overdue' : ''}"><td>${esc(f.raisedAt.slice(0, 10))}<br><small>project ${esc(f.projectId)}</small></td><td>${esc(f.category.replaceAll('_', ' '))}${f.reportable ? '<br><small>reported onwards (EU share above EUR 10,000)</small>' : ''}</td><td>${esc(f.severity)}</td><td>${esc(f.status.replaceAll('_', ' '))}</td><td class="n">${eur(f.amountAtRiskCents)}</td><td>${esc(f.deadline ?? '—')}${f.actionOverdue ? ' <b>(overdue)</b>' : ''}</td></tr>`).join('\n')}
 </tbody></table>`;
 
 const alertsSection = (s: CouncilReport['doubleFundingAlerts']) =>
-  !s.available
-    ? `<p class="note">${esc(s.reason)}</p>`
-    : s.items.length === 0
-      ? '<p class="empty">No undecided alerts.</p>'
-      : `<table><thead><tr><th>Rule</th><th>About</th><th>Projects</th><th class="n">Amount at risk</th></tr></thead><tbody>
+  s.items.length === 0
+    ? '<p class="empty">No undecided alerts.</p>'
+    : `<table><thead><tr><th>Rule</th><th>About</th><th>Projects</th><th class="n">Amount at risk</th></tr></thead><tbody>
 ${s.items.map((a) => `<tr><td>${esc(a.rule.replaceAll('_', ' '))}</td><td>${esc(a.key)}</td><td>${a.projectIds.map(esc).join('<br>')}</td><td class="n">${eur(a.amountAtRiskCents)}</td></tr>`).join('\n')}
 </tbody></table>`;
 

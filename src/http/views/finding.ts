@@ -1,13 +1,6 @@
 import type { FindingRow } from '../../../projections/findings/entity.js';
-import type {
-  BeneficiaryResponse,
-  CorrectiveAction,
-  FinancialCorrection,
-  Finding,
-  FindingStatus,
-  FollowUp,
-} from '../../domain/finding/decider.js';
-import type { FindingCategory, FollowUpOutcome, Severity } from '../../domain/finding/events.js';
+import type { BeneficiaryResponse, CorrectiveAction, FinancialCorrection, Finding, FollowUp } from '../../domain/finding/decider.js';
+import type { FindingCategory, FindingStatus, FollowUpOutcome, Severity } from '../../domain/finding/events.js';
 import { isOverdue } from '../../domain/finding/rules.js';
 
 /** What a finding is about besides its project; absent fields were not named. */

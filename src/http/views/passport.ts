@@ -1,9 +1,6 @@
-import type { Request } from 'express';
-import type { AuthenticatedUser } from '../../auth/principal.js';
-import { visiblePassport as visibleTo } from '../../auth/scope.js';
 import type { ConsistencyWarning } from '../../domain/passport/checks.js';
-import type { PassportSections, ProgrammeRef } from '../../domain/passport/content.js';
-import type { Passport, ReturnComment } from '../../domain/passport/decider.js';
+import type { PassportSections, ProgrammeRef, ReturnComment } from '../../domain/passport/content.js';
+import type { Passport } from '../../domain/passport/decider.js';
 import type { BilingualName } from '../../domain/fund/events.js';
 
 export interface VersionSummary {
@@ -32,11 +29,6 @@ export interface PassportView {
 }
 
 type Existing = Exclude<Passport, { status: 'none' }>;
-
-/** The passport as the caller of `req` may see it (see src/auth/scope.ts). */
-export function visiblePassport(req: Request, projectId: string, state: Passport): Existing {
-  return visibleTo(req.user as AuthenticatedUser, projectId, state);
-}
 
 export function passportView(state: Existing, streamVersion: number): PassportView {
   return {

@@ -1,0 +1,145 @@
+import {
+  alertsForProject,
+  findAlert,
+  listAlerts,
+  type AlertFilter,
+  type DuplicateAlertView,
+} from '../../projections/double-funding/queries.js';
+import type { CommandContext } from '../domain/decider.js';
+import { NotFound, ValidationFailed } from '../domain/errors.js';
+import {
+  duplicateAlertStream,
+  duplicateAlertStreamId,
+  type DuplicateAlert,
+  type DuplicateAlertCommand,
+} from '../domain/dupalert/decider.js';
+import type { AlertFinding } from '../domain/dupalert/events.js';
+import type { Severity } from '../domain/finding/events.js';
+import { amountIssues } from '../domain/finding/rules.js';
+import { uuidV5 } from '../domain/ids.js';
+import type { Caller } from './caller.js';
+import { on, type Outcome } from './command.js';
+import type { Deps } from './deps.js';
+import { visibleProject } from './passports.js';
+import { raiseAlertFindings } from './workflows.js';
+
+/** An alert as the read model derives it, with the officers' decision as its own stream holds it. */
+export interface Alert extends Outcome<DuplicateAlert> {
+  readonly alert: DuplicateAlertView;
+}
+
+export interface ConfirmAlertInput {
+  reason: string;
+  /** When given, an audit finding (category double_funding) is raised on each project of the alert. */
+  finding?: { severity: Severity; euShareCents?: number };
+}
+
+/** Namespace of the ids of findings raised by a confirmation (a fixed random UUID). */
+const ALERT_FINDING_NAMESPACE = '3c7e2a90-5b14-4f6d-8a21-9d0e4b7c1f58';
+
+/** The id of the finding a confirmation raises on one project: the same alert and project always give the same finding. */
+export const alertFindingId = (alertId: string, projectId: string) =>
+  uuidV5(ALERT_FINDING_NAMESPACE, `alert:${alertId}:project:${projectId}`);
+
+/**
+ * Double-funding alerts (dubultfinansējuma brīdinājumi): derived by the double-funding read model
+ * from every project's invoices and claims; an officer's decision on one is a stream of its own
+ * (`dupalert-<alertId>`, empty while undecided), so its version is the alert's ETag.
+ */
+export class DoubleFunding {
+  private readonly decisions;
+
+  constructor(private readonly deps: Deps) {
+    this.decisions = on(deps, duplicateAlertStream);
+  }
+
+  /** The officers' report, strongest rule first, filtered; as of `asOf` when given. */
+  list(filter: AlertFilter): Promise<DuplicateAlertView[]> {
+    return listAlerts(this.deps.pool, filter, this.deps.config.DUPCHECK_NEAR_DAYS);
+  }
+
+  /** The alerts involving a project the caller can see, as they stood at `asOf` (default: everything committed). */
+  async forProject(caller: Caller, projectId: string, asOf?: Date): Promise<DuplicateAlertView[]> {
+    await visibleProject(this.deps, caller.user, projectId);
+    const source = this.deps.config.EVENT_STORE === 'postgres' ? 'read_model_and_tail' : 'read_model';
+    return alertsForProject(this.deps.pool, projectId, this.deps.config.DUPCHECK_NEAR_DAYS, asOf, source);
+  }
+
+  async get(alertId: string): Promise<Alert> {
+    const alert = await this.find(alertId);
+    const streamId = duplicateAlertStreamId(alertId);
+    const { state, version } = await this.decisions.load(streamId);
+    return { alert: withDecision(alert, state), state, version, streamId, replayed: false, eventIds: [] };
+  }
+
+  /**
+   * Confirms the alert: the cost was financed twice. With `finding`, an audit finding is raised
+   * on each project of the alert: the findings are listed in the decision itself, then raised
+   * (src/application/workflows.ts), so a stop in between is completed and nothing is raised twice.
+   */
+  async confirm(caller: Caller, alertId: string, input: ConfirmAlertInput): Promise<Alert & { findingIds: string[] }> {
+    const alert = await this.find(alertId);
+    const findings = input.finding ? this.findingsFor(alert, input.reason, input.finding) : [];
+    const decided = await this.decide(caller, alert, (context) => ({
+      type: 'ConfirmDuplicateAlert',
+      data: { ...decisionOf(alert, input.reason), findings },
+      context,
+    }));
+    const [stored] = await this.decisions.read(decided.streamId, { to: 1 });
+    if (stored?.type === 'DuplicateAlertConfirmed.v2') await raiseAlertFindings(this.deps, stored);
+    return { ...decided, findingIds: decided.state.status === 'confirmed' ? decided.state.findings.map((f) => f.findingId) : [] };
+  }
+
+  /** Dismisses the alert with the reason, e.g. a legal pro-rata split. */
+  async dismiss(caller: Caller, alertId: string, reason: string): Promise<Alert> {
+    const alert = await this.find(alertId);
+    return this.decide(caller, alert, (context) => ({ type: 'DismissDuplicateAlert', data: decisionOf(alert, reason), context }));
+  }
+
+  private async decide(
+    caller: Caller,
+    alert: DuplicateAlertView,
+    command: (context: CommandContext) => DuplicateAlertCommand,
+  ): Promise<Alert> {
+    const outcome: Outcome<DuplicateAlert> = await this.decisions.execute(duplicateAlertStreamId(alert.alertId), caller, command, {
+      subject: alert.alertId,
+    });
+    return { ...outcome, alert: withDecision(alert, outcome.state) };
+  }
+
+  /** One finding per project, checked here as the finding would check it, so raising them later cannot be refused. */
+  private findingsFor(alert: DuplicateAlertView, reason: string, finding: NonNullable<ConfirmAlertInput['finding']>): AlertFinding[] {
+    const euShareCents = finding.euShareCents ?? alert.amountAtRiskCents;
+    const issues = amountIssues(alert.amountAtRiskCents, euShareCents).map((i) => ({ ...i, field: `finding.${i.field}` }));
+    if (issues.length) throw new ValidationFailed(issues);
+    const invoiceLevel = alert.rule === 'same_invoice' || alert.rule === 'over_allocation' || alert.rule === 'near_duplicate';
+    return alert.projectIds.map((projectId) => ({
+      findingId: alertFindingId(alert.alertId, projectId),
+      projectId,
+      severity: finding.severity,
+      amountAtRiskCents: alert.amountAtRiskCents,
+      euShareCents,
+      invoiceRef: invoiceLevel ? alert.key.slice(0, 200) : null,
+      description: `Double-funding alert ${alert.rule} ${alert.alertId} confirmed: ${reason}`,
+    }));
+  }
+
+  private async find(alertId: string): Promise<DuplicateAlertView> {
+    const alert = await findAlert(this.deps.pool, alertId, this.deps.config.DUPCHECK_NEAR_DAYS);
+    if (!alert) throw new NotFound('Double-funding alert', alertId);
+    return alert;
+  }
+}
+
+const decisionOf = (alert: DuplicateAlertView, reason: string) => ({
+  alertId: alert.alertId,
+  rule: alert.rule,
+  projectIds: alert.projectIds,
+  amountAtRiskCents: alert.amountAtRiskCents,
+  reason,
+});
+
+/** The decision as the alert's stream holds it (the read model may not have caught up yet). */
+function withDecision(alert: DuplicateAlertView, state: DuplicateAlert): DuplicateAlertView {
+  return { ...alert, status: state.status, reason: state.status === 'open' ? null : state.reason };
+}

@@ -1,0 +1,37 @@
+import type pg from 'pg';
+
+/** The first answer to a request sent with an Idempotency-Key: what a retry gets back. */
+export interface StoredResponse {
+  readonly fingerprint: string;
+  readonly status: number;
+  /** Only the headers that describe the answer: content type, ETag, Location. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: unknown;
+}
+
+/**
+ * Answers kept per (caller, Idempotency-Key) so a retry gets exactly the first status and body.
+ * What keeps a retry from storing anything twice is the append under the same key, in the event
+ * store's own transaction; this only remembers the answer, so losing one (a crash between the
+ * append and here) costs nothing but a re-rendered answer from the stream.
+ */
+export class IdempotentResponses {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async find(key: string): Promise<StoredResponse | null> {
+    const { rows } = await this.pool.query<StoredResponse>(
+      'select fingerprint, status, headers, body from http_idempotency where key = $1',
+      [key],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Keeps the first answer; a concurrent one for the same key does not replace it. */
+  async save(key: string, response: StoredResponse): Promise<void> {
+    await this.pool.query(
+      `insert into http_idempotency (key, fingerprint, status, headers, body) values ($1, $2, $3, $4, $5)
+       on conflict (key) do nothing`,
+      [key, response.fingerprint, response.status, JSON.stringify(response.headers), JSON.stringify(response.body ?? null)],
+    );
+  }
+}

@@ -1,0 +1,49 @@
+import type { StoredEvent } from '../eventstore/port.js';
+import type { AnyEventDefinition, EventDefinition, Upcaster } from '../eventstore/registry.js';
+import type { Command, Decider, DomainEvent } from './decider.js';
+
+/** A stored type that is no longer written, and how it is read as a current one. */
+export interface RetiredEvent {
+  readonly type: string;
+  readonly upcast: Upcaster;
+  /** The upcaster needs the types stored before the event in its stream. */
+  readonly contextual?: boolean;
+}
+
+/**
+ * Everything the rest of the system knows about one stream type: the prefix of its stream ids,
+ * its events (current and retired) and its pure decider. The application layer loads and
+ * appends through it; the store's events are narrowed to the stream's own with `owns`.
+ */
+export interface StreamType<C extends Command, E extends DomainEvent, S> {
+  /** Prefix of the stream ids: `passport` in `passport-<projectId>`. */
+  readonly name: string;
+  readonly decider: Decider<C, E, S>;
+  readonly events: readonly EventDefinition<unknown, E['type']>[];
+  readonly retired: readonly RetiredEvent[];
+  /** True when the event is one of this stream type's: narrows a store-wide event union to the stream's. */
+  owns<X extends DomainEvent>(this: void, event: X): event is Extract<X, { type: E['type'] }>;
+  /** The stored event as one of this stream type's; any other type is an error (a stream id handed to the wrong stream type). */
+  own(this: void, event: StoredEvent): StoredEvent<E>;
+}
+
+/** Any stream type, for code that handles every one of them alike (history, time travel). */
+export type AnyStreamType = StreamType<Command, DomainEvent, unknown>;
+
+export function defineStreamType<C extends Command, E extends DomainEvent, S>(definition: {
+  name: string;
+  decider: Decider<C, E, S>;
+  events: readonly AnyEventDefinition<E['type']>[];
+  retired?: readonly RetiredEvent[];
+}): StreamType<C, E, S> {
+  const types = new Set<string>(definition.events.map((e) => e.type));
+  function owns<X extends DomainEvent>(event: X): event is Extract<X, { type: E['type'] }> {
+    return types.has(event.type);
+  }
+  function own(event: StoredEvent): StoredEvent<E> {
+    if (!types.has(event.type)) throw new Error(`${event.streamId} holds ${event.type}, which is not a ${definition.name} event`);
+    // Its type name is one of this stream type's, and the registry parsed its payload with that type's schema.
+    return event as StoredEvent<E>;
+  }
+  return { name: definition.name, decider: definition.decider, events: definition.events, retired: definition.retired ?? [], owns, own };
+}
