@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import { budgetExecution, type ExecutionMeasures, type InvestmentExecution, type SourceExecution } from '../budget-execution/queries.js';
 import { listAlerts, type DuplicateAlertView } from '../double-funding/queries.js';
-import { listFindings } from '../findings/queries.js';
+import { listFindings, type FindingKey } from '../findings/queries.js';
 import type { BilingualName } from '../../src/domain/fund/events.js';
 import { PROGRESS_STATUSES, type ProgressStatus } from '../../src/domain/indicator/status.js';
 import { evaluate, inTableOrder, progressTable, type IndicatorProgress, type RollupNode, type StatusCounts } from '../progress/evaluate.js';
@@ -275,7 +275,7 @@ const MEASURES = [
 async function openFindings(orm: MikroORM, lastDay: string, end: Date): Promise<OpenFinding[]> {
   const open: OpenFinding[] = [];
   const openAtEnd = (f: { raisedAt: Date; closedAt: Date | null }) => f.raisedAt <= end && (f.closedAt === null || f.closedAt > end);
-  for (let after: string | undefined; ;) {
+  for (let after: FindingKey | undefined; ;) {
     const page = await listFindings(orm, { limit: 1000, ...(after ? { after } : {}) }, null);
     for (const f of page.filter(openAtEnd)) {
       open.push({
@@ -292,6 +292,7 @@ async function openFindings(orm: MikroORM, lastDay: string, end: Date): Promise<
       });
     }
     if (page.length < 1000) return open;
-    after = page.at(-1)!.findingId;
+    const last = page.at(-1)!;
+    after = { raisedAt: last.raisedAt.toISOString(), findingId: last.findingId };
   }
 }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { DuplicateRule } from '../../src/domain/dupalert/events.js';
-import { NO_TAIL, REPORT, seeded, TAIL } from './sql.js';
+import { alertPage, NO_TAIL, REPORT, seeded, TAIL } from './sql.js';
 
 /** A double-funding alert: a warning for an officer, never a rejection. */
 export interface DuplicateAlertView {
@@ -55,26 +55,56 @@ const view = (r: Row): DuplicateAlertView => ({
   status: r.status,
   reason: r.reason,
 });
-const RANK: Record<DuplicateRule, number> = { same_invoice: 1, over_allocation: 2, near_duplicate: 3, vat_twice: 4, overlapping_scope: 5 };
-const ordered = (rows: Row[]) => rows.map(view).sort((a, b) => RANK[a.rule] - RANK[b.rule] || a.alertId.localeCompare(b.alertId));
+/** Strongest rule first; the same ranks as RANK_SQL in sql.ts. */
+export const RULE_RANK: Record<DuplicateRule, number> = {
+  same_invoice: 1,
+  over_allocation: 2,
+  near_duplicate: 3,
+  vat_twice: 4,
+  overlapping_scope: 5,
+};
+const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const ordered = (rows: Row[]) => rows.map(view).sort((a, b) => RULE_RANK[a.rule] - RULE_RANK[b.rule] || byId(a.alertId, b.alertId));
+
+/** An alert's place in the report's order: its rule's rank, then its id. */
+export interface AlertKey {
+  rank: number;
+  alertId: string;
+}
+
+/** A keyset page of alerts: after this key (exclusive), at most `limit`; without them, every alert. */
+export interface AlertPage {
+  after?: AlertKey;
+  limit?: number;
+}
+
+export const alertKey = (a: DuplicateAlertView): AlertKey => ({ rank: RULE_RANK[a.rule], alertId: a.alertId });
+const pageParams = (page: AlertPage) => [page.after?.rank ?? null, page.after?.alertId ?? null, page.limit ?? null];
 
 /**
- * The officers' report: every alert over all projects, strongest rule first, filtered; as of
- * `asOf` when given. Filtered by project (and not by supplier, which narrows rule 5's sums),
+ * The officers' report: every alert over all projects, strongest rule first (then by id),
+ * filtered; as of `asOf` when given; a keyset page of it when `page` says so (filters apply
+ * before the limit). Filtered by project (and not by supplier, which narrows rule 5's sums),
  * it is the project's view, read through indexes from the project's facts; otherwise every
  * rule runs over the whole read model (seconds at a million invoices).
  */
-export async function listAlerts(pool: pg.Pool, filter: AlertFilter, nearDays: number): Promise<DuplicateAlertView[]> {
+export async function listAlerts(
+  pool: pg.Pool,
+  filter: AlertFilter,
+  nearDays: number,
+  page: AlertPage = {},
+): Promise<DuplicateAlertView[]> {
   if (filter.projectId !== undefined && filter.supplier === undefined) {
-    const alerts = await alertsForProject(pool, filter.projectId, nearDays, filter.asOf, 'read_model');
-    return alerts.filter(
-      (a) => (filter.rule === undefined || a.rule === filter.rule) && (filter.status === undefined || a.status === filter.status),
-    );
+    return alertsForProject(pool, filter.projectId, nearDays, filter.asOf, 'read_model', {
+      rule: filter.rule,
+      status: filter.status,
+      ...page,
+    });
   }
   const { rows } = await pool.query<Row>(
     `with ${REPORT}
       where ($3::text is null or a.rule = $3) and ($4::text is null or $4 = any(a.project_ids))
-        and ($5::text is null or coalesce(d.decision, 'open') = $5)`,
+        and ($5::text is null or coalesce(d.decision, 'open') = $5)${alertPage(7)}`,
     [
       filter.supplier ? [filter.supplier] : null,
       nearDays,
@@ -82,6 +112,7 @@ export async function listAlerts(pool: pg.Pool, filter: AlertFilter, nearDays: n
       filter.projectId ?? null,
       filter.status ?? null,
       filter.asOf ?? 'infinity',
+      ...pageParams(page),
     ],
   );
   return ordered(rows);
@@ -130,6 +161,7 @@ export async function alertsAtSubmission(
 /**
  * The alerts involving a project (it is among the alert's projects) as they stood at `asOf`:
  * only invoices, claims, verifications and officers' decisions recorded up to then count.
+ * `select` narrows them by rule and status and takes a keyset page, in the statement.
  */
 export async function alertsForProject(
   pool: pg.Pool,
@@ -137,6 +169,7 @@ export async function alertsForProject(
   nearDays: number,
   asOf?: Date,
   source: FactSource = 'read_model_and_tail',
+  select: AlertPage & Pick<AlertFilter, 'rule' | 'status'> = {},
 ): Promise<DuplicateAlertView[]> {
   const tail = source === 'read_model' ? 'no_tail' : 'tail';
   return ordered(
@@ -146,6 +179,9 @@ export async function alertsForProject(
       null,
       projectId,
       asOf ?? 'infinity',
+      select.rule ?? null,
+      select.status ?? null,
+      ...pageParams(select),
     ]),
   );
 }

@@ -3,8 +3,27 @@ import { doubleFunding } from './projection.js';
 /*
  * The SQL of the double-funding rules (queries.ts runs it). Parameters: $1 suppliers (null: any),
  * $2 near-duplicate window in days; report: $3 rule, $4 project, $5 status, $6 as of; seeded:
- * $3 event ids, $4 project, $5 as of.
+ * $3 event ids, $4 project, $5 as of (project mode also $6 rule, $7 status and a keyset page,
+ * see {@link PROJECT_PAGE}).
  */
+
+/** The report's order is strongest rule first, then alert id: this is the rule's rank in it. */
+const RANK_SQL = `(case a.rule when 'same_invoice' then 1 when 'over_allocation' then 2 when 'near_duplicate' then 3
+                           when 'vat_twice' then 4 else 5 end)`;
+const ALERT_ID = `md5(a.rule || ':' || a.key)`;
+
+/**
+ * A keyset page of alerts in the report's order: after (rank $n, alert id $n+1) when given,
+ * at most $n+2 rows (null: all). Alert ids are hex, compared byte by byte.
+ */
+export const alertPage = (n: number) => `
+   and ($${n}::int is null or ${RANK_SQL} > $${n}::int or (${RANK_SQL} = $${n}::int and ${ALERT_ID} collate "C" > $${n + 1}::text))
+ order by ${RANK_SQL}, ${ALERT_ID} collate "C"
+ limit $${n + 2}::bigint`;
+
+/** Project mode's filters and page: $6 rule, $7 status (null: any), then the page from $8. */
+const PROJECT_PAGE = `
+   and ($6::text is null or a.rule = $6::text) and ($7::text is null or coalesce(d.decision, 'open') = $7::text)${alertPage(8)}`;
 
 /** The output of the invoice's cost line: what rule 5 compares (case and spaces aside). */
 const scopeOf = (invoice: string, budget = 'b') =>
@@ -235,5 +254,5 @@ select md5(a.rule || ':' || a.key) as alert_id, a.rule, a.key, a.event_ids, a.pr
     select decision, reason from df_decisions where alert_id = md5(a.rule || ':' || a.key) and recorded_at <= $5
     union all select decision, reason from t_dec where alert_id = md5(a.rule || ':' || a.key)
     limit 1) d on true
- where ${mode === 'events' ? 'a.event_ids && $3::text[]' : '$4::text = any(a.project_ids)'}`;
+ where ${mode === 'events' ? 'a.event_ids && $3::text[]' : `$4::text = any(a.project_ids)${PROJECT_PAGE}`}`;
 };

@@ -10,15 +10,22 @@ export interface FindingListQuery {
   reportable?: boolean;
   /** Only findings whose corrective action is overdue on this date (`YYYY-MM-DD`): deadline before it, not closed. */
   overdueOn?: string;
-  /** Exclusive cursor: the last finding id of the previous page. */
-  after?: string;
+  /** Exclusive cursor: the (raisedAt, findingId) of the last finding of the previous page. */
+  after?: FindingKey;
   limit: number;
 }
 
+/** A finding's place in the list's order: raised when (ISO 8601), then id. */
+export interface FindingKey {
+  raisedAt: string;
+  findingId: string;
+}
+
 /**
- * Findings in the order raised, filtered and cursor-paged. `scope` (a beneficiary's
- * organisation) keeps only findings on projects where it is the recipient or a partner,
- * as the project list read model knows them.
+ * Findings in the order raised (then by id), filtered and keyset-paged. `scope` (a
+ * beneficiary's organisation) keeps only findings on projects where it is the recipient or a
+ * partner, as the project list read model knows them; it is part of the query, so it applies
+ * before the limit.
  */
 export async function listFindings(orm: MikroORM, q: FindingListQuery, scope: { partyOrganisation: string } | null): Promise<FindingRow[]> {
   const em = orm.em.fork();
@@ -33,9 +40,8 @@ export async function listFindings(orm: MikroORM, q: FindingListQuery, scope: { 
     and.push({ projectId: { $in: visible } });
   }
   if (q.after) {
-    const last = await em.findOne(FindingRowSchema, { findingId: q.after });
-    if (!last) return [];
-    and.push({ $or: [{ raisedAt: { $gt: last.raisedAt } }, { raisedAt: last.raisedAt, findingId: { $gt: last.findingId } }] });
+    const raisedAt = new Date(q.after.raisedAt);
+    and.push({ $or: [{ raisedAt: { $gt: raisedAt } }, { raisedAt, findingId: { $gt: q.after.findingId } }] });
   }
   return em.find(FindingRowSchema, and.length ? { $and: and } : {}, { orderBy: { raisedAt: 'asc', findingId: 'asc' }, limit: q.limit });
 }

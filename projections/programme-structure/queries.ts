@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { FilterQuery, MikroORM } from '@mikro-orm/postgresql';
 import type { BilingualName } from '../../src/domain/fund/events.js';
 import type { Target } from '../../src/domain/programme-node/events.js';
 import {
@@ -68,9 +68,24 @@ export async function findInvestment(orm: MikroORM, { programme, period, code }:
   };
 }
 
-export async function listProgrammes(orm: MikroORM, q: { fund?: string } = {}): Promise<ProgrammeEntry[]> {
-  const where = q.fund ? { fund: q.fund } : {};
-  return orm.em.fork().find(ProgrammeEntrySchema, where, { orderBy: { programme: 'asc', period: 'asc' } });
+/** Keyset page of a list: after this key (exclusive), at most `limit` rows; without it, every row. */
+export interface KeysetPage<K> {
+  after?: K;
+  limit?: number;
+}
+
+/** Programmes in (code, period) order, optionally of one fund. */
+export async function listProgrammes(
+  orm: MikroORM,
+  q: { fund?: string } = {},
+  page: KeysetPage<{ programme: string; period: string }> = {},
+): Promise<ProgrammeEntry[]> {
+  const and: FilterQuery<ProgrammeEntry>[] = q.fund ? [{ fund: q.fund }] : [];
+  const { after } = page;
+  if (after) and.push({ $or: [{ programme: { $gt: after.programme } }, { programme: after.programme, period: { $gt: after.period } }] });
+  return orm.em
+    .fork()
+    .find(ProgrammeEntrySchema, and.length ? { $and: and } : {}, { orderBy: { programme: 'asc', period: 'asc' }, limit: page.limit });
 }
 
 export interface NodeListQuery {
@@ -81,10 +96,16 @@ export interface NodeListQuery {
   parent?: string;
 }
 
-/** A programme's nodes in reading order (2.2 before 2.10). */
-export async function listNodes(orm: MikroORM, q: NodeListQuery): Promise<ProgrammeNodeEntry[]> {
-  const where: Record<string, unknown> = { programme: q.programme, period: q.period };
-  if (q.kind) where.kind = q.kind;
-  if (q.parent) where.parentCode = q.parent;
-  return orm.em.fork().find(ProgrammeNodeEntrySchema, where, { orderBy: { sortKey: 'asc' } });
+/** A programme's nodes in reading order (2.2 before 2.10), then by code (the unique key: two codes may pad alike). */
+export async function listNodes(
+  orm: MikroORM,
+  q: NodeListQuery,
+  page: KeysetPage<{ sortKey: string; code: string }> = {},
+): Promise<ProgrammeNodeEntry[]> {
+  const and: FilterQuery<ProgrammeNodeEntry>[] = [{ programme: q.programme, period: q.period }];
+  if (q.kind) and.push({ kind: q.kind });
+  if (q.parent) and.push({ parentCode: q.parent });
+  const { after } = page;
+  if (after) and.push({ $or: [{ sortKey: { $gt: after.sortKey } }, { sortKey: after.sortKey, code: { $gt: after.code } }] });
+  return orm.em.fork().find(ProgrammeNodeEntrySchema, { $and: and }, { orderBy: { sortKey: 'asc', code: 'asc' }, limit: page.limit });
 }

@@ -6,9 +6,15 @@ import { parsePosition, START } from '../eventstore/position.js';
 import { PostgresEventStore, type FeedFilter } from '../eventstore/postgres/adapter.js';
 import { exportChain, TamperEvidenceUnavailable, verifyChain, type ChainReport } from '../eventstore/postgres/chain.js';
 import type { Deps } from './deps.js';
-import { feedEntry, streamHistory, type FeedEntry, type StreamHistory } from './history.js';
+import { cursorCodec } from './cursor.js';
+import { feedEntry, streamHistory, type FeedEntry, type StreamHistoryPage } from './history.js';
+import { pageOf, type Page, type PageRequest } from './page.js';
 
 export type { ChainReport };
+
+const STREAMS_CURSOR = cursorCodec('streams', ['text']);
+const FEED_CURSOR = cursorCodec('events', ['position']);
+const HISTORY_CURSOR = cursorCodec('stream-history', ['int']);
 
 /**
  * What auditors read: the history of any stream as of any instant, the global feed, the
@@ -17,16 +23,23 @@ export type { ChainReport };
 export class Audit {
   constructor(private readonly deps: Deps) {}
 
-  streamHistory(streamId: string, asOf: Date): Promise<StreamHistory> {
-    return streamHistory(this.deps.store, streamId, asOf);
+  /**
+   * A page of a stream's history as of `asOf`, in version order. Every event before the page is
+   * folded too (each entry's changes and the state need them), so the page is cut from the
+   * folded history by version rather than in SQL.
+   */
+  async streamHistory(streamId: string, asOf: Date, page: PageRequest): Promise<StreamHistoryPage> {
+    const after = page.cursor === undefined ? 0 : HISTORY_CURSOR.decode(page.cursor)[0];
+    const { events, ...history } = await streamHistory(this.deps.store, streamId, asOf);
+    const rest = events.filter((e) => e.version > after).slice(0, page.limit + 1);
+    return { ...history, ...pageOf(rest, page.limit, (e) => HISTORY_CURSOR.encode([e.version])) };
   }
 
-  /** A page of the events in global order after the cursor `after` (a position, `"<txid>.<seq>"`), filtered. */
-  async feed(filter: Omit<FeedFilter, 'after'> & { after?: string }): Promise<{ items: FeedEntry[]; next?: string }> {
-    const after = filter.after ? parsePosition(filter.after) : START;
-    const events = await this.log().feed({ ...filter, after, limit: filter.limit + 1 });
-    const items = events.slice(0, filter.limit).map(feedEntry);
-    return events.length > filter.limit ? { items, next: items.at(-1)!.position } : { items };
+  /** A page of the events in global order after the cursor, filtered. */
+  async feed(filter: Omit<FeedFilter, 'after' | 'limit'>, page: PageRequest): Promise<Page<FeedEntry>> {
+    const after = page.cursor === undefined ? START : parsePosition(FEED_CURSOR.decode(page.cursor)[0]);
+    const events = await this.log().feed({ ...filter, after, limit: page.limit + 1 });
+    return pageOf(events.map(feedEntry), page.limit, (e) => FEED_CURSOR.encode([e.position]));
   }
 
   /** Every event of the feed's filter, page by page. */
@@ -39,8 +52,11 @@ export class Audit {
     }
   }
 
-  streams(q: StreamListQuery): Promise<StreamCatalogueEntry[]> {
-    return listStreams(this.deps.orm, q);
+  /** The stream catalogue in stream id order, keyset-paged. */
+  async streams(q: Omit<StreamListQuery, 'after' | 'limit'>, page: PageRequest): Promise<Page<StreamCatalogueEntry>> {
+    const after = page.cursor === undefined ? undefined : STREAMS_CURSOR.decode(page.cursor)[0];
+    const rows = await listStreams(this.deps.orm, { ...q, ...(after === undefined ? {} : { after }), limit: page.limit + 1 });
+    return pageOf(rows, page.limit, (r) => STREAMS_CURSOR.encode([r.streamId]));
   }
 
   async stream(streamId: string): Promise<StreamCatalogueEntry> {

@@ -1,8 +1,10 @@
 import {
+  alertKey,
   alertsForProject,
   findAlert,
   listAlerts,
   type AlertFilter,
+  type AlertPage,
   type DuplicateAlertView,
 } from '../../projections/double-funding/queries.js';
 import type { CommandContext } from '../domain/decider.js';
@@ -19,7 +21,9 @@ import { amountIssues } from '../domain/finding/rules.js';
 import { uuidV5 } from '../domain/ids.js';
 import type { Caller } from './caller.js';
 import { on, type Outcome } from './command.js';
+import { cursorCodec, type CursorCodec } from './cursor.js';
 import type { Deps } from './deps.js';
+import { pageOf, type Page, type PageRequest } from './page.js';
 import { visibleProject } from './passports.js';
 import { raiseAlertFindings } from './workflows.js';
 
@@ -33,6 +37,20 @@ export interface ConfirmAlertInput {
   /** When given, an audit finding (category double_funding) is raised on each project of the alert. */
   finding?: { severity: Severity; euShareCents?: number };
 }
+
+/** Alerts are listed strongest rule first, then by id: the cursor holds the last one's (rank, id). */
+type AlertKeyParts = readonly ['int', 'text'];
+const REPORT_CURSOR = cursorCodec('alerts', ['int', 'text']);
+const PROJECT_CURSOR = cursorCodec('project-alerts', ['int', 'text']);
+const keyOf = (a: DuplicateAlertView): [number, string] => {
+  const { rank, alertId } = alertKey(a);
+  return [rank, alertId];
+};
+const alertsAfter = (codec: CursorCodec<AlertKeyParts>, page: PageRequest): Pick<AlertPage, 'after'> => {
+  if (page.cursor === undefined) return {};
+  const [rank, alertId] = codec.decode(page.cursor);
+  return { after: { rank, alertId } };
+};
 
 /** Namespace of the ids of findings raised by a confirmation (a fixed random UUID). */
 const ALERT_FINDING_NAMESPACE = '3c7e2a90-5b14-4f6d-8a21-9d0e4b7c1f58';
@@ -53,16 +71,21 @@ export class DoubleFunding {
     this.decisions = on(deps, duplicateAlertStream);
   }
 
-  /** The officers' report, strongest rule first, filtered; as of `asOf` when given. */
-  list(filter: AlertFilter): Promise<DuplicateAlertView[]> {
-    return listAlerts(this.deps.pool, filter, this.deps.config.DUPCHECK_NEAR_DAYS);
+  /** The officers' report, strongest rule first (then by id), filtered; as of `asOf` when given; keyset-paged. */
+  async list(filter: AlertFilter, page: PageRequest): Promise<Page<DuplicateAlertView>> {
+    const after = alertsAfter(REPORT_CURSOR, page);
+    const rows = await listAlerts(this.deps.pool, filter, this.deps.config.DUPCHECK_NEAR_DAYS, { ...after, limit: page.limit + 1 });
+    return pageOf(rows, page.limit, (a) => REPORT_CURSOR.encode(keyOf(a)));
   }
 
-  /** The alerts involving a project the caller can see, as they stood at `asOf` (default: everything committed). */
-  async forProject(caller: Caller, projectId: string, asOf?: Date): Promise<DuplicateAlertView[]> {
+  /** The alerts involving a project the caller can see, as they stood at `asOf` (default: everything committed); keyset-paged. */
+  async forProject(caller: Caller, projectId: string, asOf: Date | undefined, page: PageRequest): Promise<Page<DuplicateAlertView>> {
+    const after = alertsAfter(PROJECT_CURSOR, page);
     await visibleProject(this.deps, caller.user, projectId);
     const source = this.deps.config.EVENT_STORE === 'postgres' ? 'read_model_and_tail' : 'read_model';
-    return alertsForProject(this.deps.pool, projectId, this.deps.config.DUPCHECK_NEAR_DAYS, asOf, source);
+    const select = { ...after, limit: page.limit + 1 };
+    const rows = await alertsForProject(this.deps.pool, projectId, this.deps.config.DUPCHECK_NEAR_DAYS, asOf, source, select);
+    return pageOf(rows, page.limit, (a) => PROJECT_CURSOR.encode(keyOf(a)));
   }
 
   async get(alertId: string): Promise<Alert> {

@@ -17,11 +17,15 @@ import {
 } from '../domain/finding/decider.js';
 import type { Caller } from './caller.js';
 import { load, on, readOwn, type Loaded, type Outcome } from './command.js';
+import { cursorCodec } from './cursor.js';
 import type { Deps } from './deps.js';
 import { inForce } from './budgets.js';
+import { pageOf, type Page, type PageRequest } from './page.js';
 import { visibleProject, type ExistingPassport } from './passports.js';
 import type { Indicators } from './indicators.js';
 import { recordBookedCorrection } from './workflows.js';
+
+const FINDINGS_CURSOR = cursorCodec('findings', ['instant', 'uuid']);
 
 /** A finding that exists. */
 export type ExistingFinding = Exclude<Finding, { status: 'none' }>;
@@ -68,8 +72,15 @@ export class Findings {
     return { state, version };
   }
 
-  list(caller: Caller, filter: FindingListQuery): Promise<FindingRow[]> {
-    return listFindings(this.deps.orm, filter, projectListScope(caller.user));
+  /**
+   * Findings in the order raised (then by id), keyset-paged; a beneficiary's scope is part of the
+   * query, so it applies before the limit and a cursor positions only within what it may see.
+   */
+  async list(caller: Caller, filter: Omit<FindingListQuery, 'after' | 'limit'>, page: PageRequest): Promise<Page<FindingRow>> {
+    const key = page.cursor === undefined ? undefined : FINDINGS_CURSOR.decode(page.cursor);
+    const after = key ? { after: { raisedAt: key[0], findingId: key[1] } } : {};
+    const rows = await listFindings(this.deps.orm, { ...filter, ...after, limit: page.limit + 1 }, projectListScope(caller.user));
+    return pageOf(rows, page.limit, (r) => FINDINGS_CURSOR.encode([r.raisedAt.toISOString(), r.findingId]));
   }
 
   /** Responds to, acts on, follows up or closes a finding the caller can see. */

@@ -4,6 +4,7 @@ import { streamTypes } from '../domain/stream-types.js';
 import { STREAM_ID_PATTERN, type EventStore, type StoredEvent } from '../eventstore/port.js';
 import { readOwn } from './command.js';
 import { formatPosition } from '../eventstore/position.js';
+import type { Page } from './page.js';
 
 /** An event of the global feed: where it belongs and what it holds, besides who did it when. */
 export interface FeedEntry extends HistoryEntry {
@@ -40,6 +41,18 @@ export interface StreamHistory {
   /** The stream's state as of that instant. */
   state: unknown;
   events: HistoryEntry[];
+}
+
+/** A page of a stream's history: its events in version order, with the stream's version and state as of `asOf` on every page. */
+export interface StreamHistoryPage extends Page<HistoryEntry> {
+  streamId: string;
+  streamType: string;
+  /** The instant the history is read as of: only events recorded up to it count. */
+  asOf: string;
+  /** Stream version as of that instant. */
+  version: number;
+  /** The stream's state as of that instant (after all its events, not only this page's). */
+  state: unknown;
 }
 
 /**

@@ -18,14 +18,16 @@ import { ValidationFailed } from '../domain/errors.js';
 import type { Budgets } from './budgets.js';
 import type { Caller } from './caller.js';
 import type { Outcome } from './command.js';
+import { importFormatOf, type DeclaredFile } from './invoice-import-format.js';
 
 /*
- * Bulk invoice import: the file's bytes → a table (csv-parse, exceljs) → invoice inputs
- * (src/domain/budget/import.ts) → one ImportInvoices command, so the whole file is one append
- * to the budget stream at the version it was checked against: all of it or none of it.
+ * Bulk invoice import: the file's bytes → its format (src/application/invoice-import-format.ts)
+ * → a table (csv-parse, exceljs) → invoice inputs (src/domain/budget/import.ts) → one
+ * ImportInvoices command, so the whole file is one append to the budget stream at the version it
+ * was checked against: all of it or none of it.
  */
 
-export type ImportFormat = 'csv' | 'xlsx';
+export type { ImportFormat } from './invoice-import-format.js';
 /** An XLSX file is a ZIP archive; one that says it unpacks to more than this is refused (a "ZIP bomb"). */
 export const IMPORT_MAX_UNPACKED_BYTES = 64 * 1024 * 1024;
 
@@ -38,9 +40,8 @@ export interface ImportedInvoice {
   alertIds: string[];
 }
 
-export interface ImportFile {
-  bytes: Buffer;
-  format: ImportFormat;
+/** The file as it was sent: the bytes, the media type and name it came with (which, with the bytes, decide the format). */
+export interface ImportFile extends DeclaredFile {
   /** From the Content-Type's charset parameter, if any. */
   charset?: string;
 }
@@ -58,8 +59,9 @@ export interface InvoiceImport extends Outcome<OpenBudget> {
  * at fault (InvoiceImportRejected); a valid file is one append.
  */
 export async function importInvoices(budgets: Budgets, caller: Caller, projectId: string, file: ImportFile): Promise<InvoiceImport> {
+  const format = importFormatOf(file);
   if (file.bytes.length === 0) throw new InvoiceImportRejected([{ row: null, column: null, reason: 'the file is empty' }]);
-  const table = file.format === 'csv' ? readCsv(file.bytes, file.charset) : await readXlsx(file.bytes);
+  const table = format === 'csv' ? readCsv(file.bytes, file.charset) : await readXlsx(file.bytes);
   const interpreted = Array.isArray(table) ? interpretTable(table) : { rows: [], issues: [table], headings: {} };
   if (interpreted.rows.length === 0 && interpreted.issues.length) throw new InvoiceImportRejected(inFileOrder(interpreted.issues));
   const outcome = await budgets.act(caller, projectId, (context, state) => {

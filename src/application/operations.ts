@@ -1,6 +1,10 @@
 import type { GenerationStatus } from '../projection-engine/manager.js';
 import type { ProcessStatus } from '../projection-engine/process-manager.js';
+import { cursorCodec } from './cursor.js';
 import type { Deps } from './deps.js';
+import { pageOf, type Page, type PageRequest } from './page.js';
+
+const PROJECTIONS_CURSOR = cursorCodec('projections', ['text', 'int']);
 
 export interface Readiness {
   status: 'ready' | 'not-ready';
@@ -50,8 +54,12 @@ export class Operations {
     return { status: reasons.length ? 'not-ready' : 'ready', database, projections, ...(workflows ? { workflows } : {}), reasons };
   }
 
-  projections(): Promise<GenerationStatus[]> {
-    return this.deps.projections.status();
+  /** Projection generations in (projection, generation) order, keyset-paged. */
+  async projections(page: PageRequest): Promise<Page<GenerationStatus>> {
+    const key = page.cursor === undefined ? undefined : PROJECTIONS_CURSOR.decode(page.cursor);
+    const after = key ? { after: { projection: key[0], generation: key[1] } } : {};
+    const rows = await this.deps.projections.status({ ...after, limit: page.limit + 1 });
+    return pageOf(rows, page.limit, (g) => PROJECTIONS_CURSOR.encode([g.projection, g.generation]));
   }
 
   /** Rebuilds a read model from the first event into new tables; the current ones serve until it has caught up. */

@@ -14,8 +14,12 @@ import {
 import type { CommandContext } from '../domain/decider.js';
 import type { Caller } from './caller.js';
 import { load, on, type Loaded, type Outcome } from './command.js';
+import { cursorCodec } from './cursor.js';
 import type { Deps } from './deps.js';
 import { investmentFacts } from './investment-facts.js';
+import { mapPage, pageOf, type Page, type PageRequest } from './page.js';
+
+const DIFF_CURSOR = cursorCodec('passport-diff', ['int']);
 
 /** A passport that exists. */
 export type ExistingPassport = Exclude<Passport, { status: 'none' }>;
@@ -109,10 +113,19 @@ export class Passports {
     return found;
   }
 
-  /** Field-level difference between two submitted versions. */
-  async diff(caller: Caller, projectId: string, a: number, b: number): Promise<FieldChange[]> {
+  /**
+   * Field-level difference between two submitted versions, paged. Submitted versions never
+   * change, so neither does their difference: a change's place in it is its key.
+   */
+  async diff(caller: Caller, projectId: string, a: number, b: number, page: PageRequest): Promise<Page<FieldChange>> {
+    const after = page.cursor === undefined ? -1 : DIFF_CURSOR.decode(page.cursor)[0];
     const [from, to] = await Promise.all([this.version(caller, projectId, a), this.version(caller, projectId, b)]);
-    return diff(from.sections, to.sections);
+    const changes = diff(from.sections, to.sections).map((change, index) => ({ change, index }));
+    const rest = changes.filter((c) => c.index > after).slice(0, page.limit + 1);
+    return mapPage(
+      pageOf(rest, page.limit, (c) => DIFF_CURSOR.encode([c.index])),
+      (c) => c.change,
+    );
   }
 
   /** A command on a passport the caller may see (a missing one and another organisation's answer alike: 404). */

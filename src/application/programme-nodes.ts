@@ -17,7 +17,11 @@ import type { ParentFacts } from '../domain/programme-node/rules.js';
 import type { Cents, IsoDate } from '../domain/values.js';
 import type { Caller } from './caller.js';
 import { load, on, type Loaded, type Outcome } from './command.js';
+import { cursorCodec } from './cursor.js';
 import type { Deps } from './deps.js';
+import { pageOf, type Page, type PageRequest } from './page.js';
+
+const NODES_CURSOR = cursorCodec('programme-nodes', ['text', 'text']);
 
 export interface TargetInput {
   code: TargetCode;
@@ -80,11 +84,22 @@ export class ProgrammeNodes {
     return { state, version };
   }
 
-  /** The programme's nodes in code order, from the programme-structure read model; 404 for an unknown programme. */
-  async list(programme: ProgrammeKey, filter: Omit<NodeListQuery, 'programme' | 'period'>): Promise<ProgrammeNodeEntry[]> {
+  /** The programme's nodes in code order, from the programme-structure read model, keyset-paged; 404 for an unknown programme. */
+  async list(
+    programme: ProgrammeKey,
+    filter: Omit<NodeListQuery, 'programme' | 'period'>,
+    page: PageRequest,
+  ): Promise<Page<ProgrammeNodeEntry>> {
+    const key = page.cursor === undefined ? undefined : NODES_CURSOR.decode(page.cursor);
     const { state } = await load(this.deps.store, programmeStream, programmeStreamId(programme));
     if (state.status === 'none') throw new NotFound('Programme', programmeLabel(programme));
-    return listNodes(this.deps.orm, { programme: programme.code, period: programme.period, ...filter });
+    const after = key ? { after: { sortKey: key[0], code: key[1] } } : {};
+    const rows = await listNodes(
+      this.deps.orm,
+      { programme: programme.code, period: programme.period, ...filter },
+      { ...after, limit: page.limit + 1 },
+    );
+    return pageOf(rows, page.limit, (r) => NODES_CURSOR.encode([r.sortKey, r.code]));
   }
 
   async amend(caller: Caller, key: NodeKey, input: NodeContentInput & { reason: string }) {

@@ -14,7 +14,11 @@ import {
 } from '../domain/programme/decider.js';
 import type { Caller } from './caller.js';
 import { load, on, type Loaded, type Outcome } from './command.js';
+import { cursorCodec } from './cursor.js';
 import type { Deps } from './deps.js';
+import { pageOf, type Page, type PageRequest } from './page.js';
+
+const PROGRAMMES_CURSOR = cursorCodec('programmes', ['text', 'text']);
 
 /** A programme that is defined (active or retired). */
 export type DefinedProgramme = Exclude<Programme, { status: 'none' }>;
@@ -42,8 +46,12 @@ export class Programmes {
     return { state, version };
   }
 
-  list(fund?: string): Promise<ProgrammeEntry[]> {
-    return listProgrammes(this.deps.orm, fund ? { fund } : {});
+  /** Programmes in (code, period) order, optionally of one fund, keyset-paged. */
+  async list(fund: string | undefined, page: PageRequest): Promise<Page<ProgrammeEntry>> {
+    const key = page.cursor === undefined ? undefined : PROGRAMMES_CURSOR.decode(page.cursor);
+    const after = key ? { after: { programme: key[0], period: key[1] } } : {};
+    const rows = await listProgrammes(this.deps.orm, fund ? { fund } : {}, { ...after, limit: page.limit + 1 });
+    return pageOf(rows, page.limit, (r) => PROGRAMMES_CURSOR.encode([r.programme, r.period]));
   }
 
   async amend(caller: Caller, key: ProgrammeKey, input: { fund: string; name: BilingualName; reason: string }) {

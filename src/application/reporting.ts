@@ -5,9 +5,13 @@ import type { ProjectRow } from '../../projections/projects/entity.js';
 import { listProjects, type ProjectListQuery } from '../../projections/projects/queries.js';
 import { projectListScope } from '../auth/scope.js';
 import type { Caller } from './caller.js';
+import { cursorCodec } from './cursor.js';
 import type { Deps } from './deps.js';
 import { operationsList, rrfTopRecipients, type Operation, type RrfRecipient } from './open-data.js';
+import { pageOf, type Page, type PageRequest } from './page.js';
 import { visibleProject } from './passports.js';
+
+const PROJECTS_CURSOR = cursorCodec('projects', ['uuid']);
 
 /**
  * What the read models answer: the project list, progress to target, budget execution, the
@@ -17,8 +21,12 @@ import { visibleProject } from './passports.js';
 export class Reporting {
   constructor(private readonly deps: Deps) {}
 
-  projects(caller: Caller, q: ProjectListQuery): Promise<ProjectRow[]> {
-    return listProjects(this.deps.orm, q, projectListScope(caller.user));
+  /** Projects in id order, keyset-paged; a beneficiary's scope is part of the query, so it applies before the limit. */
+  async projects(caller: Caller, q: Omit<ProjectListQuery, 'after' | 'limit'>, page: PageRequest): Promise<Page<ProjectRow>> {
+    const after = page.cursor === undefined ? undefined : PROJECTS_CURSOR.decode(page.cursor)[0];
+    const query = { ...q, ...(after === undefined ? {} : { after }), limit: page.limit + 1 };
+    const rows = await listProjects(this.deps.orm, query, projectListScope(caller.user));
+    return pageOf(rows, page.limit, (r) => PROJECTS_CURSOR.encode([r.projectId]));
   }
 
   async progress(caller: Caller, q: ProgressQuery): Promise<ProgressTable> {

@@ -1,4 +1,4 @@
-import express, { type Express, type Request, type RequestHandler } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-dist';
 import spec from '../../openapi/openapi.json' with { type: 'json' };
@@ -7,18 +7,11 @@ import { installAuthentication } from '../auth/express.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { requestIdFor } from './caller.js';
+import { fileBodies, isFileRoute } from './file-upload.js';
 import { RegisterRoutes } from './generated/routes.js';
 import { idempotentWrites } from './idempotency.js';
+import { declaredQueryOnly } from './query.js';
 import { errorHandler, notFoundHandler, problem, sendProblem } from './problem.js';
-
-/** Routes that take a file as the body (CSV, XLSX) and answer 415 themselves for what they cannot read. */
-const FILE_ROUTES = /^\/projects\/[^/]+\/budget\/invoices\/import\/?$/i;
-/** The file types those routes read; their bodies arrive as bytes. */
-export const FILE_TYPES = ['text/csv', 'application/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'];
-/** Largest file accepted; a larger body answers 413. */
-export const FILE_MAX_BYTES = 5 * 1024 * 1024;
-
-const isFileRoute = (req: Request) => req.method === 'POST' && FILE_ROUTES.test(req.path);
 
 /** Bodies are JSON; anything else with a body is refused before it reaches a controller (file routes aside). */
 const jsonOnly: RequestHandler = (req, res, next) => {
@@ -29,9 +22,6 @@ const jsonOnly: RequestHandler = (req, res, next) => {
   }
   next();
 };
-
-const fileBody = express.raw({ type: FILE_TYPES, limit: FILE_MAX_BYTES });
-const fileBodies: RequestHandler = (req, res, next) => (isFileRoute(req) ? fileBody(req, res, next) : next());
 
 export interface AppOptions {
   readonly config: Config;
@@ -55,6 +45,7 @@ export function createApp(application: Application, { config, logger }: AppOptio
       autoLogging: { ignore: (req) => req.url === '/health' },
     }),
   );
+  app.use(declaredQueryOnly(spec));
   app.use(jsonOnly);
   app.use(express.json({ limit: config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   app.use(fileBodies);

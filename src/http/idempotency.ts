@@ -4,6 +4,7 @@ import type { IdempotentResponses, StoredResponse } from '../application/idempot
 import { principalOf } from '../auth/express.js';
 import { IdempotencyKeyReused } from '../eventstore/errors.js';
 import type { Logger } from '../logger.js';
+import { fileFingerprintLabel } from './file-upload.js';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const KEY = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -72,10 +73,10 @@ function keepAnswer(res: Response, keep: (answer: Omit<StoredResponse, 'fingerpr
   };
 }
 
-/** Method, path and body: JSON as data (key order and spacing do not matter), anything else as its bytes and media type. */
+/** Method, path and body: JSON as data (key order and spacing do not matter), a file as its bytes and media type (a form's: its file part's). */
 export function fingerprintOf(req: Request): string {
   const hash = createHash('sha256').update(`${req.method} ${req.originalUrl}\n`);
-  if (Buffer.isBuffer(req.body)) hash.update(`${req.headers['content-type'] ?? ''}\n`).update(req.body);
+  if (Buffer.isBuffer(req.body)) hash.update(`${fileFingerprintLabel(req)}\n`).update(req.body);
   else hash.update(JSON.stringify(canonical(req.body ?? null)));
   return hash.digest('hex');
 }

@@ -1,6 +1,7 @@
 import { ValidateError } from '@tsoa/runtime';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
+import { UnsupportedImportFile } from '../application/invoice-import-format.js';
 import { InvoiceImportRejected } from '../domain/budget/import.js';
 import { AuthenticationUnavailable, Forbidden, Unauthenticated } from '../auth/errors.js';
 import {
@@ -21,10 +22,12 @@ import {
   InvalidStreamId,
   StreamDeleted,
 } from '../eventstore/errors.js';
+import { InvalidCursor } from '../application/cursor.js';
 import { InvalidPosition } from '../eventstore/position.js';
 import { TamperEvidenceUnavailable } from '../eventstore/postgres/chain.js';
 import { UnknownProjection } from '../projection-engine/manager.js';
 import type { Logger } from '../logger.js';
+import type { Readiness } from '../application/operations.js';
 
 /** One field at fault: where (JSON pointer into the request part), and why. */
 export interface FieldError {
@@ -35,13 +38,23 @@ export interface FieldError {
   detail: string;
 }
 
-/** One problem in the file: `row` as the spreadsheet shows it (the headings are row 1; null: the whole file) and the column's heading. */
+/** One problem in the file: `row` as the spreadsheet shows it (the headings are row 1; null: the whole file), the column's heading and the cell as written. */
 export interface ImportFieldError extends FieldError {
   row: number | null;
   column: string | null;
+  /**
+   * The cell at fault as written in the file: text exactly as typed (an amount as `1 234,56`, never
+   * in cents), a number cell as the spreadsheet shows it, a date cell as its ISO date, '' for a blank
+   * cell; null when the problem is not about one cell.
+   */
+  value: string | null;
 }
+/**
+ * Every bad row and column of an import file; a request refused before its file is read (a reused
+ * Idempotency-Key, a malformed header) names its fields as any other problem does.
+ */
 export interface ImportProblem extends Problem {
-  errors: ImportFieldError[];
+  errors: (ImportFieldError | FieldError)[];
 }
 
 /** RFC 9457 problem details. */
@@ -64,6 +77,18 @@ const HEADER_PARAMS: Readonly<Record<string, string>> = {
   'If-Match': 'If-Match',
 };
 
+/** Readiness refused: the report rides along, so an operator sees every reason in one answer. */
+export interface NotReadyProblem extends Problem {
+  readiness: Readiness;
+}
+
+export class NotReady extends Error {
+  constructor(readonly readiness: Readiness) {
+    super(readiness.reasons.join('; ') || 'not ready');
+    this.name = 'NotReady';
+  }
+}
+
 /** A body of a media type the operation does not read; the detail says which it reads. */
 export class UnsupportedMediaType extends Error {
   constructor(detail: string) {
@@ -80,12 +105,21 @@ export function sendProblem(res: Response, p: Problem): void {
   res.status(p.status).type('application/problem+json').send(JSON.stringify(p));
 }
 
-function pointerFromTsoa(field: string, body: unknown): { in: string; pointer: string } {
+/** Where a request's parts are, to say which one a field at fault is in. */
+export interface RequestParts {
+  body?: unknown;
+  query?: object;
+  params?: object;
+}
+
+function pointerFromTsoa(field: string, { body, query = {}, params = {} }: RequestParts): { in: string; pointer: string } {
   // tsoa names fields like "body.name.lv", "body", "_ifMatch" or "requestBody.items.$0".
   const header = HEADER_PARAMS[field];
   if (header) return { in: 'header', pointer: `/${header}` };
   const [head, ...rest] = field.split('.');
   const clean = (parts: string[]) => parts.map((p) => p.replace(/^\$/, ''));
+  if (rest.length === 0 && head! in params) return { in: 'path', pointer: `/${head}` };
+  if (rest.length === 0 && head! in query) return { in: 'query', pointer: `/${head}` };
   if (head === 'body' || head === 'requestBody') return { in: 'body', pointer: toPointer(clean(rest)) };
   // tsoa 6 drops everything above an array when it reports an error inside an array item
   // ("benefits.$2.baselineDate" for body.objective.benefits.$2.baselineDate): find the full
@@ -116,7 +150,7 @@ function readableTsoaMessage(message: string): string {
 }
 
 /** Maps every error to a problem; anything unknown is a 500 that names no internals. */
-export function toProblem(err: unknown, body?: unknown): Problem {
+export function toProblem(err: unknown, request: RequestParts = {}): Problem {
   if (err instanceof Unauthenticated) return problem(401, 'unauthenticated', 'Authentication required', err.reason);
   if (err instanceof Forbidden) {
     return problem(403, 'forbidden', 'Not allowed for your roles', err.message, { allowedRoles: err.allowedRoles });
@@ -126,13 +160,15 @@ export function toProblem(err: unknown, body?: unknown): Problem {
   }
   if (err instanceof ValidateError) {
     const errors = Object.entries(err.fields).map(([field, f]) => ({
-      ...pointerFromTsoa(field, body),
+      ...pointerFromTsoa(field, request),
       detail: readableTsoaMessage(f.message),
     }));
     return problem(422, 'validation', 'Request is invalid', `${errors.length} field(s) at fault`, { errors });
   }
   if (err instanceof InvoiceImportRejected) return importProblem(err);
-  if (err instanceof UnsupportedMediaType) return problem(415, 'unsupported-media-type', 'Unsupported media type', err.message);
+  if (err instanceof NotReady) return problem(503, 'not-ready', 'Not ready', err.message, { readiness: err.readiness });
+  if (err instanceof UnsupportedMediaType || err instanceof UnsupportedImportFile)
+    return problem(415, 'unsupported-media-type', 'Unsupported media type', err.message);
   if (err instanceof ValidationFailed) {
     const errors = err.issues.map((i) => ({ in: 'body', pointer: `/${i.field.split('.').join('/')}`, detail: i.message }));
     return problem(422, 'validation', 'Request is invalid', err.message, { errors });
@@ -147,6 +183,11 @@ export function toProblem(err: unknown, body?: unknown): Problem {
   }
   if (err instanceof TamperEvidenceUnavailable) return problem(501, 'not-implemented', 'Not available', err.message);
   if (err instanceof InvalidPosition) return problem(422, 'validation', 'Request is invalid', err.message);
+  if (err instanceof InvalidCursor) {
+    return problem(400, 'invalid-cursor', 'Invalid cursor', err.message, {
+      errors: [{ in: 'query', pointer: '/cursor', detail: `not a cursor this list issued (${err.reason})` }],
+    });
+  }
   if (err instanceof InvalidStreamId) return problem(422, 'validation', 'Request is invalid', err.message);
   if (err instanceof IdempotencyKeyReused) {
     const detail = 'This Idempotency-Key was already used for a different request; send a new key with a new request';
@@ -212,12 +253,17 @@ function importProblem(err: InvoiceImportRejected): ImportProblem {
   const escape = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
   const errors = err.problems.map((p) => ({
     in: 'body',
-    pointer: p.row === null ? '' : `/rows/${p.row}${p.column ? `/${escape(p.column)}` : ''}`,
+    pointer: p.formField ? `/${escape(p.formField)}` : p.row === null ? '' : `/rows/${p.row}${p.column ? `/${escape(p.column)}` : ''}`,
     row: p.row,
     column: p.column,
+    value: p.value ?? null,
     detail: p.reason,
   }));
-  const detail = `${errors.length} problem(s)${rows ? ` in ${rows} row(s)` : ''}; nothing was imported`;
+  const [only] = err.problems;
+  const detail =
+    err.problems.length === 1 && only!.row === null
+      ? `${only!.formField ? `${only!.formField}: ` : ''}${only!.reason}; nothing was imported`
+      : `${errors.length} problem(s)${rows ? ` in ${rows} row(s)` : ''}; nothing was imported`;
   return { ...problem(422, 'validation', 'Request is invalid', detail), errors };
 }
 
@@ -232,7 +278,7 @@ function httpStatusOf(err: unknown): number | undefined {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const p = { ...toProblem(err, req.body), instance: req.originalUrl };
+    const p = { ...toProblem(err, { body: req.body, query: req.query, params: req.params }), instance: req.originalUrl };
     if (err instanceof Unauthenticated) res.setHeader('WWW-Authenticate', bearerChallenge(err));
     if (err instanceof EventStoreUnavailable || err instanceof EventStoreAccessDenied) res.setHeader('Retry-After', '5');
     if (p.status >= 500) logger.error({ err, reqId: req.id }, 'request failed');

@@ -108,7 +108,11 @@ export class ProjectionManager<E extends EventShape = EventShape> {
     return (await this.status()).find((s) => s.projection === name && s.generation === generation)!;
   }
 
-  async status(): Promise<GenerationStatus[]> {
+  /**
+   * Every generation that is not retired, in (projection, generation) order; a keyset page of
+   * them when `page` says so: after (projection, generation), at most `limit`.
+   */
+  async status(page: { after?: { projection: string; generation: number }; limit?: number } = {}): Promise<GenerationStatus[]> {
     const { rows } = await this.pool.query<{
       projection: string;
       generation: number;
@@ -122,28 +126,31 @@ export class ProjectionManager<E extends EventShape = EventShape> {
     }>(
       `select projection, generation, code_version, status, checkpoint_tx::text as tx, checkpoint_pos as pos,
               events_applied, updated_at, activated_at
-         from projection_generations where status <> 'retired' order by projection, generation`,
+         from projection_generations
+        where status <> 'retired' and projection = any($1::text[])
+          and ($2::text is null or projection collate "C" > $2::text or (projection = $2::text and generation > $3::int))
+        order by projection collate "C", generation
+        limit $4::bigint`,
+      [[...this.byName.keys()], page.after?.projection ?? null, page.after?.generation ?? null, page.limit ?? null],
     );
     return Promise.all(
-      rows
-        .filter((r) => this.byName.has(r.projection))
-        .map(async (r) => {
-          const after = { transactionId: BigInt(r.tx), sequence: BigInt(r.pos) };
-          const [next] = await this.store.readAll({ after, limit: 1 });
-          const behind = next ? await this.store.countAfter(after, LAG_COUNT_CAP) : 0;
-          return {
-            projection: r.projection,
-            generation: r.generation,
-            codeVersion: r.code_version,
-            status: r.status,
-            checkpoint: formatPosition(after),
-            eventsApplied: Number(r.events_applied),
-            behind,
-            lagSeconds: next ? Math.max(0, (Date.now() - next.recordedAt.getTime()) / 1000) : 0,
-            updatedAt: r.updated_at.toISOString(),
-            activatedAt: r.activated_at?.toISOString() ?? null,
-          };
-        }),
+      rows.map(async (r) => {
+        const after = { transactionId: BigInt(r.tx), sequence: BigInt(r.pos) };
+        const [next] = await this.store.readAll({ after, limit: 1 });
+        const behind = next ? await this.store.countAfter(after, LAG_COUNT_CAP) : 0;
+        return {
+          projection: r.projection,
+          generation: r.generation,
+          codeVersion: r.code_version,
+          status: r.status,
+          checkpoint: formatPosition(after),
+          eventsApplied: Number(r.events_applied),
+          behind,
+          lagSeconds: next ? Math.max(0, (Date.now() - next.recordedAt.getTime()) / 1000) : 0,
+          updatedAt: r.updated_at.toISOString(),
+          activatedAt: r.activated_at?.toISOString() ?? null,
+        };
+      }),
     );
   }
 

@@ -216,7 +216,10 @@ describe('double funding at submission over HTTP', () => {
     await app.service.context.projections.catchUp();
     const report = await as('janis').get(`/double-funding/alerts?supplier=${invoice.supplierRegNo}&rule=same_invoice`);
     expect(report.status).toBe(200);
-    expect(report.body).toEqual([expect.objectContaining({ rule: 'same_invoice', status: 'open', projectIds: [a, b].sort() })]);
+    expect(report.body).toEqual({
+      items: [expect.objectContaining({ rule: 'same_invoice', status: 'open', projectIds: [a, b].sort() })],
+      nextCursor: null,
+    });
   });
 
   it('when an officer confirms an alert with a reason and asks for a finding, the decision lists one finding per project, each is raised, the report shows it, the same confirmation again changes nothing and a dismissal is 409', async () => {
@@ -286,7 +289,7 @@ describe('double funding at submission over HTTP', () => {
 
     await app.service.context.projections.catchUp();
     const report = await as('janis').get(`/double-funding/alerts?supplier=${invoice.supplierRegNo}&status=confirmed`);
-    expect(report.body.map((x: { alertId: string }) => x.alertId)).toEqual([alertId]);
+    expect(report.body.items.map((x: { alertId: string }) => x.alertId)).toEqual([alertId]);
     const dismissal = await as('janis').post(`/double-funding/alerts/${alertId}/dismiss`).send({ reason: 'pārdomāju' });
     expect(dismissal.status).toBe(409);
     expect(dismissal.body).toMatchObject({ currentState: 'confirmed' });

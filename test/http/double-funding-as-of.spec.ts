@@ -35,17 +35,15 @@ describe('double-funding alerts of a project as of an instant', () => {
     const { a, b, beforeSecond, alertId } = await givenInvoiceDeclaredTwice();
     const now = await as('vera').get(`/projects/${a}/double-funding`);
     expect(now.status, JSON.stringify(now.body)).toBe(200);
-    expect(now.body.alerts).toEqual([
-      expect.objectContaining({ alertId, rule: 'same_invoice', projectIds: [a, b].sort(), status: 'open' }),
-    ]);
-    expect((await as('janis').get(`/projects/${b}/double-funding`)).body.alerts.map((x: { alertId: string }) => x.alertId)).toEqual([
+    expect(now.body.items).toEqual([expect.objectContaining({ alertId, rule: 'same_invoice', projectIds: [a, b].sort(), status: 'open' })]);
+    expect((await as('janis').get(`/projects/${b}/double-funding`)).body.items.map((x: { alertId: string }) => x.alertId)).toEqual([
       alertId,
     ]);
 
     const then = await as('vera').get(`/projects/${a}/double-funding?asOf=${encodeURIComponent(beforeSecond)}`);
     expect(then.status).toBe(200);
-    expect(then.body).toEqual({ projectId: a, asOf: beforeSecond, alerts: [] });
-    expect((await as('vera').get(`/projects/${b}/double-funding?asOf=${encodeURIComponent(beforeSecond)}`)).body.alerts).toEqual([]);
+    expect(then.body).toEqual({ projectId: a, asOf: beforeSecond, items: [], nextCursor: null });
+    expect((await as('vera').get(`/projects/${b}/double-funding?asOf=${encodeURIComponent(beforeSecond)}`)).body.items).toEqual([]);
   });
 
   it('when an officer dismisses the alert after an instant, it shows dismissed now and open as of that instant, in the project view and the report', async () => {
@@ -57,14 +55,16 @@ describe('double-funding alerts of a project as of an instant', () => {
     await as('janis').post(`/double-funding/alerts/${alertId}/dismiss`).send({ reason: 'Divas atsevišķas piegādes' }).expect(200);
 
     const now = await as('vera').get(`/projects/${a}/double-funding`);
-    expect(now.body.alerts).toEqual([expect.objectContaining({ alertId, status: 'dismissed', reason: 'Divas atsevišķas piegādes' })]);
+    expect(now.body.items).toEqual([expect.objectContaining({ alertId, status: 'dismissed', reason: 'Divas atsevišķas piegādes' })]);
     const then = await as('vera').get(`/projects/${a}/double-funding?asOf=${encodeURIComponent(beforeDismissal)}`);
-    expect(then.body.alerts).toEqual([expect.objectContaining({ alertId, status: 'open', reason: null })]);
+    expect(then.body.items).toEqual([expect.objectContaining({ alertId, status: 'open', reason: null })]);
 
     await app.service.context.projections.catchUp();
     const report = (q: string) => as('janis').get(`/double-funding/alerts?supplier=${invoice.supplierRegNo}${q}`);
-    expect((await report('')).body.map((x: { status: string }) => x.status)).toEqual(['dismissed']);
-    expect((await report(`&asOf=${encodeURIComponent(beforeDismissal)}`)).body.map((x: { status: string }) => x.status)).toEqual(['open']);
+    expect((await report('')).body.items.map((x: { status: string }) => x.status)).toEqual(['dismissed']);
+    expect((await report(`&asOf=${encodeURIComponent(beforeDismissal)}`)).body.items.map((x: { status: string }) => x.status)).toEqual([
+      'open',
+    ]);
   });
 
   it('when the officer has verified part of an invoice as ineligible after an instant, allocations as of that instant are measured against the full gross', async () => {
@@ -101,10 +101,10 @@ describe('double-funding alerts of a project as of an instant', () => {
     expect(second.status, JSON.stringify(second.body)).toBe(201);
 
     // Now: 122,000 allocated against 121,000 − 21,000 eligible. Then: only the first claim, within the gross.
-    expect((await as('vera').get(`/projects/${id}/double-funding`)).body.alerts).toEqual([
+    expect((await as('vera').get(`/projects/${id}/double-funding`)).body.items).toEqual([
       expect.objectContaining({ rule: 'over_allocation', amountAtRiskCents: 22000 }),
     ]);
-    expect((await as('vera').get(`/projects/${id}/double-funding?asOf=${encodeURIComponent(beforeVerification)}`)).body.alerts).toEqual([]);
+    expect((await as('vera').get(`/projects/${id}/double-funding?asOf=${encodeURIComponent(beforeVerification)}`)).body.items).toEqual([]);
   });
 
   it('when asOf is in the future or not a date, it answers 422 naming asOf', async () => {

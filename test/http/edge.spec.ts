@@ -307,12 +307,15 @@ describe('HTTP edge', () => {
         await asAdmin(strict.service.app).post('/funds').send(rrf()).expect(201);
         const res = await request(strict.service.app).get('/ready');
         expect(res.status).toBe(503);
-        expect(res.body.reasons).toContain('projection stream_catalogue is 1 events behind');
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.body).toMatchObject({ status: 503, title: 'Not ready' });
+        expect(res.body.detail).toContain('projection stream_catalogue is 1 events behind');
+        expect(res.body.readiness.reasons).toContain('projection stream_catalogue is 1 events behind');
         // The workflow process manager's lag is shown but does not decide readiness.
-        expect(res.body.workflows).toMatchObject({ name: 'workflows', behind: 1 });
-        expect(res.body.reasons.filter((r: string) => r.includes('workflow'))).toEqual([]);
+        expect(res.body.readiness.workflows).toMatchObject({ name: 'workflows', behind: 1 });
+        expect(res.body.readiness.reasons.filter((r: string) => r.includes('workflow'))).toEqual([]);
         await strict.service.workflows.catchUp();
-        expect((await request(strict.service.app).get('/ready')).body.workflows).toMatchObject({ behind: 0 });
+        expect((await request(strict.service.app).get('/ready')).body.readiness.workflows).toMatchObject({ behind: 0 });
       } finally {
         await strict.close();
       }
@@ -326,7 +329,7 @@ describe('HTTP edge', () => {
       try {
         const res = await http().get('/ready');
         expect(res.status).toBe(503);
-        expect(res.body.reasons).toEqual([
+        expect(res.body.readiness.reasons).toEqual([
           expect.stringMatching(
             /^projection stream_catalogue is being rebuilt for code version \d+; the generation serving it was built by version \d+$/,
           ),

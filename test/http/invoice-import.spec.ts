@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
+import spec from '../../openapi/openapi.json' with { type: 'json' };
+import { FILE_MEDIA_TYPES } from '../../src/http/file-upload.js';
 import { eventCount, type TestApp } from '../support/app.js';
 import { buildInvoice, SEED_SHARES } from '../support/budget-builders.js';
 import { PEOPLE, givenProject, seededSuite } from '../support/seeded.js';
@@ -145,12 +147,23 @@ describe('invoice import over HTTP', () => {
       res.body.errors.find((e: { row: number; column: string }) => e.row === row && e.column === column).detail as string;
     expect(detail(3, 'net')).toContain('"abc" is not an amount');
     expect(detail(4, 'vat')).toContain('negative');
-    expect(detail(5, 'gross')).toContain('gross 121001 is not net 100000 + VAT 21000');
+    expect(detail(5, 'gross')).toBe('gross 1210.01 is not net 1000.00 + VAT 210.00 = 1210.00');
     expect(detail(6, 'cost_line')).toContain('no cost line 4.9');
     expect(detail(7, 'date')).toContain('"2024-02-30" is not a date in the calendar');
     expect(detail(8, 'invoice_number')).toContain('the same invoice as row 2');
     expect(detail(9, 'net')).toContain('more than 2 decimals');
-    expect(res.body.errors[0]).toMatchObject({ in: 'body', pointer: '/rows/3/net' });
+    expect(res.body.errors[0]).toMatchObject({ in: 'body', pointer: '/rows/3/net', value: 'abc' });
+    expect(res.body.errors.map((e: { value: string | null }) => e.value)).toEqual([
+      'abc',
+      '-21.00',
+      '1210.01',
+      '4.9',
+      '2024-02-30',
+      'brk 1',
+      '1000.005',
+      '4000301120',
+      '9.9',
+    ]);
     expect(await eventCount(app)).toBe(before);
     expect(await invoicesOf(id)).toEqual([]);
   });
@@ -250,5 +263,263 @@ describe('invoice import over HTTP', () => {
     const other = await upload(id, file.replace('I-2', 'I-3')).set('Idempotency-Key', 'import-2024-03-a');
     expect(other.status).toBe(422);
     expect(other.body.type).toMatch(/idempotency-key-reused/);
+  });
+});
+
+describe('invoice files as users send them', () => {
+  /** The first bytes of a legacy Excel 97-2003 workbook (an OLE2 compound file), padded to a sector. */
+  const OLE2 = Buffer.concat([Buffer.from('d0cf11e0a1b11ae1', 'hex'), Buffer.alloc(504)]);
+  const workbookOf = async (...rows: unknown[][]) => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Rēķini');
+    rows.forEach((r) => ws.addRow(r));
+    return Buffer.from(await wb.xlsx.writeBuffer());
+  };
+  /** A form with the file in `field`, as a browser (type from the name) or curl -F (application/octet-stream) sends it. */
+  const form = (id: string, bytes: Buffer, options: string | { filename: string; contentType: string }, field = 'file') =>
+    as('anna').post(importUrl(id)).attach(field, bytes, options);
+  const curl = (filename: string) => ({ filename, contentType: 'application/octet-stream' });
+  const content = (i: Record<string, unknown>) => [
+    i.supplierRegNo,
+    i.number,
+    i.date,
+    i.netCents,
+    i.vatCents,
+    i.grossCents,
+    i.costLine,
+    i.allocations,
+  ];
+  /** A header as the client sent it. */
+  const sentHeader = (res: object, name: string) => (res as { req: { getHeader(n: string): unknown } }).req.getHeader(name);
+  const rowsOf = (res: { body: { invoices: { row: number; number: string }[] } }) => res.body.invoices.map((i) => [i.row, i.number]);
+
+  it('when a browser form or curl -F sends the file in the field `file`, it is imported exactly as the same file sent as text/csv', async () => {
+    const [viaBody, viaBrowser, viaCurl] = await Promise.all([givenBudget(), givenBudget(), givenBudget()]);
+    const file = fixture('invoices-good.csv');
+    const body = await upload(viaBody, file, 'text/csv');
+    const browser = await form(viaBrowser, file, 'invoices.csv');
+    const curlF = await form(viaCurl, file, curl('invoices.csv'));
+    expect(sentHeader(browser, 'Content-Type')).toMatch(/^multipart\/form-data; boundary=/);
+    for (const res of [body, browser, curlF]) expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(rowsOf(browser)).toEqual(rowsOf(body));
+    expect(rowsOf(curlF)).toEqual(rowsOf(body));
+    const expected = (await invoicesOf(viaBody)).map(content);
+    expect(expected).toHaveLength(3);
+    expect((await invoicesOf(viaBrowser)).map(content)).toEqual(expected);
+    expect((await invoicesOf(viaCurl)).map(content)).toEqual(expected);
+  });
+
+  it('when the form carries an XLSX workbook, labelled as such by a browser or as application/octet-stream by curl, it is read as a workbook', async () => {
+    const id = await givenBudget();
+    const s = supplier();
+    const head = HEAD.split(',');
+    const day = new Date(Date.UTC(2024, 4, 6));
+    const browser = await form(id, await workbookOf(head, [s, 'WB-1', day, 100, 21, 121, '4.3', 100, 21]), 'invoices.xlsx');
+    expect(browser.status, JSON.stringify(browser.body)).toBe(201);
+    const curlF = await form(id, await workbookOf(head, [s, 'WB-2', day, 0.1, 0.2, 0.3, '4.4', 0.3, null]), curl('export'));
+    expect(curlF.status, JSON.stringify(curlF.body)).toBe(201);
+    expect((await invoicesOf(id)).map((i) => [i.number, i.date, i.grossCents, i.costLine])).toEqual([
+      ['WB-1', '2024-05-06', 12100, '4.3'],
+      ['WB-2', '2024-05-06', 30, '4.4'],
+    ]);
+  });
+
+  it('when the body is labelled application/vnd.ms-excel (a .csv from a Windows browser) or application/octet-stream, CSV bytes are read as CSV and XLSX bytes as a workbook', async () => {
+    const id = await givenBudget();
+    const s = supplier();
+    const csvAsExcel = await upload(
+      id,
+      csv(`${s},MS-1,2024-03-15,"1 000,00","210,00","1 210,00",4.3,"1 000,00","210,00"`),
+      'application/vnd.ms-excel',
+    );
+    expect(csvAsExcel.status, JSON.stringify(csvAsExcel.body)).toBe(201);
+    const xlsxAsExcel = await upload(
+      id,
+      await workbookOf(HEAD.split(','), [s, 'MS-2', '2024-03-16', 50, 10.5, 60.5, '4.4', 60.5]),
+      'application/vnd.ms-excel',
+    );
+    expect(xlsxAsExcel.status, JSON.stringify(xlsxAsExcel.body)).toBe(201);
+    const csvAsBytes = await upload(id, csv(`${s},MS-3,2024-03-17,1.00,0.21,1.21,4.5,1.21,`), 'application/octet-stream');
+    expect(csvAsBytes.status, JSON.stringify(csvAsBytes.body)).toBe(201);
+    const xlsxAsBytes = await upload(
+      id,
+      await workbookOf(HEAD.split(','), [s, 'MS-4', '2024-03-18', 2, 0.42, 2.42, '4.5', 2.42]),
+      'application/octet-stream',
+    );
+    expect(xlsxAsBytes.status, JSON.stringify(xlsxAsBytes.body)).toBe(201);
+    expect((await invoicesOf(id)).map((i) => [i.number, i.netCents, i.vatCents, i.grossCents])).toEqual([
+      ['MS-1', 100000, 21000, 121000],
+      ['MS-2', 5000, 1050, 6050],
+      ['MS-3', 100, 21, 121],
+      ['MS-4', 200, 42, 242],
+    ]);
+  });
+
+  it('when the file is a legacy Excel 97-2003 .xls, however it is labelled or sent, it answers 415 naming the formats read and saying to save it as .xlsx or CSV, and appends nothing', async () => {
+    const id = await givenBudget();
+    const before = await eventCount(app);
+    const answers = [
+      await upload(id, OLE2, 'application/vnd.ms-excel'),
+      await upload(id, OLE2, 'application/octet-stream'),
+      await upload(id, OLE2, XLSX),
+      await upload(id, OLE2, 'text/csv'),
+      await form(id, OLE2, 'invoices.xls'),
+      await form(id, OLE2, curl('invoices.xls')),
+    ];
+    for (const res of answers) {
+      expect(res.status, JSON.stringify(res.body)).toBe(415);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body.detail).toContain('legacy Excel 97-2003 workbook (.xls)');
+      expect(res.body.detail).toContain('save the sheet as .xlsx (Excel Workbook) or as CSV');
+      for (const type of ['text/csv', 'application/csv', XLSX, 'multipart/form-data']) expect(res.body.detail).toContain(type);
+    }
+    expect(await eventCount(app)).toBe(before);
+    expect(await invoicesOf(id)).toEqual([]);
+  });
+
+  it('when a form holds no file, only text in `file`, or several files none of them in `file` (or two in it), it answers 422 naming the field `file`, and appends nothing', async () => {
+    const id = await givenBudget();
+    const before = await eventCount(app);
+    const good = Buffer.from(csv(`${supplier()},NF-1,2024-03-15,1.00,0.21,1.21,4.3,1.21,`));
+    const answers = {
+      none: await as('anna').post(importUrl(id)).field('note', 'March invoices'),
+      text: await as('anna').post(importUrl(id)).field('file', good.toString('utf8')),
+      others: await as('anna').post(importUrl(id)).attach('a', good, 'march.csv').attach('b', good, 'april.csv'),
+      twice: await form(id, good, 'march.csv').attach('file', good, 'april.csv'),
+    };
+    for (const res of Object.values(answers)) {
+      expect(res.status, JSON.stringify(res.body)).toBe(422);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.body.detail).toMatch(/^file: .*`file`.*; nothing was imported$/);
+      expect(res.body.errors).toEqual([
+        { in: 'body', pointer: '/file', row: null, column: null, value: null, detail: expect.stringContaining('`file`') },
+      ]);
+    }
+    expect(answers.none.body.errors[0].detail).toContain('the form holds no file');
+    expect(answers.text.body.errors[0].detail).toContain('holds text, not a file');
+    expect(answers.others.body.errors[0].detail).toContain('2 files ("march.csv", "april.csv") and none in the field `file`');
+    expect(answers.twice.body.errors[0].detail).toContain('2 files in the field `file`');
+    expect(await eventCount(app)).toBe(before);
+  });
+
+  it('when a form holds the file in `file` beside other fields and files, that file is imported; a lone file in another field is imported too', async () => {
+    const id = await givenBudget();
+    const s = supplier();
+    const beside = await form(id, Buffer.from(csv(`${s},FF-1,2024-03-15,1.00,0.21,1.21,4.3,1.21,`)), 'invoices.csv')
+      .field('comment', 'March')
+      .attach('attachment', Buffer.from(csv(`${s},NOT-THIS,2024-03-15,1.00,0.21,1.21,4.3,1.21,`)), 'other.csv');
+    expect(beside.status, JSON.stringify(beside.body)).toBe(201);
+    const lone = await form(id, Buffer.from(csv(`${s},FF-2,2024-03-16,2.00,0.42,2.42,4.3,2.42,`)), 'invoices.csv', 'upload');
+    expect(lone.status, JSON.stringify(lone.body)).toBe(201);
+    expect((await invoicesOf(id)).map((i) => i.number)).toEqual(['FF-1', 'FF-2']);
+  });
+
+  it('when the form’s file is larger than 5 MB, or the streamed form itself is, it answers 413 problem+json and appends nothing', async () => {
+    const id = await givenBudget();
+    const before = await eventCount(app);
+    const big = await form(id, Buffer.alloc(5 * 1024 * 1024 + 1, 0x41), 'invoices.csv');
+    expect(big.status).toBe(413);
+    expect(big.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(big.body.detail).toBe('The file "invoices.csv" is larger than 5 MB; split it into several imports');
+
+    // Three files of 2 MB each, none alone over the limit, sent in chunks without a Content-Length:
+    // the form is refused once it passes 5 MB and a little, not read into memory to the end.
+    const boundary = 'invoice-import-test-boundary';
+    const part = (n: number) =>
+      Buffer.concat([
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="part${n}"; filename="p${n}.csv"\r\nContent-Type: text/csv\r\n\r\n`,
+        ),
+        Buffer.alloc(2 * 1024 * 1024, 0x41),
+        Buffer.from('\r\n'),
+      ]);
+    const body = Buffer.concat([part(1), part(2), part(3), Buffer.from(`--${boundary}--\r\n`)]);
+    const streamed = as('anna').post(importUrl(id)).set('Content-Type', `multipart/form-data; boundary=${boundary}`);
+    for (let at = 0; at < body.length; at += 256 * 1024) streamed.write(body.subarray(at, at + 256 * 1024));
+    const whole = await streamed;
+    expect(sentHeader(whole, 'Content-Length')).toBeUndefined();
+    expect(whole.status).toBe(413);
+    expect(whole.body.detail).toContain('The form is larger than');
+    expect(await eventCount(app)).toBe(before);
+  });
+
+  it('when the multipart body cannot be read (no boundary, cut short), it answers 400 problem+json', async () => {
+    const id = await givenBudget();
+    const noBoundary = await as('anna').post(importUrl(id)).set('Content-Type', 'multipart/form-data').send('abc');
+    expect(noBoundary.status).toBe(400);
+    expect(noBoundary.headers['content-type']).toMatch(/application\/problem\+json/);
+    const cut = await as('anna')
+      .post(importUrl(id))
+      .set('Content-Type', 'multipart/form-data; boundary=xyz')
+      .send('--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nsupplier_reg_no');
+    expect(cut.status).toBe(400);
+    expect(cut.body.detail).toContain('multipart/form-data body cannot be read');
+  });
+
+  it('when the same form is sent again with the same Idempotency-Key (with a new boundary), the first answer comes back and nothing more is stored', async () => {
+    const id = await givenBudget();
+    const s = supplier();
+    const file = Buffer.from(csv(`${s},IK-1,2024-03-15,1.00,0.21,1.21,4.3,1.21,`));
+    const first = await form(id, file, 'invoices.csv').set('Idempotency-Key', 'form-import-2024-03');
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    const before = await eventCount(app);
+    const again = await form(id, file, 'invoices.csv').set('Idempotency-Key', 'form-import-2024-03');
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.invoices).toEqual(first.body.invoices);
+    expect(await eventCount(app)).toBe(before);
+    const other = await form(id, Buffer.from(csv(`${s},IK-2,2024-03-15,1.00,0.21,1.21,4.3,1.21,`)), 'invoices.csv').set(
+      'Idempotency-Key',
+      'form-import-2024-03',
+    );
+    expect(other.status).toBe(422);
+    expect(other.body.type).toMatch(/idempotency-key-reused/);
+  });
+
+  it('when an amount is wrong, the row error quotes it as written in the file (1 234,56: euros, as typed), never as cents', async () => {
+    const id = await givenBudget();
+    const s = supplier();
+    const file = [
+      'supplier_reg_no;invoice_number;date;net;vat;gross;cost_line;alloc_RRF;alloc_STATE',
+      `${s};V-1;2024-03-15;1 234,567;259,26;1 493,83;4.3;1 493,83;`,
+      `${s};V-2;2024-03-15;1 234,56;259,26;1 493,83;4.3;1 234,56;259,27`,
+    ].join('\n');
+    const res = await form(id, Buffer.from(file), curl('invoices.csv'));
+    expect(res.status, JSON.stringify(res.body)).toBe(422);
+    expect(res.body.errors).toEqual([
+      {
+        in: 'body',
+        pointer: '/rows/2/net',
+        row: 2,
+        column: 'net',
+        value: '1 234,567',
+        detail: '"1 234,567" has more than 2 decimals; round it to the cent',
+      },
+      {
+        in: 'body',
+        pointer: '/rows/3/gross',
+        row: 3,
+        column: 'gross',
+        value: '1 493,83',
+        detail: 'gross 1 493,83 is not net 1 234,56 + VAT 259,26 = 1 493,82',
+      },
+    ]);
+    expect(JSON.stringify(res.body)).not.toMatch(/123456|149383|149382|cents/);
+  });
+
+  it('when the OpenAPI document is read, the import declares every media type it reads and its 415', () => {
+    const op = (spec as unknown as { paths: Record<string, { post: Record<string, unknown> }> }).paths[
+      '/projects/{projectId}/budget/invoices/import'
+    ]!.post as {
+      requestBody: { content: Record<string, unknown> };
+      responses: Record<string, { description: string }>;
+      'x-request-media-types'?: string[];
+    };
+    const declared = [...Object.keys(op.requestBody.content), ...(op['x-request-media-types'] ?? [])];
+    expect(FILE_MEDIA_TYPES.filter((t) => !declared.includes(t))).toEqual([]);
+    expect(FILE_MEDIA_TYPES).toEqual(
+      expect.arrayContaining(['multipart/form-data', 'application/vnd.ms-excel', 'application/octet-stream']),
+    );
+    expect(op.responses['415']!.description).toContain('save it as .xlsx or CSV');
   });
 });

@@ -126,10 +126,13 @@ describe('the seed passport (VRAA e-adrese) through its whole lifecycle', () => 
 
     const diff = await as('council').get(`/projects/${id}/passport/versions/1/diff/2`);
     expect(diff.status).toBe(200);
-    expect(diff.body).toEqual([
-      { path: 'financing.costLines.0.indicativeCents', before: 269_600_000, after: 279_600_000 },
-      { path: 'financing.costLines.2.indicativeCents', before: 92_400_000, after: 82_400_000 },
-    ]);
+    expect(diff.body).toEqual({
+      items: [
+        { path: 'financing.costLines.0.indicativeCents', before: 269_600_000, after: 279_600_000 },
+        { path: 'financing.costLines.2.indicativeCents', before: 92_400_000, after: 82_400_000 },
+      ],
+      nextCursor: null,
+    });
     const v1 = await as('anna').get(`/projects/${id}/passport/versions/1`);
     expect(v1.body.sections.financing.costLines[0].indicativeCents).toBe(269_600_000);
     expect((await as('anna').get(`/projects/${id}/passport/versions/9`)).status).toBe(404);

@@ -89,7 +89,7 @@ async function givenAlert(): Promise<{ alertId: string; projectIds: string[] }> 
   for (const id of projectIds) await as('anna').post(`/projects/${id}/budget/invoices`).send(invoice).expect(201);
   await running.context.projections.catchUp();
   const alerts = await as('janis').get(`/double-funding/alerts?projectId=${projectIds[0]}`).expect(200);
-  const alert = (alerts.body as { alertId: string; rule: string }[]).find((a) => a.rule === 'same_invoice')!;
+  const alert = (alerts.body.items as { alertId: string; rule: string }[]).find((a) => a.rule === 'same_invoice')!;
   return { alertId: alert.alertId, projectIds: [...projectIds].sort() };
 }
 

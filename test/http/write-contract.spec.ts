@@ -186,7 +186,7 @@ async function alert() {
   for (const id of projects) await as('anna').post(`/projects/${id}/budget/invoices`).send(invoice).expect(201);
   await app.service.context.projections.catchUp();
   const alerts = await as('janis').get(`/double-funding/alerts?projectId=${projects[0]}`).expect(200);
-  return (alerts.body as { alertId: string; rule: string }[]).find((a) => a.rule === 'same_invoice')!.alertId;
+  return (alerts.body.items as { alertId: string; rule: string }[]).find((a) => a.rule === 'same_invoice')!.alertId;
 }
 
 const CSV = Buffer.from(

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FindingRowSchema } from '../../projections/findings/entity.js';
 import { findings } from '../../projections/findings/projection.js';
-import { listFindings } from '../../projections/findings/queries.js';
+import { listFindings, type FindingKey } from '../../projections/findings/queries.js';
 import { ProjectRowSchema } from '../../projections/projects/entity.js';
 import { projects } from '../../projections/projects/projection.js';
 import { initOrm } from '../../src/db/orm.js';
@@ -230,12 +230,12 @@ describe('findings list query', () => {
     const events = times.map((raisedAt) => raisedOn(projectId, { raisedAt }));
     for (const e of events) await given(idOf(e), [e]);
     const seen: string[] = [];
-    let after: string | undefined;
+    let after: FindingKey | undefined;
     for (;;) {
       const page = await listFindings(orm, { projectId, limit: 1, ...(after ? { after } : {}) }, null);
       if (page.length === 0) break;
       seen.push(page[0]!.findingId);
-      after = page[0]!.findingId;
+      after = { raisedAt: page[0]!.raisedAt.toISOString(), findingId: page[0]!.findingId };
     }
     expect(seen).toHaveLength(4);
     expect(new Set(seen).size).toBe(4);

@@ -122,16 +122,44 @@ describe('naming the decider issues by the file headings', () => {
       { number: 2, cells: ['40003011203', 'A-1', '2024-03-15', 'abc', '21,00', '121,00', '4.9', '121,00'] },
       { number: 3, cells: ['40003011203', 'A-2', '2024-03-15', '100,00', '21,00', '121,01', '4.3', '121,00'] },
     ]);
-    expect(interpreted.issues).toEqual([{ row: 2, column: 'Neto', reason: expect.stringContaining('"abc" is not an amount') }]);
+    expect(interpreted.issues).toEqual([
+      { row: 2, column: 'Neto', value: 'abc', reason: expect.stringContaining('"abc" is not an amount') },
+    ]);
     const dry: BudgetCommand = {
       type: 'ImportInvoices',
       data: { rows: interpreted.rows.map((r) => ({ row: r.row, invoice: { ...r.invoice, invoiceId: id(r.row) } })) },
       context: ctx,
     };
-    expect(issuesFromDecider(issuesOf(dry), interpreted).map((i) => [i.row, i.column])).toEqual([
-      [2, 'Pozīcija'],
-      [3, 'Bruto'],
-      [3, 'ANM'],
+    expect(issuesFromDecider(issuesOf(dry), interpreted).map((i) => [i.row, i.column, i.value])).toEqual([
+      [2, 'Pozīcija', '4.9'],
+      [3, 'Bruto', '121,01'],
+      [3, 'ANM', null],
     ]);
+  });
+
+  it('when a sum does not add up, the reason quotes the amounts as the file writes them, never cents', () => {
+    const interpreted = interpretTable([
+      { number: 1, cells: ['Piegādātājs', 'Nr.', 'Datums', 'Neto', 'PVN', 'Bruto', 'Pozīcija', 'ANM', 'VB'] },
+      { number: 2, cells: ['40003011203', 'A-1', '2024-03-15', '1 234,56', '259,26', '1 493,83', '4.3', '1 234,56', '259,26'] },
+      { number: 3, cells: ['40003011203', 'A-2', '2024-03-15', 1000, 210, 1210, '4.3', 1000.01, 210] },
+    ]);
+    expect(interpreted.issues).toEqual([]);
+    const dry: BudgetCommand = {
+      type: 'ImportInvoices',
+      data: { rows: interpreted.rows.map((r) => ({ row: r.row, invoice: { ...r.invoice, invoiceId: id(r.row) } })) },
+      context: ctx,
+    };
+    const issues = issuesFromDecider(issuesOf(dry), interpreted);
+    expect(issues).toEqual([
+      { row: 2, column: 'Bruto', value: '1 493,83', reason: 'gross 1 493,83 is not net 1 234,56 + VAT 259,26 = 1 493,82' },
+      {
+        row: 2,
+        column: 'ANM, VB',
+        value: null,
+        reason: 'the allocations add up to 1 493,82 (ANM 1 234,56 + VB 259,26), the gross is 1 493,83',
+      },
+      { row: 3, column: 'ANM, VB', value: null, reason: 'the allocations add up to 1210.01 (ANM 1000.01 + VB 210), the gross is 1210' },
+    ]);
+    expect(issues.map((i) => i.reason).join(' ')).not.toMatch(/149383|149382|121001|cents/);
   });
 });

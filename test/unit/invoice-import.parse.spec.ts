@@ -112,6 +112,17 @@ describe('reading the table', () => {
       {
         row: 3,
         failed: new Set(),
+        written: {
+          supplierRegNo: '40003011203',
+          number: 'X-1',
+          date: '15.03.2024',
+          net: '100,00',
+          vat: '21,00',
+          gross: '121,00',
+          costLine: '4.3',
+          'alloc:RRF': '100,00',
+          'alloc:STATE': '21,00',
+        },
         invoice: {
           supplierRegNo: '40003011203',
           number: 'X-1',
@@ -175,12 +186,14 @@ describe('reading the table', () => {
 
   it('when a row has no allocation at all, the fund columns are named', () => {
     const result = interpretTable(table(HEAD, row({ alloc_RRF: '', alloc_STATE: '0,00' })));
-    expect(result.issues).toEqual([{ row: 2, column: 'alloc_RRF, alloc_STATE', reason: expect.stringContaining('no fund allocation') }]);
+    expect(result.issues).toEqual([
+      { row: 2, column: 'alloc_RRF, alloc_STATE', value: null, reason: expect.stringContaining('no fund allocation') },
+    ]);
   });
 
   it('when a value stands in a column without a heading, even past the last heading, that column is named', () => {
     const result = interpretTable(table(HEAD, [...row(), 'stray']));
-    expect(result.issues).toEqual([{ row: 1, column: 'column J', reason: 'the column has values but no heading' }]);
+    expect(result.issues).toEqual([{ row: 1, column: 'column J', value: '', reason: 'the column has values but no heading' }]);
   });
 
   it(`when the file has more than ${IMPORT_MAX_ROWS} invoice rows, it is refused naming the limit`, () => {

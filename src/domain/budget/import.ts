@@ -20,10 +20,14 @@ export interface TableRow {
   cells: Cell[];
 }
 
-/** One problem in the file: row (heading = 1; null for the whole file), column heading, reason. */
+/** One problem in the file: row (heading = 1; null for the whole file), column heading, the cell as written, reason. */
 export interface ImportIssue {
   row: number | null;
   column: string | null;
+  /** The cell at fault as written in the file ({@link asWritten}); null when the problem is not about one cell. */
+  value?: string | null;
+  /** A problem of the form the file came in rather than of the file: the form field it is about (`file`). */
+  formField?: string;
   reason: string;
 }
 
@@ -120,22 +124,60 @@ export function centsFromText(text: string): Parsed<number> {
 }
 
 /**
+ * A spreadsheet number as the spreadsheet shows it in General format: 15 significant digits, the
+ * most a double holds exactly, so 0.1 + 0.2 shows as 0.3 and 19.99 as 19.99.
+ */
+export const numberAsWritten = (value: number): string =>
+  Number.isFinite(value) && !Number.isInteger(value) ? String(Number(value.toPrecision(15))) : String(value);
+
+/**
+ * A cell as written in the file: a text cell's text exactly as it stands, a number as the
+ * spreadsheet shows it ({@link numberAsWritten}), a date cell as its ISO date, an error cell as its
+ * code (#VALUE!), a blank cell as ''. What an issue quotes as `value`, never cents.
+ */
+export function asWritten(cell: Cell | undefined): string {
+  if (cell === null || cell === undefined) return '';
+  if (typeof cell === 'number') return numberAsWritten(cell);
+  if (typeof cell === 'boolean') return cell ? 'TRUE' : 'FALSE';
+  if (cell instanceof Date) {
+    if (Number.isNaN(cell.getTime())) return '';
+    const iso = cell.toISOString();
+    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+  }
+  if (typeof cell === 'object') return cell.error;
+  return cell;
+}
+
+/**
+ * Cents as euros written the way `samples` (amounts as written in the same row) write them: a
+ * decimal comma if they use one, thousands grouped by spaces if they are: 121001 next to
+ * "1 000,00" is "1 210,01", next to "1000.00" it is "1210.01".
+ */
+export function eurosLike(cents: number, samples: readonly string[]): string {
+  const comma = samples.some((s) => /\d,\d{1,2}\s*$/.test(s));
+  const grouped = samples.some((s) => /\d[ \u00A0\u202F]\d{3}/.test(s));
+  const whole = String(Math.trunc(cents / 100));
+  return `${grouped ? whole.replace(/\B(?=(\d{3})+$)/g, ' ') : whole}${comma ? ',' : '.'}${String(cents % 100).padStart(2, '0')}`;
+}
+
+/**
  * A spreadsheet number → integer cents. The binary double is printed with 15 significant
  * digits (as many as a double holds exactly), which removes the noise of e.g. a formula's
  * 0.1 + 0.2 = 0.30000000000000004, and then read as text: a value with a third decimal is
  * refused rather than rounded away.
  */
 export function centsFromNumber(value: number): Parsed<number> {
-  if (!Number.isFinite(value)) return no(`${value} is not an amount`);
-  if (value < 0) return no(`${value} is negative; amounts must not be negative`);
+  const shown = numberAsWritten(value);
+  if (!Number.isFinite(value)) return no(`${shown} is not an amount`);
+  if (value < 0) return no(`${shown} is negative; amounts must not be negative`);
   const printed = value.toPrecision(15);
   if (printed.includes('e'))
-    return value >= 1 ? no(`${value} is too large for an invoice`) : no(`${value} has more than 2 decimals; round it to the cent`);
+    return value >= 1 ? no(`${shown} is too large for an invoice`) : no(`${shown} has more than 2 decimals; round it to the cent`);
   const parsed = centsFromText(printed.includes('.') ? printed.replace(/\.?0+$/, '') : printed);
   if (parsed.ok) return parsed;
   return parsed.reason.includes('too large')
-    ? no(`${value} is too large for an invoice`)
-    : no(`${value} has more than 2 decimals; round it to the cent (e.g. =ROUND(…;2))`);
+    ? no(`${shown} is too large for an invoice`)
+    : no(`${shown} has more than 2 decimals; round it to the cent (e.g. =ROUND(…;2))`);
 }
 
 const isoOf = (y: number, m: number, d: number): Parsed<string> => {
@@ -193,6 +235,8 @@ export interface ImportRow {
   row: number;
   invoice: InvoiceInput;
   failed: ReadonlySet<ImportField>;
+  /** Each field's cell as written in the file ({@link asWritten}), to quote in issues found later. */
+  written: Partial<Record<ImportField, string>>;
 }
 
 export interface InterpretedImport {
@@ -212,7 +256,12 @@ function readHeadings(heading: TableRow, rows: readonly TableRow[]) {
     const text = isBlank(cell) ? '' : cellText(cell ?? null).trim();
     if (text === '') {
       if (rows.some((r) => !isBlank(r.cells[index])))
-        issues.push({ row: heading.number, column: `column ${columnLetter(index)}`, reason: 'the column has values but no heading' });
+        issues.push({
+          row: heading.number,
+          column: `column ${columnLetter(index)}`,
+          value: '',
+          reason: 'the column has values but no heading',
+        });
       return;
     }
     const field = ALIASES.get(headingKey(text));
@@ -220,12 +269,14 @@ function readHeadings(heading: TableRow, rows: readonly TableRow[]) {
       issues.push({
         row: heading.number,
         column: text,
+        value: text,
         reason: `unknown column; the columns are ${Object.values(CANONICAL_HEADINGS).join(', ')} (notes may go in a "notes" column)`,
       });
     } else if (field !== null && headings[field] !== undefined) {
       issues.push({
         row: heading.number,
         column: text,
+        value: text,
         reason: `a second column for ${CANONICAL_HEADINGS[field]} (the first is "${headings[field]}")`,
       });
     } else if (field !== null) {
@@ -296,9 +347,11 @@ function interpretRow(
     for (const [index, f] of columns) if (f === field) return r.cells[index] ?? null;
     return null;
   };
+  const written: Partial<Record<ImportField, string>> = {};
+  for (const [index, field] of columns) written[field] = asWritten(r.cells[index]);
   const fail = (field: ImportField, reason: string) => {
     failed.add(field);
-    issues.push({ row: r.number, column: headings[field] ?? CANONICAL_HEADINGS[field], reason });
+    issues.push({ row: r.number, column: headings[field] ?? CANONICAL_HEADINGS[field], value: written[field] ?? '', reason });
   };
   /** Reads one field: missing when blank (unless optional), a spreadsheet error, or what `read` says. */
   function read<T>(field: ImportField, readCell: (c: Cell) => Parsed<T>, fallback: T, optional = false): T | undefined {
@@ -339,6 +392,7 @@ function interpretRow(
     issues.push({
       row: r.number,
       column: columnsPresent.join(', '),
+      value: null,
       reason: `no fund allocation: put the gross, or its split between funds, under ${columnsPresent.join(', ')}`,
     });
     ALLOCS.forEach((a) => failed.add(a));
@@ -358,9 +412,9 @@ function interpretRow(
   // The reading above should leave nothing for the schema to object to; if it ever does, say so on the row.
   if (failed.size === 0) {
     for (const i of invoiceInputSchema.safeParse(invoice).error?.issues ?? [])
-      issues.push({ row: r.number, column: String(i.path[0] ?? ''), reason: i.message });
+      issues.push({ row: r.number, column: String(i.path[0] ?? ''), value: null, reason: i.message });
   }
-  return { row: r.number, invoice, failed };
+  return { row: r.number, invoice, failed, written };
 }
 
 /** What each field the decider names depends on: its issue is dropped when one of those already failed to read. */
@@ -372,8 +426,10 @@ const DEPENDS_ON = new Map<string, { on: ImportField[]; column: ImportField | 'a
 ]);
 
 /**
- * The decider's issues (`rows.<row>.<field>`) as issues of the file, named by the headings,
- * leaving out those that follow from a cell that could not be read in the first place.
+ * The decider's issues (`rows.<row>.<field>`) as issues of the file, named by the headings and
+ * quoting the cells as written, leaving out those that follow from a cell that could not be read in
+ * the first place. The decider speaks in cents; the rules about sums are said again here in the
+ * euros the file holds.
  */
 export function issuesFromDecider(decided: readonly FieldIssue[], imported: InterpretedImport): ImportIssue[] {
   const byRow = new Map(imported.rows.map((r) => [r.row, r]));
@@ -381,22 +437,55 @@ export function issuesFromDecider(decided: readonly FieldIssue[], imported: Inte
   return decided.flatMap((issue): ImportIssue[] => {
     const m = /^rows\.(\d+)\.(\w+)(?:\.(\d+)\.fund)?$/.exec(issue.field);
     const row = m ? byRow.get(Number(m[1])) : undefined;
-    if (!m || !row) return [{ row: null, column: null, reason: issue.message }];
+    if (!m || !row) return [{ row: null, column: null, value: null, reason: issue.message }];
     if (m[3] !== undefined) {
       const fund = row.invoice.allocations[Number(m[3])]?.fund;
       return fund && !row.failed.has(`alloc:${fund}`)
-        ? [{ row: row.row, column: imported.headings[`alloc:${fund}`] ?? null, reason: issue.message }]
+        ? [
+            {
+              row: row.row,
+              column: imported.headings[`alloc:${fund}`] ?? null,
+              value: row.written[`alloc:${fund}`] ?? null,
+              reason: issue.message,
+            },
+          ]
         : [];
     }
     const rule = DEPENDS_ON.get(m[2]!);
     if (rule?.on.some((f) => row.failed.has(f))) return [];
-    const column = !rule
-      ? m[2]!
-      : rule.column === 'allocations'
-        ? fundColumns.join(', ')
-        : (imported.headings[rule.column] ?? CANONICAL_HEADINGS[rule.column]);
-    return [{ row: row.row, column, reason: issue.message }];
+    if (!rule) return [{ row: row.row, column: m[2]!, value: null, reason: issue.message }];
+    if (rule.column === 'allocations')
+      return [{ row: row.row, column: fundColumns.join(', '), value: null, reason: allocationsReason(row, imported) }];
+    return [
+      {
+        row: row.row,
+        column: imported.headings[rule.column] ?? CANONICAL_HEADINGS[rule.column],
+        value: row.written[rule.column] ?? null,
+        reason: rule.column === 'gross' ? grossReason(row) : issue.message,
+      },
+    ];
   });
+}
+
+/** gross ≠ net + VAT, in the row's own figures: "gross 1 210,01 is not net 1 000,00 + VAT 210,00 = 1 210,00". */
+function grossReason({ invoice, written }: ImportRow): string {
+  const [net, vat, gross] = [written.net ?? '', written.vat ?? '', written.gross ?? ''].map((t) => t.trim());
+  const sum = eurosLike(invoice.netCents + invoice.vatCents, [net!, vat!, gross!]);
+  return `gross ${gross} is not net ${net} + VAT ${vat} = ${sum}`;
+}
+
+/** The allocations do not add up to the gross, naming each allocation cell as written. */
+function allocationsReason({ invoice, written }: ImportRow, imported: InterpretedImport): string {
+  const cells = ALLOCS.flatMap((a) => {
+    const text = written[a]?.trim();
+    return imported.headings[a] !== undefined && text ? [{ heading: imported.headings[a], text }] : [];
+  });
+  const gross = (written.gross ?? '').trim();
+  const total = eurosLike(
+    invoice.allocations.reduce((n, a) => n + a.cents, 0),
+    [gross, ...cells.map((c) => c.text)],
+  );
+  return `the allocations add up to ${total} (${cells.map((c) => `${c.heading} ${c.text}`).join(' + ')}), the gross is ${gross}`;
 }
 
 /** Issues in file order: the whole file first, then by row; within a row as found. */

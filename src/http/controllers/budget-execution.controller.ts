@@ -19,6 +19,7 @@ export class BudgetExecutionController extends ApiController {
    * @param fund the programme's fund, e.g. RRF
    * @param investment investment or measure code; unique only with fund, programme and period
    * @param projectId only this project
+   * @summary Budget execution
    */
   @Get()
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])

@@ -28,6 +28,10 @@ const submissionView = (s: Submission) => (): SubmissionView => ({ id: s.id, str
 @Response<Problem>(412, 'If-Match is stale')
 @Response<Problem>(422, 'Invalid input naming the fields, or the Idempotency-Key was used for another request')
 export class BudgetsController extends ApiController {
+  /**
+   * The budget with its fund shares, cost lines, contracts, invoices, claims and corrections, and its ETag (the budget stream's version) for If-Match.
+   * @summary Read a project budget
+   */
   @Get()
   @Security('jwt', READERS)
   public async getBudget(@Path() projectId: ProjectId, @Request() req: ExRequest): Promise<BudgetView> {
@@ -37,6 +41,7 @@ export class BudgetsController extends ApiController {
   /**
    * Opens the budget from the approved passport's cost lines; 409 naming the passport's state otherwise.
    * @example body { "shares": [{ "fund": "RRF", "cents": 462000000 }, { "fund": "STATE", "cents": 77616000 }], "vatRecoverable": false }
+   * @summary Open a project budget
    */
   @Post()
   @Security('jwt', ['officer'])
@@ -52,7 +57,11 @@ export class BudgetsController extends ApiController {
     return this.written(outcome, budgetView, { location: `/projects/${projectId}/budget` });
   }
 
-  /** @example body { "supplierRegNo": "40003000001", "procurementId": "VRAA 2023/12 ANM", "amountCents": 250000000, "signedOn": "2023-09-01", "endsOn": "2025-12-31" } */
+  /**
+   * Registers a procurement contract (iepirkuma līgums) on the budget; invoices may name it.
+   * @example body { "supplierRegNo": "40003000001", "procurementId": "VRAA 2023/12 ANM", "amountCents": 250000000, "signedOn": "2023-09-01", "endsOn": "2025-12-31" }
+   * @summary Register a procurement contract
+   */
   @Post('contracts')
   @Security('jwt', ['beneficiary'])
   @SuccessResponse(201, 'Registered')
@@ -70,6 +79,7 @@ export class BudgetsController extends ApiController {
   /**
    * Declares an invoice; the answer carries the double-funding alerts it raises (warnings, not refusals).
    * @example body { "supplierRegNo": "40003000001", "number": "VRAA-2024/0042", "date": "2024-03-15", "netCents": 100000, "vatCents": 21000, "grossCents": 121000, "costLine": "4.3", "allocations": [{ "fund": "RRF", "cents": 121000 }] }
+   * @summary Submit an invoice
    */
   @Post('invoices')
   @Security('jwt', ['beneficiary'])
@@ -89,6 +99,7 @@ export class BudgetsController extends ApiController {
    * Submits a payment claim; beyond a cost line's maximum or the project total → 409 with the figures;
    * an advance beyond the passport's, or above 30 % of the eligible costs, or for a direct administration body → 422.
    * @example body { "kind": "interim", "periodFrom": "2024-01-01", "periodTo": "2024-06-30", "items": [{ "invoiceId": "00000000-0000-4000-8000-000000000000", "cents": 121000 }], "requestedCents": 121000 }
+   * @summary Submit a payment claim
    */
   @Post('claims')
   @Security('jwt', ['beneficiary'])
@@ -109,6 +120,7 @@ export class BudgetsController extends ApiController {
    * The officer's verification of one invoice in a claim: eligible + ineligible = the amount claimed.
    * Four-eyes: not by the claim's submitter (403).
    * @example body { "invoiceId": "00000000-0000-4000-8000-000000000000", "eligibleCents": 100000, "ineligibleCents": 21000, "reasonCode": "VAT_RECOVERABLE" }
+   * @summary Verify an invoice of a claim
    */
   @Post('claims/{claimId}/verifications')
   @Security('jwt', ['officer'])
@@ -128,6 +140,7 @@ export class BudgetsController extends ApiController {
   /**
    * Records the payment of a fully verified claim; four-eyes: not by its submitter or a verifier (403).
    * @example body { "amountCents": 100000, "paidOn": "2024-07-15" }
+   * @summary Record a claim's payment
    */
   @Post('claims/{claimId}/payment')
   @Security('jwt', ['approver'])
@@ -149,6 +162,7 @@ export class BudgetsController extends ApiController {
    * finding (those come through POST /findings/{findingId}/financial-correction). At most what
    * was verified eligible on the line minus earlier corrections (422 with the figures).
    * @example body { "costLine": "4.3", "amountCents": 25000, "reason": "Neattiecināmas reprezentācijas izmaksas" }
+   * @summary Book a financial correction
    */
   @Post('corrections')
   @Security('jwt', ['officer'])

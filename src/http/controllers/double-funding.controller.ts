@@ -2,6 +2,7 @@ import { Body, Get, Header, Path, Post, Query, Request, Response, Route, Securit
 import type { Request as ExRequest } from 'express';
 import type { DuplicateAlertView } from '../../../projections/double-funding/queries.js';
 import type { Alert } from '../../application/double-funding.js';
+import type { Page } from '../../application/page.js';
 import type { DuplicateRule } from '../../domain/dupalert/events.js';
 import type { Severity } from '../../domain/finding/events.js';
 import type { Cents, ProjectId } from '../../domain/values.js';
@@ -38,6 +39,10 @@ export class DoubleFundingController extends ApiController {
    * decisions recorded up to that instant).
    * @param asOf a date (`YYYY-MM-DD`, end of that day UTC) or date-time with a zone; default now; not in the future
    * @param supplier supplier registration number
+   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
+   * @param limit the most items a page holds: an integer from 1 to 500; default 50
+   * @isInt limit @minimum limit 1 @maximum limit 500
+   * @summary List double-funding alerts
    */
   @Get()
   @Security('jwt', ['officer', 'approver', 'auditor', 'admin'])
@@ -48,12 +53,17 @@ export class DoubleFundingController extends ApiController {
     @Query() status?: 'open' | 'confirmed' | 'dismissed',
     @Query() supplier?: string,
     @Query() asOf?: string,
-  ): Promise<DuplicateAlertView[]> {
+    @Query() cursor?: string,
+    @Query() limit = 50,
+  ): Promise<Page<DuplicateAlertView>> {
     const instant = asOf === undefined ? undefined : parseAsOf(asOf);
-    return this.app.doubleFunding.list({ rule, projectId, status, supplier, ...(instant ? { asOf: instant } : {}) });
+    return this.app.doubleFunding.list({ rule, projectId, status, supplier, ...(instant ? { asOf: instant } : {}) }, { cursor, limit });
   }
 
-  /** One alert with the officers' decision; its ETag is the version of the decision's stream (0 while undecided). */
+  /**
+   * One alert with the officers' decision; its ETag is the version of the decision's stream (0 while undecided).
+   * @summary Read a double-funding alert
+   */
   @Get('{alertId}')
   @Security('jwt', ['officer', 'approver', 'auditor', 'admin'])
   @Response<Problem>(404, 'No such alert')
@@ -67,6 +77,7 @@ export class DoubleFundingController extends ApiController {
    * With `finding`, an audit finding is raised on each project involved; the findings are part of
    * the decision, so a retry or a restart raises them exactly once.
    * @example body { "reason": "Rēķins deklarēts arī ERAF projektā 1.1.2.2/1/24/I/003", "finding": { "severity": "high" } }
+   * @summary Confirm a double-funding alert
    */
   @Post('{alertId}/confirm')
   @Security('jwt', ['officer'])
@@ -88,6 +99,7 @@ export class DoubleFundingController extends ApiController {
   /**
    * Dismisses the alert with the reason, e.g. a legal pro-rata split.
    * @example body { "reason": "Divas atsevišķas piegādes; pavadzīmes pārbaudītas" }
+   * @summary Dismiss a double-funding alert
    */
   @Post('{alertId}/dismiss')
   @Security('jwt', ['officer'])

@@ -1,5 +1,6 @@
 import { Body, Get, Header, Path, Post, Query, Request, Response, Route, Security, Tags, ValidateError } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
+import { mapPage, type Page } from '../../application/page.js';
 import type { FundShare } from '../../domain/budget/content.js';
 import type { FindingCategory, FindingStatus, FollowUpOutcome, Severity } from '../../domain/finding/events.js';
 import type { Cents, IsoDate } from '../../domain/values.js';
@@ -7,7 +8,7 @@ import { ApiController } from '../api-controller.js';
 import { callerOf } from '../caller.js';
 import type { IdempotencyKey, VersionTag } from '../headers.js';
 import type { Problem } from '../problem.js';
-import { findingSummary, findingView, todayUtc, type FindingPage, type FindingView } from '../views/finding.js';
+import { findingSummary, findingView, todayUtc, type FindingSummary, type FindingView } from '../views/finding.js';
 import type { ProjectUuid } from './project-indicators.controller.js';
 
 /**
@@ -64,7 +65,10 @@ export class FindingsController extends ApiController {
    * Findings in the order raised, filtered and cursor-paged; a beneficiary sees only those on its organisation's projects.
    * @param reportable only reportable irregularities (true) or only the others (false)
    * @param overdueOn only findings whose corrective action is overdue on this date: deadline before it, not closed
+   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
+   * @param limit the most items a page holds: an integer from 1 to 500; default 50
    * @isInt limit @minimum limit 1 @maximum limit 500
+   * @summary List audit findings
    */
   @Get()
   @Security('jwt', READERS)
@@ -76,16 +80,19 @@ export class FindingsController extends ApiController {
     @Query() severity?: Severity,
     @Query() reportable?: boolean,
     @Query() overdueOn?: IsoDate,
-    @Query() after?: FindingId,
-    @Query() limit = 100,
-  ): Promise<FindingPage> {
+    @Query() cursor?: string,
+    @Query() limit = 50,
+  ): Promise<Page<FindingSummary>> {
     if (overdueOn !== undefined) assertCalendarDate('overdueOn', overdueOn);
-    const filter = { projectId, status, category, severity, reportable, overdueOn, after, limit: limit + 1 };
-    const rows = await this.app.findings.list(callerOf(req), filter);
-    const items = rows.slice(0, limit).map((r) => findingSummary(r, overdueOn ?? todayUtc()));
-    return rows.length > limit ? { items, next: items.at(-1)!.findingId } : { items };
+    const filter = { projectId, status, category, severity, reportable, overdueOn };
+    const page = await this.app.findings.list(callerOf(req), filter, { cursor, limit });
+    return mapPage(page, (r) => findingSummary(r, overdueOn ?? todayUtc()));
   }
 
+  /**
+   * The finding with its response, corrective action, follow-ups and financial correction, and its ETag for If-Match.
+   * @summary Read an audit finding
+   */
   @Get('{findingId}')
   @Security('jwt', READERS)
   public async getFinding(@Path() findingId: FindingId, @Request() req: ExRequest): Promise<FindingView> {
@@ -95,6 +102,7 @@ export class FindingsController extends ApiController {
   /**
    * The beneficiary's response, once, by the project's recipient or a partner.
    * @example body { "response": "Grozījumi bija nepieciešami neparedzētu darbu dēļ; pievienojam būvuzrauga atzinumu" }
+   * @summary Respond to a finding
    */
   @Post('{findingId}/response')
   @Security('jwt', ['beneficiary'])
@@ -117,6 +125,7 @@ export class FindingsController extends ApiController {
   /**
    * Sets (or revises) the corrective action and its deadline.
    * @example body { "action": "Atgūt neattiecināmās izmaksas un pārskatīt iepirkuma procedūru", "deadline": "2030-06-30" }
+   * @summary Set a corrective action
    */
   @Post('{findingId}/corrective-action')
   @Security('jwt', AUDITORS)
@@ -139,6 +148,7 @@ export class FindingsController extends ApiController {
   /**
    * Records how far the corrective action was carried out.
    * @example body { "outcome": "partially_implemented", "note": "Atgūta puse no neattiecināmajām izmaksām" }
+   * @summary Record a follow-up
    */
   @Post('{findingId}/follow-up')
   @Security('jwt', AUDITORS)
@@ -158,6 +168,7 @@ export class FindingsController extends ApiController {
    * Closes the finding; needs a follow-up recorded after the (latest) corrective action.
    * Four-eyes: not by whoever raised the finding or recorded that follow-up (403).
    * @example body { "conclusion": "Korektīvā darbība īstenota, izmaksas atgūtas" }
+   * @summary Close a finding
    */
   @Post('{findingId}/close')
   @Security('jwt', AUDITORS)
@@ -180,6 +191,7 @@ export class FindingsController extends ApiController {
    * budget correction's id; a retry with the same Idempotency-Key completes it and books nothing
    * twice. Four-eyes: not by whoever raised the finding (403).
    * @example body { "amountCents": 625000, "costLine": "4.3", "reason": "25 % korekcija par iepirkuma pārkāpumu" }
+   * @summary Apply a financial correction
    */
   @Post('{findingId}/financial-correction')
   @Security('jwt', AUDITORS)

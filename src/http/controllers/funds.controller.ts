@@ -55,6 +55,7 @@ export class FundsController extends ApiController {
   /**
    * Registers a fund, e.g. RRF (ANM) or ERDF (ERAF).
    * @example body { "code": "RRF", "name": { "lv": "Atveseļošanas un noturības mehānisms", "en": "Recovery and Resilience Facility" }, "kind": "eu" }
+   * @summary Register a fund
    */
   @Post()
   @Security('jwt', ['admin'])
@@ -69,6 +70,10 @@ export class FundsController extends ApiController {
     return this.written(outcome, fundView, { location: `/funds/${encodeURIComponent(body.code)}` });
   }
 
+  /**
+   * The fund as registered and last renamed, with its ETag for If-Match.
+   * @summary Read a fund
+   */
   @Get('{code}')
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
   @Response<Problem>(404, 'Unknown fund')
@@ -76,7 +81,11 @@ export class FundsController extends ApiController {
     return this.shown(await this.app.funds.get(code), fundView);
   }
 
-  /** Renames a fund; If-Match with the ETag you read is required (428 without it). */
+  /**
+   * Renames a fund; If-Match with the ETag you read is required (428 without it).
+   * @summary Rename a fund
+   * @example body { "name": { "lv": "Atveseļošanas un noturības mehānisms", "en": "Recovery and Resilience Facility" }, "reason": "Nosaukums saskaņots ar Regulu (ES) 2021/241" }
+   */
   @Put('{code}/name')
   @Security('jwt', ['admin'])
   @Response<Problem>(404, 'Unknown fund')
@@ -93,7 +102,11 @@ export class FundsController extends ApiController {
     return this.written(await this.app.funds.rename(callerOf(req), code, body), fundView);
   }
 
-  /** @example body { "reason": "programming period closed" } */
+  /**
+   * Retires the fund: it stays readable and in history, but no new programme or budget share can name it.
+   * @example body { "reason": "programming period closed" }
+   * @summary Retire a fund
+   */
   @Post('{code}/retire')
   @Security('jwt', ['admin'])
   @Response<Problem>(404, 'Unknown fund')

@@ -1,32 +1,36 @@
 import { Readable } from 'node:stream';
 import { Get, Path, Produces, Query, Response, Route, Security, Tags } from '@tsoa/runtime';
-import type { FeedEntry, StreamHistory } from '../../application/history.js';
+import type { FeedEntry, StreamHistoryPage } from '../../application/history.js';
+import type { Page } from '../../application/page.js';
 import type { ProjectId } from '../../domain/values.js';
 import { ApiController } from '../api-controller.js';
 import type { Problem } from '../problem.js';
 import { toCsv } from '../views/csv.js';
 import { parseAsOf } from '../views/indicator.js';
 
-export interface FeedPage {
-  items: FeedEntry[];
-  /** Pass as `after` for the next page; absent on the last page. */
-  next?: string;
-}
-
 @Route('history')
 @Tags('Audit')
 @Security('jwt', ['auditor'])
-@Response<Problem>(422, 'Bad asOf, time range or cursor')
+@Response<Problem>(422, 'Bad asOf, time range or limit')
 export class HistoryController extends ApiController {
   /**
    * A stream as it stood at `asOf` (default now): every event recorded up to then with who
    * did it, when, under which request, and the field-level change it made; and the state.
    * @param asOf a date (end of that day, UTC) or an ISO 8601 date-time with a zone; not in the future
+   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
+   * @param limit the most events a page holds: an integer from 1 to 500; default 50
+   * @isInt limit @minimum limit 1 @maximum limit 500
+   * @summary Stream history as of an instant
    */
   @Get('streams/{streamId}')
   @Response<Problem>(404, 'No such stream, or nothing recorded by asOf')
-  public async getStreamHistory(@Path() streamId: string, @Query() asOf?: string): Promise<StreamHistory> {
-    return this.app.audit.streamHistory(streamId, parseAsOf(asOf));
+  public async getStreamHistory(
+    @Path() streamId: string,
+    @Query() asOf?: string,
+    @Query() cursor?: string,
+    @Query() limit = 50,
+  ): Promise<StreamHistoryPage> {
+    return this.app.audit.streamHistory(streamId, parseAsOf(asOf), { cursor, limit });
   }
 
   /**
@@ -34,7 +38,10 @@ export class HistoryController extends ApiController {
    * @param from recorded at or after (ISO 8601 date-time)
    * @param to recorded at or before (ISO 8601 date-time)
    * @param projectId the project's passport and every event naming the project
-   * @isInt limit @minimum limit 1 @maximum limit 1000
+   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
+   * @param limit the most events a page holds: an integer from 1 to 500; default 50
+   * @isInt limit @minimum limit 1 @maximum limit 500
+   * @summary Global event feed
    */
   @Get('events')
   public async getEventFeed(
@@ -44,15 +51,16 @@ export class HistoryController extends ApiController {
     @Query() organisation?: string,
     @Query() type?: string,
     @Query() projectId?: ProjectId,
-    @Query() after?: string,
-    @Query() limit = 100,
-  ): Promise<FeedPage> {
-    return this.app.audit.feed({ ...defined({ from, to, actor, organisation, type, projectId, after }), limit });
+    @Query() cursor?: string,
+    @Query() limit = 50,
+  ): Promise<Page<FeedEntry>> {
+    return this.app.audit.feed(defined({ from, to, actor, organisation, type, projectId }), { cursor, limit });
   }
 
   /**
    * A project's whole history, for keeping or checking offline: JSON Lines (one event per
    * line) or CSV (payload as a JSON column).
+   * @summary Export a project's history
    */
   @Get('projects/{projectId}/export')
   @Produces('application/x-ndjson')

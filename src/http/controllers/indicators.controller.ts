@@ -61,6 +61,7 @@ export class IndicatorsController extends ApiController {
    * Defines an indicator of an investment or measure. EU common indicator codes (RCO…, RCR…)
    * must be in the reference list and use its unit.
    * @example body { "investment": { "fund": "RRF", "programme": "ANM", "period": "2021-2026", "investment": "2.3.1.2.i" }, "code": "T2", "name": { "lv": "Atbalstītie uzņēmumi", "en": "Companies supported" }, "kind": "target", "unit": { "lv": "uzņēmumi", "en": "companies" }, "baseline": { "value": 0, "date": "2021-01-01" }, "target": { "value": 2521, "dueDate": "2026-06-30" } }
+   * @summary Define an investment or measure indicator
    */
   @Post()
   @Security('jwt', ['admin', 'officer'])
@@ -82,6 +83,7 @@ export class IndicatorsController extends ApiController {
    * The indicator with every report, and its progress (verified value, value awaiting
    * verification, % of target, status) as the system knew it at `asOf`.
    * @param asOf a date (`YYYY-MM-DD`, end of that day UTC) or date-time; default now; not in the future
+   * @summary Read an indicator
    */
   @Get('{indicatorId}')
   @Security('jwt', READERS)
@@ -94,12 +96,13 @@ export class IndicatorsController extends ApiController {
    * Reports a value as of a date; a correction is a new report naming the one it corrects.
    * The reporter is the caller; an officer other than the reporter verifies it.
    * @example body { "value": 1080, "asOfDate": "2024-06-30", "qualifier": "more_than", "unit": "companies", "evidence": [{ "documentId": "CFLA-2024-0630-17", "title": "Atbalstīto uzņēmumu saraksts 30.06.2024", "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" }] }
+   * @summary Report an indicator value
    */
   @Post('{indicatorId}/reports')
   @Security('jwt', ['beneficiary', 'officer'])
   @SuccessResponse(201, 'Reported')
   @Response<Problem>(409, 'The indicator is the sum of its contributing projects')
-  public async reportValue(
+  public async reportIndicatorValue(
     @Path() indicatorId: IndicatorId,
     @Body() body: ReportValueRequest,
     @Request() req: ExRequest,
@@ -111,12 +114,16 @@ export class IndicatorsController extends ApiController {
     return this.written(outcome, indicatorView, location(outcome.state));
   }
 
-  /** Four-eyes: the officer verifying must not be the one who reported (403). */
+  /**
+   * Four-eyes: the officer verifying must not be the one who reported (403).
+   * @summary Verify a reported indicator value
+   * @example body { "note": "Pārbaudīts pēc e-adrešu informācijas sistēmas lietotāju reģistra izraksta" }
+   */
   @Post('{indicatorId}/reports/{report}/verify')
   @Security('jwt', ['officer'])
   @Response<Problem>(403, 'You reported it (four-eyes)')
   @Response<Problem>(409, 'Not pending')
-  public async verifyValue(
+  public async verifyIndicatorValue(
     @Path() indicatorId: IndicatorId,
     @Path() report: number,
     @Body() body: ReviewNoteRequest,
@@ -127,11 +134,15 @@ export class IndicatorsController extends ApiController {
     return this.written(await this.app.indicators.verify(callerOf(req), indicatorId, report, body.note), indicatorView);
   }
 
-  /** @example body { "reason": "Sarakstā iekļauti uzņēmumi, kas atbalstu saņēma pēc 30.06.2024" } */
+  /**
+   * Rejects a reported value with a reason; the beneficiary may report a corrected value.
+   * @example body { "reason": "Sarakstā iekļauti uzņēmumi, kas atbalstu saņēma pēc 30.06.2024" }
+   * @summary Reject a reported indicator value
+   */
   @Post('{indicatorId}/reports/{report}/reject')
   @Security('jwt', ['officer'])
   @Response<Problem>(409, 'Not pending')
-  public async rejectValue(
+  public async rejectIndicatorValue(
     @Path() indicatorId: IndicatorId,
     @Path() report: number,
     @Body() body: RejectValueRequest,

@@ -1,19 +1,32 @@
-import { Body, Consumes, Header, Middlewares, Path, Post, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
+import {
+  Body,
+  Consumes,
+  Extension,
+  Header,
+  Middlewares,
+  Path,
+  Post,
+  Request,
+  Response,
+  Route,
+  Security,
+  SuccessResponse,
+  Tags,
+} from '@tsoa/runtime';
 import type { Request as ExRequest, RequestHandler } from 'express';
-import type { ImportFormat, ImportedInvoice, InvoiceImport } from '../../application/invoice-import.js';
+import type { ImportedInvoice, InvoiceImport } from '../../application/invoice-import.js';
 import type { ProjectId } from '../../domain/values.js';
 import type { DuplicateAlertView } from '../../../projections/double-funding/queries.js';
 import { ApiController } from '../api-controller.js';
 import { callerOf } from '../caller.js';
+import { uploadedFile } from '../file-upload.js';
 import type { IdempotencyKey, VersionTag } from '../headers.js';
-import { UnsupportedMediaType, type ImportProblem, type Problem } from '../problem.js';
-
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-const FORMATS: Record<string, ImportFormat> = { 'text/csv': 'csv', 'application/csv': 'csv', [XLSX]: 'xlsx' };
+import type { ImportProblem, Problem } from '../problem.js';
 
 /**
  * The file's bytes: CSV (`text/csv`, UTF-8 or Windows-1257, separated by `;`, `,` or tab) or
- * an XLSX workbook (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`).
+ * an XLSX workbook (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`); as the
+ * body itself, or as the field `file` of a multipart/form-data form.
  * @format binary
  */
 export type InvoiceFile = string;
@@ -26,12 +39,11 @@ export interface InvoiceImportResult {
 }
 
 /**
- * The body arrives as bytes (src/http/app.ts reads the file types before any route); tsoa
- * validates a body as JSON values, so it gets an empty one and the file goes by `res.locals`.
+ * The file arrives as bytes (src/http/file-upload.ts reads the body or the form before any route,
+ * and `uploadedFile` hands it over); tsoa validates a body as JSON values, so it gets an empty one.
  * Whatever else comes (a JSON body, no body) reaches the controller, which answers 404 or 415.
  */
-const handOverFile: RequestHandler = (req, res, next) => {
-  res.locals.importFile = Buffer.isBuffer(req.body) ? req.body : null;
+const handOverFile: RequestHandler = (req, _res, next) => {
   req.body = '';
   next();
 };
@@ -48,27 +60,48 @@ const importView = (i: InvoiceImport) => (): InvoiceImportResult => ({
 @Tags('Budgets and payment claims')
 export class InvoiceImportController extends ApiController {
   /**
-   * Imports invoices from a CSV or XLSX file (body = the file; Content-Type `text/csv` or
-   * `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`), all or nothing: one append
-   * to the budget stream, or a 422 naming every bad row and column. Row 1 holds the headings
+   * Imports invoices from a CSV or XLSX file, all or nothing: one append to the budget stream, or a
+   * 422 naming every bad row and column with the cell as written. The file is the body itself
+   * (Content-Type `text/csv`, `application/csv` or
+   * `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`; `application/vnd.ms-excel`
+   * and `application/octet-stream` are read as whichever of CSV or XLSX the bytes are), or the field
+   * `file` of a `multipart/form-data` form, as a browser form or `curl -F file=@invoices.csv` sends
+   * it (a form with one file in another field works too). A legacy Excel 97-2003 `.xls` is refused
+   * with 415: save it as .xlsx or CSV. Row 1 holds the headings
    * (any case; Latvian aliases accepted): supplier_reg_no, invoice_number, date (2024-03-15,
    * 15.03.2024 or a date cell), net, vat, gross (euros: 1234.56, 1234,56 or 1 234,56), cost_line,
    * alloc_RRF / alloc_ERDF / alloc_STATE / alloc_OWN (the gross split between funds; blank = 0), and
    * optionally document_hash. At most 10,000 rows and 5 MB. Each row is checked like a single
    * invoice; the same invoice twice in the file is an error. The answer carries the double-funding
    * alerts of the imported invoices (warnings, not refusals).
-   * @param _file The CSV or XLSX file.
+   * @param _file The CSV or XLSX file (or a multipart/form-data form with it in the field `file`).
+   * @example _file "supplier_reg_no;invoice_number;date;net;vat;gross;cost_line;alloc_RRF\n40003011203;LVRTC-2024/0117;15.03.2024;1 000,00;210,00;1 210,00;4.3;1 210,00\n"
+   * @summary Import invoices from a file
    */
   @Post()
   @Security('jwt', ['beneficiary'])
   @Consumes('text/csv')
+  @Extension('x-request-media-types', [
+    'text/csv',
+    'application/csv',
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    'application/vnd.ms-excel',
+    'application/octet-stream',
+    'multipart/form-data',
+  ])
   @Middlewares(handOverFile)
   @SuccessResponse(201, 'Imported; see alerts')
   @Response<Problem>(404, 'No such project or budget, or not visible to you')
   @Response<Problem>(412, 'If-Match is stale')
   @Response<Problem>(413, 'The file is larger than 5 MB')
-  @Response<Problem>(415, 'The body is neither CSV nor XLSX')
-  @Response<ImportProblem>(422, 'Nothing imported: every bad row and column of the file, each with its reason')
+  @Response<Problem>(
+    415,
+    'Not a format the import reads: it reads CSV (text/csv, application/csv) and XLSX (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet), also sent as application/vnd.ms-excel, application/octet-stream or the field `file` of multipart/form-data; a legacy Excel 97-2003 .xls is refused: save it as .xlsx or CSV',
+  )
+  @Response<ImportProblem>(
+    422,
+    'Nothing imported: every bad row and column of the file, each with the cell as written and its reason; or a form without one file in the field `file`',
+  )
   public async importInvoices(
     @Path() projectId: ProjectId,
     @Body() _file: InvoiceFile,
@@ -78,16 +111,7 @@ export class InvoiceImportController extends ApiController {
   ): Promise<InvoiceImportResult> {
     const caller = callerOf(req);
     await this.app.passports.get(caller, projectId);
-    const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    const format = FORMATS[mediaType];
-    if (!format) throw new UnsupportedMediaType(`Send the file as text/csv or ${XLSX}; got ${mediaType || 'no Content-Type'}`);
-    const bytes = (req.res?.locals as { importFile?: Buffer | null }).importFile ?? Buffer.alloc(0);
-    const imported = await this.app.importInvoices(caller, projectId, { bytes, format, ...charsetOf(req) });
+    const imported = await this.app.importInvoices(caller, projectId, uploadedFile(req));
     return this.written(imported, importView(imported), {});
   }
 }
-
-const charsetOf = (req: ExRequest): { charset?: string } => {
-  const m = /;\s*charset="?([^";\s]+)"?/i.exec(req.headers['content-type'] ?? '');
-  return m ? { charset: m[1]! } : {};
-};

@@ -60,15 +60,19 @@ export class OpenDataController extends ApiController {
    * The list of operations (CPR 2021/1060 Art. 49(3)), one row per approved project. Empty
    * columns are fields the passport does not hold: location postcode, intervention field,
    * and the co-financing rate outside RRF; the start date is the day of first approval.
+   * @summary Open data: list of operations (CSV)
    */
   @Get('operations.csv')
   @NoSecurity()
   @Produces('text/csv')
-  public async getOperations(): Promise<Readable> {
+  public async getOpenDataOperations(): Promise<Readable> {
     return this.csv('operations.csv', toCsv(OPERATION_COLUMNS, (await this.app.reporting.operations()).map(operationRow)));
   }
 
-  /** The 100 final recipients receiving the most RRF funding (Reg. 2021/241 Art. 22(2)(d)), by approved passports' totals. */
+  /**
+   * The 100 final recipients receiving the most RRF funding (Reg. 2021/241 Art. 22(2)(d)), by approved passports' totals.
+   * @summary Open data: top 100 RRF recipients (CSV)
+   */
   @Get('rrf-top-recipients.csv')
   @NoSecurity()
   @Produces('text/csv')

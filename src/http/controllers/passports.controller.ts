@@ -1,5 +1,6 @@
-import { Body, Get, Header, Patch, Path, Post, Request, Response, Route, Security, Tags } from '@tsoa/runtime';
+import { Body, Get, Header, Patch, Path, Post, Query, Request, Response, Route, Security, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
+import type { Page } from '../../application/page.js';
 import type { FieldChange } from '../../domain/diff.js';
 import type { PassportSections, ReturnComment } from '../../domain/passport/content.js';
 import type { ProjectId } from '../../domain/values.js';
@@ -38,6 +39,10 @@ const READERS = ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'ad
 @Response<Problem>(412, 'If-Match is stale')
 @Response<Problem>(422, 'Invalid request, or the Idempotency-Key was used for another request')
 export class PassportsController extends ApiController {
+  /**
+   * The passport's working version with its state, sections and the approved version in force; the ETag is the stream version for If-Match.
+   * @summary Read a project passport
+   */
   @Get()
   @Security('jwt', READERS)
   public async getPassport(@Path() projectId: ProjectId, @Request() req: ExRequest): Promise<PassportView> {
@@ -47,6 +52,8 @@ export class PassportsController extends ApiController {
   /**
    * Replaces the sections given (any of 1–8) in a draft, all at once; one event per section.
    * If-Match is required: without it a concurrent edit could be overwritten unseen (428).
+   * @summary Fill passport sections
+   * @example body { "costBenefit": { "analysis": "Sociālekonomiskie ieguvumi aprēķināti ar eksperta metodi: iestādes ietaupa pusstundu darba laika uz vienu pakalpojumu.", "savingsCents": 0 }, "partners": [{ "name": "Vides aizsardzības un reģionālās attīstības ministrija", "registrationNumber": "90000021773" }] }
    */
   @Patch()
   @Security('jwt', ['beneficiary'])
@@ -62,7 +69,10 @@ export class PassportsController extends ApiController {
     return this.written(await this.app.passports.updateSections(callerOf(req), projectId, body), passportView);
   }
 
-  /** Submits the draft: runs the consistency checks and stores their warnings with the version. */
+  /**
+   * Submits the draft: runs the consistency checks and stores their warnings with the version.
+   * @summary Submit a passport
+   */
   @Post('submit')
   @Security('jwt', ['beneficiary'])
   @Response<Problem>(409, 'Not a draft')
@@ -75,7 +85,11 @@ export class PassportsController extends ApiController {
     return this.written(await this.app.passports.submit(callerOf(req), projectId), passportView);
   }
 
-  /** Four-eyes: the officer verifying must not be the one who submitted it (403). */
+  /**
+   * Four-eyes: the officer verifying must not be the one who submitted it (403).
+   * @summary Verify a passport
+   * @example body { "note": "Izmaksu pozīcijas 4.3 un 4.4 atbilst investīcijas 2.1.2.1.i. nosacījumiem" }
+   */
   @Post('verify')
   @Security('jwt', ['officer'])
   @Response<Problem>(403, 'You submitted it (four-eyes)')
@@ -93,6 +107,7 @@ export class PassportsController extends ApiController {
   /**
    * Returns a submitted or verified passport to the beneficiary with comments.
    * @example body { "comments": [{ "section": "objective", "text": "3.3.1: +80 % neatbilst pieaugumam 169 297" }] }
+   * @summary Return a passport for changes
    */
   @Post('return')
   @Security('jwt', ['officer'])
@@ -107,7 +122,10 @@ export class PassportsController extends ApiController {
     return this.written(await this.app.passports.return(callerOf(req), projectId, body.comments), passportView);
   }
 
-  /** Four-eyes: the approver must be neither the submitter nor the verifier (403). */
+  /**
+   * Four-eyes: the approver must be neither the submitter nor the verifier (403).
+   * @summary Approve a passport
+   */
   @Post('approve')
   @Security('jwt', ['approver'])
   @Response<Problem>(403, 'You submitted or verified it (four-eyes)')
@@ -125,6 +143,7 @@ export class PassportsController extends ApiController {
    * Rejects the passport under review. A new passport is rejected for good; a rejected
    * amendment leaves the approved version in force.
    * @example body { "reason": "Darbības nav attiecināmas uz investīciju 2.1.2.1.i" }
+   * @summary Reject a passport or amendment
    */
   @Post('reject')
   @Security('jwt', ['approver'])
@@ -142,6 +161,7 @@ export class PassportsController extends ApiController {
   /**
    * Starts an amendment of an approved passport: a new version, approved again before it is in force.
    * @example body { "reason": "Iepirkuma rezultāti: izmaksu pārdale starp 4.3. un 4.4. pozīciju" }
+   * @summary Start a passport amendment
    */
   @Post('amend')
   @Security('jwt', ['beneficiary'])
@@ -156,7 +176,11 @@ export class PassportsController extends ApiController {
     return this.written(await this.app.passports.startAmendment(callerOf(req), projectId, body.reason), passportView);
   }
 
-  /** @example body { "reason": "Projekta īstenošana pārtraukta" } */
+  /**
+   * The beneficiary withdraws a draft or a passport under review, with a reason; it cannot be submitted again.
+   * @example body { "reason": "Projekta īstenošana pārtraukta" }
+   * @summary Withdraw a passport
+   */
   @Post('withdraw')
   @Security('jwt', ['beneficiary'])
   @Response<Problem>(409, 'Already withdrawn or rejected')
@@ -170,7 +194,10 @@ export class PassportsController extends ApiController {
     return this.written(await this.app.passports.withdraw(callerOf(req), projectId, body.reason), passportView);
   }
 
-  /** A submitted version with its full content. */
+  /**
+   * A submitted version with its full content.
+   * @summary Read a passport version
+   */
   @Get('versions/{version}')
   @Security('jwt', READERS)
   public async getPassportVersion(
@@ -182,7 +209,13 @@ export class PassportsController extends ApiController {
     return view;
   }
 
-  /** Field-level difference between two submitted versions (path, before, after). */
+  /**
+   * Field-level difference between two submitted versions (path, before, after).
+   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
+   * @param limit the most items a page holds: an integer from 1 to 500; default 50
+   * @isInt limit @minimum limit 1 @maximum limit 500
+   * @summary Compare two passport versions
+   */
   @Get('versions/{a}/diff/{b}')
   @Security('jwt', READERS)
   public async diffPassportVersions(
@@ -190,7 +223,9 @@ export class PassportsController extends ApiController {
     @Path() a: number,
     @Path() b: number,
     @Request() req: ExRequest,
-  ): Promise<FieldChange[]> {
-    return this.app.passports.diff(callerOf(req), projectId, a, b);
+    @Query() cursor?: string,
+    @Query() limit = 50,
+  ): Promise<Page<FieldChange>> {
+    return this.app.passports.diff(callerOf(req), projectId, a, b, { cursor, limit });
   }
 }

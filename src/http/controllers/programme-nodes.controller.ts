@@ -1,6 +1,7 @@
 import { Body, Get, Header, Path, Post, Put, Query, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
 import type { ProgrammeNodeEntry } from '../../../projections/programme-structure/entity.js';
+import { mapPage, type Page } from '../../application/page.js';
 import type { DefinedNode, NodeContentInput, NodeInput } from '../../application/programme-nodes.js';
 import type { BilingualName } from '../../domain/fund/events.js';
 import type { Period, ProgrammeCode } from '../../domain/programme/events.js';
@@ -39,10 +40,6 @@ export interface NodeSummary {
   version: number;
 }
 
-export interface NodeList {
-  items: NodeSummary[];
-}
-
 export interface NodeView extends NodeSummary {
   programme: string;
   period: string;
@@ -78,13 +75,14 @@ export class ProgrammeNodesController extends ApiController {
   /**
    * Defines a node under its parent (absent for a component or policy objective).
    * @example body { "code": "2.1.2.1.i", "kind": "investment", "parent": "2.1", "name": { "lv": "Pārvaldes centralizētās platformas un sistēmas", "en": "Centralised government platforms and systems" }, "plannedFundingCents": 7017792000, "endDate": "2026-08-31", "targets": [{ "code": "T3", "kind": "target", "name": { "lv": "Izveidotas un ekspluatācijā esošas centralizētās IKT platformas un sistēmas", "en": "Centralised ICT platforms and systems built and in operation" }, "unit": { "lv": "platformas un sistēmas", "en": "platforms and systems" }, "value": 15, "dueDate": "2026-08-31" }] }
+   * @summary Define a programme node
    */
   @Post()
   @Security('jwt', ['admin'])
   @SuccessResponse(201, 'Defined')
   @Response<Problem>(404, 'Unknown programme')
   @Response<Problem>(409, 'Already defined, or the programme is retired')
-  public async defineNode(
+  public async defineProgrammeNode(
     @Path() programme: ProgrammeCode,
     @Path() period: Period,
     @Body() body: NodeInput,
@@ -99,27 +97,34 @@ export class ProgrammeNodesController extends ApiController {
    * The programme's nodes in code order, from the programme-structure read model.
    * @param kind only nodes of this kind, e.g. `investment`
    * @param parent only the children of this node, e.g. `2.1`
+   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
+   * @param limit the most items a page holds: an integer from 1 to 500; default 50
+   * @isInt limit @minimum limit 1 @maximum limit 500
+   * @summary List programme nodes
    */
   @Get()
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
   @Response<Problem>(404, 'Unknown programme')
-  public async listNodes(
+  public async listProgrammeNodes(
     @Path() programme: ProgrammeCode,
     @Path() period: Period,
     @Query() kind?: NodeKind,
     @Query() parent?: NodeCode,
-  ): Promise<NodeList> {
-    const rows = await this.app.programmeNodes.list(
-      { code: programme, period },
-      { ...(kind ? { kind } : {}), ...(parent ? { parent } : {}) },
-    );
-    return { items: rows.map(nodeSummary) };
+    @Query() cursor?: string,
+    @Query() limit = 50,
+  ): Promise<Page<NodeSummary>> {
+    const filter = { ...(kind ? { kind } : {}), ...(parent ? { parent } : {}) };
+    return mapPage(await this.app.programmeNodes.list({ code: programme, period }, filter, { cursor, limit }), nodeSummary);
   }
 
+  /**
+   * The node (component, reform, investment, measure or round) as last amended, with its ETag for If-Match.
+   * @summary Read a programme node
+   */
   @Get('{code}')
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
   @Response<Problem>(404, 'Unknown node')
-  public async getNode(@Path() programme: ProgrammeCode, @Path() period: Period, @Path() code: NodeCode): Promise<NodeView> {
+  public async getProgrammeNode(@Path() programme: ProgrammeCode, @Path() period: Period, @Path() code: NodeCode): Promise<NodeView> {
     return this.shown(await this.app.programmeNodes.get({ programme, period, code }), nodeView);
   }
 
@@ -127,6 +132,7 @@ export class ProgrammeNodesController extends ApiController {
    * Amends the node's content (a new version with a reason; the whole content, not a patch).
    * If-Match with the ETag you read is required (428 without it).
    * @example body { "name": { "lv": "Pārvaldes centralizētās platformas un sistēmas", "en": "Centralised government platforms and systems" }, "plannedFundingCents": 7017792000, "endDate": "2026-08-31", "targets": [], "reason": "targets moved to the amended plan" }
+   * @summary Amend a programme node
    */
   @Put('{code}')
   @Security('jwt', ['admin'])
@@ -134,7 +140,7 @@ export class ProgrammeNodesController extends ApiController {
   @Response<Problem>(409, 'Retired, or changed concurrently')
   @Response<Problem>(412, 'If-Match is stale')
   @Response<Problem>(428, 'If-Match missing')
-  public async amendNode(
+  public async amendProgrammeNode(
     @Path() programme: ProgrammeCode,
     @Path() period: Period,
     @Path() code: NodeCode,
@@ -146,13 +152,17 @@ export class ProgrammeNodesController extends ApiController {
     return this.written(await this.app.programmeNodes.amend(callerOf(req), { programme, period, code }, body), nodeView);
   }
 
-  /** @example body { "reason": "merged into 2.1.2.1.i by the plan amendment" } */
+  /**
+   * Retires the node: it stays readable and in history, but no new children or projects can name it.
+   * @example body { "reason": "merged into 2.1.2.1.i by the plan amendment" }
+   * @summary Retire a programme node
+   */
   @Post('{code}/retire')
   @Security('jwt', ['admin'])
   @Response<Problem>(404, 'Unknown node')
   @Response<Problem>(409, 'Already retired')
   @Response<Problem>(412, 'If-Match is stale')
-  public async retireNode(
+  public async retireProgrammeNode(
     @Path() programme: ProgrammeCode,
     @Path() period: Period,
     @Path() code: NodeCode,

@@ -1,6 +1,7 @@
 import { Body, Get, Header, Path, Post, Put, Query, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
 import type { ProgrammeEntry } from '../../../projections/programme-structure/entity.js';
+import { mapPage, type Page } from '../../application/page.js';
 import type { DefinedProgramme } from '../../application/programmes.js';
 import type { BilingualName, FundCode } from '../../domain/fund/events.js';
 import type { Period, ProgrammeCode } from '../../domain/programme/events.js';
@@ -37,10 +38,6 @@ export interface ProgrammeSummary {
   status: 'active' | 'retired';
   /** Stream version; also the ETag of the programme. */
   version: number;
-}
-
-export interface ProgrammeList {
-  items: ProgrammeSummary[];
 }
 
 export interface ProgrammeView extends ProgrammeSummary {
@@ -80,6 +77,7 @@ export class ProgrammesController extends ApiController {
   /**
    * Defines a programme for a period.
    * @example body { "code": "ANM", "period": "2021-2026", "fund": "RRF", "name": { "lv": "Latvijas Atveseļošanas un noturības mehānisma plāns", "en": "Latvian Recovery and Resilience Plan" } }
+   * @summary Define a programme
    */
   @Post()
   @Security('jwt', ['admin'])
@@ -94,13 +92,23 @@ export class ProgrammesController extends ApiController {
     return this.written(outcome, programmeView, { location: `/programmes/${body.code}/${body.period}` });
   }
 
-  /** Every programme, optionally of one fund; served from the programme-structure read model. */
+  /**
+   * Every programme, optionally of one fund; served from the programme-structure read model.
+   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
+   * @param limit the most items a page holds: an integer from 1 to 500; default 50
+   * @isInt limit @minimum limit 1 @maximum limit 500
+   * @summary List programmes
+   */
   @Get()
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
-  public async listProgrammes(@Query() fund?: FundCode): Promise<ProgrammeList> {
-    return { items: (await this.app.programmes.list(fund)).map(programmeSummary) };
+  public async listProgrammes(@Query() fund?: FundCode, @Query() cursor?: string, @Query() limit = 50): Promise<Page<ProgrammeSummary>> {
+    return mapPage(await this.app.programmes.list(fund, { cursor, limit }), programmeSummary);
   }
 
+  /**
+   * The programme as defined and last amended, with its ETag (the stream version) for If-Match.
+   * @summary Read a programme
+   */
   @Get('{programme}/{period}')
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
   @Response<Problem>(404, 'Unknown programme')
@@ -111,6 +119,7 @@ export class ProgrammesController extends ApiController {
   /**
    * Amends the programme (a new version with a reason); If-Match with the ETag you read is required (428 without it).
    * @example body { "fund": "RRF", "name": { "lv": "Latvijas Atveseļošanas un noturības mehānisma plāns", "en": "Latvia's Recovery and Resilience Plan" }, "reason": "English name as in the Council implementing decision" }
+   * @summary Amend a programme
    */
   @Put('{programme}/{period}')
   @Security('jwt', ['admin'])
@@ -129,7 +138,11 @@ export class ProgrammesController extends ApiController {
     return this.written(await this.app.programmes.amend(callerOf(req), { code: programme, period }, body), programmeView);
   }
 
-  /** @example body { "reason": "programming period closed" } */
+  /**
+   * Retires the programme: it stays readable and in history, but no new nodes or projects can name it.
+   * @example body { "reason": "programming period closed" }
+   * @summary Retire a programme
+   */
   @Post('{programme}/{period}/retire')
   @Security('jwt', ['admin'])
   @Response<Problem>(404, 'Unknown programme')

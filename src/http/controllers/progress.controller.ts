@@ -23,6 +23,7 @@ export class ProgressController extends ApiController {
    * target and status, and the roll-up. A beneficiary sees only its own projects' indicators.
    * @param asOf a date (`YYYY-MM-DD`, end of that day UTC) or date-time; default now; not in the future
    * @param projectId only this project's indicators
+   * @summary Progress to target
    */
   @Get()
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])

@@ -1,18 +1,18 @@
 import { Get, Path, Query, Request, Response, Route, Security, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
 import type { DuplicateAlertView } from '../../../projections/double-funding/queries.js';
+import type { Page } from '../../application/page.js';
 import type { ProjectId } from '../../domain/values.js';
 import { ApiController } from '../api-controller.js';
 import { callerOf } from '../caller.js';
 import type { Problem } from '../problem.js';
 import { parseAsOf } from '../views/indicator.js';
 
-export interface ProjectDoubleFundingView {
+/** A page of the alerts among whose projects this one is, strongest rule first (then by id), with the decision as it stood then. */
+export interface ProjectDoubleFundingView extends Page<DuplicateAlertView> {
   projectId: string;
   /** The instant the answer is for: only what was recorded up to then counts. */
   asOf: string;
-  /** Alerts among whose projects this one is, strongest rule first, with the decision as it stood then. */
-  alerts: DuplicateAlertView[];
 }
 
 /** A project's double-funding alerts (dubultfinansējuma brīdinājumi), now or as they stood at any past instant. */
@@ -24,6 +24,10 @@ export class ProjectDoubleFundingController extends ApiController {
    * invoices, claims, verifications and officers' confirm/dismiss decisions recorded up to then,
    * so a later invoice or decision never changes a past answer. A beneficiary sees only its own projects.
    * @param asOf a date (`YYYY-MM-DD`, end of that day UTC) or date-time with a zone; default now; not in the future
+   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
+   * @param limit the most items a page holds: an integer from 1 to 500; default 50
+   * @isInt limit @minimum limit 1 @maximum limit 500
+   * @summary Double-funding alerts of a project
    */
   @Get()
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
@@ -33,10 +37,15 @@ export class ProjectDoubleFundingController extends ApiController {
     @Path() projectId: ProjectId,
     @Request() req: ExRequest,
     @Query() asOf?: string,
+    @Query() cursor?: string,
+    @Query() limit = 50,
   ): Promise<ProjectDoubleFundingView> {
     const instant = parseAsOf(asOf);
     // Without asOf: everything committed, even what was recorded while this request ran.
-    const alerts = await this.app.doubleFunding.forProject(callerOf(req), projectId, asOf === undefined ? undefined : instant);
-    return { projectId, asOf: instant.toISOString(), alerts };
+    const page = await this.app.doubleFunding.forProject(callerOf(req), projectId, asOf === undefined ? undefined : instant, {
+      cursor,
+      limit,
+    });
+    return { projectId, asOf: instant.toISOString(), ...page };
   }
 }

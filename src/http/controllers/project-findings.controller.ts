@@ -42,6 +42,7 @@ export interface RaiseFindingRequest {
 export class ProjectFindingsController extends ApiController {
   /**
    * Raises an audit finding (revīzijas konstatējums) on a project.
+   * @summary Raise an audit finding
    * @example body { "category": "procurement_breach", "severity": "high", "amountAtRiskCents": 2500000, "euShareCents": 2125000, "concerns": { "invoiceRef": "PVN-2024/117" }, "description": "Līguma grozījumi palielināja apjomu par 18 % bez jauna iepirkuma" }
    */
   @Post()

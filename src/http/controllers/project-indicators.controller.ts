@@ -47,6 +47,7 @@ export class ProjectIndicatorsController extends ApiController {
   /**
    * Defines an indicator of a project: by its beneficiary (own organisation's project) or an officer.
    * @example body { "code": "RCR11", "name": { "lv": "e-adreses lietotāji", "en": "e-address users" }, "kind": "target", "unit": { "lv": "lietotāji gadā", "en": "users/year" }, "baseline": { "value": 54391, "date": "2022-12-01" }, "target": { "value": 223560, "dueDate": "2026-06-30" } }
+   * @summary Define a project indicator
    */
   @Post()
   @Security('jwt', ['beneficiary', 'officer'])

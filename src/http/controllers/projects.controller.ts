@@ -1,6 +1,7 @@
 import { Body, Get, Header, Post, Query, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
 import type { ProjectRow } from '../../../projections/projects/entity.js';
+import { mapPage, type Page } from '../../application/page.js';
 import type { DraftPassportInput } from '../../application/passports.js';
 import type { BilingualName } from '../../domain/fund/events.js';
 import type { ProgrammeRef } from '../../domain/passport/content.js';
@@ -25,12 +26,6 @@ export interface ProjectSummary {
   updatedAt: string;
 }
 
-export interface ProjectPage {
-  items: ProjectSummary[];
-  /** Pass as `after` for the next page; absent on the last page. */
-  next?: string;
-}
-
 const projectSummary = (r: ProjectRow): ProjectSummary => ({
   projectId: r.projectId,
   title: { lv: r.titleLv, en: r.titleEn },
@@ -51,6 +46,7 @@ export class ProjectsController extends ApiController {
   /**
    * Drafts the passport of a new project for the caller's organisation.
    * @example body { "title": { "lv": "Vienotā saziņas platforma", "en": "Unified communication platform" }, "programme": { "fund": "RRF", "programme": "ANM", "period": "2021-2026", "investment": "2.1.2.1.i" }, "recipient": { "name": "Valsts reģionālās attīstības aģentūra", "registrationNumber": "90001733697", "directAdministration": true } }
+   * @summary Draft a project passport
    */
   @Post()
   @Security('jwt', ['beneficiary'])
@@ -68,7 +64,10 @@ export class ProjectsController extends ApiController {
   /**
    * Projects, filtered and cursor-paged; a beneficiary sees only its organisation's.
    * @param organisation projects where this organisation is the recipient or a partner
+   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
+   * @param limit the most items a page holds: an integer from 1 to 500; default 50
    * @isInt limit @minimum limit 1 @maximum limit 500
+   * @summary List projects
    */
   @Get()
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
@@ -80,20 +79,10 @@ export class ProjectsController extends ApiController {
     @Query() investment?: string,
     @Query() organisation?: string,
     @Query() status?: 'draft' | 'submitted' | 'verified' | 'approved' | 'rejected' | 'withdrawn',
-    @Query() after?: string,
-    @Query() limit = 100,
-  ): Promise<ProjectPage> {
-    const rows = await this.app.reporting.projects(callerOf(req), {
-      fund,
-      programme,
-      period,
-      investment,
-      organisation,
-      status,
-      after,
-      limit: limit + 1,
-    });
-    const items = rows.slice(0, limit).map(projectSummary);
-    return rows.length > limit ? { items, next: items.at(-1)!.projectId } : { items };
+    @Query() cursor?: string,
+    @Query() limit = 50,
+  ): Promise<Page<ProjectSummary>> {
+    const filter = { fund, programme, period, investment, organisation, status };
+    return mapPage(await this.app.reporting.projects(callerOf(req), filter, { cursor, limit }), projectSummary);
   }
 }

@@ -39,6 +39,7 @@ export class ReportsController extends ApiController {
    * @param detail `investment` (default): the progress table, roll-up and status changes stop at
    * investment level; project indicators count in the totals and transitions and are listed
    * when overdue or at risk. `project`: every project indicator and project roll-up node too.
+   * @summary Council report for a reporting window
    */
   @Get('council')
   @Security('jwt', ['council', 'auditor', 'admin', 'officer', 'approver'])

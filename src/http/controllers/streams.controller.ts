@@ -1,5 +1,6 @@
 import { Get, Path, Query, Response, Route, Security, Tags } from '@tsoa/runtime';
 import type { StreamCatalogueEntry } from '../../../projections/stream-catalogue/entity.js';
+import { mapPage, type Page } from '../../application/page.js';
 import { ApiController } from '../api-controller.js';
 import type { Problem } from '../problem.js';
 
@@ -13,12 +14,6 @@ export interface StreamSummary {
   lastEventAt: string;
 }
 
-export interface StreamPage {
-  items: StreamSummary[];
-  /** Pass as `after` to get the next page; absent on the last page. */
-  next?: string;
-}
-
 /** The raw event log is history: auditors and admins only. */
 @Route('streams')
 @Tags('Event log')
@@ -29,19 +24,22 @@ export class StreamsController extends ApiController {
   /**
    * The stream catalogue: every stream with its type, version and last write.
    * @param streamType only streams of this type, e.g. `fund`
-   * @param after cursor from the previous page
-   * @param limit page size
+   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
+   * @param limit the most items a page holds: an integer from 1 to 500; default 50
    * @isInt limit
    * @minimum limit 1
    * @maximum limit 500
+   * @summary List event streams
    */
   @Get()
-  public async listStreams(@Query() streamType?: string, @Query() after?: string, @Query() limit = 100): Promise<StreamPage> {
-    const rows = await this.app.audit.streams({ streamType, after, limit: limit + 1 });
-    const items = rows.slice(0, limit).map(toSummary);
-    return rows.length > limit ? { items, next: items.at(-1)!.streamId } : { items };
+  public async listStreams(@Query() streamType?: string, @Query() cursor?: string, @Query() limit = 50): Promise<Page<StreamSummary>> {
+    return mapPage(await this.app.audit.streams({ streamType }, { cursor, limit }), toSummary);
   }
 
+  /**
+   * One stream's entry in the catalogue: its type, version and last write (its events: `/history/streams/{streamId}`).
+   * @summary Read a stream's catalogue entry
+   */
   @Get('{streamId}')
   @Response<Problem>(404, 'Unknown stream')
   public async getStream(@Path() streamId: string): Promise<StreamSummary> {

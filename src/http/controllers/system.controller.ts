@@ -1,9 +1,10 @@
-import { Get, Header, NoSecurity, Path, Post, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
+import { Get, Header, NoSecurity, Path, Post, Query, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Readiness } from '../../application/operations.js';
+import type { Page } from '../../application/page.js';
 import type { GenerationStatus } from '../../projection-engine/manager.js';
 import { ApiController } from '../api-controller.js';
 import type { IdempotencyKey } from '../headers.js';
-import type { Problem } from '../problem.js';
+import { NotReady, type NotReadyProblem, type Problem } from '../problem.js';
 
 export interface Health {
   status: 'ok';
@@ -13,35 +14,50 @@ export interface Health {
 @Route('')
 @Tags('Operations')
 export class SystemController extends ApiController {
-  /** Liveness: the process answers. */
+  /**
+   * Liveness: the process answers.
+   * @summary Liveness
+   */
   @Get('health')
   @NoSecurity()
-  public health(): Health {
+  public getHealth(): Health {
     return { status: 'ok' };
   }
 
-  /** Readiness: the database answers and every active projection has caught up (within the allowed lag). */
+  /**
+   * Readiness: the database answers and every active projection has caught up (within the allowed lag).
+   * @summary Readiness
+   */
   @Get('ready')
   @NoSecurity()
-  @Response<Readiness>(503, 'Not ready')
-  public async ready(): Promise<Readiness> {
+  @Response<NotReadyProblem>(503, 'Not ready: a problem whose `readiness` holds the same report, with the reasons')
+  public async getReadiness(): Promise<Readiness> {
     const readiness = await this.app.operations.readiness();
-    if (readiness.status !== 'ready') this.setStatus(503);
+    if (readiness.status !== 'ready') throw new NotReady(readiness);
     return readiness;
   }
 
-  /** Every projection generation (active and building) with checkpoint and lag. */
+  /**
+   * Every projection generation (active and building) with checkpoint and lag.
+   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
+   * @param limit the most items a page holds: an integer from 1 to 500; default 50
+   * @isInt limit
+   * @minimum limit 1
+   * @maximum limit 500
+   * @summary List projections with their lag
+   */
   @Get('projections')
   @Security('jwt', ['admin', 'auditor'])
   @Response<Problem>(401, 'No valid bearer token')
   @Response<Problem>(403, 'None of your roles may do this')
-  public async listProjections(): Promise<GenerationStatus[]> {
-    return this.app.operations.projections();
+  public async listProjections(@Query() cursor?: string, @Query() limit = 50): Promise<Page<GenerationStatus>> {
+    return this.app.operations.projections({ cursor, limit });
   }
 
   /**
    * Rebuilds a read model from the first event into new tables; the current tables keep
    * serving until the new generation has caught up and takes over.
+   * @summary Rebuild a projection from the first event
    */
   @Post('projections/{name}/rebuild')
   @Security('jwt', ['admin'])

@@ -8,6 +8,8 @@ export interface BudgetCostLineView {
   output: string;
   indicativeCents: number;
   maximumCents: number | null;
+  /** Whether the line's costs bear VAT (the passport's VAT amount is computed on these lines). */
+  vatable: boolean;
   /** Claimed so far from invoices on this line. */
   claimedCents: number;
   /** Verified eligible so far on this line, over every claim. */

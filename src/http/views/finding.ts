@@ -66,12 +66,6 @@ export interface FindingSummary {
   closedAt?: string;
 }
 
-export interface FindingPage {
-  items: FindingSummary[];
-  /** Pass as `after` for the next page; absent on the last page. */
-  next?: string;
-}
-
 export const todayUtc = (now = new Date()): string => now.toISOString().slice(0, 10);
 
 const concernsOf = (c: { invoiceRef: string | null; claimRef: string | null; indicatorId: string | null }): FindingConcernsView => ({

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { responseMismatch } from '../support/response-contract.js';
+
+const json = 'application/json; charset=utf-8';
+const problemJson = 'application/problem+json';
+const fund = { code: 'RRF', name: { lv: 'Atveseļošanas un noturības mehānisms', en: 'Recovery and Resilience Facility' } };
+
+describe('the response check every HTTP test runs', () => {
+  it('when a status is not declared for the operation, it says so and lists the declared ones', () => {
+    expect(responseMismatch('GET', '/funds/RRF', { status: 418, contentType: json, body: {} })).toMatch(
+      /^GET \/funds\/\{code\} → 418: status not declared \(declared: 200, .*404/,
+    );
+  });
+
+  it('when an error comes as plain JSON instead of problem+json, it names the media type', () => {
+    const body = { type: 'x', title: 'Not found', status: 404, detail: 'no fund' };
+    expect(responseMismatch('GET', '/funds/XYZ', { status: 404, contentType: json, body })).toBe(
+      'GET /funds/{code} → 404: media type application/json not declared (declared: application/problem+json)',
+    );
+    expect(responseMismatch('GET', '/funds/XYZ', { status: 404, contentType: problemJson, body })).toBeNull();
+  });
+
+  it('when a body breaks the schema (a field missing, a field the schema does not have), it names where', () => {
+    const mismatch = responseMismatch('GET', '/funds/RRF', { status: 200, contentType: json, body: { ...fund, colour: 'blue' } });
+    expect(mismatch).toMatch(/^GET \/funds\/\{code\} → 200: body does not match the schema: /);
+    expect(mismatch).toMatch(/colour|required/);
+  });
+
+  it('when the path is no operation of the document (the docs, an unknown route), nothing is checked', () => {
+    expect(responseMismatch('GET', '/docs/index.html', { status: 200, contentType: 'text/html', body: '' })).toBeNull();
+    expect(responseMismatch('GET', '/no/such/route', { status: 404, contentType: problemJson, body: {} })).toBeNull();
+  });
+});
