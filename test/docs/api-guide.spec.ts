@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config.js';
 import type { AnyEvent } from '../../src/domain/stream-types.js';
@@ -10,6 +11,7 @@ import type { StoredEvent } from '../../src/eventstore/port.js';
 import { listen } from '../../src/service.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { TEST_JWT_SECRET } from '../support/auth.js';
+import { recordingMismatches } from '../support/response-contract.js';
 
 /*
  * docs/api-guide.md's walk-through, run literally: its fenced blocks marked `bash guide` are
@@ -73,10 +75,12 @@ const WALK_THROUGH_MS = 240_000;
 
 let app: TestApp;
 let server: Server;
+/** What the guide's requests got that openapi/openapi.json does not declare. */
+const mismatches: string[] = [];
 
 beforeAll(async () => {
   app = await createTestApp();
-  server = await listen(app.service.app, 0, '127.0.0.1');
+  server = await listen(express().use(recordingMismatches(mismatches), app.service.app), 0, '127.0.0.1');
 });
 afterAll(async () => {
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
@@ -104,6 +108,8 @@ describe('the API guide', () => {
         WALK_THROUGH_MS,
       );
       expect(run.code, `the walk-through failed:\n--- stdout\n${run.stdout.slice(-4000)}\n--- stderr\n${run.stderr.slice(-4000)}`).toBe(0);
+
+      expect(mismatches, 'every answer the guide got is as openapi/openapi.json declares it').toEqual([]);
 
       // Its last step prints the paid claim on one line.
       const last = run.stdout.trim().split('\n').at(-1)!;

@@ -1,5 +1,6 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
+import type { RequestHandler, Response } from 'express';
 import type { Middleware } from 'openapi-fetch';
 import request from 'supertest';
 import spec from '../../openapi/openapi.json' with { type: 'json' };
@@ -103,3 +104,29 @@ export const checkedAgainstDocument: Middleware = {
     return undefined;
   },
 };
+
+/**
+ * The same check on the server side, for clients that are neither (the API guide's curl): mounted
+ * in front of the app, it records what each response sends and pushes every mismatch to `found`.
+ */
+export function recordingMismatches(found: string[]): RequestHandler {
+  return (req, res, next) => {
+    const chunks: Buffer[] = [];
+    const keep = (chunk: unknown) => {
+      if (typeof chunk === 'string' || chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk));
+    };
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    res.write = ((chunk: unknown, ...rest: unknown[]) => (keep(chunk), write(chunk, ...rest))) as Response['write'];
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => (keep(chunk), end(chunk, ...rest))) as Response['end'];
+    res.on('finish', () => {
+      const contentType = res.getHeader('content-type')?.toString() ?? null;
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = text;
+      if (contentType && isJson(contentType.split(';')[0]!.trim().toLowerCase()) && text) body = JSON.parse(text);
+      const mismatch = responseMismatch(req.method, req.originalUrl, { status: res.statusCode, contentType, body });
+      if (mismatch) found.push(mismatch);
+    });
+    next();
+  };
+}

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { responseMismatch } from '../support/response-contract.js';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { recordingMismatches, responseMismatch } from '../support/response-contract.js';
 
 const json = 'application/json; charset=utf-8';
 const problemJson = 'application/problem+json';
@@ -29,5 +31,22 @@ describe('the response check every HTTP test runs', () => {
   it('when the path is no operation of the document (the docs, an unknown route), nothing is checked', () => {
     expect(responseMismatch('GET', '/docs/index.html', { status: 200, contentType: 'text/html', body: '' })).toBeNull();
     expect(responseMismatch('GET', '/no/such/route', { status: 404, contentType: problemJson, body: {} })).toBeNull();
+  });
+
+  it('when mounted in front of an app, it records what a client that is not supertest received (the guide runs curl)', async () => {
+    const found: string[] = [];
+    const app = express()
+      .use(recordingMismatches(found))
+      .use((_req, res) => void res.status(404).json({ type: 'x', title: 'Not found', status: 404, detail: 'no fund' }));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      await (await fetch(`http://127.0.0.1:${port}/funds/XYZ`)).text();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(found).toEqual(['GET /funds/{code} → 404: media type application/json not declared (declared: application/problem+json)']);
+    } finally {
+      server.close();
+    }
   });
 });
