@@ -3622,6 +3622,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A parameter or the body is invalid; `errors` names each field at fault with a JSON pointer */
             422: {
                 headers: {
@@ -3781,6 +3790,15 @@ export interface operations {
             };
             /** @description Unknown stream */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4218,6 +4236,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body is larger than this operation accepts */
             413: {
                 headers: {
@@ -4352,6 +4379,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body is larger than this operation accepts */
             413: {
                 headers: {
@@ -4455,6 +4491,15 @@ export interface operations {
             };
             /** @description No such project, or not visible to you */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4842,6 +4887,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request, or the Idempotency-Key was used for another request */
             422: {
                 headers: {
@@ -4951,6 +5005,15 @@ export interface operations {
             };
             /** @description Retired, or changed concurrently */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5105,6 +5168,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match is stale */
             412: {
                 headers: {
@@ -5220,6 +5292,15 @@ export interface operations {
             };
             /** @description Unknown programme */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5361,6 +5442,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body is larger than this operation accepts */
             413: {
                 headers: {
@@ -5459,6 +5549,15 @@ export interface operations {
             };
             /** @description Unknown node */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5578,6 +5677,15 @@ export interface operations {
             };
             /** @description Retired, or changed concurrently */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5733,6 +5841,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match is stale */
             412: {
                 headers: {
@@ -5838,6 +5955,15 @@ export interface operations {
             };
             /** @description No such project, or not visible to you */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5966,6 +6092,15 @@ export interface operations {
             };
             /** @description Not a draft */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6110,6 +6245,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match is stale */
             412: {
                 headers: {
@@ -6222,6 +6366,15 @@ export interface operations {
             };
             /** @description Not submitted */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6371,6 +6524,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match is stale */
             412: {
                 headers: {
@@ -6499,6 +6661,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match is stale */
             412: {
                 headers: {
@@ -6611,6 +6782,15 @@ export interface operations {
             };
             /** @description Not under review */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6755,6 +6935,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match is stale */
             412: {
                 headers: {
@@ -6892,6 +7081,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match is stale */
             412: {
                 headers: {
@@ -7005,6 +7203,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match is stale */
             412: {
                 headers: {
@@ -7099,6 +7306,15 @@ export interface operations {
             };
             /** @description No such project, or not visible to you */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7331,6 +7547,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state, or another write to the same record won the race */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7610,6 +7835,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match is stale */
             412: {
                 headers: {
@@ -7734,6 +7968,15 @@ export interface operations {
             };
             /** @description The indicator is the sum of its contributing projects */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7879,6 +8122,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match is stale */
             412: {
                 headers: {
@@ -8017,6 +8269,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match is stale */
             412: {
                 headers: {
@@ -8129,6 +8390,15 @@ export interface operations {
             };
             /** @description No such stream, or nothing recorded by asOf */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8305,6 +8575,15 @@ export interface operations {
             };
             /** @description No such resource, or not visible to you */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8518,6 +8797,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid request, or the Idempotency-Key was used for another request */
             422: {
                 headers: {
@@ -8625,6 +8913,15 @@ export interface operations {
             };
             /** @description Retired, or changed concurrently */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8771,6 +9068,15 @@ export interface operations {
             };
             /** @description Already retired */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8995,6 +9301,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match is stale */
             412: {
                 headers: {
@@ -9107,6 +9422,15 @@ export interface operations {
             };
             /** @description Already responded, or closed */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9252,6 +9576,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match is stale */
             412: {
                 headers: {
@@ -9383,6 +9716,15 @@ export interface operations {
             };
             /** @description No corrective action to follow up, or closed */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9527,6 +9869,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match is stale */
             412: {
                 headers: {
@@ -9659,6 +10010,15 @@ export interface operations {
             };
             /** @description Closed, or the project has no open budget */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9864,6 +10224,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A parameter or the body is invalid; `errors` names each field at fault with a JSON pointer */
             422: {
                 headers: {
@@ -9970,6 +10339,15 @@ export interface operations {
             };
             /** @description Already decided otherwise */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10114,6 +10492,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match is stale */
             412: {
                 headers: {
@@ -10219,6 +10606,15 @@ export interface operations {
             };
             /** @description No such project or budget, or not visible to you */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10347,6 +10743,15 @@ export interface operations {
             };
             /** @description Passport not approved, or budget already open */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10490,6 +10895,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state, or another write to the same record won the race */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10648,6 +11062,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match is stale */
             412: {
                 headers: {
@@ -10796,6 +11219,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match is stale */
             412: {
                 headers: {
@@ -10930,6 +11362,15 @@ export interface operations {
             };
             /** @description Already verified */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11076,6 +11517,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description If-Match is stale */
             412: {
                 headers: {
@@ -11210,6 +11660,15 @@ export interface operations {
             };
             /** @description The project has no open budget */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -78,7 +78,7 @@ describe('OpenAPI document', () => {
       }
       const expected = ['400', '500', '503'];
       if ((op.security ?? [{}]).length > 0) expected.push('401', '403');
-      if (op.parameters?.some((x) => x.in === 'path')) expected.push('404');
+      if (op.parameters?.some((x) => x.in === 'path')) expected.push('404', '410');
       if (op.requestBody) expected.push('413', '415', '422');
       if (op.parameters?.some((x) => x.in === 'header' && x.name === 'If-Match')) expected.push('412');
       if (method === 'put' || method === 'patch') expected.push('428');

@@ -8,7 +8,7 @@
  * - Every 4xx and 5xx is `application/problem+json` with the Problem schema (or the one declared).
  * - The answers every operation can give are declared from the operation's own shape: 400
  *   (malformed request, unknown query parameter), 500 and 503 everywhere; 401 and 403 where it is
- *   secured; 404 where it has path parameters; 422 where it takes parameters or a body; 413 and
+ *   secured; 404 and 410 where it has path parameters; 422 where it takes parameters or a body; 413 and
  *   415 where it takes a body; 409 on writes (a lost race); 412 with If-Match; 428 on PUT and PATCH.
  * - `x-request-media-types` on an operation lists the bodies it reads besides JSON (a file import).
  * - If-Match is required on PUT and PATCH (the service answers 428 without it); the headers every
@@ -30,6 +30,7 @@ const COMMON: Readonly<Record<string, string>> = {
   '403': 'Your roles or organisation may not do this',
   '404': 'No such resource, or not visible to you',
   '409': 'Conflicts with the current state, or another write to the same record won the race',
+  '410': 'The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help',
   '412': 'If-Match names a version that is no longer current; nothing was changed',
   '413': 'The request body is larger than this operation accepts',
   '415': 'The body is not of a media type this operation reads',
@@ -83,7 +84,7 @@ function commonStatuses(method: string, op: JsonObject, rootSecured: boolean): s
   const secured = Array.isArray(op.security) ? op.security.length > 0 : rootSecured;
   const statuses = ['400', '500', '503'];
   if (secured) statuses.push('401', '403');
-  if (has('path')) statuses.push('404');
+  if (has('path')) statuses.push('404', '410');
   if (params.length > 0 || op.requestBody) statuses.push('422');
   if (op.requestBody) statuses.push('413', '415');
   if (WRITES.has(method)) statuses.push('409');
