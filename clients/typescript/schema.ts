@@ -1458,11 +1458,6 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; null on the last page. Opaque: do not build or change it. */
             nextCursor: string | null;
         };
-        /**
-         * @description A client-chosen key that makes a write safe to retry: the same key with the same request
-         *     returns the first result and stores nothing new.
-         */
-        IdempotencyKey: string;
         StreamSummary: {
             streamId: string;
             streamType: string;
@@ -2440,11 +2435,6 @@ export interface components {
              */
             streamVersion: number;
         };
-        /**
-         * Format: uuid
-         * @description A project's id (the passport stream's id without its prefix).
-         */
-        ProjectId: string;
         /** Format: uuid */
         IndicatorUuid: string;
         /** @description What the finding is about besides the project. Invoices and claims are the beneficiary's own references. */
@@ -2550,11 +2540,6 @@ export interface components {
             /** @description Why the programme changes (kept in the history). */
             reason: string;
         };
-        /**
-         * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
-         *     version answers 412.
-         */
-        VersionTag: string;
         RetireReferenceRequest: {
             reason: string;
         };
@@ -2793,8 +2778,6 @@ export interface components {
             /** @description Projects whose indicators with the same code and unit are summed into this one. */
             contributingProjects?: components["schemas"]["ProjectUuid"][];
         };
-        /** Format: uuid */
-        IndicatorId: string;
         ReportValueRequest: {
             /**
              * Format: double
@@ -2957,8 +2940,6 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; null on the last page. Opaque: do not build or change it. */
             nextCursor: string | null;
         };
-        /** Format: uuid */
-        FindingId: string;
         FindingResponseRequest: {
             /** @description The beneficiary's view of the finding (finansējuma saņēmēja viedoklis). */
             response: string;
@@ -3477,9 +3458,9 @@ export interface operations {
     listProjections: {
         parameters: {
             query?: {
-                /** @description the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page */
+                /** @description The `nextCursor` of the previous page, as it came (opaque); leave it out for the first page. */
                 cursor?: string;
-                /** @description the most items a page holds: an integer from 1 to 500; default 50 */
+                /** @description The most items a page holds: an integer from 1 to 500; default 50. */
                 limit?: number;
             };
             header?: never;
@@ -3557,7 +3538,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
                 name: string;
@@ -3665,9 +3650,9 @@ export interface operations {
             query?: {
                 /** @description only streams of this type, e.g. `fund` */
                 streamType?: string;
-                /** @description the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page */
+                /** @description The `nextCursor` of the previous page, as it came (opaque); leave it out for the first page. */
                 cursor?: string;
-                /** @description the most items a page holds: an integer from 1 to 500; default 50 */
+                /** @description The most items a page holds: an integer from 1 to 500; default 50. */
                 limit?: number;
             };
             header?: never;
@@ -3848,7 +3833,7 @@ export interface operations {
                  *     investment level; project indicators count in the totals and transitions and are listed
                  *     when overdue or at risk. `project`: every project indicator and project roll-up node too.
                  */
-                detail?: components["schemas"]["ReportDetail"];
+                detail?: "investment" | "project";
             };
             header?: never;
             path?: never;
@@ -3933,9 +3918,9 @@ export interface operations {
                 /** @description projects where this organisation is the recipient or a partner */
                 organisation?: string;
                 status?: "draft" | "submitted" | "verified" | "approved" | "rejected" | "withdrawn";
-                /** @description the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page */
+                /** @description The `nextCursor` of the previous page, as it came (opaque); leave it out for the first page. */
                 cursor?: string;
-                /** @description the most items a page holds: an integer from 1 to 500; default 50 */
+                /** @description The most items a page holds: an integer from 1 to 500; default 50. */
                 limit?: number;
             };
             header?: never;
@@ -4013,7 +3998,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -4143,10 +4132,14 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                projectId: components["schemas"]["ProjectUuid"];
+                projectId: string;
             };
             cookie?: never;
         };
@@ -4296,10 +4289,15 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -4440,14 +4438,15 @@ export interface operations {
             query?: {
                 /** @description a date (`YYYY-MM-DD`, end of that day UTC) or date-time with a zone; default now; not in the future */
                 asOf?: string;
-                /** @description the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page */
+                /** @description The `nextCursor` of the previous page, as it came (opaque); leave it out for the first page. */
                 cursor?: string;
-                /** @description the most items a page holds: an integer from 1 to 500; default 50 */
+                /** @description The most items a page holds: an integer from 1 to 500; default 50. */
                 limit?: number;
             };
             header?: never;
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -4546,7 +4545,7 @@ export interface operations {
                 period?: string;
                 investment?: string;
                 /** @description only this project's indicators */
-                projectId?: components["schemas"]["ProjectUuid"];
+                projectId?: string;
             };
             header?: never;
             path?: never;
@@ -4631,10 +4630,14 @@ export interface operations {
     listProgrammes: {
         parameters: {
             query?: {
-                fund?: components["schemas"]["FundCode"];
-                /** @description the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page */
+                /**
+                 * @description Fund code, e.g. `RRF` (ANM, Atveseļošanas un noturības mehānisms), `ERDF` (ERAF),
+                 *     `CF` (Kohēzijas fonds), `ESF+`, `STATE` (valsts budžets).
+                 */
+                fund?: string;
+                /** @description The `nextCursor` of the previous page, as it came (opaque); leave it out for the first page. */
                 cursor?: string;
-                /** @description the most items a page holds: an integer from 1 to 500; default 50 */
+                /** @description The most items a page holds: an integer from 1 to 500; default 50. */
                 limit?: number;
             };
             header?: never;
@@ -4712,7 +4715,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -4835,8 +4842,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                programme: components["schemas"]["ProgrammeCode"];
-                period: components["schemas"]["Period"];
+                /**
+                 * @description Programme code, the same across periods: `ANM` (Atveseļošanas un noturības mehānisma plāns,
+                 *     the Latvian RRF plan) or `ESIF` (the EU cohesion-policy programme for ERDF/ERAF, CF and ESF+:
+                 *     "Izaugsme un nodarbinātība" 2014–2020, the cohesion-policy programme 2021–2027).
+                 *     No dots or dashes, so the code and period can be joined unambiguously in stream ids.
+                 */
+                programme: string;
+                /**
+                 * @description Programming period as start year–end year, e.g. `2021-2026` (RRF), `2021-2027` (cohesion),
+                 *     `2014-2020`. A code means something only within (programme, period).
+                 */
+                period: string;
             };
             cookie?: never;
         };
@@ -4929,12 +4946,30 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "If-Match": components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match": string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                programme: components["schemas"]["ProgrammeCode"];
-                period: components["schemas"]["Period"];
+                /**
+                 * @description Programme code, the same across periods: `ANM` (Atveseļošanas un noturības mehānisma plāns,
+                 *     the Latvian RRF plan) or `ESIF` (the EU cohesion-policy programme for ERDF/ERAF, CF and ESF+:
+                 *     "Izaugsme un nodarbinātība" 2014–2020, the cohesion-policy programme 2021–2027).
+                 *     No dots or dashes, so the code and period can be joined unambiguously in stream ids.
+                 */
+                programme: string;
+                /**
+                 * @description Programming period as start year–end year, e.g. `2021-2026` (RRF), `2021-2027` (cohesion),
+                 *     `2014-2020`. A code means something only within (programme, period).
+                 */
+                period: string;
             };
             cookie?: never;
         };
@@ -5090,12 +5125,30 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                programme: components["schemas"]["ProgrammeCode"];
-                period: components["schemas"]["Period"];
+                /**
+                 * @description Programme code, the same across periods: `ANM` (Atveseļošanas un noturības mehānisma plāns,
+                 *     the Latvian RRF plan) or `ESIF` (the EU cohesion-policy programme for ERDF/ERAF, CF and ESF+:
+                 *     "Izaugsme un nodarbinātība" 2014–2020, the cohesion-policy programme 2021–2027).
+                 *     No dots or dashes, so the code and period can be joined unambiguously in stream ids.
+                 */
+                programme: string;
+                /**
+                 * @description Programming period as start year–end year, e.g. `2021-2026` (RRF), `2021-2027` (cohesion),
+                 *     `2014-2020`. A code means something only within (programme, period).
+                 */
+                period: string;
             };
             cookie?: never;
         };
@@ -5237,18 +5290,28 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description only nodes of this kind, e.g. `investment` */
-                kind?: components["schemas"]["NodeKind"];
+                kind?: "component" | "direction" | "reform" | "investment" | "policy_objective" | "specific_objective" | "measure" | "selection_round";
                 /** @description only the children of this node, e.g. `2.1` */
-                parent?: components["schemas"]["NodeCode"];
-                /** @description the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page */
+                parent?: string;
+                /** @description The `nextCursor` of the previous page, as it came (opaque); leave it out for the first page. */
                 cursor?: string;
-                /** @description the most items a page holds: an integer from 1 to 500; default 50 */
+                /** @description The most items a page holds: an integer from 1 to 500; default 50. */
                 limit?: number;
             };
             header?: never;
             path: {
-                programme: components["schemas"]["ProgrammeCode"];
-                period: components["schemas"]["Period"];
+                /**
+                 * @description Programme code, the same across periods: `ANM` (Atveseļošanas un noturības mehānisma plāns,
+                 *     the Latvian RRF plan) or `ESIF` (the EU cohesion-policy programme for ERDF/ERAF, CF and ESF+:
+                 *     "Izaugsme un nodarbinātība" 2014–2020, the cohesion-policy programme 2021–2027).
+                 *     No dots or dashes, so the code and period can be joined unambiguously in stream ids.
+                 */
+                programme: string;
+                /**
+                 * @description Programming period as start year–end year, e.g. `2021-2026` (RRF), `2021-2027` (cohesion),
+                 *     `2014-2020`. A code means something only within (programme, period).
+                 */
+                period: string;
             };
             cookie?: never;
         };
@@ -5341,11 +5404,25 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                programme: components["schemas"]["ProgrammeCode"];
-                period: components["schemas"]["Period"];
+                /**
+                 * @description Programme code, the same across periods: `ANM` (Atveseļošanas un noturības mehānisma plāns,
+                 *     the Latvian RRF plan) or `ESIF` (the EU cohesion-policy programme for ERDF/ERAF, CF and ESF+:
+                 *     "Izaugsme un nodarbinātība" 2014–2020, the cohesion-policy programme 2021–2027).
+                 *     No dots or dashes, so the code and period can be joined unambiguously in stream ids.
+                 */
+                programme: string;
+                /**
+                 * @description Programming period as start year–end year, e.g. `2021-2026` (RRF), `2021-2027` (cohesion),
+                 *     `2014-2020`. A code means something only within (programme, period).
+                 */
+                period: string;
             };
             cookie?: never;
         };
@@ -5503,9 +5580,24 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                programme: components["schemas"]["ProgrammeCode"];
-                period: components["schemas"]["Period"];
-                code: components["schemas"]["NodeCode"];
+                /**
+                 * @description Programme code, the same across periods: `ANM` (Atveseļošanas un noturības mehānisma plāns,
+                 *     the Latvian RRF plan) or `ESIF` (the EU cohesion-policy programme for ERDF/ERAF, CF and ESF+:
+                 *     "Izaugsme un nodarbinātība" 2014–2020, the cohesion-policy programme 2021–2027).
+                 *     No dots or dashes, so the code and period can be joined unambiguously in stream ids.
+                 */
+                programme: string;
+                /**
+                 * @description Programming period as start year–end year, e.g. `2021-2026` (RRF), `2021-2027` (cohesion),
+                 *     `2014-2020`. A code means something only within (programme, period).
+                 */
+                period: string;
+                /**
+                 * @description A node's code within its programme and period: dot-separated numbers, reforms end in `.r`,
+                 *     investments in `.i`, and a selection round adds its number, e.g. `2`, `2.1`, `2.1.2.1.i`,
+                 *     `2.1.2.1.i.1`, `1.3.1.1`.
+                 */
+                code: string;
             };
             cookie?: never;
         };
@@ -5598,13 +5690,36 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "If-Match": components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match": string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                programme: components["schemas"]["ProgrammeCode"];
-                period: components["schemas"]["Period"];
-                code: components["schemas"]["NodeCode"];
+                /**
+                 * @description Programme code, the same across periods: `ANM` (Atveseļošanas un noturības mehānisma plāns,
+                 *     the Latvian RRF plan) or `ESIF` (the EU cohesion-policy programme for ERDF/ERAF, CF and ESF+:
+                 *     "Izaugsme un nodarbinātība" 2014–2020, the cohesion-policy programme 2021–2027).
+                 *     No dots or dashes, so the code and period can be joined unambiguously in stream ids.
+                 */
+                programme: string;
+                /**
+                 * @description Programming period as start year–end year, e.g. `2021-2026` (RRF), `2021-2027` (cohesion),
+                 *     `2014-2020`. A code means something only within (programme, period).
+                 */
+                period: string;
+                /**
+                 * @description A node's code within its programme and period: dot-separated numbers, reforms end in `.r`,
+                 *     investments in `.i`, and a selection round adds its number, e.g. `2`, `2.1`, `2.1.2.1.i`,
+                 *     `2.1.2.1.i.1`, `1.3.1.1`.
+                 */
+                code: string;
             };
             cookie?: never;
         };
@@ -5762,13 +5877,36 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                programme: components["schemas"]["ProgrammeCode"];
-                period: components["schemas"]["Period"];
-                code: components["schemas"]["NodeCode"];
+                /**
+                 * @description Programme code, the same across periods: `ANM` (Atveseļošanas un noturības mehānisma plāns,
+                 *     the Latvian RRF plan) or `ESIF` (the EU cohesion-policy programme for ERDF/ERAF, CF and ESF+:
+                 *     "Izaugsme un nodarbinātība" 2014–2020, the cohesion-policy programme 2021–2027).
+                 *     No dots or dashes, so the code and period can be joined unambiguously in stream ids.
+                 */
+                programme: string;
+                /**
+                 * @description Programming period as start year–end year, e.g. `2021-2026` (RRF), `2021-2027` (cohesion),
+                 *     `2014-2020`. A code means something only within (programme, period).
+                 */
+                period: string;
+                /**
+                 * @description A node's code within its programme and period: dot-separated numbers, reforms end in `.r`,
+                 *     investments in `.i`, and a selection round adds its number, e.g. `2`, `2.1`, `2.1.2.1.i`,
+                 *     `2.1.2.1.i.1`, `1.3.1.1`.
+                 */
+                code: string;
             };
             cookie?: never;
         };
@@ -5911,7 +6049,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -6013,11 +6152,20 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "If-Match": components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match": string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -6177,11 +6325,20 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -6296,11 +6453,20 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -6442,11 +6608,20 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -6593,11 +6768,20 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -6712,11 +6896,20 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -6858,11 +7051,20 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -7004,11 +7206,20 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -7151,7 +7362,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
                 version: number;
             };
             cookie?: never;
@@ -7253,14 +7465,15 @@ export interface operations {
     diffPassportVersions: {
         parameters: {
             query?: {
-                /** @description the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page */
+                /** @description The `nextCursor` of the previous page, as it came (opaque); leave it out for the first page. */
                 cursor?: string;
-                /** @description the most items a page holds: an integer from 1 to 500; default 50 */
+                /** @description The most items a page holds: an integer from 1 to 500; default 50. */
                 limit?: number;
             };
             header?: never;
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
                 a: number;
                 b: number;
             };
@@ -7458,11 +7671,20 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -7623,7 +7845,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -7784,7 +8010,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                indicatorId: components["schemas"]["IndicatorId"];
+                indicatorId: string;
             };
             cookie?: never;
         };
@@ -7886,11 +8112,19 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                indicatorId: components["schemas"]["IndicatorId"];
+                indicatorId: string;
             };
             cookie?: never;
         };
@@ -8044,11 +8278,19 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                indicatorId: components["schemas"]["IndicatorId"];
+                indicatorId: string;
                 report: number;
             };
             cookie?: never;
@@ -8191,11 +8433,19 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                indicatorId: components["schemas"]["IndicatorId"];
+                indicatorId: string;
                 report: number;
             };
             cookie?: never;
@@ -8339,9 +8589,9 @@ export interface operations {
             query?: {
                 /** @description a date (end of that day, UTC) or an ISO 8601 date-time with a zone; not in the future */
                 asOf?: string;
-                /** @description the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page */
+                /** @description The `nextCursor` of the previous page, as it came (opaque); leave it out for the first page. */
                 cursor?: string;
-                /** @description the most events a page holds: an integer from 1 to 500; default 50 */
+                /** @description The most items a page holds: an integer from 1 to 500; default 50. */
                 limit?: number;
             };
             header?: never;
@@ -8446,10 +8696,10 @@ export interface operations {
                 organisation?: string;
                 type?: string;
                 /** @description the project's passport and every event naming the project */
-                projectId?: components["schemas"]["ProjectId"];
-                /** @description the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page */
+                projectId?: string;
+                /** @description The `nextCursor` of the previous page, as it came (opaque); leave it out for the first page. */
                 cursor?: string;
-                /** @description the most events a page holds: an integer from 1 to 500; default 50 */
+                /** @description The most items a page holds: an integer from 1 to 500; default 50. */
                 limit?: number;
             };
             header?: never;
@@ -8530,7 +8780,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -8624,7 +8875,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -8839,8 +9094,16 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                "If-Match": components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match": string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
                 code: string;
@@ -8998,8 +9261,16 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
                 code: string;
@@ -9143,17 +9414,19 @@ export interface operations {
     listFindings: {
         parameters: {
             query?: {
-                projectId?: components["schemas"]["ProjectUuid"];
-                status?: components["schemas"]["FindingStatus"];
-                category?: components["schemas"]["FindingCategory"];
-                severity?: components["schemas"]["Severity"];
+                projectId?: string;
+                /** @description Where a finding stands: open → responded → action_required → followed_up → closed. */
+                status?: "open" | "responded" | "action_required" | "followed_up" | "closed";
+                /** @description What kind of irregularity the auditor found (konstatējuma kategorija). */
+                category?: "double_funding" | "conflict_of_interest" | "fraud_suspicion" | "corruption" | "ineligible_expenditure" | "procurement_breach" | "state_aid" | "indicator_not_evidenced";
+                severity?: "low" | "medium" | "high" | "critical";
                 /** @description only reportable irregularities (true) or only the others (false) */
                 reportable?: boolean;
                 /** @description only findings whose corrective action is overdue on this date: deadline before it, not closed */
-                overdueOn?: components["schemas"]["IsoDate"];
-                /** @description the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page */
+                overdueOn?: string;
+                /** @description The `nextCursor` of the previous page, as it came (opaque); leave it out for the first page. */
                 cursor?: string;
-                /** @description the most items a page holds: an integer from 1 to 500; default 50 */
+                /** @description The most items a page holds: an integer from 1 to 500; default 50. */
                 limit?: number;
             };
             header?: never;
@@ -9250,7 +9523,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                findingId: components["schemas"]["FindingId"];
+                findingId: string;
             };
             cookie?: never;
         };
@@ -9352,11 +9625,19 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                findingId: components["schemas"]["FindingId"];
+                findingId: string;
             };
             cookie?: never;
         };
@@ -9498,11 +9779,19 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                findingId: components["schemas"]["FindingId"];
+                findingId: string;
             };
             cookie?: never;
         };
@@ -9645,11 +9934,19 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                findingId: components["schemas"]["FindingId"];
+                findingId: string;
             };
             cookie?: never;
         };
@@ -9792,11 +10089,19 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                findingId: components["schemas"]["FindingId"];
+                findingId: string;
             };
             cookie?: never;
         };
@@ -9938,11 +10243,19 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                findingId: components["schemas"]["FindingId"];
+                findingId: string;
             };
             cookie?: never;
         };
@@ -10085,16 +10398,17 @@ export interface operations {
     listAlerts: {
         parameters: {
             query?: {
-                rule?: components["schemas"]["DuplicateRule"];
-                projectId?: components["schemas"]["ProjectId"];
+                rule?: "same_invoice" | "over_allocation" | "near_duplicate" | "vat_twice" | "overlapping_scope";
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId?: string;
                 status?: "open" | "confirmed" | "dismissed";
                 /** @description supplier registration number */
                 supplier?: string;
                 /** @description a date (`YYYY-MM-DD`, end of that day UTC) or date-time with a zone; default now; not in the future */
                 asOf?: string;
-                /** @description the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page */
+                /** @description The `nextCursor` of the previous page, as it came (opaque); leave it out for the first page. */
                 cursor?: string;
-                /** @description the most items a page holds: an integer from 1 to 500; default 50 */
+                /** @description The most items a page holds: an integer from 1 to 500; default 50. */
                 limit?: number;
             };
             header?: never;
@@ -10266,8 +10580,16 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
                 alertId: string;
@@ -10415,8 +10737,16 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
                 alertId: string;
@@ -10562,7 +10892,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -10664,10 +10995,15 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -10819,11 +11155,20 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -10971,11 +11316,20 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -11131,11 +11485,20 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -11288,11 +11651,20 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
                 claimId: string;
             };
             cookie?: never;
@@ -11438,11 +11810,20 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
                 claimId: string;
             };
             cookie?: never;
@@ -11586,11 +11967,20 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                "If-Match"?: components["schemas"]["VersionTag"];
-                "Idempotency-Key"?: components["schemas"]["IdempotencyKey"];
+                /**
+                 * @description The version the client last read, as the ETag gave it, e.g. `"3"`. A different current
+                 *     version answers 412.
+                 */
+                "If-Match"?: string;
+                /**
+                 * @description A client-chosen key that makes a write safe to retry: the same key with the same request
+                 *     returns the first result and stores nothing new.
+                 */
+                "Idempotency-Key"?: string;
             };
             path: {
-                projectId: components["schemas"]["ProjectId"];
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
             };
             cookie?: never;
         };
@@ -11744,7 +12134,7 @@ export interface operations {
                 /** @description investment or measure code; unique only with fund, programme and period */
                 investment?: string;
                 /** @description only this project */
-                projectId?: components["schemas"]["ProjectUuid"];
+                projectId?: string;
             };
             header?: never;
             path?: never;

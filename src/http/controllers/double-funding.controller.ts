@@ -7,6 +7,7 @@ import type { DuplicateRule } from '../../domain/dupalert/events.js';
 import type { Severity } from '../../domain/finding/events.js';
 import type { Cents, ProjectId } from '../../domain/values.js';
 import { ApiController } from '../api-controller.js';
+import type { PageCursor, PageLimit } from '../paging.js';
 import { callerOf } from '../caller.js';
 import type { IdempotencyKey, VersionTag } from '../headers.js';
 import type { Problem } from '../problem.js';
@@ -39,9 +40,6 @@ export class DoubleFundingController extends ApiController {
    * decisions recorded up to that instant).
    * @param asOf a date (`YYYY-MM-DD`, end of that day UTC) or date-time with a zone; default now; not in the future
    * @param supplier supplier registration number
-   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
-   * @param limit the most items a page holds: an integer from 1 to 500; default 50
-   * @isInt limit @minimum limit 1 @maximum limit 500
    * @summary List double-funding alerts
    */
   @Get()
@@ -53,8 +51,8 @@ export class DoubleFundingController extends ApiController {
     @Query() status?: 'open' | 'confirmed' | 'dismissed',
     @Query() supplier?: string,
     @Query() asOf?: string,
-    @Query() cursor?: string,
-    @Query() limit = 50,
+    @Query() cursor?: PageCursor,
+    @Query() limit: PageLimit = 50,
   ): Promise<Page<DuplicateAlertView>> {
     const instant = asOf === undefined ? undefined : parseAsOf(asOf);
     return this.app.doubleFunding.list({ rule, projectId, status, supplier, ...(instant ? { asOf: instant } : {}) }, { cursor, limit });

@@ -5,6 +5,7 @@ import type { FundShare } from '../../domain/budget/content.js';
 import type { FindingCategory, FindingStatus, FollowUpOutcome, Severity } from '../../domain/finding/events.js';
 import type { Cents, IsoDate } from '../../domain/values.js';
 import { ApiController } from '../api-controller.js';
+import type { PageCursor, PageLimit } from '../paging.js';
 import { callerOf } from '../caller.js';
 import type { IdempotencyKey, VersionTag } from '../headers.js';
 import type { Problem } from '../problem.js';
@@ -65,9 +66,6 @@ export class FindingsController extends ApiController {
    * Findings in the order raised, filtered and cursor-paged; a beneficiary sees only those on its organisation's projects.
    * @param reportable only reportable irregularities (true) or only the others (false)
    * @param overdueOn only findings whose corrective action is overdue on this date: deadline before it, not closed
-   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
-   * @param limit the most items a page holds: an integer from 1 to 500; default 50
-   * @isInt limit @minimum limit 1 @maximum limit 500
    * @summary List audit findings
    */
   @Get()
@@ -80,8 +78,8 @@ export class FindingsController extends ApiController {
     @Query() severity?: Severity,
     @Query() reportable?: boolean,
     @Query() overdueOn?: IsoDate,
-    @Query() cursor?: string,
-    @Query() limit = 50,
+    @Query() cursor?: PageCursor,
+    @Query() limit: PageLimit = 50,
   ): Promise<Page<FindingSummary>> {
     if (overdueOn !== undefined) assertCalendarDate('overdueOn', overdueOn);
     const filter = { projectId, status, category, severity, reportable, overdueOn };

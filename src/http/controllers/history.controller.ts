@@ -4,6 +4,7 @@ import type { FeedEntry, StreamHistoryPage } from '../../application/history.js'
 import type { Page } from '../../application/page.js';
 import type { ProjectId } from '../../domain/values.js';
 import { ApiController } from '../api-controller.js';
+import type { PageCursor, PageLimit } from '../paging.js';
 import type { Problem } from '../problem.js';
 import { toCsv } from '../views/csv.js';
 import { parseAsOf } from '../views/indicator.js';
@@ -17,9 +18,6 @@ export class HistoryController extends ApiController {
    * A stream as it stood at `asOf` (default now): every event recorded up to then with who
    * did it, when, under which request, and the field-level change it made; and the state.
    * @param asOf a date (end of that day, UTC) or an ISO 8601 date-time with a zone; not in the future
-   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
-   * @param limit the most events a page holds: an integer from 1 to 500; default 50
-   * @isInt limit @minimum limit 1 @maximum limit 500
    * @summary Stream history as of an instant
    */
   @Get('streams/{streamId}')
@@ -27,8 +25,8 @@ export class HistoryController extends ApiController {
   public async getStreamHistory(
     @Path() streamId: string,
     @Query() asOf?: string,
-    @Query() cursor?: string,
-    @Query() limit = 50,
+    @Query() cursor?: PageCursor,
+    @Query() limit: PageLimit = 50,
   ): Promise<StreamHistoryPage> {
     return this.app.audit.streamHistory(streamId, parseAsOf(asOf), { cursor, limit });
   }
@@ -38,9 +36,6 @@ export class HistoryController extends ApiController {
    * @param from recorded at or after (ISO 8601 date-time)
    * @param to recorded at or before (ISO 8601 date-time)
    * @param projectId the project's passport and every event naming the project
-   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
-   * @param limit the most events a page holds: an integer from 1 to 500; default 50
-   * @isInt limit @minimum limit 1 @maximum limit 500
    * @summary Global event feed
    */
   @Get('events')
@@ -51,8 +46,8 @@ export class HistoryController extends ApiController {
     @Query() organisation?: string,
     @Query() type?: string,
     @Query() projectId?: ProjectId,
-    @Query() cursor?: string,
-    @Query() limit = 50,
+    @Query() cursor?: PageCursor,
+    @Query() limit: PageLimit = 50,
   ): Promise<Page<FeedEntry>> {
     return this.app.audit.feed(defined({ from, to, actor, organisation, type, projectId }), { cursor, limit });
   }

@@ -5,6 +5,7 @@ import type { FieldChange } from '../../domain/diff.js';
 import type { PassportSections, ReturnComment } from '../../domain/passport/content.js';
 import type { ProjectId } from '../../domain/values.js';
 import { ApiController } from '../api-controller.js';
+import type { PageCursor, PageLimit } from '../paging.js';
 import { callerOf } from '../caller.js';
 import type { IdempotencyKey, VersionTag } from '../headers.js';
 import type { Problem } from '../problem.js';
@@ -211,9 +212,6 @@ export class PassportsController extends ApiController {
 
   /**
    * Field-level difference between two submitted versions (path, before, after).
-   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
-   * @param limit the most items a page holds: an integer from 1 to 500; default 50
-   * @isInt limit @minimum limit 1 @maximum limit 500
    * @summary Compare two passport versions
    */
   @Get('versions/{a}/diff/{b}')
@@ -223,8 +221,8 @@ export class PassportsController extends ApiController {
     @Path() a: number,
     @Path() b: number,
     @Request() req: ExRequest,
-    @Query() cursor?: string,
-    @Query() limit = 50,
+    @Query() cursor?: PageCursor,
+    @Query() limit: PageLimit = 50,
   ): Promise<Page<FieldChange>> {
     return this.app.passports.diff(callerOf(req), projectId, a, b, { cursor, limit });
   }

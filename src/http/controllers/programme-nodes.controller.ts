@@ -7,6 +7,7 @@ import type { BilingualName } from '../../domain/fund/events.js';
 import type { Period, ProgrammeCode } from '../../domain/programme/events.js';
 import type { NodeCode, NodeKind, Target } from '../../domain/programme-node/events.js';
 import { ApiController } from '../api-controller.js';
+import type { PageCursor, PageLimit } from '../paging.js';
 import { callerOf } from '../caller.js';
 import type { IdempotencyKey, VersionTag } from '../headers.js';
 import type { Problem } from '../problem.js';
@@ -97,9 +98,6 @@ export class ProgrammeNodesController extends ApiController {
    * The programme's nodes in code order, from the programme-structure read model.
    * @param kind only nodes of this kind, e.g. `investment`
    * @param parent only the children of this node, e.g. `2.1`
-   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
-   * @param limit the most items a page holds: an integer from 1 to 500; default 50
-   * @isInt limit @minimum limit 1 @maximum limit 500
    * @summary List programme nodes
    */
   @Get()
@@ -110,8 +108,8 @@ export class ProgrammeNodesController extends ApiController {
     @Path() period: Period,
     @Query() kind?: NodeKind,
     @Query() parent?: NodeCode,
-    @Query() cursor?: string,
-    @Query() limit = 50,
+    @Query() cursor?: PageCursor,
+    @Query() limit: PageLimit = 50,
   ): Promise<Page<NodeSummary>> {
     const filter = { ...(kind ? { kind } : {}), ...(parent ? { parent } : {}) };
     return mapPage(await this.app.programmeNodes.list({ code: programme, period }, filter, { cursor, limit }), nodeSummary);

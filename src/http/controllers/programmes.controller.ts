@@ -6,6 +6,7 @@ import type { DefinedProgramme } from '../../application/programmes.js';
 import type { BilingualName, FundCode } from '../../domain/fund/events.js';
 import type { Period, ProgrammeCode } from '../../domain/programme/events.js';
 import { ApiController } from '../api-controller.js';
+import type { PageCursor, PageLimit } from '../paging.js';
 import { callerOf } from '../caller.js';
 import type { IdempotencyKey, VersionTag } from '../headers.js';
 import type { Problem } from '../problem.js';
@@ -94,14 +95,15 @@ export class ProgrammesController extends ApiController {
 
   /**
    * Every programme, optionally of one fund; served from the programme-structure read model.
-   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
-   * @param limit the most items a page holds: an integer from 1 to 500; default 50
-   * @isInt limit @minimum limit 1 @maximum limit 500
    * @summary List programmes
    */
   @Get()
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
-  public async listProgrammes(@Query() fund?: FundCode, @Query() cursor?: string, @Query() limit = 50): Promise<Page<ProgrammeSummary>> {
+  public async listProgrammes(
+    @Query() fund?: FundCode,
+    @Query() cursor?: PageCursor,
+    @Query() limit: PageLimit = 50,
+  ): Promise<Page<ProgrammeSummary>> {
     return mapPage(await this.app.programmes.list(fund, { cursor, limit }), programmeSummary);
   }
 

@@ -4,6 +4,7 @@ import type { DuplicateAlertView } from '../../../projections/double-funding/que
 import type { Page } from '../../application/page.js';
 import type { ProjectId } from '../../domain/values.js';
 import { ApiController } from '../api-controller.js';
+import type { PageCursor, PageLimit } from '../paging.js';
 import { callerOf } from '../caller.js';
 import type { Problem } from '../problem.js';
 import { parseAsOf } from '../views/indicator.js';
@@ -24,9 +25,6 @@ export class ProjectDoubleFundingController extends ApiController {
    * invoices, claims, verifications and officers' confirm/dismiss decisions recorded up to then,
    * so a later invoice or decision never changes a past answer. A beneficiary sees only its own projects.
    * @param asOf a date (`YYYY-MM-DD`, end of that day UTC) or date-time with a zone; default now; not in the future
-   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
-   * @param limit the most items a page holds: an integer from 1 to 500; default 50
-   * @isInt limit @minimum limit 1 @maximum limit 500
    * @summary Double-funding alerts of a project
    */
   @Get()
@@ -37,8 +35,8 @@ export class ProjectDoubleFundingController extends ApiController {
     @Path() projectId: ProjectId,
     @Request() req: ExRequest,
     @Query() asOf?: string,
-    @Query() cursor?: string,
-    @Query() limit = 50,
+    @Query() cursor?: PageCursor,
+    @Query() limit: PageLimit = 50,
   ): Promise<ProjectDoubleFundingView> {
     const instant = parseAsOf(asOf);
     // Without asOf: everything committed, even what was recorded while this request ran.

@@ -6,6 +6,7 @@ import type { DraftPassportInput } from '../../application/passports.js';
 import type { BilingualName } from '../../domain/fund/events.js';
 import type { ProgrammeRef } from '../../domain/passport/content.js';
 import { ApiController } from '../api-controller.js';
+import type { PageCursor, PageLimit } from '../paging.js';
 import { callerOf } from '../caller.js';
 import type { IdempotencyKey } from '../headers.js';
 import type { Problem } from '../problem.js';
@@ -64,9 +65,6 @@ export class ProjectsController extends ApiController {
   /**
    * Projects, filtered and cursor-paged; a beneficiary sees only its organisation's.
    * @param organisation projects where this organisation is the recipient or a partner
-   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
-   * @param limit the most items a page holds: an integer from 1 to 500; default 50
-   * @isInt limit @minimum limit 1 @maximum limit 500
    * @summary List projects
    */
   @Get()
@@ -79,8 +77,8 @@ export class ProjectsController extends ApiController {
     @Query() investment?: string,
     @Query() organisation?: string,
     @Query() status?: 'draft' | 'submitted' | 'verified' | 'approved' | 'rejected' | 'withdrawn',
-    @Query() cursor?: string,
-    @Query() limit = 50,
+    @Query() cursor?: PageCursor,
+    @Query() limit: PageLimit = 50,
   ): Promise<Page<ProjectSummary>> {
     const filter = { fund, programme, period, investment, organisation, status };
     return mapPage(await this.app.reporting.projects(callerOf(req), filter, { cursor, limit }), projectSummary);

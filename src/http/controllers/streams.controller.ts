@@ -2,6 +2,7 @@ import { Get, Path, Query, Response, Route, Security, Tags } from '@tsoa/runtime
 import type { StreamCatalogueEntry } from '../../../projections/stream-catalogue/entity.js';
 import { mapPage, type Page } from '../../application/page.js';
 import { ApiController } from '../api-controller.js';
+import type { PageCursor, PageLimit } from '../paging.js';
 import type { Problem } from '../problem.js';
 
 export interface StreamSummary {
@@ -24,15 +25,14 @@ export class StreamsController extends ApiController {
   /**
    * The stream catalogue: every stream with its type, version and last write.
    * @param streamType only streams of this type, e.g. `fund`
-   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
-   * @param limit the most items a page holds: an integer from 1 to 500; default 50
-   * @isInt limit
-   * @minimum limit 1
-   * @maximum limit 500
    * @summary List event streams
    */
   @Get()
-  public async listStreams(@Query() streamType?: string, @Query() cursor?: string, @Query() limit = 50): Promise<Page<StreamSummary>> {
+  public async listStreams(
+    @Query() streamType?: string,
+    @Query() cursor?: PageCursor,
+    @Query() limit: PageLimit = 50,
+  ): Promise<Page<StreamSummary>> {
     return mapPage(await this.app.audit.streams({ streamType }, { cursor, limit }), toSummary);
   }
 

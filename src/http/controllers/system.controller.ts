@@ -4,6 +4,7 @@ import type { Page } from '../../application/page.js';
 import type { GenerationStatus } from '../../projection-engine/manager.js';
 import { ApiController } from '../api-controller.js';
 import type { IdempotencyKey } from '../headers.js';
+import type { PageCursor, PageLimit } from '../paging.js';
 import { NotReady, type NotReadyProblem, type Problem } from '../problem.js';
 
 export interface Health {
@@ -39,18 +40,13 @@ export class SystemController extends ApiController {
 
   /**
    * Every projection generation (active and building) with checkpoint and lag.
-   * @param cursor the `nextCursor` of the previous page, as it came (opaque); leave it out for the first page
-   * @param limit the most items a page holds: an integer from 1 to 500; default 50
-   * @isInt limit
-   * @minimum limit 1
-   * @maximum limit 500
    * @summary List projections with their lag
    */
   @Get('projections')
   @Security('jwt', ['admin', 'auditor'])
   @Response<Problem>(401, 'No valid bearer token')
   @Response<Problem>(403, 'None of your roles may do this')
-  public async listProjections(@Query() cursor?: string, @Query() limit = 50): Promise<Page<GenerationStatus>> {
+  public async listProjections(@Query() cursor?: PageCursor, @Query() limit: PageLimit = 50): Promise<Page<GenerationStatus>> {
     return this.app.operations.projections({ cursor, limit });
   }
 

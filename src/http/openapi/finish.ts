@@ -10,6 +10,8 @@
  *   (malformed request, unknown query parameter), 500 and 503 everywhere; 401 and 403 where it is
  *   secured; 404 and 410 where it has path parameters; 422 where it takes parameters or a body; 413 and
  *   415 where it takes a body; 409 on writes (a lost race); 412 with If-Match; 428 on PUT and PATCH.
+ * - A parameter whose schema is a named scalar (a page limit, a version tag) carries it inline, with
+ *   its description, so every parameter documents itself; names left unused are dropped.
  * - `x-request-media-types` on an operation lists the bodies it reads besides JSON (a file import).
  * - If-Match is required on PUT and PATCH (the service answers 428 without it); the headers every
  *   write answers with are declared on its successes: ETag (the stream's new version) where it
@@ -173,6 +175,28 @@ function finishOperation(method: string, op: JsonObject, rootSecured: boolean): 
   }
 }
 
+const SCALARS = new Set(['string', 'integer', 'number', 'boolean']);
+
+function inlineScalarParameters(spec: JsonObject, operations: JsonObject[]): void {
+  const components = isObject(spec.components) ? spec.components : {};
+  const schemas = isObject(components.schemas) ? components.schemas : {};
+  const inlined = new Set<string>();
+  for (const op of operations) {
+    for (const p of Array.isArray(op.parameters) ? op.parameters.filter(isObject) : []) {
+      const ref = isObject(p.schema) && typeof p.schema.$ref === 'string' ? p.schema.$ref : null;
+      const name = ref?.startsWith('#/components/schemas/') ? ref.slice('#/components/schemas/'.length) : null;
+      const named = name === null ? undefined : schemas[name];
+      if (!isObject(named) || typeof named.type !== 'string' || !SCALARS.has(named.type)) continue;
+      const { description, ...schema } = named;
+      p.schema = schema;
+      if (p.description === undefined && description !== undefined) p.description = description;
+      inlined.add(name!);
+    }
+  }
+  const text = JSON.stringify(spec);
+  for (const name of inlined) if (!text.includes(`"#/components/schemas/${name}"`)) delete schemas[name];
+}
+
 /** The document the service keeps, from the one tsoa wrote; pure, so the staleness test can run it. */
 export function finishSpec(tsoaSpec: unknown): JsonObject {
   const spec = toJsonSchema2020(structuredClone(tsoaSpec) as Json);
@@ -180,12 +204,16 @@ export function finishSpec(tsoaSpec: unknown): JsonObject {
   spec.openapi = '3.1.0';
   const rootSecured = Array.isArray(spec.security) && spec.security.length > 0;
   const paths = isObject(spec.paths) ? spec.paths : {};
+  const operations: JsonObject[] = [];
   for (const item of Object.values(paths)) {
     if (!isObject(item)) continue;
     for (const method of METHODS) {
       const op = item[method];
-      if (isObject(op)) finishOperation(method, op, rootSecured);
+      if (!isObject(op)) continue;
+      finishOperation(method, op, rootSecured);
+      operations.push(op);
     }
   }
+  inlineScalarParameters(spec, operations);
   return spec;
 }
