@@ -4035,6 +4035,8 @@ export interface operations {
             /** @description Drafted */
             201: {
                 headers: {
+                    /** @description The version of the stream now, quoted (`"7"`): send it as If-Match with the next write */
+                    ETag?: string;
                     /** @description Where the created resource is read */
                     Location?: string;
                     /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key; nothing was written again */
@@ -4174,6 +4176,8 @@ export interface operations {
             /** @description Defined */
             201: {
                 headers: {
+                    /** @description The version of the stream now, quoted (`"7"`): send it as If-Match with the next write */
+                    ETag?: string;
                     /** @description Where the created resource is read */
                     Location?: string;
                     /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key; nothing was written again */
@@ -4322,6 +4326,8 @@ export interface operations {
             /** @description Raised */
             201: {
                 headers: {
+                    /** @description The version of the stream now, quoted (`"7"`): send it as If-Match with the next write */
+                    ETag?: string;
                     /** @description Where the created resource is read */
                     Location?: string;
                     /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key; nothing was written again */
@@ -4744,6 +4750,8 @@ export interface operations {
             /** @description Defined */
             201: {
                 headers: {
+                    /** @description The version of the stream now, quoted (`"7"`): send it as If-Match with the next write */
+                    ETag?: string;
                     /** @description Where the created resource is read */
                     Location?: string;
                     /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key; nothing was written again */
@@ -4859,9 +4867,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ok */
+            /** @description The current state; ETag is its stream version */
             200: {
                 headers: {
+                    /** @description The stream's version, quoted (`"7"`): send it as If-Match with the next write. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5464,6 +5474,8 @@ export interface operations {
             /** @description Defined */
             201: {
                 headers: {
+                    /** @description The version of the stream now, quoted (`"7"`): send it as If-Match with the next write */
+                    ETag?: string;
                     /** @description Where the created resource is read */
                     Location?: string;
                     /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key; nothing was written again */
@@ -5603,9 +5615,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ok */
+            /** @description The current state; ETag is its stream version */
             200: {
                 headers: {
+                    /** @description The stream's version, quoted (`"7"`): send it as If-Match with the next write. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6056,9 +6070,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ok */
+            /** @description The current state; ETag is its stream version */
             200: {
                 headers: {
+                    /** @description The stream's version, quoted (`"7"`): send it as If-Match with the next write. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7891,6 +7907,8 @@ export interface operations {
             /** @description Defined */
             201: {
                 headers: {
+                    /** @description The version of the stream now, quoted (`"7"`): send it as If-Match with the next write */
+                    ETag?: string;
                     /** @description Where the created resource is read */
                     Location?: string;
                     /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key; nothing was written again */
@@ -8016,9 +8034,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ok */
+            /** @description The current state; ETag is its stream version */
             200: {
                 headers: {
+                    /** @description The stream's version, quoted (`"7"`): send it as If-Match with the next write. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8903,6 +8923,8 @@ export interface operations {
             /** @description Registered */
             201: {
                 headers: {
+                    /** @description The version of the stream now, quoted (`"7"`): send it as If-Match with the next write */
+                    ETag?: string;
                     /** @description Where the created resource is read */
                     Location?: string;
                     /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key; nothing was written again */
@@ -9007,9 +9029,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ok */
+            /** @description The current state; ETag is its stream version */
             200: {
                 headers: {
+                    /** @description The stream's version, quoted (`"7"`): send it as If-Match with the next write. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9529,9 +9553,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ok */
+            /** @description The current state; ETag is its stream version */
             200: {
                 headers: {
+                    /** @description The stream's version, quoted (`"7"`): send it as If-Match with the next write. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10493,9 +10519,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ok */
+            /** @description The current state; ETag is its stream version */
             200: {
                 headers: {
+                    /** @description The stream's version, quoted (`"7"`): send it as If-Match with the next write. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10899,9 +10927,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ok */
+            /** @description The current state; ETag is its stream version */
             200: {
                 headers: {
+                    /** @description The stream's version, quoted (`"7"`): send it as If-Match with the next write. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11031,6 +11061,8 @@ export interface operations {
             /** @description Opened */
             201: {
                 headers: {
+                    /** @description The version of the stream now, quoted (`"7"`): send it as If-Match with the next write */
+                    ETag?: string;
                     /** @description Where the created resource is read */
                     Location?: string;
                     /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key; nothing was written again */

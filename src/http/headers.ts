@@ -13,3 +13,9 @@ export type IdempotencyKey = string;
 export type VersionTag = string;
 
 export const etag = (version: number): string => `"${version}"`;
+
+/** The headers of an answer that shows one stream's state. */
+export interface StreamStateHeaders {
+  /** The stream's version, quoted (`"7"`): send it as If-Match with the next write. */
+  ETag: string;
+}

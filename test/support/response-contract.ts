@@ -15,6 +15,7 @@ import { operationMatcher } from '../../src/http/openapi/operations.js';
 
 interface ResponseObject {
   content?: Record<string, { schema?: unknown }>;
+  headers?: Record<string, unknown>;
 }
 interface Operation {
   responses: Record<string, ResponseObject>;
@@ -51,7 +52,12 @@ export interface ReceivedResponse {
   contentType: string | null;
   /** The parsed body of a JSON answer. */
   body: unknown;
+  /** The names of the headers it carries, any case. */
+  headerNames: readonly string[];
 }
+
+/** The headers a client acts on: when one is sent, the document must declare it for that answer. */
+const CONTRACT_HEADERS = ['etag', 'location', 'idempotent-replayed'];
 
 /** What is wrong with a response, against the operation the request was for; null when nothing is, or the path is no operation. */
 export function responseMismatch(method: string, url: string, res: ReceivedResponse): string | null {
@@ -64,6 +70,11 @@ export function responseMismatch(method: string, url: string, res: ReceivedRespo
   const status = String(res.status);
   const declared = statuses[status] ?? statuses[`${status[0]}XX`] ?? statuses.default;
   if (!declared) return `${at}: status not declared (declared: ${Object.keys(statuses).join(', ')})`;
+  const declaredHeaders = Object.keys(declared.headers ?? {}).map((h) => h.toLowerCase());
+  const undeclared = res.headerNames
+    .map((h) => h.toLowerCase())
+    .filter((h) => CONTRACT_HEADERS.includes(h) && !declaredHeaders.includes(h));
+  if (undeclared.length > 0) return `${at}: header ${undeclared.join(', ')} sent but not declared`;
   const mediaType = (res.contentType ?? '').split(';')[0]!.trim().toLowerCase();
   const content = declared.content ?? {};
   if (Object.keys(content).length === 0) {
@@ -87,7 +98,12 @@ type Callback = (this: unknown, err: Error | null, res?: request.Response) => vo
 const { prototype } = TestClass;
 const assert = prototype.assert;
 prototype.assert = function (err, res, fn) {
-  const received = res && { status: res.status, contentType: res.headers['content-type'] ?? null, body: res.body };
+  const received = res && {
+    status: res.status,
+    contentType: res.headers['content-type'] ?? null,
+    body: res.body,
+    headerNames: Object.keys(res.headers),
+  };
   const mismatch = received ? responseMismatch(this.method, this.url, received) : null;
   if (mismatch && fn) return fn.call(this, new Error(`Response does not match openapi/openapi.json: ${mismatch}`), res);
   assert.call(this, err, res, fn);
@@ -99,7 +115,8 @@ export const checkedAgainstDocument: Middleware = {
     const contentType = response.headers.get('content-type');
     const text = await response.clone().text();
     const body: unknown = contentType && isJson(contentType.split(';')[0]!.trim().toLowerCase()) && text ? JSON.parse(text) : text;
-    const mismatch = responseMismatch(sent.method, sent.url, { status: response.status, contentType, body });
+    const headerNames = [...response.headers.keys()];
+    const mismatch = responseMismatch(sent.method, sent.url, { status: response.status, contentType, body, headerNames });
     if (mismatch) throw new Error(`Response does not match openapi/openapi.json: ${mismatch}`);
     return undefined;
   },
@@ -124,7 +141,12 @@ export function recordingMismatches(found: string[]): RequestHandler {
       const text = Buffer.concat(chunks).toString('utf8');
       let body: unknown = text;
       if (contentType && isJson(contentType.split(';')[0]!.trim().toLowerCase()) && text) body = JSON.parse(text);
-      const mismatch = responseMismatch(req.method, req.originalUrl, { status: res.statusCode, contentType, body });
+      const mismatch = responseMismatch(req.method, req.originalUrl, {
+        status: res.statusCode,
+        contentType,
+        body,
+        headerNames: res.getHeaderNames(),
+      });
       if (mismatch) found.push(mismatch);
     });
     next();

@@ -13,7 +13,7 @@ import type {
 import type { ProjectId } from '../../domain/values.js';
 import { ApiController } from '../api-controller.js';
 import { callerOf } from '../caller.js';
-import type { IdempotencyKey, VersionTag } from '../headers.js';
+import type { IdempotencyKey, VersionTag, StreamStateHeaders } from '../headers.js';
 import type { Problem } from '../problem.js';
 import { budgetView, type BudgetView, type SubmissionView } from '../views/budget.js';
 
@@ -33,6 +33,7 @@ export class BudgetsController extends ApiController {
    * @summary Read a project budget
    */
   @Get()
+  @SuccessResponse<StreamStateHeaders>(200, 'The current state; ETag is its stream version')
   @Security('jwt', READERS)
   public async getBudget(@Path() projectId: ProjectId, @Request() req: ExRequest): Promise<BudgetView> {
     return this.shown(await this.app.budgets.get(callerOf(req), projectId), budgetView);

@@ -1,4 +1,4 @@
-import { Body, Get, Header, Path, Post, Query, Request, Response, Route, Security, Tags } from '@tsoa/runtime';
+import { Body, Get, Header, Path, Post, Query, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
 import type { DuplicateAlertView } from '../../../projections/double-funding/queries.js';
 import type { Alert } from '../../application/double-funding.js';
@@ -9,7 +9,7 @@ import type { Cents, ProjectId } from '../../domain/values.js';
 import { ApiController } from '../api-controller.js';
 import type { PageCursor, PageLimit } from '../paging.js';
 import { callerOf } from '../caller.js';
-import type { IdempotencyKey, VersionTag } from '../headers.js';
+import type { IdempotencyKey, VersionTag, StreamStateHeaders } from '../headers.js';
 import type { Problem } from '../problem.js';
 import { parseAsOf } from '../views/indicator.js';
 import type { ReasonRequest } from './passports.controller.js';
@@ -63,6 +63,7 @@ export class DoubleFundingController extends ApiController {
    * @summary Read a double-funding alert
    */
   @Get('{alertId}')
+  @SuccessResponse<StreamStateHeaders>(200, 'The current state; ETag is its stream version')
   @Security('jwt', ['officer', 'approver', 'auditor', 'admin'])
   @Response<Problem>(404, 'No such alert')
   public async getAlert(@Path() alertId: string): Promise<DuplicateAlertDecisionView> {

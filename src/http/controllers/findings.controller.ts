@@ -1,4 +1,18 @@
-import { Body, Get, Header, Path, Post, Query, Request, Response, Route, Security, Tags, ValidateError } from '@tsoa/runtime';
+import {
+  Body,
+  Get,
+  Header,
+  Path,
+  Post,
+  Query,
+  Request,
+  Response,
+  Route,
+  Security,
+  SuccessResponse,
+  Tags,
+  ValidateError,
+} from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
 import { mapPage, type Page } from '../../application/page.js';
 import type { FundShare } from '../../domain/budget/content.js';
@@ -7,7 +21,7 @@ import type { Cents, IsoDate } from '../../domain/values.js';
 import { ApiController } from '../api-controller.js';
 import type { PageCursor, PageLimit } from '../paging.js';
 import { callerOf } from '../caller.js';
-import type { IdempotencyKey, VersionTag } from '../headers.js';
+import type { IdempotencyKey, VersionTag, StreamStateHeaders } from '../headers.js';
 import type { Problem } from '../problem.js';
 import { findingSummary, findingView, todayUtc, type FindingSummary, type FindingView } from '../views/finding.js';
 import type { ProjectUuid } from './project-indicators.controller.js';
@@ -92,6 +106,7 @@ export class FindingsController extends ApiController {
    * @summary Read an audit finding
    */
   @Get('{findingId}')
+  @SuccessResponse<StreamStateHeaders>(200, 'The current state; ETag is its stream version')
   @Security('jwt', READERS)
   public async getFinding(@Path() findingId: FindingId, @Request() req: ExRequest): Promise<FindingView> {
     return this.shown(await this.app.findings.get(callerOf(req), findingId), findingView);

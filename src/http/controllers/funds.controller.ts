@@ -4,7 +4,7 @@ import type { RegisteredFund } from '../../application/funds.js';
 import type { BilingualName, FundCode, FundKind } from '../../domain/fund/events.js';
 import { ApiController } from '../api-controller.js';
 import { callerOf } from '../caller.js';
-import type { IdempotencyKey, VersionTag } from '../headers.js';
+import type { IdempotencyKey, VersionTag, StreamStateHeaders } from '../headers.js';
 import type { Problem } from '../problem.js';
 
 export interface RegisterFundRequest {
@@ -75,6 +75,7 @@ export class FundsController extends ApiController {
    * @summary Read a fund
    */
   @Get('{code}')
+  @SuccessResponse<StreamStateHeaders>(200, 'The current state; ETag is its stream version')
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
   @Response<Problem>(404, 'Unknown fund')
   public async getFund(@Path() code: string): Promise<FundView> {

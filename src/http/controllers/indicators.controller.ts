@@ -5,7 +5,7 @@ import type { Evidence, Qualifier } from '../../domain/indicator/events.js';
 import type { ProgrammeRef } from '../../domain/passport/content.js';
 import { ApiController } from '../api-controller.js';
 import { callerOf } from '../caller.js';
-import type { IdempotencyKey, VersionTag } from '../headers.js';
+import type { IdempotencyKey, VersionTag, StreamStateHeaders } from '../headers.js';
 import type { Problem } from '../problem.js';
 import { indicatorView, parseAsOf, type IndicatorView } from '../views/indicator.js';
 import { toDefinition, type IndicatorDefinitionInput, type ProjectUuid } from './project-indicators.controller.js';
@@ -86,6 +86,7 @@ export class IndicatorsController extends ApiController {
    * @summary Read an indicator
    */
   @Get('{indicatorId}')
+  @SuccessResponse<StreamStateHeaders>(200, 'The current state; ETag is its stream version')
   @Security('jwt', READERS)
   public async getIndicator(@Path() indicatorId: IndicatorId, @Request() req: ExRequest, @Query() asOf?: string): Promise<IndicatorView> {
     const found = await this.app.indicators.get(callerOf(req), indicatorId, parseAsOf(asOf));

@@ -1,4 +1,4 @@
-import { Body, Get, Header, Patch, Path, Post, Query, Request, Response, Route, Security, Tags } from '@tsoa/runtime';
+import { Body, Get, Header, Patch, Path, Post, Query, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
 import type { Page } from '../../application/page.js';
 import type { FieldChange } from '../../domain/diff.js';
@@ -7,7 +7,7 @@ import type { ProjectId } from '../../domain/values.js';
 import { ApiController } from '../api-controller.js';
 import type { PageCursor, PageLimit } from '../paging.js';
 import { callerOf } from '../caller.js';
-import type { IdempotencyKey, VersionTag } from '../headers.js';
+import type { IdempotencyKey, VersionTag, StreamStateHeaders } from '../headers.js';
 import type { Problem } from '../problem.js';
 import { passportView, type PassportView } from '../views/passport.js';
 
@@ -45,6 +45,7 @@ export class PassportsController extends ApiController {
    * @summary Read a project passport
    */
   @Get()
+  @SuccessResponse<StreamStateHeaders>(200, 'The current state; ETag is its stream version')
   @Security('jwt', READERS)
   public async getPassport(@Path() projectId: ProjectId, @Request() req: ExRequest): Promise<PassportView> {
     return this.shown(await this.app.passports.get(callerOf(req), projectId), passportView);

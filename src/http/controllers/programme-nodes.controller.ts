@@ -9,7 +9,7 @@ import type { NodeCode, NodeKind, Target } from '../../domain/programme-node/eve
 import { ApiController } from '../api-controller.js';
 import type { PageCursor, PageLimit } from '../paging.js';
 import { callerOf } from '../caller.js';
-import type { IdempotencyKey, VersionTag } from '../headers.js';
+import type { IdempotencyKey, VersionTag, StreamStateHeaders } from '../headers.js';
 import type { Problem } from '../problem.js';
 import type { RetireReferenceRequest } from './programmes.controller.js';
 
@@ -120,6 +120,7 @@ export class ProgrammeNodesController extends ApiController {
    * @summary Read a programme node
    */
   @Get('{code}')
+  @SuccessResponse<StreamStateHeaders>(200, 'The current state; ETag is its stream version')
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
   @Response<Problem>(404, 'Unknown node')
   public async getProgrammeNode(@Path() programme: ProgrammeCode, @Path() period: Period, @Path() code: NodeCode): Promise<NodeView> {

@@ -8,7 +8,7 @@ import type { Period, ProgrammeCode } from '../../domain/programme/events.js';
 import { ApiController } from '../api-controller.js';
 import type { PageCursor, PageLimit } from '../paging.js';
 import { callerOf } from '../caller.js';
-import type { IdempotencyKey, VersionTag } from '../headers.js';
+import type { IdempotencyKey, VersionTag, StreamStateHeaders } from '../headers.js';
 import type { Problem } from '../problem.js';
 
 export interface DefineProgrammeRequest {
@@ -112,6 +112,7 @@ export class ProgrammesController extends ApiController {
    * @summary Read a programme
    */
   @Get('{programme}/{period}')
+  @SuccessResponse<StreamStateHeaders>(200, 'The current state; ETag is its stream version')
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
   @Response<Problem>(404, 'Unknown programme')
   public async getProgramme(@Path() programme: ProgrammeCode, @Path() period: Period): Promise<ProgrammeView> {

@@ -10,12 +10,15 @@
  *   (malformed request, unknown query parameter), 500 and 503 everywhere; 401 and 403 where it is
  *   secured; 404 and 410 where it has path parameters; 422 where it takes parameters or a body; 413 and
  *   415 where it takes a body; 409 on writes (a lost race); 412 with If-Match; 428 on PUT and PATCH.
+ * - A response's headers given as one named object (tsoa writes `@SuccessResponse<StreamStateHeaders>`
+ *   as a single header called StreamStateHeaders) become one header per property.
  * - A parameter whose schema is a named scalar (a page limit, a version tag) carries it inline, with
  *   its description, so every parameter documents itself; names left unused are dropped.
  * - `x-request-media-types` on an operation lists the bodies it reads besides JSON (a file import).
  * - If-Match is required on PUT and PATCH (the service answers 428 without it); the headers every
- *   write answers with are declared on its successes: ETag (the stream's new version) where it
- *   takes If-Match, Location on 201, Idempotent-Replayed where it takes an Idempotency-Key.
+ *   write answers with are declared on its successes: ETag (the stream's new version; not on a
+ *   202, which has written nothing yet), Location on 201, Idempotent-Replayed where it takes an
+ *   Idempotency-Key.
  */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -135,7 +138,7 @@ const SUCCESS_HEADERS: Readonly<Record<string, JsonObject>> = {
 /** Headers of a write's successful answers, from what the write takes. */
 function successHeaders(status: string, has: (where: string, name: string) => boolean): JsonObject {
   const headers: JsonObject = {};
-  if (has('header', 'If-Match')) headers.ETag = SUCCESS_HEADERS.ETag!;
+  if (status !== '202') headers.ETag = SUCCESS_HEADERS.ETag!;
   if (status === '201') headers.Location = SUCCESS_HEADERS.Location!;
   if (has('header', 'Idempotency-Key')) headers['Idempotent-Replayed'] = SUCCESS_HEADERS['Idempotent-Replayed']!;
   return headers;
@@ -177,7 +180,7 @@ function finishOperation(method: string, op: JsonObject, rootSecured: boolean): 
 
 const SCALARS = new Set(['string', 'integer', 'number', 'boolean']);
 
-function inlineScalarParameters(spec: JsonObject, operations: JsonObject[]): void {
+function inlineNamedParametersAndHeaders(spec: JsonObject, operations: JsonObject[]): void {
   const components = isObject(spec.components) ? spec.components : {};
   const schemas = isObject(components.schemas) ? components.schemas : {};
   const inlined = new Set<string>();
@@ -191,6 +194,27 @@ function inlineScalarParameters(spec: JsonObject, operations: JsonObject[]): voi
       p.schema = schema;
       if (p.description === undefined && description !== undefined) p.description = description;
       inlined.add(name!);
+    }
+  }
+  for (const op of operations) {
+    for (const response of Object.values(isObject(op.responses) ? op.responses : {})) {
+      if (!isObject(response) || !isObject(response.headers)) continue;
+      const headers: JsonObject = {};
+      for (const [name, header] of Object.entries(response.headers)) {
+        const ref = isObject(header) && isObject(header.schema) && typeof header.schema.$ref === 'string' ? header.schema.$ref : '';
+        const named = ref.startsWith('#/components/schemas/') ? schemas[ref.slice('#/components/schemas/'.length)] : undefined;
+        if (!isObject(named) || !isObject(named.properties)) {
+          headers[name] = header;
+          continue;
+        }
+        for (const [property, schema] of Object.entries(named.properties)) {
+          if (!isObject(schema)) continue;
+          const { description, ...rest } = schema;
+          headers[property] = { schema: rest, ...(description !== undefined ? { description } : {}) };
+        }
+        inlined.add(ref.slice('#/components/schemas/'.length));
+      }
+      response.headers = headers;
     }
   }
   const text = JSON.stringify(spec);
@@ -214,6 +238,6 @@ export function finishSpec(tsoaSpec: unknown): JsonObject {
       operations.push(op);
     }
   }
-  inlineScalarParameters(spec, operations);
+  inlineNamedParametersAndHeaders(spec, operations);
   return spec;
 }
