@@ -18,7 +18,7 @@ import { ValidationFailed } from '../domain/errors.js';
 import type { Budgets } from './budgets.js';
 import type { Caller } from './caller.js';
 import type { Outcome } from './command.js';
-import { importFormatOf, type DeclaredFile } from './invoice-import-format.js';
+import { importFormatOf, sniff, type DeclaredFile } from './invoice-import-format.js';
 
 /*
  * Bulk invoice import: the file's bytes → its format (src/application/invoice-import-format.ts)
@@ -122,7 +122,7 @@ const fileIssue = (reason: string, row: number | null = null): ImportIssue => ({
  * comma is the decimal sign), `,` or tab, whichever the heading row uses most.
  */
 export function readCsv(bytes: Buffer, charset?: string): TableRow[] | ImportIssue {
-  if (bytes.subarray(0, 4).equals(Buffer.from('PK\x03\x04', 'latin1'))) {
+  if (sniff(bytes) === 'zip') {
     return fileIssue(
       'this is an XLSX workbook (a ZIP archive), not CSV: send it as application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
     );

@@ -45,6 +45,9 @@ function validatorFor(template: string, method: string, status: string, mediaTyp
 }
 
 const isJson = (mediaType: string) => mediaType === 'application/json' || mediaType.endsWith('+json');
+const mediaTypeOf = (contentType: string | null) => (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+/** A body received as text, parsed where its media type is JSON. */
+const bodyOf = (contentType: string | null, text: string): unknown => (isJson(mediaTypeOf(contentType)) && text ? JSON.parse(text) : text);
 
 /** What a check needs of a response, whichever client received it. */
 export interface ReceivedResponse {
@@ -75,7 +78,7 @@ export function responseMismatch(method: string, url: string, res: ReceivedRespo
     .map((h) => h.toLowerCase())
     .filter((h) => CONTRACT_HEADERS.includes(h) && !declaredHeaders.includes(h));
   if (undeclared.length > 0) return `${at}: header ${undeclared.join(', ')} sent but not declared`;
-  const mediaType = (res.contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const mediaType = mediaTypeOf(res.contentType);
   const content = declared.content ?? {};
   if (Object.keys(content).length === 0) {
     return mediaType === '' || res.status === 304 ? null : `${at}: no body declared, but ${mediaType} sent`;
@@ -113,8 +116,7 @@ prototype.assert = function (err, res, fn) {
 export const checkedAgainstDocument: Middleware = {
   async onResponse({ request: sent, response }) {
     const contentType = response.headers.get('content-type');
-    const text = await response.clone().text();
-    const body: unknown = contentType && isJson(contentType.split(';')[0]!.trim().toLowerCase()) && text ? JSON.parse(text) : text;
+    const body = bodyOf(contentType, await response.clone().text());
     const headerNames = [...response.headers.keys()];
     const mismatch = responseMismatch(sent.method, sent.url, { status: response.status, contentType, body, headerNames });
     if (mismatch) throw new Error(`Response does not match openapi/openapi.json: ${mismatch}`);
@@ -138,9 +140,7 @@ export function recordingMismatches(found: string[]): RequestHandler {
     res.end = ((chunk?: unknown, ...rest: unknown[]) => (keep(chunk), end(chunk, ...rest))) as Response['end'];
     res.on('finish', () => {
       const contentType = res.getHeader('content-type')?.toString() ?? null;
-      const text = Buffer.concat(chunks).toString('utf8');
-      let body: unknown = text;
-      if (contentType && isJson(contentType.split(';')[0]!.trim().toLowerCase()) && text) body = JSON.parse(text);
+      const body = bodyOf(contentType, Buffer.concat(chunks).toString('utf8'));
       const mismatch = responseMismatch(req.method, req.originalUrl, {
         status: res.statusCode,
         contentType,
