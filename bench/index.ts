@@ -6,6 +6,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   rebuild: async () => (await import('./rebuild.js')).rebuild,
   report: async () => (await import('./report.js')).report,
   dupcheck: async () => (await import('./dupcheck.js')).dupcheck,
+  history: async () => (await import('./history.js')).history,
 };
 
 const name = process.argv[2];
@@ -13,8 +14,9 @@ const load = name ? benchmarks[name] : undefined;
 if (!load) {
   process.stderr.write(
     `usage: npm run bench -- <name>\n  names: ${Object.keys(benchmarks).join(', ')}\n` +
-      '  env: DATABASE_URL (else an embedded PostgreSQL), EVENTS, BENCH_LOG (pino level, to stderr)\n' +
-      '       append: WRITERS, COMMITTERS, READ_BATCH; rebuild: BATCH, STREAMS, APPEND_SIZE, LOADERS\n',
+      '  env: DATABASE_URL (else an embedded PostgreSQL; BENCH_KEEP=1 keeps its database), EVENTS, BENCH_LOG (pino level, to stderr)\n' +
+      '       append: WRITERS, COMMITTERS, READ_BATCH; rebuild: BATCH, STREAMS, APPEND_SIZE, LOADERS\n' +
+      '       history: PROJECTS, EXPORT_EVENTS, SAMPLES, LOADERS\n',
   );
   process.exit(2);
 }

@@ -18,7 +18,8 @@ import { PostgresEventStore } from '../src/eventstore/postgres/adapter.js';
 import { ProjectionManager } from '../src/projection-engine/manager.js';
 import { intFromEnv, round, type Benchmark } from './support.js';
 
-const metadata = {
+/** Every loaded event's metadata: an officer's loader. */
+export const metadata = {
   actor: 'bench.loader',
   organisation: '90009963334',
   role: 'officer',
@@ -31,7 +32,7 @@ const programme = { fund: 'RRF', programme: 'ANM', period: '2021-2026', investme
 const T = '2024-01-15T09:00:00.000Z';
 
 /** An approved passport: drafted, financing filled, submitted, verified, approved. */
-function passportEvents(projectId: string, n: number): PassportEvent[] {
+export function passportEvents(projectId: string, n: number): PassportEvent[] {
   const totalCents = 10_000_000 + ((n * 7919) % 500_000_000);
   const recipient = { name: `Iestāde ${n % 2000}`, registrationNumber: String(90000000000 + (n % 2000)), directAdministration: true };
   return [
@@ -62,7 +63,7 @@ function passportEvents(projectId: string, n: number): PassportEvent[] {
 }
 
 /** A project indicator with `values` monthly reports, each verified; due dates spread so every status occurs. */
-function indicatorEvents(indicatorId: string, projectId: string, i: number, values: number): IndicatorEvent[] {
+export function indicatorEvents(indicatorId: string, projectId: string, i: number, values: number): IndicatorEvent[] {
   const target = 100 + (i % 7) * 50;
   const dueDate = ['2024-12-31', '2025-06-30', '2026-12-31', '2027-06-30', '2028-12-31'][i % 5]!;
   const events: IndicatorEvent[] = [

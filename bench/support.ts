@@ -124,7 +124,9 @@ export async function withBenchEnv<T>(fn: (env: BenchEnv) => Promise<T>): Promis
     const database = `bench_${process.pid}_${Date.now()}`;
     if (adminUrl) {
       const admin = adminUrl;
-      cleanups.push(() => dropDatabase(admin, database));
+      // BENCH_KEEP=1 leaves the database there to look into (its name is logged).
+      if (process.env.BENCH_KEEP) log.info({ database }, 'database kept (BENCH_KEEP)');
+      else cleanups.push(() => dropDatabase(admin, database));
     } else {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'grants-bench-pg-'));
       chmodSync(dir, 0o755); // the server runs as the unprivileged postgres user

@@ -1,63 +1,12 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * The event log. Global order is (transaction_id, position): position alone is not safe,
- * because a transaction that drew position N may commit after N+1 is visible. Readers take
- * only rows whose transaction is older than the oldest running one (pg_snapshot_xmin).
+ * Appends a group of appends in one transaction (group commit): each append is checked
+ * against its stream's version independently; a failed check skips only that append.
+ * Exported so that a later migration that replaces it can put it back on the way down.
  */
-export class Migration20261123000100_event_store extends Migration {
-  override up(): void {
-    this.addSql(`
-      create table es_streams (
-        stream_id   text primary key,
-        stream_type text not null,
-        version     integer not null check (version >= 0),
-        created_at  timestamptz not null default now(),
-        updated_at  timestamptz not null default now()
-      ) with (fillfactor = 50)`); // room on each page keeps the version bump a HOT update
-    this.addSql(`
-      create table es_events (
-        position       bigint generated always as identity primary key,
-        transaction_id xid8 not null default pg_current_xact_id(),
-        event_id       uuid not null unique,
-        stream_id      text not null,
-        stream_type    text not null,
-        version        integer not null check (version >= 1),
-        type           text not null,
-        payload        jsonb not null,
-        metadata       jsonb not null,
-        recorded_at    timestamptz not null default now(),
-        unique (stream_id, version)
-      )`);
-    this.addSql(`create index es_events_global_order on es_events (transaction_id, position)`);
-    this.addSql(`create index es_events_recorded_at on es_events (recorded_at)`);
-    this.addSql(`
-      create table es_idempotency (
-        key         text primary key,
-        fingerprint text not null,
-        result      jsonb not null,
-        created_at  timestamptz not null default now()
-      )`);
-
-    // Append-only, enforced by the database itself: no UPDATE, DELETE or TRUNCATE, whoever asks.
-    this.addSql(`
-      create function es_refuse_change() returns trigger language plpgsql as $$
-      begin
-        raise exception 'the event log is append-only: % on % is refused', tg_op, tg_table_name
-          using errcode = 'insufficient_privilege';
-      end $$`);
-    this.addSql(`
-      create trigger es_events_append_only before update or delete on es_events
-      for each row execute function es_refuse_change()`);
-    this.addSql(`
-      create trigger es_events_no_truncate before truncate on es_events
-      for each statement execute function es_refuse_change()`);
-    this.addSql(`revoke update, delete, truncate on es_events from public`);
-
-    // Appends a group of appends in one transaction (group commit): each append is checked
-    // against its stream's version independently; a failed check skips only that append.
-    this.addSql(`
-      create function es_append(p_appends jsonb) returns jsonb language plpgsql as $$
+export const ES_APPEND_V1 = `
+      create or replace function es_append(p_appends jsonb) returns jsonb language plpgsql as $$
       declare
         a jsonb;
         r jsonb;
@@ -133,7 +82,63 @@ export class Migration20261123000100_event_store extends Migration {
           perform pg_notify('es_events', '');
         end if;
         return results;
+      end $$`;
+
+/**
+ * The event log. Global order is (transaction_id, position): position alone is not safe,
+ * because a transaction that drew position N may commit after N+1 is visible. Readers take
+ * only rows whose transaction is older than the oldest running one (pg_snapshot_xmin).
+ */
+export class Migration20261123000100_event_store extends Migration {
+  override up(): void {
+    this.addSql(`
+      create table es_streams (
+        stream_id   text primary key,
+        stream_type text not null,
+        version     integer not null check (version >= 0),
+        created_at  timestamptz not null default now(),
+        updated_at  timestamptz not null default now()
+      ) with (fillfactor = 50)`); // room on each page keeps the version bump a HOT update
+    this.addSql(`
+      create table es_events (
+        position       bigint generated always as identity primary key,
+        transaction_id xid8 not null default pg_current_xact_id(),
+        event_id       uuid not null unique,
+        stream_id      text not null,
+        stream_type    text not null,
+        version        integer not null check (version >= 1),
+        type           text not null,
+        payload        jsonb not null,
+        metadata       jsonb not null,
+        recorded_at    timestamptz not null default now(),
+        unique (stream_id, version)
+      )`);
+    this.addSql(`create index es_events_global_order on es_events (transaction_id, position)`);
+    this.addSql(`create index es_events_recorded_at on es_events (recorded_at)`);
+    this.addSql(`
+      create table es_idempotency (
+        key         text primary key,
+        fingerprint text not null,
+        result      jsonb not null,
+        created_at  timestamptz not null default now()
+      )`);
+
+    // Append-only, enforced by the database itself: no UPDATE, DELETE or TRUNCATE, whoever asks.
+    this.addSql(`
+      create function es_refuse_change() returns trigger language plpgsql as $$
+      begin
+        raise exception 'the event log is append-only: % on % is refused', tg_op, tg_table_name
+          using errcode = 'insufficient_privilege';
       end $$`);
+    this.addSql(`
+      create trigger es_events_append_only before update or delete on es_events
+      for each row execute function es_refuse_change()`);
+    this.addSql(`
+      create trigger es_events_no_truncate before truncate on es_events
+      for each statement execute function es_refuse_change()`);
+    this.addSql(`revoke update, delete, truncate on es_events from public`);
+
+    this.addSql(ES_APPEND_V1);
 
     // Projections: one row per generation of a read model. A generation fills its own tables;
     // the active one serves queries through views; checkpoint moves with the rows it covers.

@@ -148,6 +148,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reports/council/explain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Explain a council report total
+         * @description The events behind one total of the council report for the days `from`–`to`: the portfolio's
+         *     (`projects`, `approvedProjects`, `approvedCents`; with `fund`, that fund's row), the events
+         *     recorded in the window (`totalEvents`), or budget execution's (`planned` … `remaining`; with
+         *     `fund` the programme fund's row, with `source` the funding source's), as of the end of `to`.
+         */
+        get: operations["explainCouncilReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects": {
         parameters: {
             query?: never;
@@ -401,7 +424,10 @@ export interface paths {
         };
         /**
          * Read a project passport
-         * @description The passport's working version with its state, sections and the approved version in force; the ETag is the stream version for If-Match.
+         * @description The passport's working version with its state, sections and the approved version in force,
+         *     as it stood at `asOf` (default now); the ETag is the stream version as of then, for If-Match
+         *     (a past version's If-Match answers 412 once something was recorded after it). Who may read
+         *     it is as without `asOf`: a beneficiary only its own organisation's projects.
          */
         get: operations["getPassport"];
         put?: never;
@@ -703,8 +729,10 @@ export interface paths {
         };
         /**
          * Read an indicator
-         * @description The indicator with every report, and its progress (verified value, value awaiting
-         *     verification, % of target, status) as the system knew it at `asOf`.
+         * @description The indicator with every report and its review, and its progress (verified value, value
+         *     awaiting verification, % of target, status), as the system knew them at `asOf` (default
+         *     now); the ETag is the stream version as of then, for If-Match (a past version's If-Match
+         *     answers 412 once something was recorded after it). Who may read it is as without `asOf`.
          */
         get: operations["getIndicator"];
         put?: never;
@@ -776,6 +804,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/indicators/{indicatorId}/progress/explain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Explain a progress value
+         * @description The events behind one value of the indicator's progress (`GET /indicators/{indicatorId}`'s
+         *     `progress`, its line of `GET /progress`) as of `asOf`: each report, verification or
+         *     rejection with the change it made to the value; for an investment indicator summed from its
+         *     projects, their indicators' events. A beneficiary sees only its own projects' indicators.
+         */
+        get: operations["explainProgress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/history/streams/{streamId}": {
         parameters: {
             query?: never;
@@ -806,9 +857,32 @@ export interface paths {
         };
         /**
          * Global event feed
-         * @description Every event in global order, filtered; cursor-paged.
+         * @description Every event in global order, filtered; cursor-paged. Each filter is served from an index.
          */
         get: operations["getEventFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/history/projects/{projectId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project's history
+         * @description Everything that happened to a project: every event of every one of its streams (passport,
+         *     budget, indicators, findings, double-funding decisions) in global order, each with who did
+         *     it in which role, what it changed (field by field), the other person of a four-eyes step,
+         *     and a description in Latvian and English; cursor-paged.
+         */
+        get: operations["getProjectHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -826,8 +900,11 @@ export interface paths {
         };
         /**
          * Export a project's history
-         * @description A project's whole history, for keeping or checking offline: JSON Lines (one event per
-         *     line) or CSV (payload as a JSON column).
+         * @description A project's whole history, for keeping or checking offline: the same events as its history,
+         *     each with its link in the log's hash chain, streamed. JSON Lines: a header line (the chain
+         *     head the export was cut at), one line per event, a summary line (count, each stream's last
+         *     version, digest of the event lines). CSV: one row per event, payload and link text as columns.
+         *     Check either with `npm run verify-export -- FILE`.
          */
         get: operations["exportProjectHistory"];
         put?: never;
@@ -928,6 +1005,13 @@ export interface paths {
         /**
          * List audit findings
          * @description Findings in the order raised, filtered and cursor-paged; a beneficiary sees only those on its organisation's projects.
+         *     Without `asOf` the list is the findings read model (kept up to date from the log within moments).
+         *     With `asOf` every finding is folded from its own stream's events recorded at or before that
+         *     instant, and the filters apply to that state: a finding raised later is absent, one closed
+         *     later shows as it stood then, so what was recorded later cannot change the answer. Which
+         *     findings exist is taken from the read model (findings are never removed), so a finding raised
+         *     in the very last moments before `asOf` is listed once the read model has caught up. Cursors
+         *     are valid with and without `asOf` (keep `asOf` the same while paging).
          */
         get: operations["listFindings"];
         put?: never;
@@ -947,7 +1031,10 @@ export interface paths {
         };
         /**
          * Read an audit finding
-         * @description The finding with its response, corrective action, follow-ups and financial correction, and its ETag for If-Match.
+         * @description The finding with its response, corrective action, follow-ups and financial corrections as it
+         *     stood at `asOf` (default now; `overdue` as of that day), and its ETag (the stream version as
+         *     of then) for If-Match (a past version's If-Match answers 412 once something was recorded
+         *     after it). Who may read it is as without `asOf`: a beneficiary only findings on its organisation's projects.
          */
         get: operations["getFinding"];
         put?: never;
@@ -1154,7 +1241,10 @@ export interface paths {
         };
         /**
          * Read a project budget
-         * @description The budget with its fund shares, cost lines, contracts, invoices, claims and corrections, and its ETag (the budget stream's version) for If-Match.
+         * @description The budget with its fund shares, cost lines, contracts, invoices, claims, payments and
+         *     corrections as it stood at `asOf` (default now), and its ETag (the budget stream's version
+         *     as of then) for If-Match (a past version's If-Match answers 412 once something was recorded
+         *     after it). Who may read it is as without `asOf`: a beneficiary only its own organisation's projects.
          */
         get: operations["getBudget"];
         put?: never;
@@ -1308,6 +1398,30 @@ export interface paths {
          *     system knew it at `asOf`. A beneficiary sees only its own organisation's projects.
          */
         get: operations["getBudgetExecution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/budget-execution/explain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Explain a budget execution figure
+         * @description The events behind one figure of `GET /budget-execution` with the same filters: with
+         *     `projectId` the project's figure, else the total over every project selected; with `source`,
+         *     that funding source's row (`bySource`). Each event counts with its ledger movements: a
+         *     payment with its share of each source, a correction as booked, `remaining` with planned +,
+         *     verified eligible − and corrected +. A beneficiary sees only its own organisation's projects.
+         */
+        get: operations["explainBudgetExecution"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1943,6 +2057,75 @@ export interface components {
             /** @description Double-funding alerts no officer has decided yet (dubultfinansējuma brīdinājumi), as they stand now. */
             doubleFundingAlerts: components["schemas"]["ReportSection_DuplicateAlertView_"];
         };
+        /**
+         * @description Which read model a figure comes from.
+         * @enum {string}
+         */
+        FigureKind: "budget_execution" | "progress" | "council_report";
+        /** @description What a figure is of: the filters of the figure's own endpoint that select it. */
+        FigureScope: {
+            projectId?: string;
+            indicatorId?: string;
+            /** @description The programme's fund (RRF, ERDF, …). */
+            fund?: string;
+            programme?: string;
+            period?: string;
+            investment?: string;
+            /** @description Funding source: an EU fund, the state budget (STATE) or own funds (OWN). */
+            source?: components["schemas"]["FundingSource"];
+            /** @description The council report's window, both days included. */
+            from?: string;
+            to?: string;
+        };
+        /** @description The figure explained, as its own endpoint shows it. */
+        ExplainedFigure: {
+            kind: components["schemas"]["FigureKind"];
+            name: string;
+            scope: components["schemas"]["FigureScope"];
+            /** @description Where the figure's own endpoint shows it, e.g. `GET /budget-execution?projectId=… → bySource[source=RRF].paidCents`. */
+            shownAt: string;
+            /**
+             * Format: double
+             * @description The figure as its read model answers it (0 where the answer leaves it out).
+             */
+            value: number;
+            /** @description `EUR cents`, an indicator's unit, `projects` or `events`. */
+            unit: string;
+        };
+        /** @description One event behind a figure and what it adds to it. */
+        FigureContribution: {
+            eventId: string;
+            streamId: string;
+            /** Format: double */
+            version: number;
+            type: string;
+            /** Format: date-time */
+            recordedAt: string;
+            /** @description Global position, `"<txid>.<seq>"`. */
+            position: string;
+            actor: string;
+            role: string;
+            organisation: string;
+            /**
+             * Format: double
+             * @description Signed: what this event changed the figure by (cents are integers; indicator values may be decimal).
+             */
+            contribution: number;
+            /** @description What the event was and why it counts this much. */
+            note: string;
+        };
+        /** @description A figure and the events that make it up, in global order; `total` (their sum) equals `figure.value`. */
+        Explanation: {
+            figure: components["schemas"]["ExplainedFigure"];
+            /** @description The instant the figure is for: only events recorded by then count. */
+            asOf: string;
+            contributions: components["schemas"]["FigureContribution"][];
+            /**
+             * Format: double
+             * @description The sum of the contributions, computed exactly.
+             */
+            total: number;
+        };
         /** @description Where the project belongs: codes mean something only within (fund, programme, period). */
         ProgrammeRef: {
             fund: string;
@@ -2189,7 +2372,7 @@ export interface components {
             comments: components["schemas"]["ReturnComment"][];
             /**
              * Format: double
-             * @description Stream version; also the ETag.
+             * @description Stream version (as of `asOf` on a read); also the ETag.
              */
             streamVersion: number;
         };
@@ -2310,7 +2493,7 @@ export interface components {
             progress?: components["schemas"]["IndicatorProgress"];
             /**
              * Format: double
-             * @description Stream version; also the ETag.
+             * @description Stream version (as of `asOf` on a read); also the ETag.
              */
             streamVersion: number;
         };
@@ -2413,7 +2596,7 @@ export interface components {
             raisedBy: string;
             response?: components["schemas"]["BeneficiaryResponse"];
             correctiveAction?: components["schemas"]["CorrectiveAction"];
-            /** @description The corrective action's deadline has passed (as of today, UTC) and the finding is not closed. */
+            /** @description The corrective action's deadline has passed (as of today, UTC; on a read with `asOf`, as of that day) and the finding is not closed. */
             overdue: boolean;
             followUps: components["schemas"]["FollowUp"][];
             /**
@@ -2431,7 +2614,7 @@ export interface components {
             };
             /**
              * Format: double
-             * @description Stream version; also the ETag.
+             * @description Stream version (as of `asOf` on a read); also the ETag.
              */
             streamVersion: number;
         };
@@ -2664,6 +2847,33 @@ export interface components {
             /** @description Why the node changes, e.g. the plan amendment it follows (kept in the history). */
             reason: string;
         };
+        /** @description A passport as it stood at an instant (`GET /projects/{projectId}/passport`, optionally `?asOf=`). */
+        PassportAsOfView: {
+            projectId: string;
+            /** @enum {string} */
+            status: "draft" | "submitted" | "verified" | "approved" | "rejected" | "withdrawn";
+            title: components["schemas"]["BilingualName"];
+            programme: components["schemas"]["ProgrammeRef"];
+            /** @description The working content: the draft, or the version under review or in force. */
+            sections: components["schemas"]["PassportSections"];
+            versions: components["schemas"]["VersionSummary"][];
+            /** Format: double */
+            approvedVersion: number | null;
+            amendmentReason: string | null;
+            /** @description The officer's comments from the last return. */
+            comments: components["schemas"]["ReturnComment"][];
+            /**
+             * Format: double
+             * @description Stream version (as of `asOf` on a read); also the ETag.
+             */
+            streamVersion: number;
+            /**
+             * Format: date-time
+             * @description The instant this state is for: only events recorded at or before it count, so nothing
+             *     recorded later changes it. The request's `asOf`, or the time of the read when none was given.
+             */
+            asOf: string;
+        };
         VerifyRequest: {
             note?: string;
         };
@@ -2778,6 +2988,47 @@ export interface components {
             /** @description Projects whose indicators with the same code and unit are summed into this one. */
             contributingProjects?: components["schemas"]["ProjectUuid"][];
         };
+        /** @description An indicator as it stood at an instant (`GET /indicators/{indicatorId}`, optionally `?asOf=`). */
+        IndicatorAsOfView: {
+            indicatorId: string;
+            on: components["schemas"]["IndicatorPlacement"];
+            code: string;
+            name: components["schemas"]["BilingualName"];
+            /** @enum {string} */
+            kind: "milestone" | "target";
+            unit?: components["schemas"]["BilingualName"];
+            baseline?: {
+                date: string;
+                /** Format: double */
+                value: number;
+            };
+            target: {
+                dueDate: string;
+                /** Format: double */
+                value?: number;
+            };
+            contributingProjects: string[];
+            definedAt: string;
+            definedBy: string;
+            /** @description Every report in the order made; corrections are new reports naming the one they correct. */
+            reports: components["schemas"]["ReportView"][];
+            /**
+             * @description Verified value, value awaiting verification, % of target and status as of `asOf`, from
+             *     the progress read model; absent until that has caught up with the definition.
+             */
+            progress?: components["schemas"]["IndicatorProgress"];
+            /**
+             * Format: double
+             * @description Stream version (as of `asOf` on a read); also the ETag.
+             */
+            streamVersion: number;
+            /**
+             * Format: date-time
+             * @description The instant this state is for: only events recorded at or before it count, so nothing
+             *     recorded later changes it. The request's `asOf`, or the time of the read when none was given.
+             */
+            asOf: string;
+        };
         ReportValueRequest: {
             /**
              * Format: double
@@ -2804,7 +3055,25 @@ export interface components {
         RejectValueRequest: {
             reason: string;
         };
-        /** @description One event as an auditor reads it: who, when, under which request, and what it changed. */
+        /** @description One event in words, in both working languages. */
+        Description: {
+            /** @description Latvian, e.g. `Finansējuma saņēmējs iesniedza starpposma maksājuma pieprasījumu … par 12 345,67 EUR …`. */
+            lv: string;
+            /** @description English, e.g. `The beneficiary submitted interim payment claim … for EUR 12,345.67 …`. */
+            en: string;
+        };
+        /** @description A four-eyes step as an auditor reads it in a history: who acted, and who took the earlier steps it checks. */
+        FourEyesStep: {
+            act: string;
+            /** @description The person acting now. */
+            actor: string;
+            /** @description The earlier steps this one checks and who took them, in the rule's order; a step nobody took yet is left out. */
+            earlier: {
+                actor: string;
+                step: string;
+            }[];
+        };
+        /** @description One event of a stream's history. */
         HistoryEntry: {
             eventId: string;
             /** Format: double */
@@ -2814,13 +3083,18 @@ export interface components {
             /** @description Global position, `"<txid>.<seq>"`. */
             position: string;
             actor: string;
+            /** @description The acting person's organisation (registration number). */
             organisation: string;
             role: string;
             correlationId: string;
             causationId: string | null;
             requestId: string;
+            /** @description What happened, in Latvian and English. */
+            description: components["schemas"]["Description"];
             /** @description Field-level difference of the stream's state before and after this event. */
             changes: components["schemas"]["FieldChange"][];
+            /** @description For a step that checks earlier ones (verify, approve, pay, close, correct): who took those; null otherwise. */
+            fourEyes: components["schemas"]["FourEyesStep"] | null;
         };
         /** @description A page of a stream's history: its events in version order, with the stream's version and state as of `asOf` on every page. */
         StreamHistoryPage: {
@@ -2840,8 +3114,8 @@ export interface components {
             /** @description The stream's state as of that instant (after all its events, not only this page's). */
             state: unknown;
         };
-        /** @description An event of the global feed: where it belongs and what it holds, besides who did it when. */
-        FeedEntry: {
+        /** @description One event as an auditor reads it anywhere in the log: its facts, its stream and its payload. */
+        EventEntry: {
             eventId: string;
             /** Format: double */
             version: number;
@@ -2850,17 +3124,22 @@ export interface components {
             /** @description Global position, `"<txid>.<seq>"`. */
             position: string;
             actor: string;
+            /** @description The acting person's organisation (registration number). */
             organisation: string;
             role: string;
             correlationId: string;
             causationId: string | null;
             requestId: string;
-            /** @description Field-level difference of the stream's state before and after this event. */
-            changes: components["schemas"]["FieldChange"][];
+            /** @description What happened, in Latvian and English. */
+            description: components["schemas"]["Description"];
             streamId: string;
+            /** @description The stream's type, the prefix of its id (`budget`, `finding`, …). */
+            streamType: string;
             /** @description The event's payload as stored (upcast to its current type). */
             data: unknown;
         };
+        /** @description An event of the global feed. */
+        FeedEntry: components["schemas"]["EventEntry"];
         /**
          * @description One page of a list: every list of the API answers this envelope, in a stable order on a
          *     unique key, cursor-paged (keyset, never offsets).
@@ -2868,6 +3147,44 @@ export interface components {
         Page_FeedEntry_: {
             /** @description At most `limit` items, in the list's order. */
             items: components["schemas"]["FeedEntry"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. Opaque: do not build or change it. */
+            nextCursor: string | null;
+        };
+        /** @description An event of a project's history, with what it did to its stream. */
+        ProjectHistoryEntry: {
+            eventId: string;
+            /** Format: double */
+            version: number;
+            type: string;
+            recordedAt: string;
+            /** @description Global position, `"<txid>.<seq>"`. */
+            position: string;
+            actor: string;
+            /** @description The acting person's organisation (registration number). */
+            organisation: string;
+            role: string;
+            correlationId: string;
+            causationId: string | null;
+            requestId: string;
+            /** @description What happened, in Latvian and English. */
+            description: components["schemas"]["Description"];
+            streamId: string;
+            /** @description The stream's type, the prefix of its id (`budget`, `finding`, …). */
+            streamType: string;
+            /** @description The event's payload as stored (upcast to its current type). */
+            data: unknown;
+            /** @description Field-level difference of the stream's state before and after this event. */
+            changes: components["schemas"]["FieldChange"][];
+            /** @description For a step that checks earlier ones (verify, approve, pay, close, correct): who took those; null otherwise. */
+            fourEyes: components["schemas"]["FourEyesStep"] | null;
+        };
+        /**
+         * @description One page of a list: every list of the API answers this envelope, in a stable order on a
+         *     unique key, cursor-paged (keyset, never offsets).
+         */
+        Page_ProjectHistoryEntry_: {
+            /** @description At most `limit` items, in the list's order. */
+            items: components["schemas"]["ProjectHistoryEntry"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. Opaque: do not build or change it. */
             nextCursor: string | null;
         };
@@ -2921,7 +3238,7 @@ export interface components {
             respondedAt?: string;
             /** @description The corrective action's deadline, `YYYY-MM-DD`. */
             deadline?: string;
-            /** @description Deadline passed and not closed, as of `overdueOn` when the list was asked with it, else today. */
+            /** @description Deadline passed and not closed, as of `overdueOn` when the list was asked with it, else `asOf`'s day, else today. */
             overdue: boolean;
             /** Format: double */
             followUps: number;
@@ -2930,15 +3247,65 @@ export interface components {
             correctedCents: number;
             closedAt?: string;
         };
-        /**
-         * @description One page of a list: every list of the API answers this envelope, in a stable order on a
-         *     unique key, cursor-paged (keyset, never offsets).
-         */
-        Page_FindingSummary_: {
+        /** @description A page of the findings list; asked with `asOf`, the findings as they stood then. */
+        FindingsPage: {
             /** @description At most `limit` items, in the list's order. */
             items: components["schemas"]["FindingSummary"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. Opaque: do not build or change it. */
             nextCursor: string | null;
+            /**
+             * Format: date-time
+             * @description The instant the list is for, only when it was asked with `asOf`: each finding's state is
+             *     then folded from its stream's events recorded at or before it.
+             */
+            asOf?: string;
+        };
+        /** @description A finding as it stood at an instant (`GET /findings/{findingId}`, optionally `?asOf=`). */
+        FindingAsOfView: {
+            findingId: string;
+            projectId: string;
+            status: components["schemas"]["FindingStatus"];
+            category: components["schemas"]["FindingCategory"];
+            severity: components["schemas"]["Severity"];
+            /** Format: double */
+            amountAtRiskCents: number;
+            /** Format: double */
+            euShareCents: number;
+            /** @description EU share above EUR 10,000 (1,000,000 cents): an irregularity reported onwards. */
+            reportableIrregularity: boolean;
+            concerns: components["schemas"]["FindingConcernsView"];
+            description: string;
+            raisedAt: string;
+            raisedBy: string;
+            response?: components["schemas"]["BeneficiaryResponse"];
+            correctiveAction?: components["schemas"]["CorrectiveAction"];
+            /** @description The corrective action's deadline has passed (as of today, UTC; on a read with `asOf`, as of that day) and the finding is not closed. */
+            overdue: boolean;
+            followUps: components["schemas"]["FollowUp"][];
+            /**
+             * @description Financial corrections applied. Each is booked on the project's budget too
+             *     (`budgetCorrectionId`, see GET /projects/{projectId}/budget); corrections recorded before
+             *     budgets were streams have none.
+             */
+            corrections: components["schemas"]["FinancialCorrection"][];
+            /** Format: double */
+            correctedCents: number;
+            closure?: {
+                closedBy: string;
+                closedAt: string;
+                conclusion: string;
+            };
+            /**
+             * Format: double
+             * @description Stream version (as of `asOf` on a read); also the ETag.
+             */
+            streamVersion: number;
+            /**
+             * Format: date-time
+             * @description The instant this state is for: only events recorded at or before it count, so nothing
+             *     recorded later changes it. The request's `asOf`, or the time of the read when none was given.
+             */
+            asOf: string;
         };
         FindingResponseRequest: {
             /** @description The beneficiary's view of the finding (finansējuma saņēmēja viedoklis). */
@@ -3138,6 +3505,37 @@ export interface components {
             /** @description Corrections per fund. */
             correctedByFund: components["schemas"]["FundShare"][];
         };
+        /** @description A budget as it stood at an instant (`GET /projects/{projectId}/budget`, optionally `?asOf=`). */
+        BudgetAsOfView: {
+            projectId: string;
+            /** Format: double */
+            passportVersion: number;
+            /** @enum {string} */
+            vatSource: "state_budget" | "own" | "not_requested";
+            vatRecoverable: boolean;
+            /** Format: double */
+            advanceCents: number;
+            shares: components["schemas"]["FundShare"][];
+            costLines: components["schemas"]["BudgetCostLineView"][];
+            /** Format: double */
+            contracts: number;
+            invoices: components["schemas"]["InvoiceView"][];
+            claims: components["schemas"]["PaymentClaimView"][];
+            /** @description In the order booked. */
+            corrections: components["schemas"]["BudgetCorrectionView"][];
+            totals: components["schemas"]["BudgetTotalsView"];
+            /**
+             * Format: double
+             * @description Stream version (as of `asOf` on a read); also the ETag.
+             */
+            streamVersion: number;
+            /**
+             * Format: date-time
+             * @description The instant this state is for: only events recorded at or before it count, so nothing
+             *     recorded later changes it. The request's `asOf`, or the time of the read when none was given.
+             */
+            asOf: string;
+        };
         BudgetView: {
             projectId: string;
             /** Format: double */
@@ -3156,7 +3554,10 @@ export interface components {
             /** @description In the order booked. */
             corrections: components["schemas"]["BudgetCorrectionView"][];
             totals: components["schemas"]["BudgetTotalsView"];
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Stream version (as of `asOf` on a read); also the ETag.
+             */
             streamVersion: number;
         };
         /** @description Opens the budget from the approved passport; the passport supplies cost lines and advance. */
@@ -3880,6 +4281,91 @@ export interface operations {
                 };
             };
             /** @description from or to unparseable, to in the future, or from after to */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the log has the details under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    explainCouncilReport: {
+        parameters: {
+            query: {
+                /** @description first day, YYYY-MM-DD */
+                from: string;
+                /** @description last day, YYYY-MM-DD, not in the future */
+                to: string;
+                /** @description the total to explain */
+                figure: "projects" | "approvedProjects" | "approvedCents" | "totalEvents" | "planned" | "contracted" | "claimed" | "verified" | "paid" | "corrected" | "remaining";
+                /** @description a programme fund's row (portfolio and budget execution) */
+                fund?: string;
+                /** @description a funding source's row (budget execution) */
+                source?: "RRF" | "ERDF" | "STATE" | "OWN";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Explanation"];
+                };
+            };
+            /** @description Malformed request: an unknown query parameter, a body that is not JSON, or a cursor this service did not issue */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles or organisation may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad window, unknown figure, or a fund or source the figure is not split by */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6060,7 +6546,10 @@ export interface operations {
     };
     getPassport: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a date (`YYYY-MM-DD`, end of that day UTC) or a date-time with a zone; default now; not in the future (422 naming `asOf`). Only events recorded at or before it count, so what was recorded later cannot change the answer. */
+                asOf?: string;
+            };
             header?: never;
             path: {
                 /** @description A project's id (the passport stream's id without its prefix). */
@@ -6070,7 +6559,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The current state; ETag is its stream version */
+            /** @description The state as of asOf (default now); ETag is its stream version then */
             200: {
                 headers: {
                     /** @description The stream's version, quoted (`"7"`): send it as If-Match with the next write. */
@@ -6078,7 +6567,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PassportView"];
+                    "application/json": components["schemas"]["PassportAsOfView"];
                 };
             };
             /** @description Malformed request: an unknown query parameter, a body that is not JSON, or a cursor this service did not issue */
@@ -6108,7 +6597,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such project, or not visible to you */
+            /** @description No such project, not visible to you, or nothing recorded by asOf */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8023,7 +8512,7 @@ export interface operations {
     getIndicator: {
         parameters: {
             query?: {
-                /** @description a date (`YYYY-MM-DD`, end of that day UTC) or date-time; default now; not in the future */
+                /** @description a date (`YYYY-MM-DD`, end of that day UTC) or a date-time with a zone; default now; not in the future (422 naming `asOf`). Only events recorded at or before it count, so what was recorded later cannot change the answer. */
                 asOf?: string;
             };
             header?: never;
@@ -8034,7 +8523,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The current state; ETag is its stream version */
+            /** @description The state as of asOf (default now); ETag is its stream version then */
             200: {
                 headers: {
                     /** @description The stream's version, quoted (`"7"`): send it as If-Match with the next write. */
@@ -8042,7 +8531,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["IndicatorView"];
+                    "application/json": components["schemas"]["IndicatorAsOfView"];
                 };
             };
             /** @description Malformed request: an unknown query parameter, a body that is not JSON, or a cursor this service did not issue */
@@ -8072,7 +8561,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such indicator, or not visible to you */
+            /** @description No such indicator, not visible to you, or nothing recorded by asOf */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8604,6 +9093,114 @@ export interface operations {
             };
         };
     };
+    explainProgress: {
+        parameters: {
+            query: {
+                /** @description `verified` (the verified value), `reported` (the value awaiting verification) or `target` */
+                figure: "verified" | "reported" | "target";
+                /** @description a date (`YYYY-MM-DD`, end of that day UTC) or date-time; default now; not in the future */
+                asOf?: string;
+            };
+            header?: never;
+            path: {
+                indicatorId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Explanation"];
+                };
+            };
+            /** @description Malformed request: an unknown query parameter, a body that is not JSON, or a cursor this service did not issue */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles or organisation may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such indicator (by asOf), or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown figure, or asOf unparseable or in the future */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the log has the details under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getStreamHistory: {
         parameters: {
             query?: {
@@ -8712,10 +9309,17 @@ export interface operations {
                 from?: string;
                 /** @description recorded at or before (ISO 8601 date-time) */
                 to?: string;
+                /** @description the acting person's user id */
                 actor?: string;
+                /** @description the acting person's organisation (registration number) */
                 organisation?: string;
+                /** @description events belonging to projects of this organisation (registration number) */
+                beneficiary?: string;
+                /** @description an event type with its version, e.g. `InvoiceSubmitted.v1` */
                 type?: string;
-                /** @description the project's passport and every event naming the project */
+                /** @description a stream type: `passport`, `budget`, `indicator`, `finding`, `dupalert`, `fund`, `programme`, `programme_node` */
+                streamType?: string;
+                /** @description every event of every stream of the project */
                 projectId?: string;
                 /** @description The `nextCursor` of the previous page, as it came (opaque); leave it out for the first page. */
                 cursor?: string;
@@ -8757,6 +9361,118 @@ export interface operations {
             };
             /** @description Your roles or organisation may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad asOf, time range or limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the log has the details under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProjectHistory: {
+        parameters: {
+            query?: {
+                /** @description recorded at or after (ISO 8601 date-time) */
+                from?: string;
+                /** @description recorded at or before (ISO 8601 date-time) */
+                to?: string;
+                /** @description the acting person's user id */
+                actor?: string;
+                /** @description the acting person's organisation (registration number) */
+                organisation?: string;
+                /** @description an event type with its version, e.g. `PaymentClaimSubmitted.v1` */
+                type?: string;
+                /** @description a stream type: `passport`, `budget`, `indicator`, `finding`, `dupalert` */
+                streamType?: string;
+                /** @description The `nextCursor` of the previous page, as it came (opaque); leave it out for the first page. */
+                cursor?: string;
+                /** @description The most items a page holds: an integer from 1 to 500; default 50. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ProjectHistoryEntry_"];
+                };
+            };
+            /** @description Malformed request: an unknown query parameter, a body that is not JSON, or a cursor this service did not issue */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles or organisation may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8844,7 +9560,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such resource, or not visible to you */
+            /** @description No such project */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9446,8 +10162,10 @@ export interface operations {
                 severity?: "low" | "medium" | "high" | "critical";
                 /** @description only reportable irregularities (true) or only the others (false) */
                 reportable?: boolean;
-                /** @description only findings whose corrective action is overdue on this date: deadline before it, not closed */
+                /** @description only findings whose corrective action is overdue on this date: deadline before it, not closed (with `asOf`: closed by then) */
                 overdueOn?: string;
+                /** @description a date (`YYYY-MM-DD`, end of that day UTC) or a date-time with a zone; default now; not in the future (422 naming `asOf`). Only events recorded at or before it count, so what was recorded later cannot change the answer. */
+                asOf?: string;
                 /** @description The `nextCursor` of the previous page, as it came (opaque); leave it out for the first page. */
                 cursor?: string;
                 /** @description The most items a page holds: an integer from 1 to 500; default 50. */
@@ -9465,7 +10183,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_FindingSummary_"];
+                    "application/json": components["schemas"]["FindingsPage"];
                 };
             };
             /** @description Malformed request: an unknown query parameter, a body that is not JSON, or a cursor this service did not issue */
@@ -9544,7 +10262,10 @@ export interface operations {
     };
     getFinding: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a date (`YYYY-MM-DD`, end of that day UTC) or a date-time with a zone; default now; not in the future (422 naming `asOf`). Only events recorded at or before it count, so what was recorded later cannot change the answer. */
+                asOf?: string;
+            };
             header?: never;
             path: {
                 findingId: string;
@@ -9553,7 +10274,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The current state; ETag is its stream version */
+            /** @description The state as of asOf (default now); ETag is its stream version then */
             200: {
                 headers: {
                     /** @description The stream's version, quoted (`"7"`): send it as If-Match with the next write. */
@@ -9561,7 +10282,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FindingView"];
+                    "application/json": components["schemas"]["FindingAsOfView"];
                 };
             };
             /** @description Malformed request: an unknown query parameter, a body that is not JSON, or a cursor this service did not issue */
@@ -9591,7 +10312,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such finding, or not visible to you */
+            /** @description No such finding, not visible to you, or nothing recorded by asOf */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10917,7 +11638,10 @@ export interface operations {
     };
     getBudget: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a date (`YYYY-MM-DD`, end of that day UTC) or a date-time with a zone; default now; not in the future (422 naming `asOf`). Only events recorded at or before it count, so what was recorded later cannot change the answer. */
+                asOf?: string;
+            };
             header?: never;
             path: {
                 /** @description A project's id (the passport stream's id without its prefix). */
@@ -10927,7 +11651,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The current state; ETag is its stream version */
+            /** @description The state as of asOf (default now); ETag is its stream version then */
             200: {
                 headers: {
                     /** @description The stream's version, quoted (`"7"`): send it as If-Match with the next write. */
@@ -10935,7 +11659,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BudgetView"];
+                    "application/json": components["schemas"]["BudgetAsOfView"];
                 };
             };
             /** @description Malformed request: an unknown query parameter, a body that is not JSON, or a cursor this service did not issue */
@@ -10965,7 +11689,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such project or budget, or not visible to you */
+            /** @description No such project or budget, not visible to you, or nothing of the budget recorded by asOf */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -12220,6 +12944,104 @@ export interface operations {
                 };
             };
             /** @description asOf unparseable or in the future */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the log has the details under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    explainBudgetExecution: {
+        parameters: {
+            query: {
+                /** @description `planned`, `contracted`, `claimed`, `verified` (verified eligible), `paid`, `corrected` or `remaining`: the `…Cents` measure of that name */
+                figure: "planned" | "contracted" | "claimed" | "verified" | "paid" | "corrected" | "remaining";
+                /** @description the funding source (`bySource` row); default all */
+                source?: "RRF" | "ERDF" | "STATE" | "OWN";
+                /** @description a date (`YYYY-MM-DD`, end of that day UTC) or date-time; default now; not in the future */
+                asOf?: string;
+                /** @description the programme's fund, e.g. RRF */
+                fund?: string;
+                programme?: string;
+                period?: string;
+                /** @description investment or measure code; unique only with fund, programme and period */
+                investment?: string;
+                /** @description only this project */
+                projectId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Explanation"];
+                };
+            };
+            /** @description Malformed request: an unknown query parameter, a body that is not JSON, or a cursor this service did not issue */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles or organisation may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The project is not visible to you, or it has no budget (by asOf) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown figure or source, or asOf unparseable or in the future */
             422: {
                 headers: {
                     [name: string]: unknown;

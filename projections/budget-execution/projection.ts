@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { splitProRata, type FundShare } from '../../src/domain/budget/content.js';
+import { splitProRata, type FundShare, type FundingSource } from '../../src/domain/budget/content.js';
 import { budgetStream } from '../../src/domain/budget/decider.js';
 import type { BudgetEvent } from '../../src/domain/budget/events.js';
 import type { AnyEvent } from '../../src/domain/stream-types.js';
@@ -21,6 +21,7 @@ import type { Projection, TableNames } from '../../src/projection-engine/project
  * - paid: a payment, pro-rata to the claim's verified eligible split (an advance, or a claim with
  *   nothing eligible: to the fund shares);
  * - corrected: the financial correction's own split, as booked.
+ * `ledgerMovements` is that rule, one event at a time; explanations of a figure use it too.
  *
  * Idempotent: ledger rows are keyed by (event id, measure, source) and inserted "on conflict do
  * nothing"; only rows actually inserted are added to the totals, in the same statement, so a
@@ -74,74 +75,36 @@ export const budgetExecution: Projection<AnyEvent> = {
     const known = await loadContext(tx, budgetEvents, t);
     const rows = { budgets: [] as object[], invoices: [] as object[], ledger: [] as LedgerRow[] };
     for (const e of budgetEvents) {
-      const projectId = e.streamId.slice('budget-'.length);
+      const projectId = projectOf(e);
       const at = e.recordedAt.toISOString();
-      const move = (measure: Measure, parts: readonly FundShare[], claimId: string | null = null) => {
-        for (const p of parts)
-          if (p.cents !== 0)
-            rows.ledger.push({
-              event_id: e.id,
-              measure,
-              source: p.fund,
-              project_id: projectId,
-              claim_id: claimId,
-              cents: p.cents,
-              recorded_at: at,
-            });
-      };
-      const shares = () => known.shares.get(projectId) ?? [];
-      switch (e.type) {
-        case 'BudgetOpened.v1': {
-          const d = e.data;
-          known.shares.set(projectId, d.shares);
-          rows.budgets.push({
+      const movements = ledgerMovements(e, known);
+      rememberLedger(known, e, movements);
+      for (const m of movements)
+        if (m.cents !== 0)
+          rows.ledger.push({
+            event_id: e.id,
+            measure: m.measure,
+            source: m.source,
             project_id: projectId,
-            fund: d.programme.fund,
-            programme: d.programme.programme,
-            period: d.programme.period,
-            investment: d.programme.investment,
-            recipient_org: d.recipientOrg,
-            shares: d.shares,
-            opened_at: at,
+            claim_id: m.claimId,
+            cents: m.cents,
+            recorded_at: at,
           });
-          move('planned', d.shares);
-          break;
-        }
-        case 'SupplierContractRegistered.v1':
-          move('contracted', split(e.data.amountCents, shares()));
-          break;
-        case 'InvoiceSubmitted.v1':
-          known.allocations.set(e.data.invoiceId, e.data.allocations);
-          rows.invoices.push({ invoice_id: e.data.invoiceId, project_id: projectId, allocations: e.data.allocations });
-          break;
-        case 'PaymentClaimSubmitted.v1':
-          move(
-            'claimed',
-            sumByFund(e.data.items.flatMap((i) => split(i.cents, known.allocations.get(i.invoiceId) ?? shares()))),
-            e.data.claimId,
-          );
-          break;
-        case 'InvoiceVerified.v1': {
-          const parts = split(e.data.eligibleCents, known.allocations.get(e.data.invoiceId) ?? shares());
-          move('verified', parts, e.data.claimId);
-          const verified = known.verified.get(e.data.claimId) ?? new Map<string, { fund: FundShare['fund']; cents: number }>();
-          for (const p of parts) verified.set(`${e.id} ${p.fund}`, p);
-          known.verified.set(e.data.claimId, verified);
-          break;
-        }
-        case 'ClaimPaid.v1': {
-          const eligible = sumByFund([...(known.verified.get(e.data.claimId)?.values() ?? [])]).filter((p) => p.cents > 0);
-          move('paid', split(e.data.amountCents, eligible.length ? eligible : shares()), e.data.claimId);
-          break;
-        }
-        case 'FinancialCorrectionBooked.v1':
-          move('corrected', e.data.funds, e.data.claimId);
-          break;
-        default: {
-          const exhaustive: never = e;
-          throw new Error(`budget_execution projection: unhandled ${(exhaustive as { type: string }).type}`);
-        }
+      if (e.type === 'BudgetOpened.v1') {
+        const d = e.data;
+        rows.budgets.push({
+          project_id: projectId,
+          fund: d.programme.fund,
+          programme: d.programme.programme,
+          period: d.programme.period,
+          investment: d.programme.investment,
+          recipient_org: d.recipientOrg,
+          shares: d.shares,
+          opened_at: at,
+        });
       }
+      if (e.type === 'InvoiceSubmitted.v1')
+        rows.invoices.push({ invoice_id: e.data.invoiceId, project_id: projectId, allocations: e.data.allocations });
     }
     await insertAll(
       tx,
@@ -169,6 +132,108 @@ export const budgetExecution: Projection<AnyEvent> = {
 
 export type Measure = 'planned' | 'contracted' | 'claimed' | 'verified' | 'paid' | 'corrected';
 
+/** One signed amount an event adds to a measure of one funding source (zero parts included: they keep the split's order). */
+export interface Movement {
+  measure: Measure;
+  source: FundingSource;
+  cents: number;
+  /** The claim it belongs to: claims, verifications, payments and corrections of a claim. */
+  claimId: string | null;
+}
+
+/** What earlier budget events left that a later one's split needs. */
+export interface LedgerContext {
+  /** Each project's fund shares, as its budget was opened. */
+  readonly shares: Map<string, readonly FundShare[]>;
+  /** Each invoice's allocations to funding sources. */
+  readonly allocations: Map<string, readonly FundShare[]>;
+  /** Each claim's verified eligible parts, keyed `<event id> <source>`. */
+  readonly verified: Map<string, Map<string, FundShare>>;
+}
+
+export const emptyLedgerContext = (): LedgerContext => ({ shares: new Map(), allocations: new Map(), verified: new Map() });
+
+const projectOf = (e: StoredEvent<BudgetEvent>) => e.streamId.slice('budget-'.length);
+
+/**
+ * The movements one budget event makes, given what the events before it left (`known`): the
+ * one rule of how budget execution is split between measures and funding sources. The
+ * projection writes them to the ledger, and an explanation of a figure lists them per event
+ * (src/application/explain.ts), so the two cannot disagree. Pure: `known` is only read.
+ */
+export function ledgerMovements(e: StoredEvent<BudgetEvent>, known: LedgerContext): Movement[] {
+  const shares = known.shares.get(projectOf(e)) ?? [];
+  const move = (measure: Measure, parts: readonly FundShare[], claimId: string | null = null): Movement[] =>
+    parts.map((p) => ({ measure, source: p.fund, cents: p.cents, claimId }));
+  switch (e.type) {
+    case 'BudgetOpened.v1':
+      return move('planned', e.data.shares);
+    case 'SupplierContractRegistered.v1':
+      return move('contracted', split(e.data.amountCents, shares));
+    case 'InvoiceSubmitted.v1':
+      return [];
+    case 'PaymentClaimSubmitted.v1':
+      return move(
+        'claimed',
+        sumByFund(e.data.items.flatMap((i) => split(i.cents, known.allocations.get(i.invoiceId) ?? shares))),
+        e.data.claimId,
+      );
+    case 'InvoiceVerified.v1':
+      return move('verified', split(e.data.eligibleCents, known.allocations.get(e.data.invoiceId) ?? shares), e.data.claimId);
+    case 'ClaimPaid.v1': {
+      const eligible = sumByFund([...(known.verified.get(e.data.claimId)?.values() ?? [])]).filter((p) => p.cents > 0);
+      return move('paid', split(e.data.amountCents, eligible.length ? eligible : shares), e.data.claimId);
+    }
+    case 'FinancialCorrectionBooked.v1':
+      return move('corrected', e.data.funds, e.data.claimId);
+    default: {
+      const exhaustive: never = e;
+      throw new Error(`budget_execution projection: unhandled ${(exhaustive as { type: string }).type}`);
+    }
+  }
+}
+
+/** Adds what `e` (with its `movements`) leaves for the events after it to `known`. */
+export function rememberLedger(known: LedgerContext, e: StoredEvent<BudgetEvent>, movements: readonly Movement[]): void {
+  if (e.type === 'BudgetOpened.v1') known.shares.set(projectOf(e), e.data.shares);
+  if (e.type === 'InvoiceSubmitted.v1') known.allocations.set(e.data.invoiceId, e.data.allocations);
+  if (e.type === 'InvoiceVerified.v1') {
+    const verified = known.verified.get(e.data.claimId) ?? new Map<string, FundShare>();
+    for (const m of movements) verified.set(`${e.id} ${m.source}`, { fund: m.source, cents: m.cents });
+    known.verified.set(e.data.claimId, verified);
+  }
+}
+
+/** The figures budget execution shows (`…Cents` in the answer), each a signed sum of measures. */
+export type BudgetFigure = 'planned' | 'contracted' | 'claimed' | 'verified' | 'paid' | 'corrected' | 'remaining';
+
+/**
+ * How each figure sums the measures: the one place `remaining` (planned − (verified eligible −
+ * corrected)) is defined, used by the totals (queries.ts) and by explanations.
+ */
+export const BUDGET_FIGURES: Readonly<Record<BudgetFigure, Readonly<Partial<Record<Measure, 1 | -1>>>>> = {
+  planned: { planned: 1 },
+  contracted: { contracted: 1 },
+  claimed: { claimed: 1 },
+  verified: { verified: 1 },
+  paid: { paid: 1 },
+  corrected: { corrected: 1 },
+  remaining: { planned: 1, verified: -1, corrected: 1 },
+};
+
+/** A figure from per-measure amounts (`of`), e.g. a project's sums or one event's movements. */
+export function figureCents(figure: BudgetFigure, of: (measure: Measure) => number): number {
+  let cents = 0;
+  for (const [measure, sign] of Object.entries(BUDGET_FIGURES[figure]) as [Measure, 1 | -1][]) cents += sign * of(measure);
+  return cents;
+}
+
+/** What one event's movements add to a figure, of one funding source or of all. */
+export function contributionTo(figure: BudgetFigure, movements: readonly Movement[], source?: FundingSource): number {
+  const mine = movements.filter((m) => source === undefined || m.source === source);
+  return figureCents(figure, (measure) => mine.reduce((n, m) => (m.measure === measure ? n + m.cents : n), 0));
+}
+
 interface LedgerRow {
   event_id: string;
   measure: Measure;
@@ -180,7 +245,7 @@ interface LedgerRow {
 }
 
 /** What earlier batches left that this one needs: fund shares, invoice allocations, claims' verified splits. */
-async function loadContext(tx: pg.ClientBase, events: readonly StoredEvent<BudgetEvent>[], t: TableNames) {
+async function loadContext(tx: pg.ClientBase, events: readonly StoredEvent<BudgetEvent>[], t: TableNames): Promise<LedgerContext> {
   const invoiceIds = new Set<string>();
   const paidClaims = new Set<string>();
   for (const e of events) {
@@ -188,7 +253,7 @@ async function loadContext(tx: pg.ClientBase, events: readonly StoredEvent<Budge
     if (e.type === 'InvoiceVerified.v1') invoiceIds.add(e.data.invoiceId);
     if (e.type === 'ClaimPaid.v1') paidClaims.add(e.data.claimId);
   }
-  const projectIds = [...new Set(events.map((e) => e.streamId.slice('budget-'.length)))];
+  const projectIds = [...new Set(events.map(projectOf))];
   // One connection: one query at a time.
   const budgets = await tx.query<{ project_id: string; shares: FundShare[] }>(
     `select project_id, shares from ${t.be_budgets} where project_id = any($1::uuid[])`,
@@ -202,9 +267,9 @@ async function loadContext(tx: pg.ClientBase, events: readonly StoredEvent<Budge
     `select claim_id, event_id, source, cents from ${t.be_ledger} where measure = 'verified' and claim_id = any($1::uuid[])`,
     [[...paidClaims]],
   );
-  const verifiedByClaim = new Map<string, Map<string, { fund: FundShare['fund']; cents: number }>>();
+  const verifiedByClaim = new Map<string, Map<string, FundShare>>();
   for (const r of verified.rows) {
-    const m = verifiedByClaim.get(r.claim_id) ?? new Map<string, { fund: FundShare['fund']; cents: number }>();
+    const m = verifiedByClaim.get(r.claim_id) ?? new Map<string, FundShare>();
     m.set(`${r.event_id} ${r.source}`, { fund: r.source, cents: Number(r.cents) });
     verifiedByClaim.set(r.claim_id, m);
   }

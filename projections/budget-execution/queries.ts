@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FundingSource } from '../../src/domain/budget/content.js';
-import type { Measure } from './projection.js';
+import { figureCents, type BudgetFigure, type Measure } from './projection.js';
 
 /** What to select; every filter is optional. */
 export interface BudgetExecutionQuery {
@@ -85,6 +85,9 @@ const COLUMN: Record<Measure, keyof Omit<ExecutionMeasures, 'remainingCents'>> =
   corrected: 'correctedCents',
 };
 const SOURCES: readonly FundingSource[] = ['RRF', 'ERDF', 'STATE', 'OWN'];
+
+/** Where each figure (projection.ts `BUDGET_FIGURES`) appears in an answer. */
+export const FIGURE_FIELD: Readonly<Record<BudgetFigure, keyof ExecutionMeasures>> = { ...COLUMN, remaining: 'remainingCents' };
 
 interface BudgetRow {
   project_id: string;
@@ -200,7 +203,7 @@ const zero = (): Omit<ExecutionMeasures, 'remainingCents'> => ({
 
 const withRemaining = <T extends Omit<ExecutionMeasures, 'remainingCents'>>(m: T): T & { remainingCents: number } => ({
   ...m,
-  remainingCents: m.plannedCents - (m.verifiedEligibleCents - m.correctedCents),
+  remainingCents: figureCents('remaining', (measure) => m[COLUMN[measure]]),
 });
 
 /** Sums rows of the same source, in the fixed source order. */

@@ -1,6 +1,7 @@
 import { passportStream } from '../../src/domain/passport/decider.js';
 import type { PassportEvent } from '../../src/domain/passport/events.js';
 import type { AnyEvent } from '../../src/domain/stream-types.js';
+import type { StoredEvent } from '../../src/eventstore/port.js';
 import type { Projection } from '../../src/projection-engine/projection.js';
 
 /** Passport events that move a project to another status, and the status each leads to. */
@@ -16,6 +17,26 @@ const PROJECT_STATUS: Partial<Record<PassportEvent['type'], string>> = {
   'PassportAmendmentStarted.v1': 'draft',
   'PassportWithdrawn.v1': 'withdrawn',
 };
+
+/** What one event tells the council report. */
+export interface CouncilFacts {
+  /** The UTC day it counts in among the window's events. */
+  day: string;
+  /** The status a passport event moves its project to. */
+  status?: string;
+  /** A passport's total financing (euro cents), when the event sets it. */
+  totalCents?: number;
+}
+
+/** What one event tells the council report: the one rule the projection and explanations of the report's totals share. */
+export function councilFacts(e: StoredEvent<AnyEvent>): CouncilFacts {
+  const facts: CouncilFacts = { day: e.recordedAt.toISOString().slice(0, 10) };
+  if (!passportStream.owns(e)) return facts;
+  const status = PROJECT_STATUS[e.type];
+  if (status !== undefined) facts.status = status;
+  if (e.type === 'PassportSectionUpdated.v1' && e.data.section === 'financing') facts.totalCents = e.data.value.totalCents;
+  return facts;
+}
 
 /**
  * What the council report needs about activity in a window that no other read model keeps:
@@ -57,9 +78,9 @@ export const councilReport: Projection<AnyEvent> = {
      )`,
   ],
   async apply(tx, events, t) {
+    const facts = events.map((e) => ({ e, ...councilFacts(e) }));
     const folded = new Map<string, { day: string; e: (typeof events)[number]; events: number; last: number }>();
-    for (const e of events) {
-      const day = e.recordedAt.toISOString().slice(0, 10);
+    for (const { e, day } of facts) {
       const key = `${day} ${e.type} ${e.streamId}`;
       const seen = folded.get(key);
       if (seen) {
@@ -83,9 +104,7 @@ export const councilReport: Projection<AnyEvent> = {
         rows.map((r) => r.last),
       ],
     );
-    const money = events.flatMap((e) =>
-      e.type === 'PassportSectionUpdated.v1' && e.data.section === 'financing' ? [{ e, totalCents: e.data.value.totalCents }] : [],
-    );
+    const money = facts.flatMap(({ e, totalCents }) => (totalCents === undefined ? [] : [{ e, totalCents }]));
     if (money.length) {
       await tx.query(`insert into ${t.project_money} select * from unnest($1::uuid[], $2::int[], $3::bigint[]) on conflict do nothing`, [
         money.map(({ e }) => e.streamId.slice('passport-'.length)),
@@ -93,10 +112,7 @@ export const councilReport: Projection<AnyEvent> = {
         money.map(({ totalCents }) => totalCents),
       ]);
     }
-    const changes = events.flatMap((e) => {
-      const status = passportStream.owns(e) ? PROJECT_STATUS[e.type] : undefined;
-      return status === undefined ? [] : [{ e, status }];
-    });
+    const changes = facts.flatMap(({ e, status }) => (status === undefined ? [] : [{ e, status }]));
     if (changes.length === 0) return;
     await tx.query(
       `insert into ${t.project_status_changes} (project_id, stream_version, event_type, status, actor, recorded_at)

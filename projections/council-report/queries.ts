@@ -140,3 +140,61 @@ export async function projectStatusChanges(orm: MikroORM, fromInstant: Date, toI
     recordedAt: new Date(r.recorded_at).toISOString(),
   }));
 }
+
+/** A passport event as the portfolio reads it (projection.ts `councilFacts`). */
+export interface PassportFact {
+  version: number;
+  type: string;
+  status?: string;
+  totalCents?: number;
+}
+
+/**
+ * One project's place in the portfolio after the given passport events (in version order): its
+ * latest status, and for an approved project the total of the version approved (the last total
+ * set before the latest approval). The rule of `portfolio`'s SQL for one project, so an
+ * explanation can tell what each event changed; the explanation tests hold the two equal.
+ */
+export function portfolioStanding(facts: readonly PassportFact[]): PortfolioStanding {
+  const changes = facts.filter((f) => f.status !== undefined);
+  const latest = changes.at(-1);
+  if (!latest) return { status: null, approvedCents: 0 };
+  if (latest.status !== 'approved') return { status: latest.status!, approvedCents: 0 };
+  const approval = changes.filter((f) => f.type === 'PassportApproved.v1' && f.version <= latest.version).at(-1);
+  const money = approval ? facts.filter((f) => f.totalCents !== undefined && f.version < approval.version).at(-1) : undefined;
+  return { status: 'approved', approvedCents: money?.totalCents ?? 0, ...(money ? { totalSetAt: money.version } : {}) };
+}
+
+export interface PortfolioStanding {
+  /** The latest status; null before the first. */
+  status: string | null;
+  /** An approved project's approved total, euro cents; 0 otherwise. */
+  approvedCents: number;
+  /** The stream version whose financing set the approved total. */
+  totalSetAt?: number;
+}
+
+/** The projects the portfolio counts at `asOf` (a status recorded by then), with their fund, optionally of one fund. */
+export async function portfolioProjects(orm: MikroORM, asOf: Date, fund?: string): Promise<{ projectId: string; fund: string }[]> {
+  const rows = await orm.em
+    .fork()
+    .getConnection()
+    .execute<{ project_id: string; fund: string }[]>(
+      `select distinct c.project_id, p.fund from project_status_changes c join projects p using (project_id)
+        where c.recorded_at <= ?${fund === undefined ? '' : ' and p.fund = ?'} order by c.project_id`,
+      fund === undefined ? [asOf] : [asOf, fund],
+    );
+  return rows.map((r) => ({ projectId: r.project_id, fund: r.fund }));
+}
+
+/** The streams that received events in a window of days (`from`, `to`: dates, both included). */
+export async function streamsActiveInWindow(orm: MikroORM, from: string, to: string): Promise<string[]> {
+  const rows = await orm.em
+    .fork()
+    .getConnection()
+    .execute<{ stream_id: string }[]>(
+      `select distinct stream_id from council_activity where day between ?::date and ?::date order by stream_id`,
+      [from, to],
+    );
+  return rows.map((r) => r.stream_id);
+}

@@ -142,6 +142,11 @@ export function windowInstants(w: ReportWindow, now: Date): { start: Date; end: 
   return { start: new Date(`${w.from}T00:00:00.000Z`), end: end > now ? now : end };
 }
 
+/** The budget execution the report shows: a window ending now reads the running totals; an earlier end sums the ledger up to it. */
+export function budgetQueryAt(end: Date, now: Date): { asOf?: Date } {
+  return end.getTime() >= now.getTime() ? {} : { asOf: end };
+}
+
 /** Where the report's sections come from. */
 export interface ReportSources {
   orm: MikroORM;
@@ -166,8 +171,7 @@ export async function councilReport(
     progressInput(orm, { asOf: end }, null).then(async (i) => [i, i && (await restrictTo(orm, i, new Date(start.getTime() - 1)))] as const),
     openFindings(orm, w.to, end),
     listAlerts(sources.doubleFunding.pool, { status: 'open' }, sources.doubleFunding.nearDays),
-    // A window ending now reads the running totals; an earlier end sums the ledger up to it.
-    budgetExecution(orm, end.getTime() >= now.getTime() ? {} : { asOf: end }, null),
+    budgetExecution(orm, budgetQueryAt(end, now), null),
   ]);
   const atEnd = input ? evaluate(input, { projectNodes: detail === 'project' }) : { indicators: [], rollup: [] };
   const before = inputBefore ? progressTable(inputBefore) : [];
@@ -205,14 +209,7 @@ export async function councilReport(
   const indicatorTransitions = [...transitions.values()].sort(
     (a, b) => a.level.localeCompare(b.level) || order.indexOf(a.from) - order.indexOf(b.from) || order.indexOf(a.to) - order.indexOf(b.to),
   );
-  const totals = folio.byFund.reduce(
-    (t, f) => ({
-      projects: t.projects + f.projects,
-      approvedProjects: t.approvedProjects + f.approvedProjects,
-      approvedCents: t.approvedCents + f.approvedCents,
-    }),
-    { projects: 0, approvedProjects: 0, approvedCents: 0 },
-  );
+  const totals = portfolioTotals(folio.byFund);
   return {
     window: { from: w.from, to: w.to },
     generatedAt: now.toISOString(),
@@ -229,7 +226,7 @@ export async function councilReport(
     atRisk: listed.filter((x) => x.status === 'at_risk'),
     budgetExecution: {
       asOf: money.asOf,
-      byFund: byFund(money.investments),
+      byFund: budgetByFund(money.investments),
       investments: money.investments,
       bySource: money.bySource,
       total: money.total,
@@ -239,8 +236,20 @@ export async function councilReport(
   };
 }
 
+/** The portfolio's totals over every fund. */
+export function portfolioTotals(byFund: readonly ProjectsByFund[]): CouncilReport['portfolio']['totals'] {
+  return byFund.reduce(
+    (t, f) => ({
+      projects: t.projects + f.projects,
+      approvedProjects: t.approvedProjects + f.approvedProjects,
+      approvedCents: t.approvedCents + f.approvedCents,
+    }),
+    { projects: 0, approvedProjects: 0, approvedCents: 0 },
+  );
+}
+
 /** Investments' figures summed per programme fund. */
-function byFund(investments: readonly InvestmentExecution[]): FundExecution[] {
+export function budgetByFund(investments: readonly InvestmentExecution[]): FundExecution[] {
   const funds = new Map<string, FundExecution>();
   for (const i of investments) {
     const f = funds.get(i.fund) ?? {

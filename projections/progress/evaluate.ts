@@ -101,25 +101,13 @@ const dateOf = (instant: Date) => instant.toISOString().slice(0, 10);
 export function progressTable({ rows, selected, values: own, asOf }: EvaluationInput): IndicatorProgress[] {
   const asOfDate = dateOf(asOf);
   const valuesOf = (id: string): ValuesAsOf => own.get(id) ?? NOTHING;
-  // Indexed by investment and code (when anything is summed), so the table is linear in the number of indicators.
-  let projectRows: Map<string, IndicatorRow[]> | undefined;
-  const contributorsOf = (r: IndicatorRow) => {
-    projectRows ??= groupBy(
-      rows.filter((p) => p.level === 'project'),
-      (p) => `${investmentKey(p)} ${p.code}`,
-    );
-    return (projectRows.get(`${investmentKey(r)} ${r.code}`) ?? []).filter(
-      (p) => r.contributingProjects.includes(p.projectId!) && p.unitEn === r.unitEn,
-    );
-  };
+  const contributorsOf = contributorsAmong(rows);
 
   // Plain assignments rather than conditional spreads: this runs for every indicator of a council report.
   return rows
     .filter((r) => selected.has(r.indicatorId))
     .map((r) => {
-      const values = r.contributingProjects.length
-        ? summed(contributorsOf(r).map((p) => valuesOf(p.indicatorId)))
-        : valuesOf(r.indicatorId);
+      const values = indicatorValues(r, contributorsOf, valuesOf);
       const baseline = r.baselineValue === null || r.baselineDate === null ? null : { value: r.baselineValue, date: r.baselineDate };
       const status = progressStatus({
         kind: r.kind,
@@ -152,6 +140,58 @@ export function progressTable({ rows, selected, values: own, asOf }: EvaluationI
       return line;
     });
 }
+
+/**
+ * The project indicators among `rows` summed into an investment indicator: same investment and
+ * code, the project listed as contributor, the same unit. Indexed by investment and code on first
+ * use, so a table stays linear in the number of indicators.
+ */
+export function contributorsAmong(rows: readonly IndicatorRow[]): (r: IndicatorRow) => IndicatorRow[] {
+  let projectRows: Map<string, IndicatorRow[]> | undefined;
+  return (r) => {
+    projectRows ??= groupBy(
+      rows.filter((p) => p.level === 'project'),
+      (p) => `${investmentKey(p)} ${p.code}`,
+    );
+    return (projectRows.get(`${investmentKey(r)} ${r.code}`) ?? []).filter(
+      (p) => r.contributingProjects.includes(p.projectId!) && p.unitEn === r.unitEn,
+    );
+  };
+}
+
+/**
+ * An indicator's values: its own, or for an investment indicator with contributing projects the
+ * sum of theirs. The one rule the progress table and an explanation of its values
+ * (src/application/explain.ts) use, each with values from its own source.
+ */
+export function indicatorValues(
+  r: IndicatorRow,
+  contributorsOf: (r: IndicatorRow) => readonly IndicatorRow[],
+  valuesOf: (indicatorId: string) => ValuesAsOf,
+): ValuesAsOf {
+  return r.contributingProjects.length ? summed(contributorsOf(r).map((p) => valuesOf(p.indicatorId))) : valuesOf(r.indicatorId);
+}
+
+/** The values of a progress line that can be explained event by event. */
+export type ProgressFigure = 'verified' | 'reported' | 'target';
+
+/**
+ * Each figure as a line shows it (`verified.value`, `reported.value`, `target.value`) and as
+ * values and a definition give it: the same field, so an explanation sums to what the table shows.
+ */
+export const PROGRESS_FIGURES: Readonly<
+  Record<
+    ProgressFigure,
+    {
+      ofLine: (line: IndicatorProgress) => number | undefined;
+      ofValues: (values: ValuesAsOf, r: Pick<IndicatorRow, 'targetValue'>) => number | undefined;
+    }
+  >
+> = {
+  verified: { ofLine: (x) => x.verified?.value, ofValues: (v) => v.verified?.value },
+  reported: { ofLine: (x) => x.reported?.value, ofValues: (v) => v.pending?.value },
+  target: { ofLine: (x) => x.target.value, ofValues: (_, r) => r.targetValue ?? undefined },
+};
 
 const NOTHING: ValuesAsOf = { series: [], verified: null, pending: null };
 

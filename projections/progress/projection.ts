@@ -91,55 +91,54 @@ export const progress: Projection<AnyEvent> = {
     const entries: HistoryRow[] = [];
     for (const e of events) {
       if (!indicatorStream.owns(e)) continue;
-      const id = e.streamId.slice('indicator-'.length);
-      const row = (event: HistoryRow['event'], report: number, actor: string): HistoryRow => ({
-        indicatorId: id,
-        streamVersion: e.version,
-        event,
-        report,
-        actor,
-        recordedAt: e.recordedAt,
-        value: null,
-        asOfDate: null,
-        qualifier: null,
-        corrects: null,
-      });
-      switch (e.type) {
-        case 'IndicatorDefined.v1':
-          defined.push(e);
-          break;
-        case 'IndicatorValueReported.v1': {
-          const d = e.data;
-          entries.push({
-            ...row('reported', d.report, d.reportedBy),
-            value: d.value,
-            asOfDate: d.asOfDate,
-            qualifier: d.qualifier,
-            corrects: d.corrects,
-          });
-          break;
-        }
-        case 'IndicatorValueVerified.v1':
-          entries.push(row('verified', e.data.report, e.data.verifiedBy));
-          break;
-        case 'IndicatorValueRejected.v1':
-          entries.push(row('rejected', e.data.report, e.data.rejectedBy));
-          break;
-        default: {
-          const exhaustive: never = e;
-          throw new Error(`progress projection: unhandled ${(exhaustive as { type: string }).type}`);
-        }
-      }
+      if (e.type === 'IndicatorDefined.v1') defined.push(e);
+      else entries.push(historyEntryOf(e));
     }
     if (defined.length) await insertDefinitions(tx, t, defined);
     if (entries.length) await insertHistory(tx, t, entries);
   },
 };
 
+/** A report or review as the history keeps it: the one mapping the read model and explanations of its values share. */
+export function historyEntryOf(e: StoredEvent<Exclude<IndicatorEvent, { type: 'IndicatorDefined.v1' }>>): HistoryRow {
+  const row = (event: HistoryRow['event'], report: number, actor: string): HistoryRow => ({
+    indicatorId: e.streamId.slice('indicator-'.length),
+    streamVersion: e.version,
+    event,
+    report,
+    actor,
+    recordedAt: e.recordedAt,
+    value: null,
+    asOfDate: null,
+    qualifier: null,
+    corrects: null,
+  });
+  switch (e.type) {
+    case 'IndicatorValueReported.v1': {
+      const d = e.data;
+      return {
+        ...row('reported', d.report, d.reportedBy),
+        value: d.value,
+        asOfDate: d.asOfDate,
+        qualifier: d.qualifier,
+        corrects: d.corrects,
+      };
+    }
+    case 'IndicatorValueVerified.v1':
+      return row('verified', e.data.report, e.data.verifiedBy);
+    case 'IndicatorValueRejected.v1':
+      return row('rejected', e.data.report, e.data.rejectedBy);
+    default: {
+      const exhaustive: never = e;
+      throw new Error(`progress projection: unhandled ${(exhaustive as { type: string }).type}`);
+    }
+  }
+}
+
 /** Every entry up to a state counts for it, whatever the clocks said. */
 const END_OF_TIME = new Date(8.64e15);
 
-type HistoryRow = HistoryEntry & { indicatorId: string; streamVersion: number; actor: string };
+export type HistoryRow = HistoryEntry & { indicatorId: string; streamVersion: number; actor: string };
 
 async function insertDefinitions(
   tx: pg.ClientBase,

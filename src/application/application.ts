@@ -3,6 +3,7 @@ import { Budgets } from './budgets.js';
 import type { Caller } from './caller.js';
 import type { Deps } from './deps.js';
 import { DoubleFunding } from './double-funding.js';
+import { Explain } from './explain.js';
 import { Findings } from './findings.js';
 import { Funds } from './funds.js';
 import { IdempotentResponses } from './idempotent-responses.js';
@@ -30,6 +31,7 @@ export class Application {
   readonly programmeNodes: ProgrammeNodes;
   readonly doubleFunding: DoubleFunding;
   readonly reporting: Reporting;
+  readonly explain: Explain;
   readonly audit: Audit;
   readonly operations: Operations;
   readonly responses: IdempotentResponses;
@@ -44,6 +46,7 @@ export class Application {
     this.programmeNodes = new ProgrammeNodes(deps);
     this.doubleFunding = new DoubleFunding(deps);
     this.reporting = new Reporting(deps);
+    this.explain = new Explain(deps, this.indicators);
     this.audit = new Audit(deps);
     this.operations = new Operations(deps);
     this.responses = new IdempotentResponses(deps.pool);

@@ -1,19 +1,43 @@
 import type { StreamCatalogueEntry } from '../../projections/stream-catalogue/entity.js';
 import { findStream, listStreams, type StreamListQuery } from '../../projections/stream-catalogue/queries.js';
+import { createHash } from 'node:crypto';
+import { csvCell } from './csv.js';
+import {
+  EXPORT_CSV_COLUMNS,
+  exportProof,
+  PROJECT_EXPORT_FORMAT,
+  type ExportProof,
+  type ExportCsvColumn,
+  type ProjectExportHeader,
+  type ProjectExportSummary,
+} from '../audit/project-export.js';
 import { NotFound } from '../domain/errors.js';
-import type { AnyEvent } from '../domain/stream-types.js';
-import { parsePosition, START } from '../eventstore/position.js';
-import { PostgresEventStore, type FeedFilter } from '../eventstore/postgres/adapter.js';
+import { passportStreamId } from '../domain/passport/decider.js';
+import type { EventQuery, ExportedEvent } from '../eventstore/port.js';
+import { formatPosition, parsePosition, START } from '../eventstore/position.js';
 import { exportChain, TamperEvidenceUnavailable, verifyChain, type ChainReport } from '../eventstore/postgres/chain.js';
 import type { Deps } from './deps.js';
 import { cursorCodec } from './cursor.js';
-import { feedEntry, streamHistory, type FeedEntry, type StreamHistoryPage } from './history.js';
+import {
+  eventEntry,
+  projectHistoryEntries,
+  streamHistory,
+  type EventEntry,
+  type FeedEntry,
+  type ProjectHistoryEntry,
+  type StreamHistoryPage,
+} from './history.js';
 import { pageOf, type Page, type PageRequest } from './page.js';
 
 export type { ChainReport };
 
 const STREAMS_CURSOR = cursorCodec('streams', ['text']);
 const FEED_CURSOR = cursorCodec('events', ['position']);
+const PROJECT_HISTORY_CURSOR = cursorCodec('project-history', ['position']);
+
+/** What a project's history may be narrowed to. */
+export type ProjectHistoryFilter = Omit<EventQuery, 'projectId' | 'beneficiary'>;
+
 const HISTORY_CURSOR = cursorCodec('stream-history', ['int']);
 
 /**
@@ -21,7 +45,7 @@ const HISTORY_CURSOR = cursorCodec('stream-history', ['int']);
  * stream catalogue, and the tamper-evident hash chain (PostgreSQL log only: 501 otherwise).
  */
 export class Audit {
-  constructor(private readonly deps: Deps) {}
+  constructor(private readonly deps: Pick<Deps, 'store' | 'clock' | 'pool' | 'orm' | 'chain'>) {}
 
   /**
    * A page of a stream's history as of `asOf`, in version order. Every event before the page is
@@ -35,21 +59,48 @@ export class Audit {
     return { ...history, ...pageOf(rest, page.limit, (e) => HISTORY_CURSOR.encode([e.version])) };
   }
 
-  /** A page of the events in global order after the cursor, filtered. */
-  async feed(filter: Omit<FeedFilter, 'after' | 'limit'>, page: PageRequest): Promise<Page<FeedEntry>> {
+  /** A page of the events in global order after the cursor, filtered (served from the store's indexes). */
+  async feed(filter: EventQuery, page: PageRequest): Promise<Page<FeedEntry>> {
     const after = page.cursor === undefined ? START : parsePosition(FEED_CURSOR.decode(page.cursor)[0]);
-    const events = await this.log().feed({ ...filter, after, limit: page.limit + 1 });
-    return pageOf(events.map(feedEntry), page.limit, (e) => FEED_CURSOR.encode([e.position]));
+    const events = await this.deps.store.queryEvents({ ...filter, after, limit: page.limit + 1 });
+    return pageOf(events.map(eventEntry), page.limit, (e) => FEED_CURSOR.encode([e.position]));
   }
 
-  /** Every event of the feed's filter, page by page. */
-  async *feedAll(filter: Omit<FeedFilter, 'after' | 'limit'>): AsyncGenerator<FeedEntry> {
-    for (let cursor = START; ;) {
-      const page = await this.log().feed({ ...filter, after: cursor, limit: 1000 });
-      yield* page.map(feedEntry);
-      if (page.length < 1000) return;
-      cursor = page.at(-1)!.position;
-    }
+  /**
+   * A page of a project's history: every event of every stream of the project (passport, budget,
+   * indicators, findings, alert decisions), in global order, each with what it changed, the
+   * four-eyes step it took and a description.
+   */
+  async projectHistory(projectId: string, filter: ProjectHistoryFilter, page: PageRequest): Promise<Page<ProjectHistoryEntry>> {
+    const after = page.cursor === undefined ? START : parsePosition(PROJECT_HISTORY_CURSOR.decode(page.cursor)[0]);
+    const events = await this.deps.store.queryEvents({ ...filter, projectId, after, limit: page.limit + 1 });
+    if (events.length === 0 && page.cursor === undefined) await this.assertProject(projectId);
+    const { items, nextCursor } = pageOf(events, page.limit, (e) => PROJECT_HISTORY_CURSOR.encode([formatPosition(e.position)]));
+    return { items: await projectHistoryEntries(this.deps.store, items), nextCursor };
+  }
+
+  /**
+   * A project's whole history as JSON Lines (a header line, one line per event, a summary line)
+   * or CSV (one row per event), each event with its hash-chain link: the same events as the
+   * history, streamed as they are read.
+   */
+  async exportProject(projectId: string, format: 'jsonl' | 'csv'): Promise<AsyncGenerator<string>> {
+    await this.assertProject(projectId);
+    const { head, pages } = await this.deps.store.exportEvents({ projectId });
+    if (format === 'csv') return csvLines(pages);
+    const header: ProjectExportHeader = {
+      format: PROJECT_EXPORT_FORMAT,
+      projectId,
+      exportedAt: this.deps.clock().toISOString(),
+      head: { chainSeq: head.chainSeq, hash: head.hash, position: head.position ? formatPosition(head.position) : null },
+    };
+    return jsonLines(header, pages);
+  }
+
+  /** 404 for a project that has no passport: nothing of it was ever recorded. */
+  private async assertProject(projectId: string): Promise<void> {
+    const [first] = await this.deps.store.readStream(passportStreamId(projectId), { to: 1 });
+    if (!first) throw new NotFound('Project', projectId);
   }
 
   /** The stream catalogue in stream id order, keyset-paged. */
@@ -82,10 +133,53 @@ export class Audit {
     // Link what has committed so far, so the answer covers the log up to this request.
     await this.deps.chain.catchUp();
   }
+}
 
-  private log(): PostgresEventStore<AnyEvent> {
-    const store = this.deps.store;
-    if (!(store instanceof PostgresEventStore)) throw new TamperEvidenceUnavailable();
-    return store as PostgresEventStore<AnyEvent>;
+type ExportLine = EventEntry & { proof: ExportProof | null };
+
+/** The header line, a chunk of lines per page of events, the summary line. */
+async function* jsonLines(header: ProjectExportHeader, pages: AsyncIterable<readonly ExportedEvent[]>): AsyncGenerator<string> {
+  yield `${JSON.stringify(header)}\n`;
+  const digest = createHash('sha256');
+  const streams: Record<string, number> = {};
+  let n = 0;
+  for await (const page of pages) {
+    let chunk = '';
+    for (const e of page) {
+      chunk += `${JSON.stringify({ ...eventEntry(e), proof: exportProof(e.proof) } satisfies ExportLine)}\n`;
+      streams[e.streamId] = e.version;
+    }
+    n += page.length;
+    digest.update(chunk, 'utf8');
+    yield chunk;
+  }
+  const summary: ProjectExportSummary = { events: n, streams, linesSha256: digest.digest('hex') };
+  yield `${JSON.stringify({ summary })}\n`;
+}
+
+/** The header row, then a chunk of rows per page of events. */
+async function* csvLines(pages: AsyncIterable<readonly ExportedEvent[]>): AsyncGenerator<string> {
+  yield `${EXPORT_CSV_COLUMNS.join(',')}\r\n`;
+  for await (const page of pages) {
+    let chunk = '';
+    for (const e of page) {
+      const entry = eventEntry(e);
+      const p = e.proof;
+      const row: Record<ExportCsvColumn, string | number | null> = {
+        ...entry,
+        descriptionLv: entry.description.lv,
+        descriptionEn: entry.description.en,
+        data: JSON.stringify(entry.data),
+        chainSeq: p?.chainSeq ?? null,
+        prevHash: p?.prevHash ?? null,
+        hash: p?.hash ?? null,
+        storedType: p?.type ?? null,
+        payloadText: p?.payloadText ?? null,
+        metadataText: p?.metadataText ?? null,
+        recordedAtText: p?.recordedAt ?? null,
+      };
+      chunk += `${EXPORT_CSV_COLUMNS.map((c) => csvCell(row[c])).join(',')}\r\n`;
+    }
+    yield chunk;
   }
 }

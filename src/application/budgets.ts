@@ -13,7 +13,7 @@ import { budgetStream, budgetStreamId, type Budget, type BudgetCommand, type Ope
 import type { CommandContext } from '../domain/decider.js';
 import { NotFound } from '../domain/errors.js';
 import type { Caller } from './caller.js';
-import { load, on, readOwn, type Loaded, type Outcome } from './command.js';
+import { load, loadAsOf, notYetAt, on, readOwn, type Loaded, type Outcome } from './command.js';
 import type { Deps } from './deps.js';
 import { visibleProject, type ExistingPassport } from './passports.js';
 
@@ -34,9 +34,19 @@ export interface Submission extends Outcome<OpenBudget> {
 export class Budgets {
   constructor(private readonly deps: Deps) {}
 
-  async get(caller: Caller, projectId: string): Promise<Loaded<OpenBudget>> {
+  /**
+   * The budget as it stood at `asOf` (default: now, everything stored): contracts, invoices,
+   * claims, payments and corrections recorded up to then. Who may see it is decided as for the
+   * current read; a budget with nothing recorded by `asOf` answers 404.
+   */
+  async get(caller: Caller, projectId: string, asOf?: Date): Promise<Loaded<OpenBudget>> {
     await visibleProject(this.deps, caller.user, projectId);
-    return openBudget(await load(this.deps.store, budgetStream, budgetStreamId(projectId)), projectId);
+    const loaded = await loadAsOf(this.deps.store, budgetStream, budgetStreamId(projectId), asOf);
+    if (asOf !== undefined && loaded.state.status === 'none') {
+      const current = await load(this.deps.store, budgetStream, budgetStreamId(projectId));
+      if (current.state.status !== 'none') throw notYetAt('Budget of project', projectId, asOf);
+    }
+    return openBudget(loaded, projectId);
   }
 
   /** Opens the budget from the approved passport: its cost lines, total, VAT and advance. */

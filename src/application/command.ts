@@ -1,7 +1,8 @@
 import { fold, type Command, type CommandContext, type DomainEvent } from '../domain/decider.js';
-import { PreconditionFailed } from '../domain/errors.js';
-import type { StreamType } from '../domain/stream.js';
-import type { EventStore, ReadStreamOptions, StoredEvent } from '../eventstore/port.js';
+import { NotFound, PreconditionFailed } from '../domain/errors.js';
+import { passportStream, passportStreamId } from '../domain/passport/decider.js';
+import type { ProjectRef, StreamType } from '../domain/stream.js';
+import type { Attribution, EventStore, ReadStreamOptions, StoredEvent } from '../eventstore/port.js';
 import { metadataOf, type Caller } from './caller.js';
 
 export interface Loaded<S> {
@@ -48,6 +49,30 @@ export async function load<C extends Command, E extends DomainEvent, S>(
 ): Promise<Loaded<S>> {
   const events = await readOwn(store, stream, streamId, toVersion === undefined ? {} : { to: toVersion });
   return { state: fold(stream.decider, stream.decider.initialState, events), version: events.at(-1)?.version ?? 0 };
+}
+
+/**
+ * A stream as it stood at `asOf`: only its events recorded at or before that instant are
+ * folded, so nothing recorded later can change the answer; the version is the last of them
+ * (0: nothing recorded by then). Without `asOf`, every event stored: the current state.
+ * The one rule for every as-of read of a stream's state.
+ */
+export async function loadAsOf<C extends Command, E extends DomainEvent, S>(
+  store: EventStore,
+  stream: StreamType<C, E, S>,
+  streamId: string,
+  asOf: Date | undefined,
+): Promise<Loaded<S>> {
+  if (asOf === undefined) return load(store, stream, streamId);
+  const events = (await readOwn(store, stream, streamId)).filter((e) => e.recordedAt.getTime() <= asOf.getTime());
+  return { state: fold(stream.decider, stream.decider.initialState, events), version: events.at(-1)?.version ?? 0 };
+}
+
+/** The 404 of an as-of read when the object exists now but nothing of it was recorded by `asOf`. */
+export function notYetAt(what: string, id: string, asOf: Date): NotFound {
+  const err = new NotFound(what, id);
+  err.message = `${what} ${id} did not exist yet at ${asOf.toISOString()}`;
+  return err;
 }
 
 export interface ExecuteOptions<S> {
@@ -97,16 +122,50 @@ async function execute<C extends Command, E extends DomainEvent, S>(
   const events = stream.decider.decide(command(context, state), state);
   if (events.length === 0) return { state, version, streamId, replayed: false, eventIds: [] };
   const metadata = metadataOf(caller);
+  const next = fold(stream.decider, state, events);
   const result = await store.append(
     streamId,
     events.map((e, i) => ({ ...(options.eventIds ? { id: options.eventIds(i) } : {}), type: e.type, data: e.data, metadata })),
-    { expectedVersion: version, ...(caller.idempotency ? { idempotency: caller.idempotency } : {}) },
+    {
+      expectedVersion: version,
+      attribution: await attribution(store, stream.projects(next)),
+      ...(caller.idempotency ? { idempotency: caller.idempotency } : {}),
+    },
   );
   if (result.duplicate) {
     // A concurrent retry with the same key (or the same event ids) won the race: answer with what it stored.
     return { ...(await load(store, stream, streamId, result.nextVersion)), streamId, replayed: true, eventIds: result.eventIds };
   }
-  return { state: fold(stream.decider, state, events), version: result.nextVersion, streamId, replayed: false, eventIds: result.eventIds };
+  return { state: next, version: result.nextVersion, streamId, replayed: false, eventIds: result.eventIds };
+}
+
+/** Beneficiary of each project, by project id: it never changes (a passport's recipient is fixed), so it is read once per process. */
+const beneficiaries = new WeakMap<EventStore, Map<string, string>>();
+
+/**
+ * The projects the events belong to, each with its beneficiary: from the stream's state when it
+ * knows it (passport, budget), otherwise from the project's passport, whose first event names the recipient.
+ */
+async function attribution(store: EventStore, projects: readonly ProjectRef[]): Promise<Attribution[]> {
+  let known = beneficiaries.get(store);
+  if (!known) beneficiaries.set(store, (known = new Map<string, string>()));
+  return Promise.all(
+    projects.map(async ({ projectId, organisation }) => {
+      let owner = organisation ?? known.get(projectId);
+      if (owner === undefined) {
+        const [drafted] = await store.readStream(passportStreamId(projectId), { to: 1 });
+        owner =
+          drafted && passportStream.owns(drafted)
+            ? passportStream.projects(fold(passportStream.decider, passportStream.decider.initialState, [drafted]))[0]?.organisation
+            : undefined;
+      }
+      if (owner !== undefined) {
+        if (known.size >= 50_000) known.clear();
+        known.set(projectId, owner);
+      }
+      return { projectId, organisation: owner ?? null };
+    }),
+  );
 }
 
 /**

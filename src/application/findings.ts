@@ -7,6 +7,7 @@ import { findingCorrectionId } from '../domain/budget/correction.js';
 import { budgetStream, budgetStreamId } from '../domain/budget/decider.js';
 import type { CommandContext } from '../domain/decider.js';
 import { NotFound, PreconditionFailed, ValidationFailed } from '../domain/errors.js';
+import { isOverdue } from '../domain/finding/rules.js';
 import {
   findingDecider,
   findingStream,
@@ -16,7 +17,7 @@ import {
   type RaiseFindingInput,
 } from '../domain/finding/decider.js';
 import type { Caller } from './caller.js';
-import { load, on, readOwn, type Loaded, type Outcome } from './command.js';
+import { load, loadAsOf, notYetAt, on, readOwn, type Loaded, type Outcome } from './command.js';
 import { cursorCodec } from './cursor.js';
 import type { Deps } from './deps.js';
 import { inForce } from './budgets.js';
@@ -26,6 +27,16 @@ import type { Indicators } from './indicators.js';
 import { recordBookedCorrection } from './workflows.js';
 
 const FINDINGS_CURSOR = cursorCodec('findings', ['instant', 'uuid']);
+
+/**
+ * `raisedAt` is the service's clock, `recordedAt` the database's: a finding raised this long
+ * after an instant is still folded to see whether it was recorded by then.
+ */
+const CLOCK_SKEW_MS = 60_000;
+/** Findings read from the list read model at a time when the list is asked as of an instant. */
+const AS_OF_BATCH = 100;
+/** Streams folded at once for it. */
+const AS_OF_PARALLEL = 10;
 
 /** A finding that exists. */
 export type ExistingFinding = Exclude<Finding, { status: 'none' }>;
@@ -67,9 +78,16 @@ export class Findings {
     return this.run(caller, findingId, (context) => ({ type: 'RaiseFinding', data: { ...input, findingId }, context }));
   }
 
-  async get(caller: Caller, findingId: string): Promise<Loaded<ExistingFinding>> {
+  /**
+   * The finding as it stood at `asOf` (default: now, everything stored). Who may see it is
+   * decided as for the current read; a finding with nothing recorded by `asOf` answers 404.
+   */
+  async get(caller: Caller, findingId: string, asOf?: Date): Promise<Loaded<ExistingFinding>> {
     const { state, version } = await this.visible(caller.user, findingId);
-    return { state, version };
+    if (asOf === undefined) return { state, version };
+    const then = await loadAsOf(this.deps.store, findingStream, findingStreamId(findingId), asOf);
+    if (then.state.status === 'none') throw notYetAt('Finding', findingId, asOf);
+    return { state: then.state, version: then.version };
   }
 
   /**
@@ -77,10 +95,56 @@ export class Findings {
    * query, so it applies before the limit and a cursor positions only within what it may see.
    */
   async list(caller: Caller, filter: Omit<FindingListQuery, 'after' | 'limit'>, page: PageRequest): Promise<Page<FindingRow>> {
-    const key = page.cursor === undefined ? undefined : FINDINGS_CURSOR.decode(page.cursor);
-    const after = key ? { after: { raisedAt: key[0], findingId: key[1] } } : {};
-    const rows = await listFindings(this.deps.orm, { ...filter, ...after, limit: page.limit + 1 }, projectListScope(caller.user));
+    const after = afterCursor(page.cursor);
+    const rows = await listFindings(
+      this.deps.orm,
+      { ...filter, ...(after ? { after } : {}), limit: page.limit + 1 },
+      projectListScope(caller.user),
+    );
     return pageOf(rows, page.limit, (r) => FINDINGS_CURSOR.encode([r.raisedAt.toISOString(), r.findingId]));
+  }
+
+  /**
+   * The findings list as it stood at `asOf`, in the same order, with the same filters, scope
+   * and cursors as {@link list}: each finding is folded from its stream's events recorded at
+   * or before `asOf`, so what was recorded later (a closure, a response, a finding raised
+   * after) cannot change the answer; status and `overdueOn` (default: `asOf`'s day) filter
+   * the folded state. Which findings there are comes from the list read model (findings are
+   * never removed; project, category, severity and reportability never change), so a finding
+   * raised in the very last moments before `asOf` is listed once the read model has caught up.
+   */
+  async listAsOf(
+    caller: Caller,
+    filter: Omit<FindingListQuery, 'after' | 'limit'>,
+    page: PageRequest,
+    asOf: Date,
+  ): Promise<Page<Loaded<ExistingFinding>>> {
+    const { status, overdueOn, ...fixed } = filter;
+    const scope = projectListScope(caller.user);
+    const horizon = asOf.getTime() + CLOCK_SKEW_MS;
+    const found: Loaded<ExistingFinding>[] = [];
+    let after = afterCursor(page.cursor);
+    scan: for (;;) {
+      const rows = await listFindings(this.deps.orm, { ...fixed, ...(after ? { after } : {}), limit: AS_OF_BATCH }, scope);
+      const candidates = rows.filter((r) => r.raisedAt.getTime() <= horizon);
+      for (let i = 0; i < candidates.length; i += AS_OF_PARALLEL) {
+        const folded = await Promise.all(
+          candidates.slice(i, i + AS_OF_PARALLEL).map((r) => loadAsOf(this.deps.store, findingStream, findingStreamId(r.findingId), asOf)),
+        );
+        for (const { state, version } of folded) {
+          if (state.status === 'none') continue;
+          if (status !== undefined && state.status !== status) continue;
+          const deadline = 'correctiveAction' in state ? state.correctiveAction.deadline : null;
+          if (overdueOn !== undefined && !isOverdue(deadline, state.status === 'closed', overdueOn)) continue;
+          found.push({ state, version });
+          if (found.length > page.limit) break scan;
+        }
+      }
+      const last = rows.at(-1);
+      if (!last || rows.length < AS_OF_BATCH || candidates.length < rows.length) break;
+      after = { raisedAt: last.raisedAt.toISOString(), findingId: last.findingId };
+    }
+    return pageOf(found, page.limit, (f) => FINDINGS_CURSOR.encode([new Date(f.state.raisedAt).toISOString(), f.state.findingId]));
   }
 
   /** Responds to, acts on, follows up or closes a finding the caller can see. */
@@ -179,4 +243,11 @@ export class Findings {
 /** Cost line codes of the approved version, or of the working content before any approval. */
 function costLinesInForce(passport: ExistingPassport): string[] {
   return (inForce(passport).financing?.costLines ?? []).map((l) => l.code);
+}
+
+/** Where a findings cursor positions the list: after this (raisedAt, findingId). */
+function afterCursor(cursor: string | undefined): { raisedAt: string; findingId: string } | undefined {
+  if (cursor === undefined) return undefined;
+  const [raisedAt, findingId] = FINDINGS_CURSOR.decode(cursor);
+  return { raisedAt, findingId };
 }

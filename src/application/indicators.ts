@@ -13,7 +13,7 @@ import { programmeStream, programmeStreamId } from '../domain/programme/decider.
 import { programmeNodeStream, programmeNodeStreamId } from '../domain/programme-node/decider.js';
 import { FUNDED_KINDS } from '../domain/programme-node/rules.js';
 import type { Caller } from './caller.js';
-import { load, on, type Loaded, type Outcome } from './command.js';
+import { load, loadAsOf, notYetAt, on, type Loaded, type Outcome } from './command.js';
 import type { Deps } from './deps.js';
 import { visibleProject } from './passports.js';
 
@@ -54,10 +54,19 @@ export class Indicators {
     return this.define(caller, { level: 'project', projectId, ...passport.programme }, definition);
   }
 
-  /** The indicator with its progress as the system knew it at `asOf`. */
-  async get(caller: Caller, indicatorId: string, asOf: Date): Promise<Loaded<DefinedIndicator> & { progress?: IndicatorProgress }> {
-    const loaded = await this.visible(caller.user, indicatorId);
-    const { indicators } = await progressAsOf(this.deps.orm, { asOf, indicatorId }, null);
+  /**
+   * The indicator as it stood at `asOf` (default: now, everything stored) with its progress as
+   * the system knew it then. Who may see it is decided as for the current read; an indicator
+   * with nothing recorded by `asOf` answers 404.
+   */
+  async get(caller: Caller, indicatorId: string, asOf?: Date): Promise<Loaded<DefinedIndicator> & { progress?: IndicatorProgress }> {
+    let loaded = await this.visible(caller.user, indicatorId);
+    if (asOf !== undefined) {
+      const { state, version } = await loadAsOf(this.deps.store, indicatorStream, indicatorStreamId(indicatorId), asOf);
+      if (state.status === 'none') throw notYetAt('Indicator', indicatorId, asOf);
+      loaded = { state, version };
+    }
+    const { indicators } = await progressAsOf(this.deps.orm, { asOf: asOf ?? this.deps.clock(), indicatorId }, null);
     const progress = indicators.find((p) => p.indicatorId === indicatorId);
     return { ...loaded, ...(progress ? { progress } : {}) };
   }

@@ -13,7 +13,7 @@ import {
 } from '../domain/passport/decider.js';
 import type { CommandContext } from '../domain/decider.js';
 import type { Caller } from './caller.js';
-import { load, on, type Loaded, type Outcome } from './command.js';
+import { load, loadAsOf, notYetAt, on, type Loaded, type Outcome } from './command.js';
 import { cursorCodec } from './cursor.js';
 import type { Deps } from './deps.js';
 import { investmentFacts } from './investment-facts.js';
@@ -65,8 +65,16 @@ export class Passports {
     return existing(outcome);
   }
 
-  async get(caller: Caller, projectId: string): Promise<Loaded<ExistingPassport>> {
-    return visibleProject(this.deps, caller.user, projectId);
+  /**
+   * The passport as it stood at `asOf` (default: now, everything stored). Who may see it is
+   * decided as for the current read; a passport with nothing recorded by `asOf` answers 404.
+   */
+  async get(caller: Caller, projectId: string, asOf?: Date): Promise<Loaded<ExistingPassport>> {
+    const current = await visibleProject(this.deps, caller.user, projectId);
+    if (asOf === undefined) return current;
+    const { state, version } = await loadAsOf(this.deps.store, passportStream, passportStreamId(projectId), asOf);
+    if (state.status === 'none') throw notYetAt('Project', projectId, asOf);
+    return { state, version };
   }
 
   /** Replaces the sections given, all at once (one event per section, one append). */

@@ -21,10 +21,25 @@ export interface StreamType<C extends Command, E extends DomainEvent, S> {
   readonly decider: Decider<C, E, S>;
   readonly events: readonly EventDefinition<unknown, E['type']>[];
   readonly retired: readonly RetiredEvent[];
+  /**
+   * The projects the stream's events belong to, from its state after them: every event is
+   * attributed to them when it is stored. Reference data (funds, programmes, nodes) belongs to none.
+   */
+  projects(this: void, state: S): readonly ProjectRef[];
   /** True when the event is one of this stream type's: narrows a store-wide event union to the stream's. */
   owns<X extends DomainEvent>(this: void, event: X): event is Extract<X, { type: E['type'] }>;
   /** The stored event as one of this stream type's; any other type is an error (a stream id handed to the wrong stream type). */
   own(this: void, event: StoredEvent): StoredEvent<E>;
+}
+
+/**
+ * A project a stream's events belong to. The organisation (the beneficiary's registration
+ * number) is given when the state knows it; otherwise the application looks it up from the
+ * project's passport.
+ */
+export interface ProjectRef {
+  readonly projectId: string;
+  readonly organisation?: string;
 }
 
 /** Any stream type, for code that handles every one of them alike (history, time travel). */
@@ -35,6 +50,7 @@ export function defineStreamType<C extends Command, E extends DomainEvent, S>(de
   decider: Decider<C, E, S>;
   events: readonly AnyEventDefinition<E['type']>[];
   retired?: readonly RetiredEvent[];
+  projects?: (state: S) => readonly ProjectRef[];
 }): StreamType<C, E, S> {
   const types = new Set<string>(definition.events.map((e) => e.type));
   function owns<X extends DomainEvent>(event: X): event is Extract<X, { type: E['type'] }> {
@@ -45,5 +61,13 @@ export function defineStreamType<C extends Command, E extends DomainEvent, S>(de
     // Its type name is one of this stream type's, and the registry parsed its payload with that type's schema.
     return event as StoredEvent<E>;
   }
-  return { name: definition.name, decider: definition.decider, events: definition.events, retired: definition.retired ?? [], owns, own };
+  return {
+    name: definition.name,
+    decider: definition.decider,
+    events: definition.events,
+    retired: definition.retired ?? [],
+    projects: definition.projects ?? (() => []),
+    owns,
+    own,
+  };
 }

@@ -64,6 +64,82 @@ export interface AppendOptions {
    * which carry fresh ids and times on every try.
    */
   readonly idempotency?: { readonly key: string; readonly fingerprint: string };
+  /**
+   * The projects the appended events belong to, each with its beneficiary organisation: the
+   * store indexes them with the events, in the same write, for project history and export.
+   * Reference data (funds, programmes, programme nodes) belongs to none: omit it or pass [].
+   */
+  readonly attribution?: readonly Attribution[];
+}
+
+/** A project an event belongs to, and the organisation (beneficiary, by registration number) whose project it is. */
+export interface Attribution {
+  readonly projectId: string;
+  /** Null only when the project has no passport to name its beneficiary. */
+  readonly organisation: string | null;
+}
+
+/**
+ * Which events an auditor asks for. Every field narrows; none given means every event.
+ * `organisation` is the acting person's organisation (from the metadata); `beneficiary` is the
+ * organisation the event belongs to (its attribution), e.g. every event of a beneficiary's projects.
+ */
+export interface EventQuery {
+  /** Events attributed to this project: every stream of the project. */
+  readonly projectId?: string;
+  /** Events attributed to projects of this organisation. */
+  readonly beneficiary?: string;
+  /** Stream type, the prefix of stream ids (`budget`, `finding`, …). */
+  readonly streamType?: string;
+  /** Exact type name with version (`InvoiceSubmitted.v1`). */
+  readonly type?: string;
+  readonly actor?: string;
+  readonly organisation?: string;
+  /** Recorded at or after. */
+  readonly from?: Date;
+  /** Recorded at or before. */
+  readonly to?: Date;
+}
+
+export interface QueryEventsOptions extends EventQuery {
+  /** Exclusive: events strictly after this position. */
+  readonly after: GlobalPosition;
+  readonly limit: number;
+}
+
+/**
+ * How an exported event links into the store's tamper-evident hash chain: the exact text that
+ * was hashed and the link before it, so a reader recomputes `hash = sha256(prevHash || input)`
+ * offline (input = eventId, streamId, version, type, payloadText, metadataText, recordedAt, joined by newlines).
+ */
+export interface ChainLink {
+  readonly chainSeq: number;
+  /** Hex sha256 of the previous link (64 zeros for the first). */
+  readonly prevHash: string;
+  /** Hex sha256 of this link. */
+  readonly hash: string;
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly version: number;
+  /** The type name as stored (before any upcasting). */
+  readonly type: string;
+  /** The payload and metadata as the store printed them when hashing. */
+  readonly payloadText: string;
+  readonly metadataText: string;
+  /** UTC, microseconds: `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
+  readonly recordedAt: string;
+}
+
+/** An event as exported, with its link in the hash chain when the store keeps one (null otherwise). */
+export type ExportedEvent<E extends EventShape = EventShape> = StoredEvent<E> & { readonly proof: ChainLink | null };
+
+/** Where an export stands when it starts: it holds the query's events up to this point of the chain, and no later one. */
+export interface ExportHead {
+  /** Last link of the chain the export covers (null: the store keeps no chain). */
+  readonly chainSeq: number | null;
+  readonly hash: string | null;
+  /** Global position of the last event the export may hold. */
+  readonly position: GlobalPosition | null;
 }
 
 export interface AppendResult {
@@ -96,6 +172,19 @@ export interface EventStore<E extends EventShape = EventShape> {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent<E>[]>;
   /** Events in global order strictly after `after`; never skips one that commits late. */
   readAll(options: ReadAllOptions): Promise<StoredEvent<E>[]>;
+  /**
+   * The auditor's read: events matching the query in global order strictly after `after`, at most
+   * `limit` (project history and the global feed are pages of it). Served from indexes.
+   */
+  queryEvents(options: QueryEventsOptions): Promise<StoredEvent<E>[]>;
+  /**
+   * Every event matching the query in global order, streamed in constant memory as pages (each a
+   * non-empty array, in order), each event with its hash-chain link when the store keeps a chain.
+   * The export covers a fixed cut of the log (`head`, fixed before the first page is yielded):
+   * what commits later is not in it. Pages, not single events: an export of 100k events should
+   * not pay for 100k trips through async iteration.
+   */
+  exportEvents(query: EventQuery): Promise<{ head: ExportHead; pages: AsyncIterable<readonly ExportedEvent<E>[]> }>;
   /** How many events readAll would deliver after `after`, counting at most `cap`. */
   countAfter(after: GlobalPosition, cap: number): Promise<number>;
   /** The first result stored under an idempotency key, or null; fingerprint must match. */

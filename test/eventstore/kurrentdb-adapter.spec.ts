@@ -9,13 +9,22 @@ import {
   WrongExpectedVersionError,
   type AppendStreamState,
   type EventData,
+  type Filter,
   type Position,
 } from '@kurrent/kurrentdb-client';
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyError, EventStoreUnavailable, IdempotencyKeyReused, StreamDeleted } from '../../src/eventstore/errors.js';
+import {
+  ConcurrencyError,
+  EventStoreUnavailable,
+  IdempotencyKeyReused,
+  InvalidStreamId,
+  StreamDeleted,
+} from '../../src/eventstore/errors.js';
 import { KurrentDbEventStore, type KurrentClient } from '../../src/eventstore/kurrentdb/adapter.js';
-import { COMPLETED, idempotencyStreamOf, toKurrentMetadata } from '../../src/eventstore/kurrentdb/mapping.js';
-import { START } from '../../src/eventstore/position.js';
+import { COMPLETED, RELEASED, idempotencyStreamOf, toKurrentMetadata } from '../../src/eventstore/kurrentdb/mapping.js';
+import { STREAM_ATTRIBUTED, beneficiaryIndexStream, projectIndexStream } from '../../src/eventstore/kurrentdb/query.js';
+import type { Attribution, ExportedEvent } from '../../src/eventstore/port.js';
+import { START, comparePositions } from '../../src/eventstore/position.js';
 import { EventRegistry } from '../../src/eventstore/registry.js';
 import { buildMetadata, Counted, counted, testRegistry } from '../support/builders.js';
 
@@ -41,6 +50,8 @@ class FakeClient {
   readonly log: Rec[] = [];
   readonly deleted = new Set<string>();
   readonly appends: string[] = [];
+  /** Runs when a stream read has delivered its events: lets a test interleave another writer's appends. */
+  afterRead?: (streamId: string) => Promise<void>;
   /** Fails the next append whose stream/event type matches, once. */
   failOnce?: { match: (stream: string, type: string) => boolean; error: Error };
   subscriptions: (EventEmitter & { unsubscribe(): Promise<void> })[] = [];
@@ -85,6 +96,8 @@ class FakeClient {
       throw new WrongExpectedVersionError(undefined, { streamName: streamId, expected: state, current });
     }
     for (const e of list) {
+      // An id already in the stream is a retry of that write: KurrentDB stores it once.
+      if (state === 'any' && existing.some((r) => r.id === e.id)) continue;
       const rec = this.put(streamId, e.type, e.data, e.metadata);
       rec.id = e.id;
     }
@@ -95,24 +108,45 @@ class FakeClient {
     // Read when iterated, as the real client does: a deleted or missing stream fails then, not at the call.
     const deleted = () => this.deleted.has(streamId);
     const records = () => this.stream(streamId);
+    const hook = this.afterRead;
     return (async function* () {
       if (deleted()) throw StreamDeletedError.fromStreamName(streamId);
       let recs = records();
-      if (recs.length === 0) throw new StreamNotFoundError(undefined, streamId);
+      if (recs.length === 0) {
+        if (hook) await hook(streamId);
+        throw new StreamNotFoundError(undefined, streamId);
+      }
       if (o.direction === 'backwards') recs = [...recs].reverse();
       if (typeof o.fromRevision === 'bigint') {
         const from = o.fromRevision;
         recs = recs.filter((r) => (o.direction === 'backwards' ? r.revision <= from : r.revision >= from));
       }
       for (const r of recs.slice(0, Number(o.maxCount ?? Number.MAX_SAFE_INTEGER))) yield { event: { ...r } };
+      if (hook) await hook(streamId);
     })();
   }
 
-  readAll(o: { fromPosition?: Position | 'start' | 'end'; maxCount?: number | bigint } = {}) {
+  /** Every readAll call's options, to see what the adapter asked the server to filter. */
+  readonly allReads: { fromPosition?: Position | 'start' | 'end'; filter?: Filter; direction?: string }[] = [];
+
+  readAll(o: { fromPosition?: Position | 'start' | 'end'; maxCount?: number | bigint; direction?: string; filter?: Filter } = {}) {
+    this.allReads.push(o);
     const log = () => this.log;
+    const matches = (r: Rec) => {
+      const f = o.filter;
+      if (!f) return true;
+      const subject = f.filterOn === 'streamName' ? r.streamId : r.type;
+      // The server matches .NET regexes; the adapter sends ones that mean the same in JavaScript.
+      return 'regex' in f ? new RegExp(f.regex).test(subject) : f.prefixes.some((p) => subject.startsWith(p));
+    };
     return (async function* () {
       const from = o.fromPosition;
-      const recs = log().filter((r) => typeof from !== 'object' || r.position.commit >= from.commit);
+      let recs = log().filter(matches);
+      if (o.direction === 'backwards') {
+        recs = [...recs].reverse().filter((r) => typeof from !== 'object' || r.position.commit <= from.commit);
+      } else {
+        recs = recs.filter((r) => typeof from !== 'object' || r.position.commit >= from.commit);
+      }
       for (const r of recs.slice(0, Number(o.maxCount ?? Number.MAX_SAFE_INTEGER))) yield { event: { ...r } };
     })();
   }
@@ -213,6 +247,168 @@ describe('KurrentDB adapter control flow (against a tiny fake client, not a subs
       expect(await store.countAfter(START, 100)).toBe(3);
       expect(await store.countAfter(START, 2)).toBe(2);
       expect(await store.readAll({ after: all[2]!.position, limit: 10 })).toEqual([]);
+    });
+  });
+
+  describe('attribution, queryEvents and exportEvents', () => {
+    const P: Attribution = { projectId: 'P', organisation: '40003000001' };
+    const Q: Attribution = { projectId: 'Q', organisation: '40003000002' };
+    const ns = (events: readonly { data: unknown }[]) => events.map((e) => (e.data as { n: number }).n);
+    const collect = async <T>(items: AsyncIterable<T>) => {
+      const out: T[] = [];
+      for await (const i of items) out.push(i);
+      return out;
+    };
+
+    it("when an attributed stream is first appended, it is announced in its project's and beneficiary's index before its events, once", async () => {
+      const fake = new FakeClient();
+      const s = stream();
+      const metadata = buildMetadata();
+      const store = newStore(fake);
+      await store.append(s, [counted(1, { metadata })], { expectedVersion: 0, attribution: [P] });
+      expect(fake.appends.slice(0, 2).sort()).toEqual(
+        [`${beneficiaryIndexStream(P.organisation!)}:${STREAM_ATTRIBUTED}`, `${projectIndexStream('P')}:${STREAM_ATTRIBUTED}`].sort(),
+      );
+      expect(fake.appends[2]).toBe(`${s}:Counted.v2`);
+      // Each event carries its own attribution; the metadata read back is exactly what was passed.
+      expect(fake.log.find((r) => r.streamId === s)!.metadata).toMatchObject({ attribution: [P] });
+      expect((await store.readStream(s))[0]!.metadata).toEqual(metadata);
+
+      await store.append(s, [counted(2)], { expectedVersion: 1, attribution: [P] });
+      await newStore(fake).append(s, [counted(3)], { expectedVersion: 2, attribution: [P] }); // a cold cache reads the index first
+      expect(fake.appends.filter((a) => a.endsWith(STREAM_ATTRIBUTED))).toHaveLength(2);
+      expect(fake.log.filter((r) => r.type === STREAM_ATTRIBUTED)).toHaveLength(2);
+    });
+
+    it('when two processes announce the same stream at once, the fixed entry id makes it one entry', async () => {
+      const fake = new FakeClient();
+      const s = stream();
+      await Promise.all([
+        newStore(fake).append(s, [counted(1)], { expectedVersion: 'any', attribution: [P] }),
+        newStore(fake).append(s, [counted(2)], { expectedVersion: 'any', attribution: [P] }),
+      ]);
+      expect(fake.log.filter((r) => r.streamId === projectIndexStream('P'))).toHaveLength(1);
+    });
+
+    it('when the index cannot be written, no event is appended and an idempotency claim is released', async () => {
+      const fake = new FakeClient();
+      const s = stream();
+      fake.failOnce = { match: (_s, type) => type === STREAM_ATTRIBUTED, error: new UnavailableError() };
+      const idempotency = { key: 'k-index', fingerprint: 'fp' };
+      await expect(newStore(fake).append(s, [counted(1)], { expectedVersion: 0, attribution: [P], idempotency })).rejects.toBeInstanceOf(
+        EventStoreUnavailable,
+      );
+      expect(fake.log.filter((r) => r.streamId === s)).toEqual([]);
+      expect(fake.appends.at(-1)).toBe(`${idempotencyStreamOf('k-index')}:${RELEASED}`);
+      const retry = await newStore(fake).append(s, [counted(1)], { expectedVersion: 0, attribution: [P], idempotency });
+      expect(retry.nextVersion).toBe(1);
+    });
+
+    it('when the process dies between the index entry and the events, the entry names a stream with no events of the project: harmless', async () => {
+      const fake = new FakeClient();
+      const s = stream();
+      fake.failOnce = { match: (stream, type) => stream === s && type === 'Counted.v2', error: new UnavailableError() };
+      await expect(newStore(fake).append(s, [counted(1)], { expectedVersion: 0, attribution: [P] })).rejects.toBeInstanceOf(
+        EventStoreUnavailable,
+      );
+      expect(fake.log.some((r) => r.streamId === projectIndexStream('P'))).toBe(true);
+      expect(await newStore(fake).queryEvents({ projectId: 'P', after: START, limit: 10 })).toEqual([]);
+      await newStore(fake).append(s, [counted(1)], { expectedVersion: 0, attribution: [P] });
+      expect(ns(await newStore(fake).queryEvents({ projectId: 'P', after: START, limit: 10 }))).toEqual([1]);
+    });
+
+    it("when an index or claim stream is named in an append, it is refused: they are the store's own", async () => {
+      const fake = new FakeClient();
+      for (const reserved of [projectIndexStream('P'), beneficiaryIndexStream('1'), idempotencyStreamOf('k')]) {
+        await expect(newStore(fake).append(reserved, [counted(1)], { expectedVersion: 'any' })).rejects.toBeInstanceOf(InvalidStreamId);
+      }
+    });
+
+    it("when a project is queried, the server is asked for exactly its streams' names and only its own events come back, in pages", async () => {
+      const fake = new FakeClient();
+      const store = newStore(fake, 4);
+      const [a, b, ref, q] = [stream(), `testb-${randomUUID()}`, stream(), stream()];
+      await store.append(a, [counted(0)], { expectedVersion: 0 }); // before the stream belonged to the project
+      await store.append(ref, [counted(100)], { expectedVersion: 0 });
+      for (let i = 1; i <= 6; i++) {
+        await store.append(i % 2 ? a : b, [counted(i)], { expectedVersion: 'any', attribution: i === 4 ? [P, Q] : [P] });
+        await store.append(q, [counted(10 + i)], { expectedVersion: 'any', attribution: [Q] });
+        for (let k = 0; k < 5; k++) fake.put('$stats-node', '$statsCollected');
+      }
+      const reads = fake.allReads.length;
+      const all = await store.queryEvents({ projectId: 'P', after: START, limit: 100 });
+      expect(ns(all)).toEqual([1, 2, 3, 4, 5, 6]);
+      const filters = fake.allReads.slice(reads).flatMap((r) => (r.filter ? [r.filter] : []));
+      expect(filters[0]).toMatchObject({ filterOn: 'streamName', regex: `^(?:${[a, b].sort().join('|')})$` });
+
+      const paged: number[] = [];
+      for (let after = START, page; (page = await store.queryEvents({ projectId: 'P', after, limit: 2 })).length > 0;) {
+        paged.push(...ns(page));
+        after = page.at(-1)!.position;
+      }
+      expect(paged).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(ns(await store.queryEvents({ projectId: 'Q', after: START, limit: 100 }))).toEqual([11, 12, 13, 4, 14, 15, 16]);
+      expect(ns(await store.queryEvents({ beneficiary: P.organisation!, streamType: 'testb', after: START, limit: 100 }))).toEqual([
+        2, 4, 6,
+      ]);
+      expect(ns(await store.queryEvents({ streamType: 'testb', after: START, limit: 100 }))).toEqual([2, 4, 6]);
+      expect(fake.allReads.at(-1)!.filter).toMatchObject({ filterOn: 'streamName', prefixes: ['testb-'] });
+      // readAll never delivers the index entries.
+      expect((await store.readAll({ after: START, limit: 1000 })).some((e) => e.streamId.startsWith('es_'))).toBe(false);
+    });
+
+    it('when another writer attributes a new stream while a page is read, the page stops before it, and the next page has both', async () => {
+      const fake = new FakeClient();
+      const store = newStore(fake);
+      const [known, added] = [stream(), stream()];
+      await store.append(known, [counted(1)], { expectedVersion: 'any', attribution: [P] });
+      const page1Position = (await store.queryEvents({ projectId: 'P', after: START, limit: 10 }))[0]!.position;
+      await store.append(stream(), [counted(100)], { expectedVersion: 0 }); // the log goes on: the next page reads it
+      // Right after the reader has read the index: a new stream of the project, then one more event of a known one.
+      fake.afterRead = async (streamId) => {
+        if (streamId !== projectIndexStream('P')) return;
+        fake.afterRead = undefined;
+        await newStore(fake).append(added, [counted(2)], { expectedVersion: 'any', attribution: [P] });
+        await newStore(fake).append(known, [counted(3)], { expectedVersion: 'any', attribution: [P] });
+      };
+      const page = await store.queryEvents({ projectId: 'P', after: page1Position, limit: 10 });
+      expect(ns(page)).toEqual([]); // not [3]: that would pass 2, which this page could not see
+      expect(ns(await store.queryEvents({ projectId: 'P', after: page1Position, limit: 10 }))).toEqual([2, 3]);
+    });
+
+    it('when a project has more streams than one regex should name, the server filters on their types and the adapter on the streams', async () => {
+      const fake = new FakeClient();
+      const store: KurrentDbEventStore = new KurrentDbEventStore(fake as unknown as KurrentClient, testRegistry(), { maxRegexStreams: 2 });
+      const streams = [stream(), stream(), stream()];
+      for (const [i, s] of streams.entries()) await store.append(s, [counted(i)], { expectedVersion: 0, attribution: [P] });
+      await store.append(stream(), [counted(9)], { expectedVersion: 0 });
+      expect(ns(await store.queryEvents({ projectId: 'P', after: START, limit: 10 }))).toEqual([0, 1, 2]);
+      expect(fake.allReads.at(-1)!.filter).toMatchObject({ filterOn: 'streamName', prefixes: ['test-'] });
+    });
+
+    it('when a project is exported, it streams its events up to the head noted at the start, each without a proof (no chain here)', async () => {
+      const fake = new FakeClient();
+      const store = newStore(fake, 2);
+      const s = stream();
+      for (let i = 1; i <= 5; i++) await store.append(s, [counted(i)], { expectedVersion: 'any', attribution: [P] });
+      fake.put('$stats-node', '$statsCollected');
+      const { head, pages } = await store.exportEvents({ projectId: 'P' });
+      expect(head).toEqual({
+        chainSeq: null,
+        hash: null,
+        position: { transactionId: fake.log.at(-1)!.position.commit, sequence: fake.log.at(-1)!.position.prepare },
+      });
+      await store.append(s, [counted(6)], { expectedVersion: 'any', attribution: [P] });
+      const exported: ExportedEvent[] = (await collect(pages)).flat();
+      expect(ns(exported)).toEqual([1, 2, 3, 4, 5]);
+      expect(exported.every((e) => e.proof === null && comparePositions(e.position, head.position!) < 0)).toBe(true);
+      expect(ns((await collect((await store.exportEvents({ projectId: 'P' })).pages)).flat())).toEqual([1, 2, 3, 4, 5, 6]);
+    });
+
+    it('when $all is empty, the export has no head position and no events', async () => {
+      const { head, pages } = await newStore(new FakeClient()).exportEvents({});
+      expect(head).toEqual({ chainSeq: null, hash: null, position: null });
+      expect(await collect(pages)).toEqual([]);
     });
   });
 

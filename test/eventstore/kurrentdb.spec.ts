@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { KurrentDbEventStore } from '../../src/eventstore/kurrentdb/adapter.js';
 import { checkKurrentDbConnection, createKurrentDbClient } from '../../src/eventstore/kurrentdb/connect.js';
 import { toGlobalPosition } from '../../src/eventstore/kurrentdb/mapping.js';
-import type { EventStore, ReadAllOptions } from '../../src/eventstore/port.js';
+import type { EventStore, QueryEventsOptions, ReadAllOptions } from '../../src/eventstore/port.js';
 import { comparePositions, START, type GlobalPosition } from '../../src/eventstore/position.js';
 import { testRegistry } from '../support/builders.js';
 import { eventStoreContract } from './contract.js';
@@ -41,6 +41,10 @@ describe.skipIf(!url)('KurrentDB event store contract — requires KURRENTDB_URL
     append: (...a) => store.append(...a),
     readStream: (...a) => store.readStream(...a),
     readAll: (o: ReadAllOptions) => store.readAll({ ...o, after: comparePositions(o.after, baseline) < 0 ? baseline : o.after }),
+    queryEvents: (o: QueryEventsOptions) =>
+      store.queryEvents({ ...o, after: comparePositions(o.after, baseline) < 0 ? baseline : o.after }),
+    // The contract exports by project only: the server-side filter keeps earlier runs' (and other programs') events out.
+    exportEvents: (...a) => store.exportEvents(...a),
     countAfter: (after, cap) => store.countAfter(comparePositions(after, baseline) < 0 ? baseline : after, cap),
     findIdempotentResult: (...a) => store.findIdempotentResult(...a),
     close: () => Promise.resolve(),

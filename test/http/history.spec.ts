@@ -1,7 +1,6 @@
-import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asText, createTestApp, type TestApp } from '../support/app.js';
+import { createTestApp, type TestApp } from '../support/app.js';
 import { bearer, tokenFor } from '../support/auth.js';
 
 let app: TestApp;
@@ -103,53 +102,5 @@ describe('auditor history and time travel', () => {
     const res = await http().get('/history/events').query({ cursor: 'page-2' }).set('Authorization', auditor);
     expect(res.status).toBe(400);
     expect(res.body.errors[0]).toMatchObject({ in: 'query', pointer: '/cursor' });
-  });
-
-  it("when a project's history is exported, JSON Lines and CSV hold the same events", async () => {
-    const projectId = '6f1d3c2a-4b5e-4f60-8a71-92b3c4d5e6f7';
-    await app.service.context.store.append(
-      `passport-${projectId}`,
-      [
-        {
-          type: 'PassportWithdrawn.v1',
-          data: { reason: 'Atcelts, "pēdiņas", komats', withdrawnAt: '2024-01-01T00:00:00.000Z', withdrawnBy: 'anna' },
-          metadata: {
-            actor: 'anna',
-            organisation: '90001733697',
-            role: 'beneficiary',
-            roles: ['beneficiary'],
-            correlationId: 'c',
-            causationId: null,
-            requestId: 'r',
-          },
-        },
-      ],
-      { expectedVersion: 'any' },
-    );
-    const jsonl = await http().get(`/history/projects/${projectId}/export`).set('Authorization', auditor).buffer(true).parse(asText);
-    expect(jsonl.status).toBe(200);
-    expect(jsonl.headers['content-type']).toMatch(/application\/x-ndjson/);
-    const lines = (jsonl.body as string)
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({
-      streamId: `passport-${projectId}`,
-      type: 'PassportWithdrawn.v1',
-      actor: 'anna',
-      data: { reason: 'Atcelts, "pēdiņas", komats' },
-    });
-
-    const csv = await http()
-      .get(`/history/projects/${projectId}/export`)
-      .query({ format: 'csv' })
-      .set('Authorization', auditor)
-      .buffer(true)
-      .parse(asText);
-    expect(csv.headers['content-type']).toMatch(/text\/csv/);
-    const record = parse<Record<string, string>>(csv.body as string, { columns: true })[0]!;
-    expect(record).toMatchObject({ eventId: lines[0].eventId, position: lines[0].position, actor: 'anna', type: 'PassportWithdrawn.v1' });
-    expect(JSON.parse(record.data!)).toEqual(lines[0].data);
   });
 });

@@ -88,6 +88,7 @@ const LISTS = [
   'GET /double-funding/alerts',
   'GET /history/streams/{streamId}',
   'GET /history/events',
+  'GET /history/projects/{projectId}',
 ];
 
 /** GETs whose answer holds arrays at its top level but is not a list, and why. */
@@ -104,6 +105,18 @@ const NOT_LISTS: Record<string, { arrays: string[]; why: string }> = {
   'GET /indicators/{indicatorId}': { arrays: ['contributingProjects', 'reports'], why: 'one indicator (one stream) with its history' },
   'GET /findings/{findingId}': { arrays: ['followUps', 'corrections'], why: 'one finding (one stream)' },
   'GET /double-funding/alerts/{alertId}': { arrays: ['eventIds', 'projectIds', 'findingIds'], why: 'one alert and its decision' },
+  'GET /budget-execution/explain': {
+    arrays: ['contributions'],
+    why: 'an explanation: every event behind one figure, read together so that they sum to it',
+  },
+  'GET /indicators/{indicatorId}/progress/explain': {
+    arrays: ['contributions'],
+    why: 'an explanation: every event behind one value, read together so that they sum to it',
+  },
+  'GET /reports/council/explain': {
+    arrays: ['contributions'],
+    why: 'an explanation: every event behind one total, read together so that they sum to it',
+  },
   'GET /projects/{projectId}/budget': {
     arrays: ['shares', 'costLines', 'invoices', 'claims', 'corrections'],
     why: 'one budget (one stream, its ETag the stream version) as it stands',

@@ -34,6 +34,8 @@ function failingOnce(inner: EventStore<AnyEvent>, armed: { prefix: string | null
     },
     readStream: (streamId, options) => inner.readStream(streamId, options),
     readAll: (options) => inner.readAll(options),
+    queryEvents: (options) => inner.queryEvents(options),
+    exportEvents: (query) => inner.exportEvents(query),
     countAfter: (after, cap) => inner.countAfter(after, cap),
     findIdempotentResult: (key, fingerprint) => inner.findIdempotentResult(key, fingerprint),
     close: () => inner.close(),

@@ -1,6 +1,6 @@
 import { UnknownMessage, type Command, type Decider } from '../decider.js';
 import { IllegalTransition, NotFound, ValidationFailed, type FieldIssue } from '../errors.js';
-import { assertFourEyes } from '../four-eyes.js';
+import { assertFourEyesRule, fourEyesRule } from '../four-eyes.js';
 import type { Financing, ProgrammeRef } from '../passport/content.js';
 import {
   normaliseInvoiceNumber,
@@ -33,6 +33,20 @@ export interface OpenBudget extends Omit<Opened, 'openedAt' | 'openedBy'> {
   corrections: Record<string, Correction>;
 }
 export type Budget = { status: 'none' } | OpenBudget;
+
+/** A payment claim as the budget holds it, with its verifications and payment. */
+export type BudgetClaim = OpenBudget['claims'][string];
+
+/** Four-eyes (četru acu princips) of a payment claim: who took the steps each decision on it checks. */
+export const claimFourEyes = {
+  /** The officer verifies an invoice of a claim someone else submitted. */
+  verify: fourEyesRule<BudgetClaim>('verify', (claim) => ({ submitted: claim.submittedBy })),
+  /** Whoever pays neither submitted the claim nor verified any of its invoices. */
+  pay: fourEyesRule<BudgetClaim>('pay', (claim) => ({
+    submitted: claim.submittedBy,
+    verified: Object.values(claim.verified).map((x) => x.verifiedBy),
+  })),
+};
 
 /** What the budget needs to know about the passport; the handler reads it from the passport stream. */
 export interface PassportFacts {
@@ -240,7 +254,7 @@ function verify(c: Extract<BudgetCommand, { type: 'VerifyInvoice' }>, state: Ope
   if (!item) throw new NotFound(`Invoice in payment claim ${claimId}:`, invoiceId);
   if (found.verified[invoiceId])
     throw new IllegalTransition(c.type, 'verified', `invoice ${invoiceId} is already verified in claim ${claimId}`);
-  assertFourEyes({ actor: c.context.actor, act: 'verify', earlier: { submitted: found.submittedBy } });
+  assertFourEyesRule(claimFourEyes.verify, c.context.actor, found);
   const issues: FieldIssue[] = [];
   if (eligibleCents + ineligibleCents !== item.cents) {
     issues.push({
@@ -274,12 +288,7 @@ function pay(c: Extract<BudgetCommand, { type: 'RecordPayment' }>, state: OpenBu
   const unverified = found.items.filter((i) => !found.verified[i.invoiceId]).map((i) => i.invoiceId);
   if (unverified.length)
     throw new IllegalTransition(c.type, 'submitted', `claim ${claimId} has unverified invoices: ${unverified.join(', ')}`);
-  // Four-eyes: whoever pays neither submitted the claim nor verified any of its invoices.
-  assertFourEyes({
-    actor: c.context.actor,
-    act: 'pay',
-    earlier: { submitted: found.submittedBy, verified: Object.values(found.verified).map((x) => x.verifiedBy) },
-  });
+  assertFourEyesRule(claimFourEyes.pay, c.context.actor, found);
   const payable = found.kind === 'advance' ? found.requestedCents : Object.values(found.verified).reduce((n, v) => n + v.eligibleCents, 0);
   refuseIf(
     amountCents > payable
@@ -426,5 +435,10 @@ function apply(draft: OpenBudget, event: Exclude<BudgetEvent, { type: 'BudgetOpe
 export const budgetDecider: Decider<BudgetCommand, BudgetEvent, Budget> = { decide, evolve, evolveAll, initialState };
 
 /** A project's budget (budžets): `budget-<projectId>`, opened from the approved passport. */
-export const budgetStream = defineStreamType({ name: 'budget', decider: budgetDecider, events: budgetEvents });
+export const budgetStream = defineStreamType({
+  name: 'budget',
+  decider: budgetDecider,
+  events: budgetEvents,
+  projects: (state) => (state.status === 'none' ? [] : [{ projectId: state.projectId, organisation: state.recipientOrg }]),
+});
 export const budgetStreamId = (projectId: string) => `budget-${projectId}`;

@@ -97,6 +97,8 @@ export const duplicateAlertStream = defineStreamType({
   decider: duplicateAlertDecider,
   events: duplicateAlertEvents,
   retired: retiredDuplicateAlertEvents,
+  // A decision on an alert belongs to every project the alert pairs.
+  projects: (state) => (state.status === 'open' ? [] : state.projectIds.map((projectId) => ({ projectId }))),
 });
 
 export const duplicateAlertStreamId = (alertId: string) => `dupalert-${alertId}`;

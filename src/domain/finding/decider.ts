@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { UnknownMessage, type Command, type Decider } from '../decider.js';
-import { assertFourEyes } from '../four-eyes.js';
+import { assertFourEyesRule, fourEyesRule } from '../four-eyes.js';
 import { defineStreamType } from '../stream.js';
 import { IllegalTransition, NotFound, ValidationFailed, type FieldIssue } from '../errors.js';
 import {
@@ -124,6 +124,17 @@ export type FindingCommand =
 
 export const initialState: Finding = { status: 'none' };
 
+/** A finding that has been raised. */
+export type RaisedFinding = Exclude<Finding, { status: 'none' }>;
+
+/** Four-eyes (četru acu princips) of a finding: who took the steps each decision checks. */
+export const findingFourEyes = {
+  /** The money consequence of a finding is decided by a second person, not by the one who raised it. */
+  correct: fourEyesRule<RaisedFinding>('apply a financial correction to', (f) => ({ raised: f.raisedBy })),
+  /** Closure is signed off by someone who neither raised the finding nor recorded the follow-up it rests on. */
+  close: fourEyesRule<RaisedFinding>('close', (f) => ({ raised: f.raisedBy, 'followed up': f.followUps.at(-1)?.recordedBy })),
+};
+
 export function decide(command: FindingCommand, state: Finding): FindingEvent[] {
   const at = command.context.now.toISOString();
   const by = command.context.actor;
@@ -181,8 +192,7 @@ export function decide(command: FindingCommand, state: Finding): FindingEvent[] 
       return [{ type: 'FollowUpRecorded.v1', data: { ...command.data, recordedAt: at, recordedBy: by } }];
     case 'ApplyFinancialCorrection': {
       const { amountCents, costLine, reason, projectCostLines, budgetCorrectionId } = command.data;
-      // The money consequence of a finding is decided by a second person, not by the one who raised it.
-      assertFourEyes({ actor: by, act: 'apply a financial correction to', earlier: { raised: state.raisedBy } });
+      assertFourEyesRule(findingFourEyes.correct, by, state);
       const issues: FieldIssue[] = [];
       if (amountCents < 1) issues.push({ field: 'amountCents', message: 'a financial correction must be at least 1 cent' });
       if (!projectCostLines.includes(costLine)) {
@@ -210,8 +220,7 @@ export function decide(command: FindingCommand, state: Finding): FindingEvent[] 
           { field: 'followUp', message: `closing needs a follow-up recorded after the corrective action; there is none ${since}` },
         ]);
       }
-      // Closure is signed off by someone who neither raised the finding nor recorded the follow-up it rests on.
-      assertFourEyes({ actor: by, act: 'close', earlier: { raised: state.raisedBy, 'followed up': state.followUps.at(-1)?.recordedBy } });
+      assertFourEyesRule(findingFourEyes.close, by, state);
       return [{ type: 'FindingClosed.v1', data: { conclusion: command.data.conclusion, closedAt: at, closedBy: by } }];
     }
     default: {
@@ -270,6 +279,11 @@ function assertValid(issues: FieldIssue[]): void {
 export const findingDecider: Decider<FindingCommand, FindingEvent, Finding> = { decide, evolve, initialState };
 
 /** An audit finding (revīzijas konstatējums) on a project: `finding-<uuid>`. */
-export const findingStream = defineStreamType({ name: 'finding', decider: findingDecider, events: findingEvents });
+export const findingStream = defineStreamType({
+  name: 'finding',
+  decider: findingDecider,
+  events: findingEvents,
+  projects: (state) => (state.status === 'none' ? [] : [{ projectId: state.projectId }]),
+});
 
 export const findingStreamId = (findingId: string) => `finding-${findingId}`;

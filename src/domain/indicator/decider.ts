@@ -1,6 +1,6 @@
 import { UnknownMessage, type Command, type Decider } from '../decider.js';
 import { IllegalTransition, NotFound, ValidationFailed } from '../errors.js';
-import { assertFourEyes } from '../four-eyes.js';
+import { assertFourEyesRule, fourEyesRule } from '../four-eyes.js';
 import { defineStreamType } from '../stream.js';
 import {
   indicatorEvents,
@@ -49,6 +49,12 @@ export type IndicatorCommand =
 
 export const initialState: Indicator = { status: 'none' };
 
+/** Four-eyes (četru acu princips) of a value's review: whoever reported the value does not review it, either way. */
+export const indicatorFourEyes = {
+  verify: fourEyesRule<ValueReport>('verify', (report) => ({ reported: report.reportedBy })),
+  reject: fourEyesRule<ValueReport>('reject', (report) => ({ reported: report.reportedBy })),
+};
+
 export function decide(command: IndicatorCommand, state: Indicator): IndicatorEvent[] {
   const at = command.context.now.toISOString();
   const by = command.context.actor;
@@ -91,8 +97,7 @@ export function decide(command: IndicatorCommand, state: Indicator): IndicatorEv
     }
     case 'VerifyValue': {
       const report = pendingReport(command, state);
-      // Četru acu princips: whoever reported the value cannot also verify it.
-      assertFourEyes({ actor: by, act: 'verify', earlier: { reported: report.reportedBy } });
+      assertFourEyesRule(indicatorFourEyes.verify, by, report);
       return [
         {
           type: 'IndicatorValueVerified.v1',
@@ -102,8 +107,7 @@ export function decide(command: IndicatorCommand, state: Indicator): IndicatorEv
     }
     case 'RejectValue': {
       const report = pendingReport(command, state);
-      // The review, either way, is a second person's.
-      assertFourEyes({ actor: by, act: 'reject', earlier: { reported: report.reportedBy } });
+      assertFourEyesRule(indicatorFourEyes.reject, by, report);
       return [
         { type: 'IndicatorValueRejected.v1', data: { report: report.report, reason: command.data.reason, rejectedAt: at, rejectedBy: by } },
       ];
@@ -163,6 +167,12 @@ function assertValid(issues: ReturnType<typeof definitionIssues>): void {
 export const indicatorDecider: Decider<IndicatorCommand, IndicatorEvent, Indicator> = { decide, evolve, initialState };
 
 /** An indicator (rādītājs) with its reported values: `indicator-<uuid>`. */
-export const indicatorStream = defineStreamType({ name: 'indicator', decider: indicatorDecider, events: indicatorEvents });
+export const indicatorStream = defineStreamType({
+  name: 'indicator',
+  decider: indicatorDecider,
+  events: indicatorEvents,
+  // A programme-level indicator is reference data: it belongs to no project.
+  projects: (state) => (state.status === 'defined' && state.on.level === 'project' ? [{ projectId: state.on.projectId }] : []),
+});
 
 export const indicatorStreamId = (indicatorId: string) => `indicator-${indicatorId}`;

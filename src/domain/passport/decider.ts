@@ -1,6 +1,6 @@
 import { UnknownMessage, type Command, type Decider } from '../decider.js';
 import { IllegalTransition, NotFound, ValidationFailed } from '../errors.js';
-import { assertFourEyes } from '../four-eyes.js';
+import { assertFourEyesRule, fourEyesRule } from '../four-eyes.js';
 import type { BilingualName } from '../fund/events.js';
 import { checkConsistency, type ConsistencyWarning, type InvestmentFacts } from './checks.js';
 import { SECTION_NAMES, type PassportSections, type ProgrammeRef, type Recipient, type ReturnComment } from './content.js';
@@ -56,6 +56,22 @@ export type PassportCommand =
 
 export const initialState: Passport = { status: 'none' };
 
+type Submitted = Extract<Passport, { status: 'submitted' }>;
+type Verified = Extract<Passport, { status: 'verified' }>;
+
+/** Four-eyes (četru acu princips) of the passport's review: who took the steps each decision checks. */
+export const passportFourEyes = {
+  /** The officer verifies what someone else submitted. */
+  verify: fourEyesRule<Submitted>('verify', (p) => ({ submitted: p.submittedBy })),
+  /** The approver neither submitted nor verified the version. */
+  approve: fourEyesRule<Verified>('approve', (p) => ({ submitted: p.submittedBy, verified: p.verifiedBy })),
+  /** The approver's decision, either way: neither the submitter nor the verifier takes it. */
+  reject: fourEyesRule<Submitted | Verified>('reject', (p) => ({
+    submitted: p.submittedBy,
+    verified: p.status === 'verified' ? p.verifiedBy : undefined,
+  })),
+};
+
 export function decide(command: PassportCommand, state: Passport): PassportEvent[] {
   const at = command.context.now.toISOString();
   const by = command.context.actor;
@@ -105,20 +121,15 @@ export function decide(command: PassportCommand, state: Passport): PassportEvent
       return [{ type: 'PassportReturned.v1', data: { comments: command.data.comments, returnedAt: at, returnedBy: by } }];
     case 'VerifyPassport':
       if (state.status !== 'submitted') return refuse();
-      assertFourEyes({ actor: by, act: 'verify', earlier: { submitted: state.submittedBy } });
+      assertFourEyesRule(passportFourEyes.verify, by, state);
       return [{ type: 'PassportVerified.v1', data: { ...command.data, verifiedAt: at, verifiedBy: by } }];
     case 'ApprovePassport':
       if (state.status !== 'verified') return refuse();
-      assertFourEyes({ actor: by, act: 'approve', earlier: { submitted: state.submittedBy, verified: state.verifiedBy } });
+      assertFourEyesRule(passportFourEyes.approve, by, state);
       return [{ type: 'PassportApproved.v1', data: { version: state.versions.length, approvedAt: at, approvedBy: by } }];
     case 'RejectPassport': {
       if (state.status !== 'submitted' && state.status !== 'verified') return refuse();
-      // The approver's decision, either way: neither the submitter nor the verifier takes it.
-      assertFourEyes({
-        actor: by,
-        act: 'reject',
-        earlier: { submitted: state.submittedBy, verified: state.status === 'verified' ? state.verifiedBy : undefined },
-      });
+      assertFourEyesRule(passportFourEyes.reject, by, state);
       const data = { version: state.versions.length, reason: command.data.reason, rejectedAt: at, rejectedBy: by };
       // Rejecting an amendment keeps the approved version in force; rejecting a new passport ends it.
       return [state.approvedVersion === null ? { type: 'PassportRejected.v2', data } : { type: 'PassportAmendmentRejected.v1', data }];
@@ -212,6 +223,8 @@ export const passportStream = defineStreamType({
   decider: passportDecider,
   events: passportEvents,
   retired: retiredPassportEvents,
+  projects: (state) =>
+    state.status === 'none' ? [] : [{ projectId: state.projectId, organisation: state.sections.recipient.registrationNumber }],
 });
 
 export const passportStreamId = (projectId: string) => `passport-${projectId}`;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  ANY,
   BACKWARDS,
   END,
   FORWARDS,
@@ -8,6 +9,7 @@ import {
   jsonEvent,
   type AllStreamResolvedEvent,
   type AppendResult as ClientAppendResult,
+  type Filter,
   type KurrentDBClient,
   type ReadPosition,
   type ResolvedEvent,
@@ -16,21 +18,26 @@ import { ConcurrencyError, IdempotencyKeyReused, InvalidStreamId, StreamDeleted 
 import type {
   AppendOptions,
   AppendResult,
+  Attribution,
+  EventQuery,
   EventShape,
   EventStore,
+  ExportHead,
+  ExportedEvent,
   NewEvent,
+  QueryEventsOptions,
   ReadAllOptions,
   ReadStreamOptions,
   StoredEvent,
 } from '../port.js';
 import { STREAM_ID_PATTERN } from '../port.js';
-import { comparePositions, type GlobalPosition } from '../position.js';
+import { START, comparePositions, type GlobalPosition } from '../position.js';
 import type { EventRegistry } from '../registry.js';
 import {
   CLAIMED,
   COMPLETED,
-  IDEMPOTENCY_STREAM_TYPE,
   RELEASED,
+  RESERVED_STREAM_TYPES,
   completedData,
   foldClaim,
   idempotencyStreamOf,
@@ -41,6 +48,7 @@ import {
   readStartFor,
   resultFromRecorded,
   revisionOfVersion,
+  toClientPosition,
   toEventStoreError,
   toKurrentMetadata,
   toStoredEvent,
@@ -49,6 +57,18 @@ import {
   type ClaimedData,
   type ErrorContext,
 } from './mapping.js';
+import {
+  STREAM_ATTRIBUTED,
+  MAX_REGEX_STREAMS,
+  beneficiaryIndexStream,
+  indexEntriesFor,
+  matchesQuery,
+  planQuery,
+  projectIndexStream,
+  streamsOfIndex,
+  type IndexEntry,
+  type QueryPlan,
+} from './query.js';
 
 /** The part of the KurrentDB client this adapter uses (a fake of it can drive the control-flow tests). */
 export type KurrentClient = Pick<KurrentDBClient, 'appendToStream' | 'readStream' | 'readAll' | 'subscribeToAll' | 'dispose'>;
@@ -59,6 +79,10 @@ export interface KurrentDbEventStoreOptions {
   /** How far back from a stream's end an idempotent 'any' append is looked for when recovering its result. */
   readonly recoveryScan?: number;
   readonly onWatchError?: (err: unknown) => void;
+  /** Most stream names a query sends the server as one regex (above it: their stream types' prefixes). */
+  readonly maxRegexStreams?: number;
+  /** How many index streams' known streams are remembered, so a stream is announced to its index once (per process). */
+  readonly indexCacheSize?: number;
 }
 
 /**
@@ -68,12 +92,19 @@ export interface KurrentDbEventStoreOptions {
  * - readAll reads $all from a (commit, prepare) position, skips the server's own events and
  *   the idempotency claims, and pages until it has `limit` domain events or reaches the end.
  * - Idempotency: see {@link KurrentDbEventStore.append}.
+ * - Attribution: each event carries its projects in its metadata, and per-project and
+ *   per-beneficiary index streams name the streams to read; see query.ts and
+ *   {@link KurrentDbEventStore.queryEvents}.
  *
  * Read models and projection checkpoints stay in PostgreSQL; only the event log is here.
  */
 export class KurrentDbEventStore<E extends EventShape = EventShape> implements EventStore<E> {
   private readonly pageSize: number;
   private readonly recoveryScan: number;
+  private readonly maxRegexStreams: number;
+  private readonly indexCacheSize: number;
+  /** Index stream → streams known to be listed in it (a lower bound: other processes add more). */
+  private readonly indexed = new Map<string, Set<string>>();
   private closed = false;
 
   constructor(
@@ -83,6 +114,8 @@ export class KurrentDbEventStore<E extends EventShape = EventShape> implements E
   ) {
     this.pageSize = options.pageSize ?? 1000;
     this.recoveryScan = options.recoveryScan ?? 1000;
+    this.maxRegexStreams = options.maxRegexStreams ?? MAX_REGEX_STREAMS;
+    this.indexCacheSize = options.indexCacheSize ?? 10_000;
   }
 
   /**
@@ -104,10 +137,14 @@ export class KurrentDbEventStore<E extends EventShape = EventShape> implements E
    * A crash between 3 and 4 leaves a claim without result: the next lookup finds the events
    * at the claimed place in the target stream (or, for 'any', among its last
    * `recoveryScan` events) and completes the claim then.
+   *
+   * With an attribution, each event's metadata carries it, and before the events are appended
+   * the stream is announced (once) in each of its projects' and beneficiaries' index streams;
+   * see {@link KurrentDbEventStore.attribute}.
    */
   async append(streamId: string, events: readonly NewEvent<E>[], options: AppendOptions): Promise<AppendResult> {
     const match = STREAM_ID_PATTERN.exec(streamId);
-    if (!match || match[1] === IDEMPOTENCY_STREAM_TYPE) throw new InvalidStreamId(streamId);
+    if (!match || RESERVED_STREAM_TYPES.has(match[1]!)) throw new InvalidStreamId(streamId);
     if (events.length === 0) throw new Error(`append to ${streamId} carries no events`);
     const streamState = toStreamState(options.expectedVersion);
     const idem = options.idempotency;
@@ -117,7 +154,7 @@ export class KurrentDbEventStore<E extends EventShape = EventShape> implements E
         id: ids[i]!,
         type: e.type,
         data: this.registry.parseForAppend(e) as Record<string, unknown>,
-        metadata: { ...toKurrentMetadata(e.metadata, idem) },
+        metadata: { ...toKurrentMetadata(e.metadata, idem, options.attribution) },
       }),
     );
 
@@ -140,6 +177,17 @@ export class KurrentDbEventStore<E extends EventShape = EventShape> implements E
 
     const ctx: ErrorContext = { streamId, expectedVersion: options.expectedVersion };
     let written: ClientAppendResult;
+    if (options.attribution?.length) {
+      try {
+        await this.attribute(streamId, options.attribution);
+      } catch (err) {
+        // No event of this request is stored (index entries alone are harmless): the key is free again.
+        if (idem && claimRevision !== null) {
+          await this.appendClaimEvent(idem.key, RELEASED, { reason: 'attribution' }, claimRevision).catch(() => undefined);
+        }
+        throw err;
+      }
+    }
     try {
       written = await this.client.appendToStream(streamId, payloads, { streamState });
     } catch (err) {
@@ -192,6 +240,146 @@ export class KurrentDbEventStore<E extends EventShape = EventShape> implements E
       return found.length < options.limit;
     });
     return this.toStored(found);
+  }
+
+  /**
+   * The auditor's read. With a project (or a beneficiary): the end of `$all` is noted first, then
+   * the index stream names the streams to read, then `$all` is read after `after` with a server-side
+   * filter on exactly those stream names, up to the noted end, and each event is kept only if its
+   * own attribution (and every other filter) matches. Noting the end first is what makes paging
+   * safe: an index entry precedes its stream's events, so every event up to that end has its entry
+   * in the index read after it, and a page never passes an event whose stream it did not know.
+   * Without a project or beneficiary: `$all` with a server-side filter on the stream type's prefix
+   * (or else the event type), the rest checked here.
+   */
+  async queryEvents(options: QueryEventsOptions): Promise<StoredEvent<E>[]> {
+    if (options.limit <= 0) return [];
+    const query = queryOf(options);
+    let until: GlobalPosition | null = null;
+    if (isIndexed(query)) {
+      until = await this.lastPosition();
+      if (!until || comparePositions(until, options.after) <= 0) return [];
+    }
+    const plan = await this.plan(query);
+    if (!plan) return [];
+    const found: AllStreamResolvedEvent[] = [];
+    const page = Math.min(this.pageSize, Math.max(options.limit + 1, 64));
+    await this.scanAll(
+      options.after,
+      page,
+      (r, position) => {
+        if (until && comparePositions(position, until) > 0) return false;
+        if (r.event && matchesQuery(r.event, query, plan.streams)) found.push(r);
+        return found.length < options.limit;
+      },
+      plan.filter,
+    );
+    return this.toStored(found);
+  }
+
+  /**
+   * The query's events from the beginning of `$all` up to its end as it was when the export
+   * started (`head.position`), streamed page by page. KurrentDB keeps no hash chain here, so every
+   * event's `proof` is null and the head has no chain link; see docs/event-store.md.
+   */
+  async exportEvents(query: EventQuery): Promise<{ head: ExportHead; pages: AsyncIterable<readonly ExportedEvent<E>[]> }> {
+    const q = queryOf(query);
+    const until = await this.lastPosition();
+    // After the head is noted (see queryEvents): every event up to it has its index entry by now.
+    const plan = until ? await this.plan(q) : null;
+    return { head: { chainSeq: null, hash: null, position: until }, pages: this.exportUntil(q, plan, until) };
+  }
+
+  private async *exportUntil(query: EventQuery, plan: QueryPlan | null, until: GlobalPosition | null): AsyncGenerator<ExportedEvent<E>[]> {
+    if (!plan || !until) return;
+    for await (const page of this.pagesOfAll(START, this.pageSize, plan.filter)) {
+      const matching: AllStreamResolvedEvent[] = [];
+      let done = false;
+      for (const { r, position } of page) {
+        if (comparePositions(position, until) > 0) {
+          done = true;
+          break;
+        }
+        if (r.event && matchesQuery(r.event, query, plan.streams)) matching.push(r);
+      }
+      if (matching.length > 0) yield (await this.toStored(matching)).map((e) => Object.assign(e, { proof: null }));
+      if (done) return;
+    }
+  }
+
+  /** The index's streams when the query names a project or beneficiary, and the server-side filter. */
+  private async plan(query: EventQuery): Promise<QueryPlan | null> {
+    let indexed: Set<string> | null = null;
+    if (query.projectId !== undefined) indexed = await this.readIndex(projectIndexStream(query.projectId));
+    else if (query.beneficiary !== undefined) indexed = await this.readIndex(beneficiaryIndexStream(query.beneficiary));
+    return planQuery(query, indexed, this.maxRegexStreams);
+  }
+
+  /**
+   * The streams an index lists. Read from the leader, as the end of $all before it is: the
+   * argument that every event up to that end has its entry in this read needs one node's log.
+   */
+  private async readIndex(indexStream: string): Promise<Set<string>> {
+    const resolved = await this.collect(() => this.client.readStream(indexStream, { direction: FORWARDS, requiresLeader: true }), {
+      streamId: indexStream,
+    });
+    return streamsOfIndex(resolved.flatMap((r) => (r.event ? [{ type: r.event.type, data: r.event.data }] : [])));
+  }
+
+  /** The position of the last event in `$all` (any event, the server's own too); null when it is empty. */
+  private async lastPosition(): Promise<GlobalPosition | null> {
+    const last = await this.collect(
+      () => this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1n, requiresLeader: true }),
+      {},
+    );
+    return last[0] ? positionOf(last[0]) : null;
+  }
+
+  /**
+   * Announces `streamId` in the index stream of each project and beneficiary it is attributed to,
+   * unless this process knows it is there. The entry's id is fixed by (index stream, stream), so
+   * two processes announcing it at once, or a retry, write it once (KurrentDB recognises the id;
+   * should a duplicate get through after all, readers count a stream once). Called before the
+   * events are appended: a crash in between leaves an entry for a stream with no attributed events.
+   */
+  private async attribute(streamId: string, attribution: readonly Attribution[]): Promise<void> {
+    await Promise.all(
+      indexEntriesFor(streamId, attribution).map(async (entry) => {
+        const known = await this.knownStreams(entry.indexStream);
+        if (known.has(streamId)) return;
+        await this.appendIndexEntry(entry);
+        known.add(streamId);
+      }),
+    );
+  }
+
+  private async knownStreams(indexStream: string): Promise<Set<string>> {
+    const cached = this.indexed.get(indexStream);
+    if (cached) {
+      // Most recently used last, so the first key is the one to forget.
+      this.indexed.delete(indexStream);
+      this.indexed.set(indexStream, cached);
+      return cached;
+    }
+    const known = await this.readIndex(indexStream);
+    const raced = this.indexed.get(indexStream);
+    if (raced) {
+      for (const s of known) raced.add(s);
+      return raced;
+    }
+    while (this.indexed.size >= this.indexCacheSize) this.indexed.delete(this.indexed.keys().next().value!);
+    this.indexed.set(indexStream, known);
+    return known;
+  }
+
+  private async appendIndexEntry(entry: IndexEntry): Promise<void> {
+    try {
+      await this.client.appendToStream(entry.indexStream, jsonEvent({ id: entry.id, type: STREAM_ATTRIBUTED, data: { ...entry.data } }), {
+        streamState: ANY,
+      });
+    } catch (err) {
+      throw toEventStoreError(err, { streamId: entry.indexStream });
+    }
   }
 
   /**
@@ -374,23 +562,47 @@ export class KurrentDbEventStore<E extends EventShape = EventShape> implements E
   }
 
   /** Visits $all events strictly after `after` in order, page by page, while `visit` returns true. */
-  private async scanAll(after: GlobalPosition, pageSize: number, visit: (r: AllStreamResolvedEvent) => boolean): Promise<void> {
+  private async scanAll(
+    after: GlobalPosition,
+    pageSize: number,
+    visit: (r: AllStreamResolvedEvent, position: GlobalPosition) => boolean,
+    filter?: Filter,
+  ): Promise<void> {
+    for await (const page of this.pagesOfAll(after, pageSize, filter)) {
+      for (const { r, position } of page) if (!visit(r, position)) return;
+    }
+  }
+
+  /**
+   * $all strictly after `after`, in order, one page per read (with `filter`, the server skips
+   * what does not match and a page holds up to `pageSize` matching events). A page shorter than
+   * asked for is the end of $all.
+   */
+  private async *pagesOfAll(
+    after: GlobalPosition,
+    pageSize: number,
+    filter?: Filter,
+  ): AsyncGenerator<{ r: AllStreamResolvedEvent; position: GlobalPosition }[]> {
+    // At least 2: a read includes its start, so a page of 1 could hold only what was already passed.
+    const size = Math.max(2, pageSize);
     let passed = after;
     let from: ReadPosition = readStartFor(after);
     for (;;) {
       const page = await this.collect(
-        () => this.client.readAll({ fromPosition: from, maxCount: BigInt(pageSize), direction: FORWARDS }),
+        () => this.client.readAll({ fromPosition: from, maxCount: BigInt(size), direction: FORWARDS, ...(filter ? { filter } : {}) }),
         {},
       );
+      const fresh: { r: AllStreamResolvedEvent; position: GlobalPosition }[] = [];
       for (const r of page) {
         const position = positionOf(r);
         // Reads start at (and include) `from`; anything not past what was visited is skipped.
         if (!position || comparePositions(position, passed) <= 0) continue;
         passed = position;
-        if (!visit(r)) return;
+        fresh.push({ r, position });
       }
-      if (page.length < pageSize) return;
-      from = { commit: passed.transactionId, prepare: passed.sequence };
+      yield fresh;
+      if (page.length < size) return;
+      from = toClientPosition(passed);
     }
   }
 
@@ -404,4 +616,14 @@ export class KurrentDbEventStore<E extends EventShape = EventShape> implements E
     }
     return out;
   }
+}
+
+/** The query's filters alone (not the page's `after` and `limit`). */
+function queryOf(q: EventQuery): EventQuery {
+  const { projectId, beneficiary, streamType, type, actor, organisation, from, to } = q;
+  return { projectId, beneficiary, streamType, type, actor, organisation, from, to };
+}
+
+function isIndexed(q: EventQuery): boolean {
+  return q.projectId !== undefined || q.beneficiary !== undefined;
 }

@@ -25,7 +25,15 @@ import {
   StreamDeleted,
   type ExpectedVersion,
 } from '../errors.js';
-import { STREAM_ID_PATTERN, storedEvent, type AppendResult, type EventMetadata, type EventShape, type StoredEvent } from '../port.js';
+import {
+  STREAM_ID_PATTERN,
+  storedEvent,
+  type AppendResult,
+  type Attribution,
+  type EventMetadata,
+  type EventShape,
+  type StoredEvent,
+} from '../port.js';
 import { formatPosition, parsePosition, type GlobalPosition } from '../position.js';
 import type { EventRegistry, UpcastContext } from '../registry.js';
 
@@ -105,9 +113,19 @@ export interface KurrentMetadata {
   requestId: string;
   /** Set when the append carried an idempotency key: which request wrote this event. */
   idempotency?: { key: string; fingerprint: string };
+  /**
+   * Set when the append carried an attribution: the projects the event belongs to, each with its
+   * beneficiary. The event itself is the record of it (the index streams only say where to look);
+   * it is not read back into {@link EventMetadata}, which stays exactly what the caller passed.
+   */
+  attribution?: { projectId: string; organisation: string | null }[];
 }
 
-export function toKurrentMetadata(m: EventMetadata, idempotency?: { readonly key: string; readonly fingerprint: string }): KurrentMetadata {
+export function toKurrentMetadata(
+  m: EventMetadata,
+  idempotency?: { readonly key: string; readonly fingerprint: string },
+  attribution: readonly Attribution[] = [],
+): KurrentMetadata {
   return {
     actor: m.actor,
     organisation: m.organisation,
@@ -117,7 +135,18 @@ export function toKurrentMetadata(m: EventMetadata, idempotency?: { readonly key
     ...(m.causationId === null ? {} : { $causationId: m.causationId }),
     requestId: m.requestId,
     ...(idempotency ? { idempotency: { key: idempotency.key, fingerprint: idempotency.fingerprint } } : {}),
+    ...(attribution.length > 0 ? { attribution: attribution.map((a) => ({ projectId: a.projectId, organisation: a.organisation })) } : {}),
   };
+}
+
+const storedAttribution = z.object({
+  attribution: z.array(z.object({ projectId: z.string(), organisation: z.string().nullable() })),
+});
+
+/** The projects a stored event belongs to, from its raw metadata; none when it carries no (well-formed) attribution. */
+export function attributionOf(raw: unknown): Attribution[] {
+  const parsed = storedAttribution.safeParse(raw);
+  return parsed.success ? parsed.data.attribution : [];
 }
 
 const storedMetadata = z.object({
@@ -185,6 +214,19 @@ export function idempotentEventId(key: string, fingerprint: string, index: numbe
 
 /** Stream type reserved for idempotency claims: never a domain stream, never in readAll. */
 export const IDEMPOTENCY_STREAM_TYPE = 'es_idempotency';
+
+/** Index of the streams attributed to a project: `es_project_streams-<projectId>` (see query.ts). */
+export const PROJECT_INDEX_STREAM_TYPE = 'es_project_streams';
+
+/** Index of the streams attributed to a beneficiary's projects: `es_beneficiary_streams-<registration number>`. */
+export const BENEFICIARY_INDEX_STREAM_TYPE = 'es_beneficiary_streams';
+
+/** The store's own stream types: never appended to through the port, never delivered as domain events. */
+export const RESERVED_STREAM_TYPES: ReadonlySet<string> = new Set([
+  IDEMPOTENCY_STREAM_TYPE,
+  PROJECT_INDEX_STREAM_TYPE,
+  BENEFICIARY_INDEX_STREAM_TYPE,
+]);
 
 export function idempotencyStreamOf(key: string): string {
   return `${IDEMPOTENCY_STREAM_TYPE}-${createHash('sha256').update(key, 'utf8').digest('hex')}`;
@@ -278,13 +320,14 @@ export function resultFromRecorded(
 
 // ---------------------------------------------------------------------------------------
 // Which events are ours. $all also holds the server's own events ($-prefixed streams and
-// types: settings, stats, scavenges, projections' links), our idempotency claims, and
-// possibly streams some other program wrote; readAll delivers only domain events.
+// types: settings, stats, scavenges, projections' links), our idempotency claims and
+// attribution indexes, and possibly streams some other program wrote; readAll delivers only
+// domain events.
 
 export function isDomainEvent(streamId: string, type: string): boolean {
   if (streamId.startsWith('$') || type.startsWith('$')) return false;
   const m = STREAM_ID_PATTERN.exec(streamId);
-  return m !== null && m[1] !== IDEMPOTENCY_STREAM_TYPE;
+  return m !== null && !RESERVED_STREAM_TYPES.has(m[1]!);
 }
 
 /** A resolved event as a StoredEvent (validated and upcast through the registry), or null if it is not a domain event. */

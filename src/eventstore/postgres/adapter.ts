@@ -4,17 +4,23 @@ import { ConcurrencyError, DuplicateEventId, IdempotencyKeyReused, InvalidStream
 import type {
   AppendOptions,
   AppendResult,
+  ChainLink,
   EventMetadata,
+  EventQuery,
   EventShape,
   EventStore,
+  ExportedEvent,
+  ExportHead,
   NewEvent,
+  QueryEventsOptions,
   ReadAllOptions,
   ReadStreamOptions,
   StoredEvent,
 } from '../port.js';
 import { STREAM_ID_PATTERN, storedEvent } from '../port.js';
-import type { GlobalPosition } from '../position.js';
+import { START, type GlobalPosition } from '../position.js';
 import type { EventRegistry } from '../registry.js';
+import { GENESIS, linkCommitted } from './chain.js';
 import { GroupCommitter, type AppendRequest, type AppendResponse } from './group-commit.js';
 
 interface EventRow {
@@ -37,9 +43,10 @@ interface EventRow {
  * before it in its stream, they come along through the (stream_id, version) index; for every
  * other row the case is not evaluated.
  */
-const columns = (contextualTypes: readonly string[]) => {
-  const own = `e.transaction_id::text as tx, e.position, e.event_id, e.stream_id, e.stream_type, e.version, e.type, e.payload,
-  e.metadata, e.recorded_at`;
+const columns = (contextualTypes: readonly string[], asText = false) => {
+  // As text (for an export, which needs the exact hashed text anyway), the payload and metadata cross the wire once.
+  const json = asText ? 'e.payload::text as payload_text, e.metadata::text as metadata_text' : 'e.payload, e.metadata';
+  const own = `e.transaction_id::text as tx, e.position, e.event_id, e.stream_id, e.stream_type, e.version, e.type, ${json}, e.recorded_at`;
   if (contextualTypes.length === 0) return own;
   return `${own}, case when e.type in (${contextualTypes.map((t) => `'${t}'`).join(', ')}) then array(
     select distinct p.type from es_events p where p.stream_id = e.stream_id and p.version < e.version) end as earlier_types`;
@@ -52,17 +59,6 @@ const columns = (contextualTypes: readonly string[]) => {
 const VISIBLE_AFTER = `where (e.transaction_id, e.position) > ($1::text::xid8, $2::bigint)
   and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())`;
 
-export interface FeedFilter {
-  after: GlobalPosition;
-  limit: number;
-  from?: Date;
-  to?: Date;
-  actor?: string;
-  organisation?: string;
-  type?: string;
-  projectId?: string;
-}
-
 export interface PostgresEventStoreOptions {
   /** Group commits running at once (each on its own connection). */
   readonly writers?: number;
@@ -73,6 +69,7 @@ export interface PostgresEventStoreOptions {
 export class PostgresEventStore<E extends EventShape = EventShape> implements EventStore<E> {
   private readonly committer: GroupCommitter;
   private readonly columns: string;
+  private readonly exportColumns: string;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -81,6 +78,7 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
   ) {
     this.committer = new GroupCommitter(pool, options.writers ?? 2, options.maxGroup ?? 256);
     this.columns = columns(registry.contextualTypes);
+    this.exportColumns = columns(registry.contextualTypes, true);
   }
 
   async append(streamId: string, events: readonly NewEvent<E>[], options: AppendOptions): Promise<AppendResult> {
@@ -104,6 +102,7 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
       request.k = options.idempotency.key;
       request.f = options.idempotency.fingerprint;
     }
+    if (options.attribution?.length) request.p = options.attribution.map((a) => ({ p: a.projectId, o: a.organisation }));
     const response = await this.committer.submit(request);
     return toResult(streamId, response, options);
   }
@@ -145,33 +144,91 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
   }
 
   /**
-   * The auditor's feed: events in global order after a cursor, filtered by recorded time,
-   * actor, organisation, event type and project (its passport stream, or events naming it).
+   * The auditor's read, from indexes in global order: a project's (or a beneficiary's) events
+   * through the attribution index, otherwise the log's own indexes on type, stream type, actor
+   * and organisation. Only the filters given become conditions, so the planner sees each as it is.
    */
-  async feed(filter: FeedFilter): Promise<StoredEvent<E>[]> {
+  async queryEvents(options: QueryEventsOptions): Promise<StoredEvent<E>[]> {
+    const q = eventQuerySql(options, { after: options.after, visibleOnly: true });
     const { rows } = await this.pool.query<EventRow>(
-      `select ${this.columns} from es_events e
-        ${VISIBLE_AFTER}
-          and e.recorded_at >= coalesce($3::timestamptz, '-infinity') and e.recorded_at <= coalesce($4::timestamptz, 'infinity')
-          and ($5::text is null or e.metadata->>'actor' = $5)
-          and ($6::text is null or e.metadata->>'organisation' = $6)
-          and ($7::text is null or e.type = $7)
-          and ($8::text is null or e.stream_id = 'passport-' || $8 or e.payload->>'projectId' = $8)
-        order by e.transaction_id, e.position
-        limit $9`,
-      [
-        filter.after.transactionId.toString(),
-        filter.after.sequence.toString(),
-        filter.from ?? null,
-        filter.to ?? null,
-        filter.actor ?? null,
-        filter.organisation ?? null,
-        filter.type ?? null,
-        filter.projectId ?? null,
-        filter.limit,
-      ],
+      `select ${this.columns} ${q.from} where ${q.where} order by ${q.order} limit ${q.param(options.limit)}`,
+      q.params,
     );
     return rows.map((r) => this.toStored(r));
+  }
+
+  /**
+   * Links every committed event into the hash chain first, so the export covers the log up to
+   * now; then streams the query's events up to the chain's head, page by page, each with its link.
+   */
+  async exportEvents(query: EventQuery, pageSize = 1000): Promise<{ head: ExportHead; pages: AsyncIterable<readonly ExportedEvent<E>[]> }> {
+    await linkCommitted(this.pool);
+    const { rows: last } = await this.pool.query<{ seq: string; tx: string; pos: string; hash: string }>(
+      `select chain_seq as seq, transaction_id::text as tx, position::text as pos, encode(hash, 'hex') as hash
+         from es_chain order by chain_seq desc limit 1`,
+    );
+    const top = last[0];
+    const head: ExportHead = top
+      ? {
+          chainSeq: Number(top.seq),
+          hash: top.hash,
+          position: { transactionId: BigInt(top.tx), sequence: BigInt(top.pos) },
+        }
+      : { chainSeq: 0, hash: GENESIS.toString('hex'), position: null };
+    return { head, pages: this.exportPages(query, head.position, pageSize) };
+  }
+
+  /**
+   * One read-only snapshot, read through a server-side cursor in pages: the plan is made once
+   * (for fast start: cursors never run parallel workers), memory holds one page, and the client
+   * goes back to the pool when the export ends or is abandoned. A read-only transaction takes no
+   * transaction id, so it does not hold back the readers' horizon.
+   */
+  private async *exportPages(query: EventQuery, until: GlobalPosition | null, pageSize: number): AsyncGenerator<ExportedEvent<E>[]> {
+    if (!until) return;
+    const q = eventQuerySql(query, { after: START, until });
+    const client = await this.pool.connect();
+    let failed = false;
+    type Row = Omit<EventRow, 'payload' | 'metadata'> & LinkRow;
+    let next: Promise<pg.QueryResult<Row>> | null = null;
+    try {
+      await client.query('begin isolation level repeatable read read only');
+      await client.query(
+        `declare export_cursor no scroll cursor for
+         select ${this.exportColumns}, c.chain_seq, encode(c.hash, 'hex') as link_hash, encode(p.hash, 'hex') as prev_hash,
+                to_char(e.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as recorded_text
+           ${q.from}
+           left join es_chain c on c.position = e.position
+           left join es_chain p on p.chain_seq = c.chain_seq - 1
+          where ${q.where} order by ${q.order}`,
+        q.params,
+      );
+      const fetch = () => client.query<Row>(`fetch forward ${pageSize} from export_cursor`);
+      next = fetch();
+      while (next) {
+        const { rows }: pg.QueryResult<Row> = await next;
+        // The next page is read while this one is turned into events and written out.
+        next = rows.length === pageSize ? fetch() : null;
+        if (rows.length > 0)
+          yield rows.map((row) =>
+            Object.assign(
+              this.toStored({ ...row, payload: JSON.parse(row.payload_text), metadata: JSON.parse(row.metadata_text) as EventMetadata }),
+              {
+                proof: linkOf(row),
+              },
+            ),
+          );
+      }
+      await client.query('commit');
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      // Abandoned half-way (the reader went away), the transaction is still open: end it before the client goes back.
+      await next?.catch(() => undefined);
+      if (!failed) await client.query('rollback').catch(() => undefined);
+      client.release(failed);
+    }
   }
 
   async countAfter(after: GlobalPosition, cap: number): Promise<number> {
@@ -204,6 +261,74 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
       position: { transactionId: BigInt(row.tx), sequence: BigInt(row.position) },
     });
   }
+}
+
+interface LinkRow {
+  chain_seq: string | null;
+  link_hash: string | null;
+  prev_hash: string | null;
+  payload_text: string;
+  metadata_text: string;
+  recorded_text: string;
+}
+
+function linkOf(row: Omit<EventRow, 'payload' | 'metadata'> & LinkRow): ChainLink | null {
+  if (row.chain_seq === null || row.link_hash === null) return null;
+  return {
+    chainSeq: Number(row.chain_seq),
+    prevHash: row.prev_hash ?? GENESIS.toString('hex'),
+    hash: row.link_hash,
+    eventId: row.event_id,
+    streamId: row.stream_id,
+    version: row.version,
+    type: row.type,
+    payloadText: row.payload_text,
+    metadataText: row.metadata_text,
+    recordedAt: row.recorded_text,
+  };
+}
+
+/**
+ * FROM, WHERE and ORDER BY of an event query over `e` (es_events). With a project or a
+ * beneficiary, the attribution index `a` drives it in global order; an event belonging to two
+ * projects of one beneficiary comes once (distinct on its position).
+ */
+function eventQuerySql(query: EventQuery, range: { after: GlobalPosition; until?: GlobalPosition | null; visibleOnly?: boolean }) {
+  const params: unknown[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const viaIndex = query.projectId !== undefined || query.beneficiary !== undefined;
+  const o = viaIndex ? 'a' : 'e';
+  const where = [
+    `(${o}.transaction_id, ${o}.position) > (${param(range.after.transactionId.toString())}::text::xid8, ${param(range.after.sequence.toString())}::bigint)`,
+  ];
+  if (range.visibleOnly) where.push(`${o}.transaction_id < pg_snapshot_xmin(pg_current_snapshot())`);
+  if (range.until)
+    where.push(
+      `(${o}.transaction_id, ${o}.position) <= (${param(range.until.transactionId.toString())}::text::xid8, ${param(range.until.sequence.toString())}::bigint)`,
+    );
+  if (query.projectId !== undefined) where.push(`a.project_id = ${param(query.projectId)}`);
+  if (query.beneficiary !== undefined) where.push(`a.organisation = ${param(query.beneficiary)}`);
+  if (query.streamType !== undefined) where.push(`e.stream_type = ${param(query.streamType)}`);
+  if (query.type !== undefined) where.push(`e.type = ${param(query.type)}`);
+  if (query.actor !== undefined) where.push(`e.metadata->>'actor' = ${param(query.actor)}`);
+  if (query.organisation !== undefined) where.push(`e.metadata->>'organisation' = ${param(query.organisation)}`);
+  if (query.from !== undefined) where.push(`e.recorded_at >= ${param(query.from)}`);
+  if (query.to !== undefined) where.push(`e.recorded_at <= ${param(query.to)}`);
+  const from = viaIndex ? 'from es_event_projects a join es_events e on e.position = a.position' : 'from es_events e';
+  // Under a beneficiary alone, one event may be indexed under several of its projects.
+  const distinct = query.projectId === undefined && query.beneficiary !== undefined;
+  return {
+    params,
+    param,
+    from: distinct
+      ? `from (select distinct on (a.transaction_id, a.position) a.* ${from} where ${where.join(' and ')} order by a.transaction_id, a.position) a join es_events e on e.position = a.position`
+      : from,
+    where: distinct ? 'true' : where.join(' and '),
+    order: `${o}.transaction_id, ${o}.position`,
+  };
 }
 
 function toResult(streamId: string, r: AppendResponse, options: AppendOptions): AppendResult {

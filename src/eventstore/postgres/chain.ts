@@ -161,6 +161,15 @@ export async function verifyChain(pool: pg.Pool): Promise<ChainReport> {
   };
 }
 
+/** Links everything committed so far into the chain; waits while another process holds it. */
+export async function linkCommitted(pool: pg.Pool, batchSize = 5000): Promise<void> {
+  for (;;) {
+    const linked = await extendChain(pool, batchSize);
+    if (linked === 0) return;
+    if (linked < 0) await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Keeps the chain just behind the log: links new events every `pollMs` (and on demand). */
 export class ChainKeeper {
   private timer?: NodeJS.Timeout;
@@ -186,11 +195,7 @@ export class ChainKeeper {
 
   /** Links everything committed so far; waits while another process holds the chain. */
   async catchUp(): Promise<void> {
-    for (;;) {
-      const linked = await extendChain(this.pool, this.options.batchSize);
-      if (linked === 0) return;
-      if (linked < 0) await new Promise((r) => setTimeout(r, 20));
-    }
+    await linkCommitted(this.pool, this.options.batchSize);
   }
 }
 

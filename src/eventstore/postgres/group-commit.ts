@@ -8,6 +8,7 @@ export interface AppendRequest {
   k?: string; // idempotency key
   f?: string; // request fingerprint
   g?: true; // the adapter drew every event id: no earlier try can have stored them
+  p?: { p: string; o: string | null }[]; // the projects the events belong to (project id, beneficiary organisation)
   ev: { id: string; type: string; data: unknown; meta: unknown }[];
 }
 

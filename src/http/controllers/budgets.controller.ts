@@ -1,4 +1,4 @@
-import { Body, Get, Header, Path, Post, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
+import { Body, Get, Header, Path, Post, Query, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
 import type { Submission } from '../../application/budgets.js';
 import type {
@@ -15,7 +15,8 @@ import { ApiController } from '../api-controller.js';
 import { callerOf } from '../caller.js';
 import type { IdempotencyKey, VersionTag, StreamStateHeaders } from '../headers.js';
 import type { Problem } from '../problem.js';
-import { budgetView, type BudgetView, type SubmissionView } from '../views/budget.js';
+import { asOfRead } from '../views/as-of.js';
+import { budgetView, type BudgetAsOfView, type BudgetView, type SubmissionView } from '../views/budget.js';
 
 const READERS = ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'];
 
@@ -29,14 +30,21 @@ const submissionView = (s: Submission) => (): SubmissionView => ({ id: s.id, str
 @Response<Problem>(422, 'Invalid input naming the fields, or the Idempotency-Key was used for another request')
 export class BudgetsController extends ApiController {
   /**
-   * The budget with its fund shares, cost lines, contracts, invoices, claims and corrections, and its ETag (the budget stream's version) for If-Match.
+   * The budget with its fund shares, cost lines, contracts, invoices, claims, payments and
+   * corrections as it stood at `asOf` (default now), and its ETag (the budget stream's version
+   * as of then) for If-Match (a past version's If-Match answers 412 once something was recorded
+   * after it). Who may read it is as without `asOf`: a beneficiary only its own organisation's projects.
+   * @param asOf a date (`YYYY-MM-DD`, end of that day UTC) or a date-time with a zone; default now; not in the future (422 naming `asOf`). Only events recorded at or before it count, so what was recorded later cannot change the answer.
    * @summary Read a project budget
    */
   @Get()
-  @SuccessResponse<StreamStateHeaders>(200, 'The current state; ETag is its stream version')
+  @SuccessResponse<StreamStateHeaders>(200, 'The state as of asOf (default now); ETag is its stream version then')
+  @Response<Problem>(404, 'No such project or budget, not visible to you, or nothing of the budget recorded by asOf')
   @Security('jwt', READERS)
-  public async getBudget(@Path() projectId: ProjectId, @Request() req: ExRequest): Promise<BudgetView> {
-    return this.shown(await this.app.budgets.get(callerOf(req), projectId), budgetView);
+  public async getBudget(@Path() projectId: ProjectId, @Request() req: ExRequest, @Query() asOf?: string): Promise<BudgetAsOfView> {
+    const { instant, cut } = asOfRead(asOf);
+    const found = await this.app.budgets.get(callerOf(req), projectId, cut);
+    return this.shown(found, (state, version) => ({ ...budgetView(state, version), asOf: instant.toISOString() }));
   }
 
   /**

@@ -14,7 +14,7 @@ import {
   ValidateError,
 } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
-import { mapPage, type Page } from '../../application/page.js';
+import { mapPage } from '../../application/page.js';
 import type { FundShare } from '../../domain/budget/content.js';
 import type { FindingCategory, FindingStatus, FollowUpOutcome, Severity } from '../../domain/finding/events.js';
 import type { Cents, IsoDate } from '../../domain/values.js';
@@ -23,7 +23,16 @@ import type { PageCursor, PageLimit } from '../paging.js';
 import { callerOf } from '../caller.js';
 import type { IdempotencyKey, VersionTag, StreamStateHeaders } from '../headers.js';
 import type { Problem } from '../problem.js';
-import { findingSummary, findingView, todayUtc, type FindingSummary, type FindingView } from '../views/finding.js';
+import { asOfRead } from '../views/as-of.js';
+import {
+  findingSummary,
+  findingSummaryOf,
+  findingView,
+  todayUtc,
+  type FindingAsOfView,
+  type FindingsPage,
+  type FindingView,
+} from '../views/finding.js';
 import type { ProjectUuid } from './project-indicators.controller.js';
 
 /**
@@ -78,8 +87,16 @@ const AUDITORS = ['auditor', 'officer'];
 export class FindingsController extends ApiController {
   /**
    * Findings in the order raised, filtered and cursor-paged; a beneficiary sees only those on its organisation's projects.
+   * Without `asOf` the list is the findings read model (kept up to date from the log within moments).
+   * With `asOf` every finding is folded from its own stream's events recorded at or before that
+   * instant, and the filters apply to that state: a finding raised later is absent, one closed
+   * later shows as it stood then, so what was recorded later cannot change the answer. Which
+   * findings exist is taken from the read model (findings are never removed), so a finding raised
+   * in the very last moments before `asOf` is listed once the read model has caught up. Cursors
+   * are valid with and without `asOf` (keep `asOf` the same while paging).
    * @param reportable only reportable irregularities (true) or only the others (false)
-   * @param overdueOn only findings whose corrective action is overdue on this date: deadline before it, not closed
+   * @param overdueOn only findings whose corrective action is overdue on this date: deadline before it, not closed (with `asOf`: closed by then)
+   * @param asOf a date (`YYYY-MM-DD`, end of that day UTC) or a date-time with a zone; default now; not in the future (422 naming `asOf`). Only events recorded at or before it count, so what was recorded later cannot change the answer.
    * @summary List audit findings
    */
   @Get()
@@ -92,24 +109,37 @@ export class FindingsController extends ApiController {
     @Query() severity?: Severity,
     @Query() reportable?: boolean,
     @Query() overdueOn?: IsoDate,
+    @Query() asOf?: string,
     @Query() cursor?: PageCursor,
     @Query() limit: PageLimit = 50,
-  ): Promise<Page<FindingSummary>> {
+  ): Promise<FindingsPage> {
     if (overdueOn !== undefined) assertCalendarDate('overdueOn', overdueOn);
+    const { instant, cut } = asOfRead(asOf);
     const filter = { projectId, status, category, severity, reportable, overdueOn };
-    const page = await this.app.findings.list(callerOf(req), filter, { cursor, limit });
-    return mapPage(page, (r) => findingSummary(r, overdueOn ?? todayUtc()));
+    if (cut === undefined) {
+      const page = await this.app.findings.list(callerOf(req), filter, { cursor, limit });
+      return mapPage(page, (r) => findingSummary(r, overdueOn ?? todayUtc()));
+    }
+    const page = await this.app.findings.listAsOf(callerOf(req), filter, { cursor, limit }, cut);
+    return { ...mapPage(page, (f) => findingSummaryOf(f.state, overdueOn ?? todayUtc(instant))), asOf: instant.toISOString() };
   }
 
   /**
-   * The finding with its response, corrective action, follow-ups and financial correction, and its ETag for If-Match.
+   * The finding with its response, corrective action, follow-ups and financial corrections as it
+   * stood at `asOf` (default now; `overdue` as of that day), and its ETag (the stream version as
+   * of then) for If-Match (a past version's If-Match answers 412 once something was recorded
+   * after it). Who may read it is as without `asOf`: a beneficiary only findings on its organisation's projects.
+   * @param asOf a date (`YYYY-MM-DD`, end of that day UTC) or a date-time with a zone; default now; not in the future (422 naming `asOf`). Only events recorded at or before it count, so what was recorded later cannot change the answer.
    * @summary Read an audit finding
    */
   @Get('{findingId}')
-  @SuccessResponse<StreamStateHeaders>(200, 'The current state; ETag is its stream version')
+  @SuccessResponse<StreamStateHeaders>(200, 'The state as of asOf (default now); ETag is its stream version then')
+  @Response<Problem>(404, 'No such finding, not visible to you, or nothing recorded by asOf')
   @Security('jwt', READERS)
-  public async getFinding(@Path() findingId: FindingId, @Request() req: ExRequest): Promise<FindingView> {
-    return this.shown(await this.app.findings.get(callerOf(req), findingId), findingView);
+  public async getFinding(@Path() findingId: FindingId, @Request() req: ExRequest, @Query() asOf?: string): Promise<FindingAsOfView> {
+    const { instant, cut } = asOfRead(asOf);
+    const found = await this.app.findings.get(callerOf(req), findingId, cut);
+    return this.shown(found, (state, version) => ({ ...findingView(state, version, todayUtc(instant)), asOf: instant.toISOString() }));
   }
 
   /**

@@ -1,3 +1,5 @@
+import type { ProgressFigure } from '../../../projections/progress/evaluate.js';
+import type { Explanation } from '../../application/explain.js';
 import { Body, Get, Header, Path, Post, Query, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
 import type { DefinedIndicator } from '../../application/indicators.js';
@@ -7,7 +9,8 @@ import { ApiController } from '../api-controller.js';
 import { callerOf } from '../caller.js';
 import type { IdempotencyKey, VersionTag, StreamStateHeaders } from '../headers.js';
 import type { Problem } from '../problem.js';
-import { indicatorView, parseAsOf, type IndicatorView } from '../views/indicator.js';
+import { asOfRead, parseAsOf } from '../views/as-of.js';
+import { indicatorView, type IndicatorAsOfView, type IndicatorView } from '../views/indicator.js';
 import { toDefinition, type IndicatorDefinitionInput, type ProjectUuid } from './project-indicators.controller.js';
 
 /** @format uuid */
@@ -80,17 +83,25 @@ export class IndicatorsController extends ApiController {
   }
 
   /**
-   * The indicator with every report, and its progress (verified value, value awaiting
-   * verification, % of target, status) as the system knew it at `asOf`.
-   * @param asOf a date (`YYYY-MM-DD`, end of that day UTC) or date-time; default now; not in the future
+   * The indicator with every report and its review, and its progress (verified value, value
+   * awaiting verification, % of target, status), as the system knew them at `asOf` (default
+   * now); the ETag is the stream version as of then, for If-Match (a past version's If-Match
+   * answers 412 once something was recorded after it). Who may read it is as without `asOf`.
+   * @param asOf a date (`YYYY-MM-DD`, end of that day UTC) or a date-time with a zone; default now; not in the future (422 naming `asOf`). Only events recorded at or before it count, so what was recorded later cannot change the answer.
    * @summary Read an indicator
    */
   @Get('{indicatorId}')
-  @SuccessResponse<StreamStateHeaders>(200, 'The current state; ETag is its stream version')
+  @SuccessResponse<StreamStateHeaders>(200, 'The state as of asOf (default now); ETag is its stream version then')
+  @Response<Problem>(404, 'No such indicator, not visible to you, or nothing recorded by asOf')
   @Security('jwt', READERS)
-  public async getIndicator(@Path() indicatorId: IndicatorId, @Request() req: ExRequest, @Query() asOf?: string): Promise<IndicatorView> {
-    const found = await this.app.indicators.get(callerOf(req), indicatorId, parseAsOf(asOf));
-    return this.shown(found, (state, version) => indicatorView(state, version, found.progress));
+  public async getIndicator(
+    @Path() indicatorId: IndicatorId,
+    @Request() req: ExRequest,
+    @Query() asOf?: string,
+  ): Promise<IndicatorAsOfView> {
+    const { instant, cut } = asOfRead(asOf);
+    const found = await this.app.indicators.get(callerOf(req), indicatorId, cut);
+    return this.shown(found, (state, version) => ({ ...indicatorView(state, version, found.progress), asOf: instant.toISOString() }));
   }
 
   /**
@@ -152,5 +163,27 @@ export class IndicatorsController extends ApiController {
     @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
   ): Promise<IndicatorView> {
     return this.written(await this.app.indicators.reject(callerOf(req), indicatorId, report, body.reason), indicatorView);
+  }
+
+  /**
+   * The events behind one value of the indicator's progress (`GET /indicators/{indicatorId}`'s
+   * `progress`, its line of `GET /progress`) as of `asOf`: each report, verification or
+   * rejection with the change it made to the value; for an investment indicator summed from its
+   * projects, their indicators' events. A beneficiary sees only its own projects' indicators.
+   * @param figure `verified` (the verified value), `reported` (the value awaiting verification) or `target`
+   * @param asOf a date (`YYYY-MM-DD`, end of that day UTC) or date-time; default now; not in the future
+   * @summary Explain a progress value
+   */
+  @Get('{indicatorId}/progress/explain')
+  @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
+  @Response<Problem>(404, 'No such indicator (by asOf), or not visible to you')
+  @Response<Problem>(422, 'Unknown figure, or asOf unparseable or in the future')
+  public async explainProgress(
+    @Path() indicatorId: IndicatorId,
+    @Request() req: ExRequest,
+    @Query() figure: ProgressFigure,
+    @Query() asOf?: string,
+  ): Promise<Explanation> {
+    return this.app.explain.progress(callerOf(req), indicatorId, { figure, asOf: parseAsOf(asOf) });
   }
 }

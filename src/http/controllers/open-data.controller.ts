@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Get, NoSecurity, Produces, Route, Tags } from '@tsoa/runtime';
 import type { Operation } from '../../application/open-data.js';
 import { ApiController } from '../api-controller.js';
-import { toCsv } from '../views/csv.js';
+import { toCsv } from '../../application/csv.js';
 
 const euro = (cents: number) => (cents / 100).toFixed(2);
 

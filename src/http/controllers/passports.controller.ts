@@ -9,7 +9,8 @@ import type { PageCursor, PageLimit } from '../paging.js';
 import { callerOf } from '../caller.js';
 import type { IdempotencyKey, VersionTag, StreamStateHeaders } from '../headers.js';
 import type { Problem } from '../problem.js';
-import { passportView, type PassportView } from '../views/passport.js';
+import { asOfRead } from '../views/as-of.js';
+import { passportView, type PassportAsOfView, type PassportView } from '../views/passport.js';
 
 export interface ReasonRequest {
   /** @minLength 1 @maxLength 5000 */
@@ -41,14 +42,21 @@ const READERS = ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'ad
 @Response<Problem>(422, 'Invalid request, or the Idempotency-Key was used for another request')
 export class PassportsController extends ApiController {
   /**
-   * The passport's working version with its state, sections and the approved version in force; the ETag is the stream version for If-Match.
+   * The passport's working version with its state, sections and the approved version in force,
+   * as it stood at `asOf` (default now); the ETag is the stream version as of then, for If-Match
+   * (a past version's If-Match answers 412 once something was recorded after it). Who may read
+   * it is as without `asOf`: a beneficiary only its own organisation's projects.
+   * @param asOf a date (`YYYY-MM-DD`, end of that day UTC) or a date-time with a zone; default now; not in the future (422 naming `asOf`). Only events recorded at or before it count, so what was recorded later cannot change the answer.
    * @summary Read a project passport
    */
   @Get()
-  @SuccessResponse<StreamStateHeaders>(200, 'The current state; ETag is its stream version')
+  @SuccessResponse<StreamStateHeaders>(200, 'The state as of asOf (default now); ETag is its stream version then')
+  @Response<Problem>(404, 'No such project, not visible to you, or nothing recorded by asOf')
   @Security('jwt', READERS)
-  public async getPassport(@Path() projectId: ProjectId, @Request() req: ExRequest): Promise<PassportView> {
-    return this.shown(await this.app.passports.get(callerOf(req), projectId), passportView);
+  public async getPassport(@Path() projectId: ProjectId, @Request() req: ExRequest, @Query() asOf?: string): Promise<PassportAsOfView> {
+    const { instant, cut } = asOfRead(asOf);
+    const found = await this.app.passports.get(callerOf(req), projectId, cut);
+    return this.shown(found, (state, version) => ({ ...passportView(state, version), asOf: instant.toISOString() }));
   }
 
   /**

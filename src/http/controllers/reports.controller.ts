@@ -1,3 +1,5 @@
+import type { FundingSource } from '../../domain/budget/content.js';
+import { councilScopeIssues, type CouncilFigure, type Explanation } from '../../application/explain.js';
 import { Readable } from 'node:stream';
 import { Get, Produces, Query, Response, Route, Security, Tags, ValidateError } from '@tsoa/runtime';
 import type { CouncilReport, ReportDetail, ReportWindow } from '../../../projections/council-report/report.js';
@@ -59,5 +61,36 @@ export class ReportsController extends ApiController {
     this.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'text/html; charset=utf-8');
     if (format === 'csv') this.setHeader('Content-Disposition', `attachment; filename="${name}.csv"`);
     return Readable.from([format === 'csv' ? councilReportCsv(report) : councilReportHtml(report)]);
+  }
+
+  /**
+   * The events behind one total of the council report for the days `from`–`to`: the portfolio's
+   * (`projects`, `approvedProjects`, `approvedCents`; with `fund`, that fund's row), the events
+   * recorded in the window (`totalEvents`), or budget execution's (`planned` … `remaining`; with
+   * `fund` the programme fund's row, with `source` the funding source's), as of the end of `to`.
+   * @param from first day, YYYY-MM-DD
+   * @param to last day, YYYY-MM-DD, not in the future
+   * @param figure the total to explain
+   * @param fund a programme fund's row (portfolio and budget execution)
+   * @param source a funding source's row (budget execution)
+   * @summary Explain a council report total
+   */
+  @Get('council/explain')
+  @Security('jwt', ['council', 'auditor', 'admin', 'officer', 'approver'])
+  @Response<Problem>(422, 'Bad window, unknown figure, or a fund or source the figure is not split by')
+  public async explainCouncilReport(
+    @Query() from: string,
+    @Query() to: string,
+    @Query() figure: CouncilFigure,
+    @Query() fund?: string,
+    @Query() source?: FundingSource,
+  ): Promise<Explanation> {
+    const window = parseWindow(from, to);
+    const issues = councilScopeIssues({ figure, fund, source });
+    if (issues.length) {
+      const fields = Object.fromEntries(issues.map((i) => [i.field, { message: i.message, value: i.field === 'fund' ? fund : source }]));
+      throw new ValidateError(fields, issues.map((i) => i.message).join('; '));
+    }
+    return this.app.explain.councilReport(window, { figure, fund, source });
   }
 }

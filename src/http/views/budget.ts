@@ -91,7 +91,17 @@ export interface BudgetView {
   /** In the order booked. */
   corrections: BudgetCorrectionView[];
   totals: BudgetTotalsView;
+  /** Stream version (as of `asOf` on a read); also the ETag. */
   streamVersion: number;
+}
+/** A budget as it stood at an instant (`GET /projects/{projectId}/budget`, optionally `?asOf=`). */
+export interface BudgetAsOfView extends BudgetView {
+  /**
+   * The instant this state is for: only events recorded at or before it count, so nothing
+   * recorded later changes it. The request's `asOf`, or the time of the read when none was given.
+   * @format date-time
+   */
+  asOf: string;
 }
 /** A submission's answer: what was stored and the double-funding warnings it raised at once. */
 export interface SubmissionView {

@@ -1,7 +1,7 @@
 import type { IndicatorProgress } from '../../../projections/progress/evaluate.js';
 import type { ExecutionMeasures } from '../../../projections/budget-execution/queries.js';
 import type { CouncilReport } from '../../../projections/council-report/report.js';
-import { toCsv } from './csv.js';
+import { toCsv } from '../../application/csv.js';
 
 /**
  * The council report as one flat CSV table (RFC 4180, CRLF, header first). Every row names

@@ -2,6 +2,7 @@ import type { FindingRow } from '../../../projections/findings/entity.js';
 import type { BeneficiaryResponse, CorrectiveAction, FinancialCorrection, Finding, FollowUp } from '../../domain/finding/decider.js';
 import type { FindingCategory, FindingStatus, FollowUpOutcome, Severity } from '../../domain/finding/events.js';
 import { isOverdue } from '../../domain/finding/rules.js';
+import type { Page } from '../../application/page.js';
 
 /** What a finding is about besides its project; absent fields were not named. */
 export interface FindingConcernsView {
@@ -27,7 +28,7 @@ export interface FindingView {
   raisedBy: string;
   response?: BeneficiaryResponse;
   correctiveAction?: CorrectiveAction;
-  /** The corrective action's deadline has passed (as of today, UTC) and the finding is not closed. */
+  /** The corrective action's deadline has passed (as of today, UTC; on a read with `asOf`, as of that day) and the finding is not closed. */
   overdue: boolean;
   followUps: FollowUp[];
   /**
@@ -38,8 +39,18 @@ export interface FindingView {
   corrections: FinancialCorrection[];
   correctedCents: number;
   closure?: { conclusion: string; closedAt: string; closedBy: string };
-  /** Stream version; also the ETag. */
+  /** Stream version (as of `asOf` on a read); also the ETag. */
   streamVersion: number;
+}
+
+/** A finding as it stood at an instant (`GET /findings/{findingId}`, optionally `?asOf=`). */
+export interface FindingAsOfView extends FindingView {
+  /**
+   * The instant this state is for: only events recorded at or before it count, so nothing
+   * recorded later changes it. The request's `asOf`, or the time of the read when none was given.
+   * @format date-time
+   */
+  asOf: string;
 }
 
 /** One line of the findings list. */
@@ -58,12 +69,22 @@ export interface FindingSummary {
   respondedAt?: string;
   /** The corrective action's deadline, `YYYY-MM-DD`. */
   deadline?: string;
-  /** Deadline passed and not closed, as of `overdueOn` when the list was asked with it, else today. */
+  /** Deadline passed and not closed, as of `overdueOn` when the list was asked with it, else `asOf`'s day, else today. */
   overdue: boolean;
   followUps: number;
   lastFollowUpOutcome?: FollowUpOutcome;
   correctedCents: number;
   closedAt?: string;
+}
+
+/** A page of the findings list; asked with `asOf`, the findings as they stood then. */
+export interface FindingsPage extends Page<FindingSummary> {
+  /**
+   * The instant the list is for, only when it was asked with `asOf`: each finding's state is
+   * then folded from its stream's events recorded at or before it.
+   * @format date-time
+   */
+  asOf?: string;
 }
 
 export const todayUtc = (now = new Date()): string => now.toISOString().slice(0, 10);
@@ -74,8 +95,8 @@ const concernsOf = (c: { invoiceRef: string | null; claimRef: string | null; ind
   ...(c.indicatorId !== null ? { indicatorId: c.indicatorId } : {}),
 });
 
-export function findingView(state: Exclude<Finding, { status: 'none' }>, streamVersion: number, today = todayUtc()): FindingView {
-  const action = 'correctiveAction' in state ? state.correctiveAction : undefined;
+/** What the finding view and a line of the findings list both say of a finding's state. */
+function headerOf(state: Exclude<Finding, { status: 'none' }>) {
   return {
     findingId: state.findingId,
     projectId: state.projectId,
@@ -86,6 +107,13 @@ export function findingView(state: Exclude<Finding, { status: 'none' }>, streamV
     euShareCents: state.euShareCents,
     reportableIrregularity: state.reportableIrregularity,
     concerns: concernsOf(state.concerns),
+  };
+}
+
+export function findingView(state: Exclude<Finding, { status: 'none' }>, streamVersion: number, today = todayUtc()): FindingView {
+  const action = 'correctiveAction' in state ? state.correctiveAction : undefined;
+  return {
+    ...headerOf(state),
     description: state.description,
     raisedAt: state.raisedAt,
     raisedBy: state.raisedBy,
@@ -120,5 +148,23 @@ export function findingSummary(r: FindingRow, today: string): FindingSummary {
     ...(r.lastFollowUpOutcome !== null ? { lastFollowUpOutcome: r.lastFollowUpOutcome } : {}),
     correctedCents: Number(r.correctedCents),
     ...(r.closedAt ? { closedAt: r.closedAt.toISOString() } : {}),
+  };
+}
+
+/** One line of the findings list from a finding's state (the list as of an instant, folded from the streams). */
+export function findingSummaryOf(state: Exclude<Finding, { status: 'none' }>, today: string): FindingSummary {
+  const action = 'correctiveAction' in state ? state.correctiveAction : undefined;
+  const lastFollowUp = state.followUps.at(-1);
+  return {
+    ...headerOf(state),
+    raisedAt: new Date(state.raisedAt).toISOString(),
+    raisedBy: state.raisedBy,
+    ...(state.response ? { respondedAt: new Date(state.response.respondedAt).toISOString() } : {}),
+    ...(action ? { deadline: action.deadline } : {}),
+    overdue: isOverdue(action?.deadline ?? null, state.status === 'closed', today),
+    followUps: state.followUps.length,
+    ...(lastFollowUp ? { lastFollowUpOutcome: lastFollowUp.outcome } : {}),
+    correctedCents: state.corrections.reduce((sum, c) => sum + c.amountCents, 0),
+    ...(state.status === 'closed' ? { closedAt: new Date(state.closedAt).toISOString() } : {}),
   };
 }

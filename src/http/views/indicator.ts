@@ -1,4 +1,3 @@
-import { ValidateError } from '@tsoa/runtime';
 import type { IndicatorProgress } from '../../../projections/progress/evaluate.js';
 import type { BilingualName } from '../../domain/fund/events.js';
 import type { Indicator } from '../../domain/indicator/decider.js';
@@ -40,8 +39,18 @@ export interface IndicatorView {
    * the progress read model; absent until that has caught up with the definition.
    */
   progress?: IndicatorProgress;
-  /** Stream version; also the ETag. */
+  /** Stream version (as of `asOf` on a read); also the ETag. */
   streamVersion: number;
+}
+
+/** An indicator as it stood at an instant (`GET /indicators/{indicatorId}`, optionally `?asOf=`). */
+export interface IndicatorAsOfView extends IndicatorView {
+  /**
+   * The instant this state is for: only events recorded at or before it count, so nothing
+   * recorded later changes it. The request's `asOf`, or the time of the read when none was given.
+   * @format date-time
+   */
+  asOf: string;
 }
 
 export function indicatorView(
@@ -75,25 +84,5 @@ export function indicatorView(
   };
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-/** With a zone (Z or ±hh:mm): an instant must not depend on the server's time zone. */
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-
-/**
- * `asOf` as an instant: a date means the end of that day (UTC), capped at now; a date-time
- * is taken as given. Absent → now. Unparseable or in the future → 422 naming `asOf`.
- */
-export function parseAsOf(asOf: string | undefined, now = new Date()): Date {
-  if (asOf === undefined) return now;
-  const refuse = (message: string): never => {
-    throw new ValidateError({ asOf: { message, value: asOf } }, message);
-  };
-  const instant = DATE.test(asOf) ? new Date(`${asOf}T23:59:59.999Z`) : DATE_TIME.test(asOf) ? new Date(asOf) : null;
-  if (!instant || Number.isNaN(instant.getTime()) || (DATE.test(asOf) && instant.toISOString().slice(0, 10) !== asOf)) {
-    return refuse(`${asOf} is neither a date (YYYY-MM-DD) nor an ISO 8601 date-time with a zone`);
-  }
-  if (DATE.test(asOf) ? asOf > now.toISOString().slice(0, 10) : instant.getTime() > now.getTime()) {
-    return refuse(`${asOf} is in the future; progress is known only up to now (${now.toISOString()})`);
-  }
-  return instant.getTime() > now.getTime() ? now : instant;
-}
+/** Kept here too: `asOf` was first parsed for indicators, and other views import it from here. */
+export { parseAsOf } from './as-of.js';

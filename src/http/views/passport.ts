@@ -24,8 +24,18 @@ export interface PassportView {
   amendmentReason: string | null;
   /** The officer's comments from the last return. */
   comments: ReturnComment[];
-  /** Stream version; also the ETag. */
+  /** Stream version (as of `asOf` on a read); also the ETag. */
   streamVersion: number;
+}
+
+/** A passport as it stood at an instant (`GET /projects/{projectId}/passport`, optionally `?asOf=`). */
+export interface PassportAsOfView extends PassportView {
+  /**
+   * The instant this state is for: only events recorded at or before it count, so nothing
+   * recorded later changes it. The request's `asOf`, or the time of the read when none was given.
+   * @format date-time
+   */
+  asOf: string;
 }
 
 type Existing = Exclude<Passport, { status: 'none' }>;

@@ -1,0 +1,37 @@
+import { readModelEntities } from '../projections/index.js';
+import { Audit } from '../src/application/audit.js';
+import { createPool } from '../src/db/database.js';
+import { initOrm } from '../src/db/orm.js';
+import { createEventRegistry } from '../src/domain/events.js';
+import { PostgresEventStore } from '../src/eventstore/postgres/adapter.js';
+
+/**
+ * The export half of `npm run bench -- history`, in a process of its own so that its memory is
+ * the export's and not the loader's: `tsx bench/history-export.ts URL PROJECT_ID` reads the
+ * project's JSON Lines export to the end and prints `{lines, bytes, seconds, rssBeforeMb, maxRssMb}`.
+ */
+const [url, projectId] = process.argv.slice(2);
+if (!url || !projectId) throw new Error('usage: tsx bench/history-export.ts DATABASE_URL PROJECT_ID');
+const pool = createPool(url, 4, () => undefined);
+const orm = await initOrm(url, readModelEntities);
+const store = new PostgresEventStore(pool, createEventRegistry());
+const audit = new Audit({ store, pool, orm, chain: undefined, clock: () => new Date() });
+try {
+  const rssBeforeMb = Math.round(process.memoryUsage().rss / 1e6);
+  const t = performance.now();
+  let lines = 0;
+  let bytes = 0;
+  for await (const chunk of await audit.exportProject(projectId, 'jsonl')) {
+    bytes += Buffer.byteLength(chunk);
+    for (let i = chunk.indexOf('\n'); i >= 0; i = chunk.indexOf('\n', i + 1)) lines++;
+  }
+  const seconds = (performance.now() - t) / 1000;
+  // ru_maxrss: the most this process ever held resident, in kilobytes.
+  process.stdout.write(
+    `${JSON.stringify({ lines, bytes, seconds, rssBeforeMb, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+  );
+} finally {
+  await orm.close(true);
+  await store.close();
+  await pool.end();
+}

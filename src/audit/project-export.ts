@@ -1,0 +1,264 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { ChainLink } from '../eventstore/port.js';
+
+/**
+ * A project's export (`GET /history/projects/{projectId}/export`): every event of every stream
+ * of the project, in global order, each with its link in the log's hash chain, so it can be
+ * checked offline (`npm run verify-export -- FILE`) with no database:
+ *
+ * - each event's link recomputes: `hash = sha256(prevHash || input)` over the exact stored text;
+ * - the readable fields (event id, stream, version) are the ones the link covers;
+ * - links come in chain order, none after the head the export was cut at;
+ * - each stream's versions run 1, 2, 3 … with no gap, up to the version the summary states,
+ *   so no event of a stream can be left out unnoticed;
+ * - JSON Lines: the summary's count and digest (sha256 of every event line) match.
+ *
+ * The head's hash is the chain's at export time: compare it with `GET /audit/verify` or an
+ * anchor recorded outside the database to tie the export to the live log.
+ */
+export const PROJECT_EXPORT_FORMAT = 'grants-project-export/1';
+
+/** The first JSON line: what the export is of, and the cut of the chain it covers. */
+export interface ProjectExportHeader {
+  format: typeof PROJECT_EXPORT_FORMAT;
+  projectId: string;
+  exportedAt: string;
+  /** The chain's last link when the export was cut (chainSeq null: the store keeps no chain). */
+  head: { chainSeq: number | null; hash: string | null; position: string | null };
+}
+
+/** The last JSON line. */
+export interface ProjectExportSummary {
+  events: number;
+  /** Each stream of the project and its last version in the export. */
+  streams: Record<string, number>;
+  /** Hex sha256 of every event line (UTF-8, each with its line feed), in order. */
+  linesSha256: string;
+}
+
+/** The event fields a CSV row holds, in order; `description`, `data` and `proof` are flattened after them. */
+export const EXPORT_CSV_COLUMNS = [
+  'position',
+  'recordedAt',
+  'streamId',
+  'streamType',
+  'version',
+  'type',
+  'eventId',
+  'actor',
+  'organisation',
+  'role',
+  'correlationId',
+  'causationId',
+  'requestId',
+  'descriptionLv',
+  'descriptionEn',
+  'data',
+  'chainSeq',
+  'prevHash',
+  'hash',
+  'storedType',
+  'payloadText',
+  'metadataText',
+  'recordedAtText',
+] as const;
+export type ExportCsvColumn = (typeof EXPORT_CSV_COLUMNS)[number];
+
+/**
+ * An exported event's link in the hash chain: what the chain hashed besides the event id, stream
+ * and version the line already holds. `type` is the type name as stored (the line's `type` is
+ * the current one, after upcasting); the texts are exactly what was hashed.
+ */
+export type ExportProof = Omit<ChainLink, 'eventId' | 'streamId' | 'version'>;
+
+/** The proof as an export line carries it. */
+export function exportProof(link: ChainLink | null): ExportProof | null {
+  if (!link) return null;
+  const { eventId: _e, streamId: _s, version: _v, ...proof } = link;
+  return proof;
+}
+
+/** What the verifier needs of one exported event, from a JSON line or a CSV row alike. */
+export interface ExportedEventCheck {
+  eventId: string;
+  streamId: string;
+  version: number;
+  proof: ExportProof | null;
+}
+
+export interface ProjectExportReport {
+  ok: boolean;
+  format: 'jsonl' | 'csv';
+  events: number;
+  /** Each stream and its last version as found. */
+  streams: Record<string, number>;
+  /** The chain head stated by the export (JSON Lines only). */
+  head: ProjectExportHeader['head'] | null;
+  firstProblem: { line: number; reason: string } | null;
+}
+
+const ZERO_HASH = '0'.repeat(64);
+
+/** `sha256(prevHash || input)` of a link, as the chain computes it (see the migration's es_chain_input). */
+export function linkHash(link: ChainLink): string {
+  const input = [link.eventId, link.streamId, String(link.version), link.type, link.payloadText, link.metadataText, link.recordedAt].join(
+    '\n',
+  );
+  return createHash('sha256').update(Buffer.from(link.prevHash, 'hex')).update(input, 'utf8').digest('hex');
+}
+
+/** Checks exported events one by one, in order; the caller feeds them and reads the result. */
+export class ExportChecker {
+  private n = 0;
+  private lastSeq = 0;
+  readonly streams: Record<string, number> = {};
+  problem: { line: number; reason: string } | null = null;
+
+  constructor(private readonly maxChainSeq: number | null) {}
+
+  get events(): number {
+    return this.n;
+  }
+
+  /** False once a problem is found (the first one is kept). */
+  check(line: number, e: ExportedEventCheck): boolean {
+    if (this.problem) return false;
+    const fail = (reason: string) => {
+      this.problem = { line, reason };
+      return false;
+    };
+    this.n++;
+    if (!e.proof) return fail(`event ${e.eventId} carries no link of the hash chain`);
+    const p: ChainLink = { ...e.proof, eventId: e.eventId, streamId: e.streamId, version: e.version };
+    if (!/^[0-9a-f]{64}$/.test(p.prevHash) || !/^[0-9a-f]{64}$/.test(p.hash)) return fail(`event ${e.eventId}: malformed hash`);
+    if (p.chainSeq === 1 && p.prevHash !== ZERO_HASH) return fail('the first link of the chain must follow 32 zero bytes');
+    if (linkHash(p) !== p.hash) return fail(`event ${e.eventId} does not hash to its link (altered)`);
+    if (p.chainSeq <= this.lastSeq) return fail(`link ${p.chainSeq} is out of chain order`);
+    if (this.maxChainSeq !== null && p.chainSeq > this.maxChainSeq) return fail(`link ${p.chainSeq} lies after the export's head`);
+    this.lastSeq = p.chainSeq;
+    const expected = (this.streams[e.streamId] ?? 0) + 1;
+    if (e.version !== expected) return fail(`${e.streamId}: version ${e.version} where ${expected} was expected (an event is missing)`);
+    this.streams[e.streamId] = e.version;
+    return true;
+  }
+}
+
+/** Builds the CSV rows' link back from its columns. */
+export function proofOfCsvRow(row: Record<ExportCsvColumn, string>): ExportProof | null {
+  if (row.chainSeq === '') return null;
+  return {
+    chainSeq: Number(row.chainSeq),
+    prevHash: row.prevHash,
+    hash: row.hash,
+    type: row.storedType,
+    payloadText: row.payloadText,
+    metadataText: row.metadataText,
+    recordedAt: row.recordedAtText,
+  };
+}
+
+// A file from outside is read as untrusted: each kind of line is parsed, not assumed.
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+const headerSchema = z.object({
+  format: z.literal(PROJECT_EXPORT_FORMAT),
+  projectId: z.string(),
+  exportedAt: z.string(),
+  head: z.object({ chainSeq: z.number().int().nullable(), hash: hex64.nullable(), position: z.string().nullable() }),
+}) satisfies z.ZodType<ProjectExportHeader>;
+const summarySchema = z.object({
+  summary: z.object({ events: z.number().int(), streams: z.record(z.string(), z.number().int()), linesSha256: z.string() }),
+});
+const eventLineSchema = z.object({
+  eventId: z.string(),
+  streamId: z.string(),
+  version: z.number().int(),
+  proof: z
+    .object({
+      chainSeq: z.number().int(),
+      prevHash: z.string(),
+      hash: z.string(),
+      type: z.string(),
+      payloadText: z.string(),
+      metadataText: z.string(),
+      recordedAt: z.string(),
+    })
+    .nullable(),
+}) satisfies z.ZodType<ExportedEventCheck>;
+
+/** Checks a JSON Lines project export, line by line (constant memory). */
+export async function verifyProjectJsonl(lines: AsyncIterable<string> | Iterable<string>): Promise<ProjectExportReport> {
+  let header: ProjectExportHeader | null = null;
+  let summary: ProjectExportSummary | null = null;
+  let checker = new ExportChecker(null);
+  const digest = createHash('sha256');
+  let lineNo = 0;
+  const report = (problem: { line: number; reason: string } | null): ProjectExportReport => ({
+    ok: problem === null,
+    format: 'jsonl',
+    events: checker.events,
+    streams: checker.streams,
+    head: header?.head ?? null,
+    firstProblem: problem,
+  });
+  for await (const raw of lines) {
+    lineNo++;
+    if (raw.trim() === '') continue;
+    if (summary) return report({ line: lineNo, reason: 'a line follows the summary' });
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return report({ line: lineNo, reason: 'not a JSON line' });
+    }
+    if (!header) {
+      const parsed = headerSchema.safeParse(value);
+      if (!parsed.success) return report({ line: lineNo, reason: `the first line is not a ${PROJECT_EXPORT_FORMAT} header` });
+      header = parsed.data;
+      checker = new ExportChecker(header.head.chainSeq);
+      continue;
+    }
+    const asSummary = summarySchema.safeParse(value);
+    if (asSummary.success) {
+      summary = asSummary.data.summary;
+      continue;
+    }
+    digest.update(`${raw}\n`, 'utf8');
+    const event = eventLineSchema.safeParse(value);
+    if (!event.success) return report({ line: lineNo, reason: `not an event line: ${event.error.issues[0]?.message ?? 'malformed'}` });
+    if (!checker.check(lineNo, event.data)) return report(checker.problem);
+  }
+  if (!header) return report({ line: lineNo, reason: 'empty: no header line' });
+  if (!summary) return report({ line: lineNo, reason: 'no summary line: the export is cut short' });
+  if (summary.events !== checker.events)
+    return report({ line: lineNo, reason: `the summary counts ${summary.events} events, the file holds ${checker.events}` });
+  const stated = Object.entries(summary.streams ?? {}).sort();
+  const found = Object.entries(checker.streams).sort();
+  if (JSON.stringify(stated) !== JSON.stringify(found))
+    return report({
+      line: lineNo,
+      reason: "the summary's stream versions differ from the events found (events missing at a stream's end)",
+    });
+  if (summary.linesSha256 !== digest.digest('hex'))
+    return report({ line: lineNo, reason: 'the event lines do not match the summary digest' });
+  return report(null);
+}
+
+/** Checks a CSV project export, row by row: each link, chain order and each stream's versions from 1. */
+export async function verifyProjectCsv(rows: AsyncIterable<Record<ExportCsvColumn, string>>): Promise<ProjectExportReport> {
+  const checker = new ExportChecker(null);
+  let line = 1;
+  for await (const row of rows) {
+    line++;
+    if (!checker.check(line, { eventId: row.eventId, streamId: row.streamId, version: Number(row.version), proof: proofOfCsvRow(row) }))
+      break;
+  }
+  return {
+    ok: checker.problem === null,
+    format: 'csv',
+    events: checker.events,
+    streams: checker.streams,
+    head: null,
+    firstProblem: checker.problem,
+  };
+}
