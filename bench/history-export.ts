@@ -7,11 +7,11 @@ import { PostgresEventStore } from '../src/eventstore/postgres/adapter.js';
 
 /**
  * The export half of `npm run bench -- history`, in a process of its own so that its memory is
- * the export's and not the loader's: `tsx bench/history-export.ts URL PROJECT_ID` reads the
+ * the export's and not the loader's: `history-export.js URL PROJECT_ID` (compiled by the bench) reads the
  * project's JSON Lines export to the end and prints `{lines, bytes, seconds, rssBeforeMb, maxRssMb}`.
  */
 const [url, projectId] = process.argv.slice(2);
-if (!url || !projectId) throw new Error('usage: tsx bench/history-export.ts DATABASE_URL PROJECT_ID');
+if (!url || !projectId) throw new Error('usage: node history-export.js DATABASE_URL PROJECT_ID');
 const pool = createPool(url, 4, () => undefined);
 const orm = await initOrm(url, readModelEntities);
 const store = new PostgresEventStore(pool, createEventRegistry());

@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { readModelEntities } from '../projections/index.js';
@@ -34,6 +37,20 @@ function project(n: number, indicators: number, values: number): Stream[] {
   return streams;
 }
 
+/** bench/history-export.ts compiled with the project's tsc into node_modules/.cache (an ES module there, with the project's packages in reach). */
+function compiledExport(): string {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const out = path.join(root, 'node_modules', '.cache', 'bench-history');
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const built = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit', 'false', '--outDir', out], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (built.status !== 0) throw new Error(`compiling bench/history-export.ts failed: ${built.stdout}${built.stderr}`);
+  writeFileSync(path.join(out, 'package.json'), '{"type":"module"}\n');
+  return path.join(out, 'bench', 'history-export.js');
+}
+
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 /**
@@ -42,7 +59,7 @@ const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sor
  * plus one large project of EXPORT_EVENTS events, through the store's append with attribution;
  * links the hash chain; then times SAMPLES project history pages of 100 events (the
  * application call and its JSON, as the API answers it) and the JSON Lines export of the large
- * project, read to the end by a process of its own (bench/history-export.ts), whose peak RSS is reported.
+ * project, read to the end by a process of its own (bench/history-export.ts, compiled), whose peak RSS is reported.
  */
 export const history: Benchmark = async ({ url, pool, log }) => {
   const total = intFromEnv('EVENTS', 200_000);
@@ -108,15 +125,9 @@ export const history: Benchmark = async ({ url, pool, log }) => {
     times.sort((a, b) => a - b);
     log.info({ p50: round(percentile(times, 50), 1), p99: round(percentile(times, 99), 1), pageEvents }, 'history pages');
 
-    // Export: the large project, every line read, in a process of its own whose peak RSS is the export's.
-    const child = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('history-export.ts', import.meta.url)), url, bigProject],
-      {
-        encoding: 'utf8',
-        maxBuffer: 1 << 20,
-      },
-    );
+    // Export: the large project, every line read, in a process of its own whose peak RSS is the export's,
+    // compiled as the service runs (tsx would add ~50 MB of its own to the process).
+    const child = spawnSync(process.execPath, [compiledExport(), url, bigProject], { encoding: 'utf8', maxBuffer: 1 << 20 });
     if (child.status !== 0) throw new Error(`the export process failed: ${child.stderr}`);
     const run = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as {
       lines: number;

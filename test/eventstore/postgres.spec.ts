@@ -22,6 +22,31 @@ afterAll(async () => {
 describe('PostgreSQL event store', () => {
   eventStoreContract({ store: () => store });
 
+  it('when an export is abandoned after its first page, its read-only transaction ends and its connection goes back to the pool', async () => {
+    const projectId = randomUUID();
+    await store.append(
+      `test-${randomUUID()}`,
+      Array.from({ length: 30 }, (_, i) => counted(i)),
+      { expectedVersion: 0, attribution: [{ projectId, organisation: '90000046925' }] },
+    );
+    const { pages } = await store.exportEvents({ projectId }, 10);
+    const seen: number[] = [];
+    for await (const page of pages) {
+      seen.push(page.length);
+      break; // the reader goes away, as a client that hangs up
+    }
+    expect(seen).toEqual([10]);
+    const { rows } = await db.pool.query<{ n: number }>(
+      `select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'`,
+    );
+    expect(rows[0]!.n).toBe(0);
+    expect(db.pool.totalCount - db.pool.idleCount).toBe(0);
+    // And the store exports again: the cursor's name is free.
+    const again: number[] = [];
+    for await (const page of (await store.exportEvents({ projectId }, 10)).pages) again.push(page.length);
+    expect(again).toEqual([10, 10, 10]);
+  });
+
   it('when a transaction that took an earlier position commits late, readers do not skip it', async () => {
     const early = `test-${randomUUID()}`;
     const late = `test-${randomUUID()}`;

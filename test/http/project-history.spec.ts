@@ -544,7 +544,7 @@ describe("an auditor exports a project's history", () => {
       .split('\n')
       .map((l) => JSON.parse(l) as unknown);
     const [header, ...rest] = lines;
-    const summary = rest.pop() as { summary: { events: number; streams: Record<string, number>; linesSha256: string } };
+    const summary = rest.pop() as { summary: { events: number; streams: Record<string, number> } };
     const events = rest as (Item & { proof: { chainSeq: number; type: string; payloadText: string } })[];
 
     expect(header).toMatchObject({ format: PROJECT_EXPORT_FORMAT, projectId, exportedAt: expect.any(String) });
@@ -559,7 +559,7 @@ describe("an auditor exports a project's history", () => {
       expect(e.proof.chainSeq).toBeLessThanOrEqual(head.chainSeq);
     }
     expect(Object.keys(summary)).toEqual(['summary']);
-    expect(summary.summary).toMatchObject({ events: expected.length, linesSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(summary.summary).toMatchObject({ events: expected.length });
     expect(summary.summary.streams).toEqual({
       [streams.passport]: 17,
       [streams.budget]: 12,
@@ -580,6 +580,18 @@ describe("an auditor exports a project's history", () => {
     const tampered = text.replaceAll('dubultie', 'dubultais');
     expect(tampered).not.toBe(text);
     expect((await verifyProjectJsonl(tampered.split('\n'))).ok).toBe(false);
+
+    const raw = text.trimEnd().split('\n');
+    const at = raw.findIndex((l) => l.includes('"actor":"valdis"'));
+    // What a line says in words, changed while its link stays: refused, naming the field.
+    const misattributed = raw.map((l, i) => (i === at ? l.replace('"actor":"valdis"', '"actor":"janis"') : l));
+    expect((await verifyProjectJsonl(misattributed)).firstProblem).toEqual({ line: at + 1, reason: expect.stringContaining('its actor') });
+    // An event left out from the middle of a stream: its stream's versions have a gap.
+    const second = raw.findIndex((l) => l.includes(`"streamId":"${streams.passport}"`) && l.includes('"version":2,'));
+    expect((await verifyProjectJsonl(raw.filter((_, i) => i !== second))).firstProblem?.reason).toMatch(/version 3 where 2 was expected/);
+    // The last event of a stream left out: the summary's stream versions no longer match.
+    const lastOfPassport = raw.findIndex((l) => l.includes(`"streamId":"${streams.passport}"`) && l.includes('"version":17,'));
+    expect((await verifyProjectJsonl(raw.filter((_, i) => i !== lastOfPassport))).ok).toBe(false);
   });
 
   it('when exported as CSV, the rows hold the same events in the same order, and text with commas and quotes comes back whole', async () => {
@@ -603,6 +615,9 @@ describe("an auditor exports a project's history", () => {
     const report = await verifyProjectCsv(Readable.from(rows));
     expect(report).toMatchObject({ ok: true, format: 'csv', events: expected.length, firstProblem: null });
     expect(report.streams[streams.budget]).toBe(12);
+    // A payload cell changed while its link stays: refused at that row (line 5: the header is line 1).
+    const altered = rows.map((r, i) => (i === 3 ? { ...r, data: JSON.stringify({ ...(JSON.parse(r.data) as object), extra: 1 }) } : r));
+    expect((await verifyProjectCsv(Readable.from(altered))).firstProblem).toEqual({ line: 5, reason: expect.stringContaining('its data') });
   });
 
   it('when the project does not exist, the export answers 404', async () => {

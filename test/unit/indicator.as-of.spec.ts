@@ -1,6 +1,6 @@
 import { ValidateError } from '@tsoa/runtime';
 import { describe, expect, it } from 'vitest';
-import { parseAsOf } from '../../src/http/views/indicator.js';
+import { parseAsOf } from '../../src/http/views/as-of.js';
 
 const now = new Date('2026-11-23T14:00:00.000Z');
 

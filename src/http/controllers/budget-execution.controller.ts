@@ -7,7 +7,7 @@ import type { BudgetExecution } from '../../../projections/budget-execution/quer
 import { ApiController } from '../api-controller.js';
 import { callerOf } from '../caller.js';
 import type { Problem } from '../problem.js';
-import { parseAsOf } from '../views/indicator.js';
+import { parseAsOf } from '../views/as-of.js';
 import type { ProjectUuid } from './project-indicators.controller.js';
 
 @Route('budget-execution')

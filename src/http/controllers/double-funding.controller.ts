@@ -11,7 +11,7 @@ import type { PageCursor, PageLimit } from '../paging.js';
 import { callerOf } from '../caller.js';
 import type { IdempotencyKey, VersionTag, StreamStateHeaders } from '../headers.js';
 import type { Problem } from '../problem.js';
-import { parseAsOf } from '../views/indicator.js';
+import { parseAsOf } from '../views/as-of.js';
 import type { ReasonRequest } from './passports.controller.js';
 
 export interface ConfirmAlertRequest extends ReasonRequest {

@@ -6,7 +6,7 @@ import type { ProjectId } from '../../domain/values.js';
 import { ApiController } from '../api-controller.js';
 import type { PageCursor, PageLimit } from '../paging.js';
 import type { Problem } from '../problem.js';
-import { parseAsOf } from '../views/indicator.js';
+import { parseAsOf } from '../views/as-of.js';
 
 @Route('history')
 @Tags('Audit')

@@ -4,7 +4,7 @@ import type { IndicatorProgress, RollupNode } from '../../../projections/progres
 import { ApiController } from '../api-controller.js';
 import { callerOf } from '../caller.js';
 import type { Problem } from '../problem.js';
-import { parseAsOf } from '../views/indicator.js';
+import { parseAsOf } from '../views/as-of.js';
 import type { ProjectUuid } from './project-indicators.controller.js';
 
 export interface ProgressReport {

@@ -7,7 +7,7 @@ import { ApiController } from '../api-controller.js';
 import type { PageCursor, PageLimit } from '../paging.js';
 import { callerOf } from '../caller.js';
 import type { Problem } from '../problem.js';
-import { parseAsOf } from '../views/indicator.js';
+import { parseAsOf } from '../views/as-of.js';
 
 /** A page of the alerts among whose projects this one is, strongest rule first (then by id), with the decision as it stood then. */
 export interface ProjectDoubleFundingView extends Page<DuplicateAlertView> {

@@ -83,6 +83,3 @@ export function indicatorView(
     streamVersion,
   };
 }
-
-/** Kept here too: `asOf` was first parsed for indicators, and other views import it from here. */
-export { parseAsOf } from './as-of.js';
