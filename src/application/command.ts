@@ -47,7 +47,11 @@ export async function load<C extends Command, E extends DomainEvent, S>(
   streamId: string,
   toVersion?: number,
 ): Promise<Loaded<S>> {
-  const events = await readOwn(store, stream, streamId, toVersion === undefined ? {} : { to: toVersion });
+  return folded(stream, await readOwn(store, stream, streamId, toVersion === undefined ? {} : { to: toVersion }));
+}
+
+/** A stream's events folded from the start: the state, and the version of the last one (0: none). */
+function folded<C extends Command, E extends DomainEvent, S>(stream: StreamType<C, E, S>, events: readonly StoredEvent<E>[]): Loaded<S> {
   return { state: fold(stream.decider, stream.decider.initialState, events), version: events.at(-1)?.version ?? 0 };
 }
 
@@ -64,8 +68,10 @@ export async function loadAsOf<C extends Command, E extends DomainEvent, S>(
   asOf: Date | undefined,
 ): Promise<Loaded<S>> {
   if (asOf === undefined) return load(store, stream, streamId);
-  const events = (await readOwn(store, stream, streamId)).filter((e) => e.recordedAt.getTime() <= asOf.getTime());
-  return { state: fold(stream.decider, stream.decider.initialState, events), version: events.at(-1)?.version ?? 0 };
+  return folded(
+    stream,
+    (await readOwn(store, stream, streamId)).filter((e) => e.recordedAt.getTime() <= asOf.getTime()),
+  );
 }
 
 /** The 404 of an as-of read when the object exists now but nothing of it was recorded by `asOf`. */

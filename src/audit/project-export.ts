@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
+import type { EventEntry } from '../application/history.js';
 import type { ChainLink } from '../eventstore/port.js';
 
 /**
@@ -82,21 +83,21 @@ export function exportProof(link: ChainLink | null): ExportProof | null {
 }
 
 /** What the verifier needs of one exported event, from a JSON line or a CSV row alike. */
-export interface ExportedEventCheck {
-  eventId: string;
-  streamId: string;
-  version: number;
-  type: string;
-  recordedAt: string;
-  actor: string;
-  organisation: string;
-  role: string;
-  correlationId: string;
-  causationId: string | null;
-  requestId: string;
-  data: unknown;
-  proof: ExportProof | null;
-}
+export type ExportedEventCheck = Pick<
+  EventEntry,
+  | 'eventId'
+  | 'streamId'
+  | 'version'
+  | 'type'
+  | 'recordedAt'
+  | 'actor'
+  | 'organisation'
+  | 'role'
+  | 'correlationId'
+  | 'causationId'
+  | 'requestId'
+  | 'data'
+> & { proof: ExportProof | null };
 
 const METADATA_FIELDS = ['actor', 'organisation', 'role', 'correlationId', 'causationId', 'requestId'] as const;
 
