@@ -151,7 +151,8 @@ async function* jsonLines(header: ProjectExportHeader, pages: AsyncIterable<read
   for await (const page of pages) {
     let chunk = '';
     for (const e of page) {
-      chunk += `${JSON.stringify({ ...eventEntry(e), proof: exportProof(e.proof) } satisfies ExportLine)}\n`;
+      const line: ExportLine = Object.assign(eventEntry(e), { proof: exportProof(e.proof) });
+      chunk += `${JSON.stringify(line)}\n`;
       streams[e.streamId] = e.version;
       if (chunk.length >= CHUNK_CHARS) {
         yield chunk;

@@ -129,7 +129,7 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
         order by e.version`,
       [streamId, options.from ?? 1, options.to ?? 2_147_483_647],
     );
-    return rows.map((r) => this.toStored(r));
+    return rows.map((r) => this.toStored(r, r.payload, r.metadata));
   }
 
   async readAll(options: ReadAllOptions): Promise<StoredEvent<E>[]> {
@@ -140,7 +140,7 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
         limit $3`,
       [options.after.transactionId.toString(), options.after.sequence.toString(), options.limit],
     );
-    return rows.map((r) => this.toStored(r));
+    return rows.map((r) => this.toStored(r, r.payload, r.metadata));
   }
 
   /**
@@ -154,7 +154,7 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
       `select ${this.columns} ${q.from} where ${q.where} order by ${q.order} limit ${q.param(options.limit)}`,
       q.params,
     );
-    return rows.map((r) => this.toStored(r));
+    return rows.map((r) => this.toStored(r, r.payload, r.metadata));
   }
 
   /**
@@ -212,12 +212,9 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
         next = rows.length === pageSize ? fetch() : null;
         if (rows.length > 0)
           yield rows.map((row) =>
-            Object.assign(
-              this.toStored({ ...row, payload: JSON.parse(row.payload_text), metadata: JSON.parse(row.metadata_text) as EventMetadata }),
-              {
-                proof: linkOf(row),
-              },
-            ),
+            Object.assign(this.toStored(row, JSON.parse(row.payload_text), JSON.parse(row.metadata_text) as EventMetadata), {
+              proof: linkOf(row),
+            }),
           );
       }
       await client.query('commit');
@@ -248,16 +245,17 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
     await this.committer.drain();
   }
 
-  private toStored(row: EventRow): StoredEvent<E> {
+  /** The row as a stored event; payload and metadata come apart when the row carries them as text (an export). */
+  private toStored(row: Omit<EventRow, 'payload' | 'metadata'>, payload: unknown, metadata: EventMetadata): StoredEvent<E> {
     // Only a retired type that needs them has the earlier types (and pays for a set of them).
     const context = row.earlier_types ? { earlierTypes: new Set(row.earlier_types) } : undefined;
-    const event = this.registry.parseStored(row.type, row.payload, context);
+    const event = this.registry.parseStored(row.type, payload, context);
     return storedEvent(event, {
       id: row.event_id,
       streamId: row.stream_id,
       streamType: row.stream_type,
       version: row.version,
-      metadata: row.metadata,
+      metadata,
       recordedAt: row.recorded_at,
       position: { transactionId: BigInt(row.tx), sequence: BigInt(row.position) },
     });
