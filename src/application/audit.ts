@@ -1,12 +1,11 @@
 import type { StreamCatalogueEntry } from '../../projections/stream-catalogue/entity.js';
 import { findStream, listStreams, type StreamListQuery } from '../../projections/stream-catalogue/queries.js';
-import { csvCell } from './csv.js';
+import { csvLine } from './csv.js';
 import {
   EXPORT_CSV_COLUMNS,
   exportProof,
   PROJECT_EXPORT_FORMAT,
   type ExportProof,
-  type ExportCsvColumn,
   type ProjectExportHeader,
   type ProjectExportSummary,
 } from '../audit/project-export.js';
@@ -143,52 +142,54 @@ const CHUNK_CHARS = 32_000;
 
 type ExportLine = EventEntry & { proof: ExportProof | null };
 
-/** The header line, a chunk of lines per page of events, the summary line. */
+/** The header line, the event lines, the summary line. */
 async function* jsonLines(header: ProjectExportHeader, pages: AsyncIterable<readonly ExportedEvent[]>): AsyncGenerator<string> {
   yield `${JSON.stringify(header)}\n`;
   const streams: Record<string, number> = {};
   let n = 0;
+  yield* inChunks(pages, (e) => {
+    streams[e.streamId] = e.version;
+    n++;
+    const line: ExportLine = Object.assign(eventEntry(e), { proof: exportProof(e.proof) });
+    return `${JSON.stringify(line)}\n`;
+  });
+  const summary: ProjectExportSummary = { events: n, streams };
+  yield `${JSON.stringify({ summary })}\n`;
+}
+
+/** The header row, then one row per event. */
+async function* csvLines(pages: AsyncIterable<readonly ExportedEvent[]>): AsyncGenerator<string> {
+  yield csvLine(EXPORT_CSV_COLUMNS);
+  yield* inChunks(pages, (e) => {
+    const entry = eventEntry(e);
+    const p = e.proof;
+    return csvLine(EXPORT_CSV_COLUMNS, {
+      ...entry,
+      descriptionLv: entry.description.lv,
+      descriptionEn: entry.description.en,
+      data: JSON.stringify(entry.data),
+      chainSeq: p?.chainSeq ?? null,
+      prevHash: p?.prevHash ?? null,
+      hash: p?.hash ?? null,
+      storedType: p?.type ?? null,
+      payloadText: p?.payloadText ?? null,
+      metadataText: p?.metadataText ?? null,
+      recordedAtText: p?.recordedAt ?? null,
+    });
+  });
+}
+
+/** Each event's line, written in chunks of about {@link CHUNK_CHARS}. */
+async function* inChunks(pages: AsyncIterable<readonly ExportedEvent[]>, lineOf: (e: ExportedEvent) => string): AsyncGenerator<string> {
+  let chunk = '';
   for await (const page of pages) {
-    let chunk = '';
     for (const e of page) {
-      const line: ExportLine = Object.assign(eventEntry(e), { proof: exportProof(e.proof) });
-      chunk += `${JSON.stringify(line)}\n`;
-      streams[e.streamId] = e.version;
+      chunk += lineOf(e);
       if (chunk.length >= CHUNK_CHARS) {
         yield chunk;
         chunk = '';
       }
     }
-    n += page.length;
-    if (chunk) yield chunk;
   }
-  const summary: ProjectExportSummary = { events: n, streams };
-  yield `${JSON.stringify({ summary })}\n`;
-}
-
-/** The header row, then a chunk of rows per page of events. */
-async function* csvLines(pages: AsyncIterable<readonly ExportedEvent[]>): AsyncGenerator<string> {
-  yield `${EXPORT_CSV_COLUMNS.join(',')}\r\n`;
-  for await (const page of pages) {
-    let chunk = '';
-    for (const e of page) {
-      const entry = eventEntry(e);
-      const p = e.proof;
-      const row: Record<ExportCsvColumn, string | number | null> = {
-        ...entry,
-        descriptionLv: entry.description.lv,
-        descriptionEn: entry.description.en,
-        data: JSON.stringify(entry.data),
-        chainSeq: p?.chainSeq ?? null,
-        prevHash: p?.prevHash ?? null,
-        hash: p?.hash ?? null,
-        storedType: p?.type ?? null,
-        payloadText: p?.payloadText ?? null,
-        metadataText: p?.metadataText ?? null,
-        recordedAtText: p?.recordedAt ?? null,
-      };
-      chunk += `${EXPORT_CSV_COLUMNS.map((c) => csvCell(row[c])).join(',')}\r\n`;
-    }
-    yield chunk;
-  }
+  if (chunk) yield chunk;
 }

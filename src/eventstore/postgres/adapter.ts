@@ -20,7 +20,7 @@ import type {
 import { STREAM_ID_PATTERN, storedEvent } from '../port.js';
 import { START, type GlobalPosition } from '../position.js';
 import type { EventRegistry } from '../registry.js';
-import { GENESIS, linkCommitted } from './chain.js';
+import { GENESIS, lastLink, linkCommitted } from './chain.js';
 import { GroupCommitter, type AppendRequest, type AppendResponse } from './group-commit.js';
 
 interface EventRow {
@@ -163,15 +163,11 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
    */
   async exportEvents(query: EventQuery, pageSize = 200): Promise<{ head: ExportHead; pages: AsyncIterable<readonly ExportedEvent<E>[]> }> {
     await linkCommitted(this.pool);
-    const { rows: last } = await this.pool.query<{ seq: string; tx: string; pos: string; hash: string }>(
-      `select chain_seq as seq, transaction_id::text as tx, position::text as pos, encode(hash, 'hex') as hash
-         from es_chain order by chain_seq desc limit 1`,
-    );
-    const top = last[0];
+    const top = await lastLink(this.pool);
     const head: ExportHead = top
       ? {
           chainSeq: Number(top.seq),
-          hash: top.hash,
+          hash: top.hash.toString('hex'),
           position: { transactionId: BigInt(top.tx), sequence: BigInt(top.pos) },
         }
       : { chainSeq: 0, hash: GENESIS.toString('hex'), position: null };

@@ -47,6 +47,21 @@ const DETAIL: Record<ChainProblem['reason'], string> = {
   unchained: 'an event lies inside the linked range but is not linked (event row inserted)',
 };
 
+/** The chain's last link: its number, the event's global position and the hash; undefined before the first. */
+export interface LastLink {
+  seq: string;
+  tx: string;
+  pos: string;
+  hash: Buffer;
+}
+
+export async function lastLink(db: pg.Pool | pg.PoolClient): Promise<LastLink | undefined> {
+  const { rows } = await db.query<LastLink>(
+    `select chain_seq as seq, transaction_id::text as tx, position as pos, hash from es_chain order by chain_seq desc limit 1`,
+  );
+  return rows[0];
+}
+
 /**
  * Links the next committed events into the chain, in global order, in one transaction. One
  * process at a time (advisory lock, which takes no transaction id, so the read horizon is
@@ -61,9 +76,7 @@ export async function extendChain(pool: pg.Pool, limit: number): Promise<number>
       await client.query('rollback');
       return -1;
     }
-    const { rows: last } = await client.query<{ seq: string; tx: string; pos: string; hash: Buffer }>(
-      `select chain_seq as seq, transaction_id::text as tx, position as pos, hash from es_chain order by chain_seq desc limit 1`,
-    );
+    const last = await lastLink(client);
     const { rows } = await client.query<{ tx: string; pos: string; input: Buffer }>(
       `select e.transaction_id::text as tx, e.position as pos, es_chain_input(e) as input
          from es_events e
@@ -71,14 +84,14 @@ export async function extendChain(pool: pg.Pool, limit: number): Promise<number>
           and e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
         order by e.transaction_id, e.position
         limit $3`,
-      [last[0]?.tx ?? '0', last[0]?.pos ?? '0', limit],
+      [last?.tx ?? '0', last?.pos ?? '0', limit],
     );
     if (rows.length === 0) {
       await client.query('rollback');
       return 0;
     }
-    let seq = Number(last[0]?.seq ?? 0);
-    let prev = last[0]?.hash ?? GENESIS;
+    let seq = Number(last?.seq ?? 0);
+    let prev = last?.hash ?? GENESIS;
     const seqs: number[] = [];
     const hashes: string[] = [];
     for (const r of rows) {
@@ -123,10 +136,7 @@ export async function verifyChain(pool: pg.Pool): Promise<ChainReport> {
          from c)
      select chain_seq as seq, position::text as pos, reason from judged where reason is not null order by chain_seq limit 1`,
   );
-  const { rows: head } = await pool.query<{ seq: string; tx: string; pos: string; hash: Buffer }>(
-    `select chain_seq as seq, transaction_id::text as tx, position as pos, hash from es_chain order by chain_seq desc limit 1`,
-  );
-  const last = head[0];
+  const last = await lastLink(pool);
   // An event inside the linked range that no link covers was put there behind the chain's back.
   const { rows: unchained } = last
     ? await pool.query<{ pos: string; before: string }>(
