@@ -19,6 +19,8 @@ export const configSchema = z
       .optional(),
     EMBEDDED_PG_DIR: z.string().min(1).default('.data/postgres'),
     EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+    /** The embedded server's shared_buffers in MB; unset: a quarter of this machine's memory, at most 1024 (see docs/operations.md). */
+    EMBEDDED_PG_SHARED_BUFFERS_MB: z.coerce.number().int().min(16).max(65_536).optional(),
     DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
     /** Largest request body accepted; larger bodies get 413. */
     BODY_LIMIT: z

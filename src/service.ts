@@ -28,7 +28,12 @@ export const EMBEDDED_DATABASE = 'grants';
 /** Where the database is: DATABASE_URL, or an embedded server started here. */
 export async function resolveDatabase(config: Config, logger: Logger): Promise<{ url: string; embedded?: EmbeddedServer }> {
   if (config.DATABASE_URL) return { url: config.DATABASE_URL };
-  const embedded = await startEmbeddedPostgres({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT, logger });
+  const embedded = await startEmbeddedPostgres({
+    dir: config.EMBEDDED_PG_DIR,
+    port: config.EMBEDDED_PG_PORT,
+    ...(config.EMBEDDED_PG_SHARED_BUFFERS_MB === undefined ? {} : { sharedBuffersMb: config.EMBEDDED_PG_SHARED_BUFFERS_MB }),
+    logger,
+  });
   await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE);
   logger.info({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT }, 'embedded PostgreSQL started');
   return { url: embedded.urlFor(EMBEDDED_DATABASE), embedded };

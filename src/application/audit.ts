@@ -3,9 +3,8 @@ import { findStream, listStreams, type StreamListQuery } from '../../projections
 import { csvLine } from './csv.js';
 import {
   EXPORT_CSV_COLUMNS,
-  exportProof,
+  exportLineParts,
   PROJECT_EXPORT_FORMAT,
-  type ExportProof,
   type ProjectExportHeader,
   type ProjectExportSummary,
 } from '../audit/project-export.js';
@@ -20,7 +19,6 @@ import {
   eventEntry,
   projectHistoryEntries,
   streamHistory,
-  type EventEntry,
   type FeedEntry,
   type ProjectHistoryEntry,
   type StreamHistoryPage,
@@ -82,7 +80,7 @@ export class Audit {
    * or CSV (one row per event), each event with its hash-chain link: the same events as the
    * history, streamed as they are read.
    */
-  async exportProject(projectId: string, format: 'jsonl' | 'csv'): Promise<AsyncGenerator<string>> {
+  async exportProject(projectId: string, format: 'jsonl' | 'csv'): Promise<AsyncGenerator<Buffer>> {
     await this.assertProject(projectId);
     const { head, pages } = await this.deps.store.exportEvents({ projectId });
     if (format === 'csv') return csvLines(pages);
@@ -134,62 +132,70 @@ export class Audit {
 }
 
 /**
- * Lines are written in chunks of about this many characters: few enough writes, and each chunk
- * small enough to stay in V8's young generation (objects over 128 KB go straight to the old one,
- * which only a full collection frees), so a long export does not grow the heap.
+ * Lines are written as UTF-8 into chunks of this many bytes: few enough writes, and each chunk
+ * encoded once, where it is written (no long string to join and encode again), outside the
+ * JavaScript heap.
  */
-const CHUNK_CHARS = 32_000;
-
-type ExportLine = EventEntry & { proof: ExportProof | null };
+const CHUNK_BYTES = 64 * 1024;
 
 /** The header line, the event lines, the summary line. */
-async function* jsonLines(header: ProjectExportHeader, pages: AsyncIterable<readonly ExportedEvent[]>): AsyncGenerator<string> {
-  yield `${JSON.stringify(header)}\n`;
+async function* jsonLines(header: ProjectExportHeader, pages: AsyncIterable<readonly ExportedEvent[]>): AsyncGenerator<Buffer> {
+  yield Buffer.from(`${JSON.stringify(header)}\n`);
   const streams: Record<string, number> = {};
   let n = 0;
   yield* inChunks(pages, (e) => {
     streams[e.streamId] = e.version;
     n++;
-    const line: ExportLine = Object.assign(eventEntry(e), { proof: exportProof(e.proof) });
-    return `${JSON.stringify(line)}\n`;
+    return exportLineParts(eventEntry(e), e.proof);
   });
   const summary: ProjectExportSummary = { events: n, streams };
-  yield `${JSON.stringify({ summary })}\n`;
+  yield Buffer.from(`${JSON.stringify({ summary })}\n`);
 }
 
 /** The header row, then one row per event. */
-async function* csvLines(pages: AsyncIterable<readonly ExportedEvent[]>): AsyncGenerator<string> {
-  yield csvLine(EXPORT_CSV_COLUMNS);
+async function* csvLines(pages: AsyncIterable<readonly ExportedEvent[]>): AsyncGenerator<Buffer> {
+  yield Buffer.from(csvLine(EXPORT_CSV_COLUMNS));
   yield* inChunks(pages, (e) => {
     const entry = eventEntry(e);
     const p = e.proof;
-    return csvLine(EXPORT_CSV_COLUMNS, {
-      ...entry,
-      descriptionLv: entry.description.lv,
-      descriptionEn: entry.description.en,
-      data: JSON.stringify(entry.data),
-      chainSeq: p?.chainSeq ?? null,
-      prevHash: p?.prevHash ?? null,
-      hash: p?.hash ?? null,
-      storedType: p?.type ?? null,
-      payloadText: p?.payloadText ?? null,
-      metadataText: p?.metadataText ?? null,
-      recordedAtText: p?.recordedAt ?? null,
-    });
+    return [
+      csvLine(EXPORT_CSV_COLUMNS, {
+        ...entry,
+        descriptionLv: entry.description.lv,
+        descriptionEn: entry.description.en,
+        data: JSON.stringify(entry.data),
+        chainSeq: p?.chainSeq ?? null,
+        prevHash: p?.prevHash ?? null,
+        hash: p?.hash ?? null,
+        storedType: p?.type ?? null,
+        payloadText: p?.payloadText ?? null,
+        metadataText: p?.metadataText ?? null,
+        recordedAtText: p?.recordedAt ?? null,
+      }),
+    ];
   });
 }
 
-/** Each event's line, written in chunks of about {@link CHUNK_CHARS}. */
-async function* inChunks(pages: AsyncIterable<readonly ExportedEvent[]>, lineOf: (e: ExportedEvent) => string): AsyncGenerator<string> {
-  let chunk = '';
+/** Each event's line (in parts), written in chunks of {@link CHUNK_BYTES} (a longer line in a chunk of its own). */
+async function* inChunks(
+  pages: AsyncIterable<readonly ExportedEvent[]>,
+  lineOf: (e: ExportedEvent) => readonly string[],
+): AsyncGenerator<Buffer> {
+  let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  let used = 0;
   for await (const page of pages) {
     for (const e of page) {
-      chunk += lineOf(e);
-      if (chunk.length >= CHUNK_CHARS) {
-        yield chunk;
-        chunk = '';
+      const parts = lineOf(e);
+      let length = 0;
+      for (const part of parts) length += part.length;
+      // A UTF-16 unit takes at most 3 bytes of UTF-8; the chunk goes out before a line could overflow it.
+      if (used + 3 * length > chunk.length) {
+        if (used > 0) yield chunk.subarray(0, used);
+        chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, 3 * length));
+        used = 0;
       }
+      for (const part of parts) used += chunk.write(part, used);
     }
   }
-  if (chunk) yield chunk;
+  if (used > 0) yield chunk.subarray(0, used);
 }

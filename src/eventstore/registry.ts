@@ -91,15 +91,31 @@ export class EventRegistry<E extends EventShape = EventShape> {
 
   /** Parses a stored payload, upcasting it first if its type is retired. */
   parseStored(type: string, data: unknown, context: UpcastContext = NO_CONTEXT): E {
+    const current = this.upcastToCurrent(type, data, context);
+    // The only place the event union is asserted: the type name is registered and the payload passed its schema.
+    return { type: current.type, data: parseWith(this.definitions.get(current.type)!, current.data) } as E;
+  }
+
+  /**
+   * A stored payload as the store holds it, for a reader that hands stored events back out (an
+   * export) rather than acting on them: a current type is not parsed again, since its payload
+   * is the output of this schema when it was appended (`parseForAppend`, in every adapter) and
+   * the log is append-only, with its hash chain to show it unchanged. Parsing each again took
+   * an eighth of an export. A retired type is upcast and the result parsed, as when read.
+   */
+  readStored(type: string, data: unknown, context: UpcastContext = NO_CONTEXT): E {
+    if (this.definitions.has(type)) return { type, data } as E;
+    return this.parseStored(type, data, context);
+  }
+
+  private upcastToCurrent(type: string, data: unknown, context: UpcastContext): { type: string; data: unknown } {
     let current = { type, data };
     for (let hops = 0; !this.definitions.has(current.type); hops++) {
       const up = this.upcasters.get(current.type);
       if (!up || hops > 20) throw new UnknownEventType(current.type);
       current = up.upcast(current.data, context);
     }
-    const parsed = { type: current.type, data: parseWith(this.definitions.get(current.type)!, current.data) };
-    // The only place the event union is asserted: the type name is registered and the payload passed its schema.
-    return parsed as E;
+    return current;
   }
 }
 

@@ -47,6 +47,43 @@ describe('PostgreSQL event store', () => {
     expect(again).toEqual([10, 10, 10]);
   });
 
+  it('when a large export is abandoned while the server is still streaming it, its connection is closed and nothing fails later', async () => {
+    const projectId = randomUUID();
+    // Several MB of rows: more than the sockets hold, so the server is mid-COPY when the reader leaves.
+    const note = 'x'.repeat(400);
+    for (let from = 0; from < 12_000; from += 2000)
+      await store.append(
+        `test-${randomUUID()}`,
+        Array.from({ length: 2000 }, (_, i) => counted(from + i, { data: { n: from + i, note } })),
+        { expectedVersion: 0, attribution: [{ projectId, organisation: '90000046925' }] },
+      );
+    const unhandled: unknown[] = [];
+    const onError = (e: unknown) => unhandled.push(e);
+    process.on('uncaughtException', onError);
+    process.on('unhandledRejection', onError);
+    try {
+      const { pages } = await store.exportEvents({ projectId }, 50);
+      for await (const page of pages) {
+        expect(page).toHaveLength(50);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(unhandled).toEqual([]);
+      expect(db.pool.totalCount - db.pool.idleCount).toBe(0);
+      const { rows } = await db.pool.query<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity where datname = current_database() and query like 'copy (select%' and state <> 'idle'`,
+      );
+      expect(rows[0]!.n).toBe(0);
+      // The store exports in full afterwards.
+      let n = 0;
+      for await (const page of (await store.exportEvents({ projectId })).pages) n += page.length;
+      expect(n).toBe(12_000);
+    } finally {
+      process.off('uncaughtException', onError);
+      process.off('unhandledRejection', onError);
+    }
+  });
+
   it('when a transaction that took an earlier position commits late, readers do not skip it', async () => {
     const early = `test-${randomUUID()}`;
     const late = `test-${randomUUID()}`;
@@ -94,7 +131,7 @@ describe('PostgreSQL event store', () => {
     expect(event).toMatchObject({ type: 'Counted.v2', data: { n: 7, note: 'upcast from v1' } });
   });
 
-  it('when a stored event of a retired type needs the earlier types of its stream, readStream and readAll give them to its upcaster', async () => {
+  it('when a stored event of a retired type needs the earlier types of its stream, readStream, readAll and exportEvents give them to its upcaster', async () => {
     // A database of its own: the rows of an unknown retired type would break the other tests' readers.
     const own = await createTestDatabase();
     const registry = EventRegistry.of(Counted).upcast(
@@ -130,6 +167,12 @@ describe('PostgreSQL event store', () => {
       expect((await contextual.readStream(s, { from: 3 })).map(({ type, data }) => ({ type, data }))).toEqual([expected[2]]);
       const all = await readEverything(contextual);
       expect(all.filter((e) => e.streamId === s).map(({ type, data }) => ({ type, data }))).toEqual(expected);
+      // And an export, whose link still names the type as stored.
+      const exported = [];
+      for await (const page of (await contextual.exportEvents({ streamType: 'test' })).pages) exported.push(...page);
+      expect(exported.filter((e) => e.streamId === s).map(({ type, data, proof }) => ({ type, data, stored: proof?.type }))).toEqual(
+        expected.map((e, i) => ({ ...e, stored: rows[i + 1]![2] })),
+      );
     } finally {
       await contextual.close();
       await own.drop();

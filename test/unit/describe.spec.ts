@@ -504,6 +504,10 @@ describe('formatting', () => {
 
   it('numbers, dates and counts follow each language', () => {
     expect(numberLv(7_318_135)).toBe('7 318 135');
+    expect(numberEn(-1080)).toBe('-1,080');
+    expect(numberLv(0)).toBe('0');
+    expect(numberEn(1e15)).toBe('1,000,000,000,000,000');
+    expect(numberLv(-0.125)).toBe('-0,125');
     expect(numberEn(12.5)).toBe('12.5');
     expect(numberLv(12.5)).toBe('12,5');
     expect(dateLv('2024-03-15')).toBe('15.03.2024.');

@@ -9,6 +9,9 @@ export class TamperEvidenceUnavailable extends Error {
   }
 }
 
+/** An event's (`e`) recording time in the exact text the chain hashes: microseconds, UTC (as es_chain_input renders it). */
+export const RECORDED_TEXT = `to_char(e.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
 /** The first link of the chain hashes onto 32 zero bytes. */
 export const GENESIS = Buffer.alloc(32);
 
@@ -227,7 +230,7 @@ export async function* exportChain(pool: pg.Pool, pageSize = 1000): AsyncGenerat
     }>(
       `select c.chain_seq as seq, encode(c.hash, 'hex') as hash, e.transaction_id::text as tx, e.position as pos,
               e.event_id, e.stream_id, e.version, e.type, e.payload::text as payload, e.metadata::text as metadata,
-              to_char(e.recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as recorded
+              ${RECORDED_TEXT} as recorded
          from es_chain c join es_events e on e.position = c.position
         where c.chain_seq > $1 order by c.chain_seq limit $2`,
       [after, pageSize],

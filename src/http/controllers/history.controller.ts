@@ -91,7 +91,7 @@ export class HistoryController extends ApiController {
    * A project's whole history, for keeping or checking offline: the same events as its history,
    * each with its link in the log's hash chain, streamed. JSON Lines: a header line (the chain
    * head the export was cut at), one line per event, a summary line (count, each stream's last
-   * version, digest of the event lines). CSV: one row per event, payload and link text as columns.
+   * version). CSV: one row per event, payload and link text as columns.
    * Check either with `npm run verify-export -- FILE`.
    * @summary Export a project's history
    */
