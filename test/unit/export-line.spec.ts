@@ -59,11 +59,20 @@ function link(n: number): ChainLink {
 const exportLine = (e: EventEntry, link: ChainLink | null) => exportLineParts(e, link).join('');
 
 describe('an export line', () => {
-  it('writes exactly what JSON.stringify writes of the line, for every awkward character', () => {
+  it('is the JSON of the line for every awkward character, its data the stored text itself unless the event was upcast', () => {
     for (let n = 0; n < 60; n++) {
       const e = entry(n);
-      const { eventId: _e, streamId: _s, version: _v, ...proof } = link(n);
-      expect(exportLine(e, link(n))).toBe(`${JSON.stringify({ ...e, proof })}\n`);
+      const l = link(n);
+      const { eventId: _e, streamId: _s, version: _v, ...proof } = l;
+      const line = exportLine(e, l);
+      expect(JSON.parse(line)).toEqual({ ...e, proof });
+      if (l.type === e.type) {
+        // As stored (with the store's spacing), where JSON.stringify would have written it anew.
+        expect(line).toContain(`,"data":${l.payloadText},"proof":`);
+        expect(line).toBe(
+          `${JSON.stringify({ ...e, proof }).replace(`,"data":${JSON.stringify(e.data)},`, `,"data":${l.payloadText},`)}\n`,
+        );
+      } else expect(line).toBe(`${JSON.stringify({ ...e, proof })}\n`);
     }
   });
 
@@ -74,8 +83,13 @@ describe('an export line', () => {
     expect(JSON.parse(line)).toMatchObject({ eventId: e.eventId, proof: null });
   });
 
-  it('is one line: every newline inside a value is escaped', () => {
+  it('is one line: every newline inside a value is escaped, and a stored text laid out on lines is written anew', () => {
     const line = exportLine(entry(2), link(2));
     expect(line.indexOf('\n')).toBe(line.length - 1);
+    const e = entry(3);
+    const pretty = { ...link(3), payloadText: JSON.stringify(e.data, null, 2) };
+    const written = exportLine(e, pretty);
+    expect(written.indexOf('\n')).toBe(written.length - 1);
+    expect(JSON.parse(written)).toMatchObject({ data: e.data });
   });
 });
