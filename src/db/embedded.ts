@@ -31,10 +31,16 @@ const PASSWORD = 'postgres';
  * PostgreSQL's own default (128 MB) is for small machines: with the log larger than that, every
  * read of a project's events went to the kernel for its pages, and an export of 100k events took
  * twice as long. A quarter of memory is PostgreSQL's own advice; above 1 GB is a server's
- * choice, not a zero-setup default. Pages are only taken as they are used.
+ * choice, not a zero-setup default. Pages are only taken as they are used. In a container the
+ * memory is its limit (cgroup), not the host's.
  */
-export function defaultSharedBuffersMb(totalMemory = os.totalmem()): number {
-  return Math.max(128, Math.min(1024, Math.floor(totalMemory / 4 / 2 ** 20)));
+export function defaultSharedBuffersMb(memory = availableMemory()): number {
+  return Math.max(128, Math.min(1024, Math.floor(memory / 4 / 2 ** 20)));
+}
+
+function availableMemory(): number {
+  const limit = process.constrainedMemory();
+  return limit > 0 && limit < os.totalmem() ? limit : os.totalmem();
 }
 
 /**

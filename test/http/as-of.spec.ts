@@ -2,7 +2,7 @@ import type request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import type { TestApp } from '../support/app.js';
 import { buildClaim, buildInvoice, SEED_SHARES } from '../support/budget-builders.js';
-import { CFLA, PEOPLE, givenProject, seededSuite } from '../support/seeded.js';
+import { CFLA, PEOPLE, givenContract, givenProject, seededSuite } from '../support/seeded.js';
 
 const VK = '90000027359';
 
@@ -67,16 +67,7 @@ describe('a project budget as of an instant', () => {
     expect(Date.parse(earlier.body.asOf)).toBeGreaterThan(Date.parse(beforeBudget));
     const t = await instant();
 
-    await as('anna')
-      .post(`/projects/${id}/budget/contracts`)
-      .send({
-        supplierRegNo: '40003000001',
-        procurementId: 'VRAA 2023/12',
-        amountCents: 5_000_000,
-        signedOn: '2023-09-01',
-        endsOn: '2025-12-31',
-      })
-      .expect(201);
+    await givenContract(as, id);
     const claim = await as('anna')
       .post(`/projects/${id}/budget/claims`)
       .send(buildClaim([{ invoiceId: inv.body.id, cents: 121_000 }]))

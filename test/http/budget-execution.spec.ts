@@ -4,7 +4,7 @@ import type { ProjectExecution, SourceExecution } from '../../projections/budget
 import type { TestApp } from '../support/app.js';
 import { buildClaim, buildInvoice } from '../support/budget-builders.js';
 import { eAdrese } from '../support/passport-builders.js';
-import { CFLA, PEOPLE, VRAA, givenProject, seededSuite } from '../support/seeded.js';
+import { CFLA, PEOPLE, VRAA, givenPaidClaim, givenProject, seededSuite } from '../support/seeded.js';
 
 const LIAA = '90000000001';
 
@@ -38,42 +38,11 @@ beforeAll(async () => {
     { fund: 'RRF', cents: 462_000_000 },
     { fund: 'STATE', cents: 77_616_000 },
   ]);
-  await as('anna')
-    .post(`/projects/${a}/budget/contracts`)
-    .send({
-      supplierRegNo: '40003000001',
-      procurementId: 'VRAA 2023/12',
-      amountCents: 5_000_000,
-      signedOn: '2023-09-01',
-      endsOn: '2025-12-31',
-    })
-    .expect(201);
-  const inv = await as('anna')
-    .post(`/projects/${a}/budget/invoices`)
-    .send(
-      buildInvoice({
-        allocations: [
-          { fund: 'RRF', cents: 100_000 },
-          { fund: 'STATE', cents: 21_000 },
-        ],
-      }),
-    )
-    .expect(201);
-  const claim = await as('anna')
-    .post(`/projects/${a}/budget/claims`)
-    .send(buildClaim([{ invoiceId: inv.body.id, cents: 121_000 }]))
-    .expect(201);
-  await as('janis')
-    .post(`/projects/${a}/budget/claims/${claim.body.id}/verifications`)
-    .send({ invoiceId: inv.body.id, eligibleCents: 100_000, ineligibleCents: 21_000, reasonCode: 'VAT_RECOVERABLE' })
-    .expect(200);
-  await sleep(20);
-  beforePayment = new Date().toISOString();
-  await sleep(20);
-  await as('liga')
-    .post(`/projects/${a}/budget/claims/${claim.body.id}/payment`)
-    .send({ amountCents: 100_000, paidOn: '2024-07-15' })
-    .expect(200);
+  await givenPaidClaim(as, a, async () => {
+    await sleep(20);
+    beforePayment = new Date().toISOString();
+    await sleep(20);
+  });
   await as('janis')
     .post(`/projects/${a}/budget/corrections`)
     .send({ costLine: '4.3', amountCents: 25_000, reason: 'Neattiecināmas izmaksas' })

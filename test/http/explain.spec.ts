@@ -8,7 +8,7 @@ import { budgetStreamId } from '../../src/domain/budget/decider.js';
 import type { TestApp } from '../support/app.js';
 import { buildClaim, buildInvoice } from '../support/budget-builders.js';
 import { eAdrese } from '../support/passport-builders.js';
-import { CFLA, PEOPLE, givenProject, seededSuite } from '../support/seeded.js';
+import { CFLA, PEOPLE, givenPaidClaim, givenProject, seededSuite } from '../support/seeded.js';
 
 /*
  * "Explain this figure" over every figure the API names: the figure lists are read from the
@@ -93,42 +93,11 @@ beforeAll(async () => {
       { fund: 'STATE', cents: 77_616_000 },
     ],
   }));
-  await as('anna')
-    .post(`/projects/${a}/budget/contracts`)
-    .send({
-      supplierRegNo: '40003000001',
-      procurementId: 'VRAA 2023/12',
-      amountCents: 5_000_000,
-      signedOn: '2023-09-01',
-      endsOn: '2025-12-31',
-    })
-    .expect(201);
-  const inv = await as('anna')
-    .post(`/projects/${a}/budget/invoices`)
-    .send(
-      buildInvoice({
-        allocations: [
-          { fund: 'RRF', cents: 100_000 },
-          { fund: 'STATE', cents: 21_000 },
-        ],
-      }),
-    )
-    .expect(201);
-  const claim = await as('anna')
-    .post(`/projects/${a}/budget/claims`)
-    .send(buildClaim([{ invoiceId: inv.body.id, cents: 121_000 }]))
-    .expect(201);
-  await as('janis')
-    .post(`/projects/${a}/budget/claims/${claim.body.id}/verifications`)
-    .send({ invoiceId: inv.body.id, eligibleCents: 100_000, ineligibleCents: 21_000, reasonCode: 'VAT_RECOVERABLE' })
-    .expect(200);
-  await sleep(20);
-  beforePayment = new Date().toISOString();
-  await sleep(20);
-  await as('liga')
-    .post(`/projects/${a}/budget/claims/${claim.body.id}/payment`)
-    .send({ amountCents: 100_000, paidOn: '2024-07-15' })
-    .expect(200);
+  const paid = await givenPaidClaim(as, a, async () => {
+    await sleep(20);
+    beforePayment = new Date().toISOString();
+    await sleep(20);
+  });
   // A second claim, all RRF, paid in part.
   const inv2 = await as('anna')
     .post(`/projects/${a}/budget/invoices`)
@@ -149,7 +118,7 @@ beforeAll(async () => {
   // An officer's correction, and a finding's (raised by ilze, applied by valdis).
   await as('janis')
     .post(`/projects/${a}/budget/corrections`)
-    .send({ costLine: '4.3', amountCents: 25_000, reason: 'Neattiecināmas izmaksas', invoiceId: inv.body.id, claimId: claim.body.id })
+    .send({ costLine: '4.3', amountCents: 25_000, reason: 'Neattiecināmas izmaksas', invoiceId: paid.invoiceId, claimId: paid.claimId })
     .expect(201);
   const finding = await as('ilze').post(`/projects/${a}/findings`).send({
     category: 'procurement_breach',

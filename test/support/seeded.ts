@@ -1,11 +1,13 @@
 import request from 'supertest';
 import { afterAll, beforeAll } from 'vitest';
 import type { Role } from '../../src/auth/principal.js';
+import type { FundShare } from '../../src/domain/budget/content.js';
 import { seedReferenceData } from '../../src/application/seed-reference-data.js';
 import { SEED_DATA } from '../../src/cli/seed-data.js';
 import { createTestApp, type TestApp } from './app.js';
 import { bearer, tokenFor } from './auth.js';
 import type { Caller as AppCaller } from '../../src/application/caller.js';
+import { buildClaim, buildInvoice } from './budget-builders.js';
 import { eAdrese } from './passport-builders.js';
 
 /** Who loads the reference data, as `npm run seed` does. */
@@ -95,4 +97,52 @@ export async function givenProject(as: Caller, g: ProjectGiven = {}): Promise<st
   await as('liga').post(`/projects/${id}/passport/approve`).expect(200);
   if (g.shares) await as('janis').post(`/projects/${id}/budget`).send({ shares: g.shares, vatRecoverable: false }).expect(201);
   return id;
+}
+
+/** anna's procurement contract with supplier 40003000001 on the project (50 000,00 EUR). */
+export async function givenContract(as: Caller, projectId: string): Promise<void> {
+  await as('anna')
+    .post(`/projects/${projectId}/budget/contracts`)
+    .send({
+      supplierRegNo: '40003000001',
+      procurementId: 'VRAA 2023/12',
+      amountCents: 5_000_000,
+      signedOn: '2023-09-01',
+      endsOn: '2025-12-31',
+    })
+    .expect(201);
+}
+
+/**
+ * On a project with a budget: anna's contract with supplier 40003000001, an invoice of
+ * 1 210,00 EUR (RRF 1 000,00, state budget 210,00), her claim of all of it, janis's verification
+ * with the VAT ineligible, then `beforePayment`, then liga's payment of 1 000,00 EUR.
+ */
+export async function givenPaidClaim(
+  as: Caller,
+  projectId: string,
+  beforePayment: () => Promise<void> = () => Promise.resolve(),
+): Promise<{ invoiceId: string; claimId: string }> {
+  await givenContract(as, projectId);
+  const allocations: FundShare[] = [
+    { fund: 'RRF', cents: 100_000 },
+    { fund: 'STATE', cents: 21_000 },
+  ];
+  const invoice = await as('anna').post(`/projects/${projectId}/budget/invoices`).send(buildInvoice({ allocations })).expect(201);
+  const invoiceId = invoice.body.id as string;
+  const claim = await as('anna')
+    .post(`/projects/${projectId}/budget/claims`)
+    .send(buildClaim([{ invoiceId, cents: 121_000 }]))
+    .expect(201);
+  const claimId = claim.body.id as string;
+  await as('janis')
+    .post(`/projects/${projectId}/budget/claims/${claimId}/verifications`)
+    .send({ invoiceId, eligibleCents: 100_000, ineligibleCents: 21_000, reasonCode: 'VAT_RECOVERABLE' })
+    .expect(200);
+  await beforePayment();
+  await as('liga')
+    .post(`/projects/${projectId}/budget/claims/${claimId}/payment`)
+    .send({ amountCents: 100_000, paidOn: '2024-07-15' })
+    .expect(200);
+  return { invoiceId, claimId };
 }
