@@ -145,6 +145,7 @@ export function byActor(metadata: Pick<EventMetadata, 'actor' | 'role'>, predica
 // ---- Money and numbers -------------------------------------------------------------------------
 
 function groupThousands(digits: string, separator: string): string {
+  if (digits.length <= 3) return digits; // most counts and report numbers: no regular expression to run
   return digits.replace(/\B(?=(\d{3})+(?!\d))/g, separator);
 }
 
