@@ -75,9 +75,6 @@ export type ExportCsvColumn = (typeof EXPORT_CSV_COLUMNS)[number];
  */
 export type ExportProof = Omit<ChainLink, 'eventId' | 'streamId' | 'version'>;
 
-/** An event line of the JSON Lines export: the event as the history shows it, with its link. */
-export type ExportLine = EventEntry & { proof: ExportProof | null };
-
 const json = JSON.stringify;
 
 /**

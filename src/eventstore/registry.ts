@@ -91,9 +91,15 @@ export class EventRegistry<E extends EventShape = EventShape> {
 
   /** Parses a stored payload, upcasting it first if its type is retired. */
   parseStored(type: string, data: unknown, context: UpcastContext = NO_CONTEXT): E {
-    const current = this.upcastToCurrent(type, data, context);
+    let current = { type, data };
+    for (let hops = 0; !this.definitions.has(current.type); hops++) {
+      const up = this.upcasters.get(current.type);
+      if (!up || hops > 20) throw new UnknownEventType(current.type);
+      current = up.upcast(current.data, context);
+    }
+    const parsed = { type: current.type, data: parseWith(this.definitions.get(current.type)!, current.data) };
     // The only place the event union is asserted: the type name is registered and the payload passed its schema.
-    return { type: current.type, data: parseWith(this.definitions.get(current.type)!, current.data) } as E;
+    return parsed as E;
   }
 
   /**
@@ -106,16 +112,6 @@ export class EventRegistry<E extends EventShape = EventShape> {
   readStored(type: string, data: unknown, context: UpcastContext = NO_CONTEXT): E {
     if (this.definitions.has(type)) return { type, data } as E;
     return this.parseStored(type, data, context);
-  }
-
-  private upcastToCurrent(type: string, data: unknown, context: UpcastContext): { type: string; data: unknown } {
-    let current = { type, data };
-    for (let hops = 0; !this.definitions.has(current.type); hops++) {
-      const up = this.upcasters.get(current.type);
-      if (!up || hops > 20) throw new UnknownEventType(current.type);
-      current = up.upcast(current.data, context);
-    }
-    return current;
   }
 }
 

@@ -27,7 +27,7 @@ class Reader {
   /** The rows `chunk` completes; the bytes of a row it ends inside wait for the next chunk. */
   *rows(chunk: Buffer): Generator<(string | null)[]> {
     if (this.ended) throw new Error('binary COPY: data after the end of the rows');
-    let buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    const buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
     let offset = 0;
     if (!this.headerRead) {
       const start = this.header(buffer);
@@ -51,8 +51,7 @@ class Reader {
       offset = row.next;
       yield row.fields;
     }
-    buffer = buffer.subarray(offset);
-    this.buffer = buffer;
+    this.buffer = buffer.subarray(offset);
   }
 
   /** Where the rows start, or null while the header is incomplete. */
