@@ -5,7 +5,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   append: async () => (await import('./append.js')).append,
   rebuild: async () => (await import('./rebuild.js')).rebuild,
   report: async () => (await import('./report.js')).report,
-  dupcheck: async () => (await import('./dupcheck.js')).dupcheck,
+  alerts: async () => (await import('./alerts.js')).alerts,
   history: async () => (await import('./history.js')).history,
 };
 
@@ -16,7 +16,8 @@ if (!load) {
     `usage: npm run bench -- <name>\n  names: ${Object.keys(benchmarks).join(', ')}\n` +
       '  env: DATABASE_URL (else an embedded PostgreSQL; BENCH_KEEP=1 keeps its database), EVENTS, BENCH_LOG (pino level, to stderr)\n' +
       '       append: WRITERS, COMMITTERS, READ_BATCH; rebuild: BATCH, STREAMS, APPEND_SIZE, LOADERS\n' +
-      '       history: PROJECTS, EXPORT_EVENTS, SAMPLES, LOADERS\n',
+      '       history: PROJECTS, EXPORT_EVENTS, SAMPLES, LOADERS\n' +
+      '       alerts: INVOICES, PROJECTS, SUPPLIERS, QUEUE_PAGES, DECISIONS, CHECKS, DUPLICATES, WARMUP, PROJECT_VIEWS\n',
   );
   process.exit(2);
 }

@@ -3,7 +3,7 @@ import type { AnyEvent } from '../src/domain/stream-types.js';
 import type { Projection } from '../src/projection-engine/projection.js';
 import { budgetExecution } from './budget-execution/projection.js';
 import { councilReport } from './council-report/projection.js';
-import { doubleFunding } from './double-funding/projection.js';
+import { doubleFundingProjection } from './double-funding/projection.js';
 import { FindingRowSchema } from './findings/entity.js';
 import { findings } from './findings/projection.js';
 import { programmeStructureEntities } from './programme-structure/entity.js';
@@ -14,15 +14,15 @@ import { projects } from './projects/projection.js';
 import { StreamCatalogueEntrySchema } from './stream-catalogue/entity.js';
 import { streamCatalogue } from './stream-catalogue/projection.js';
 
-/** Every read model the service runs. */
-export const projections: Projection<AnyEvent>[] = [
+/** Every read model the service runs; the double-funding rules' near-duplicate window is part of its read model. */
+export const projections = ({ nearDays }: { nearDays: number }): Projection<AnyEvent>[] => [
   streamCatalogue,
   programmeStructure,
   projects,
   progress,
   councilReport,
   findings,
-  doubleFunding,
+  doubleFundingProjection(nearDays),
   budgetExecution,
 ];
 

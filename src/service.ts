@@ -75,8 +75,9 @@ export async function createService(config: Config, logger: Logger, url: string,
   // transaction while they read the log (and run commands) through the store's pool. On one
   // pool, enough of them waiting for a second connection would wait for each other forever;
   // on a pool of their own, sized for all of them, they wait only for connections that come back.
-  const runners: pg.Pool = createPool(url, projections.length + 3, (err) => logger.warn({ err }, 'idle runner connection lost'));
-  const manager = new ProjectionManager(runners, store, projections, {
+  const readModels = projections({ nearDays: config.DUPCHECK_NEAR_DAYS });
+  const runners: pg.Pool = createPool(url, readModels.length + 3, (err) => logger.warn({ err }, 'idle runner connection lost'));
+  const manager = new ProjectionManager(runners, store, readModels, {
     batchSize: config.PROJECTION_BATCH_SIZE,
     pollMs: config.PROJECTION_POLL_MS,
     logger,

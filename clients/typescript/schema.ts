@@ -1157,9 +1157,15 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List double-funding alerts
-         * @description The officers' report, strongest rule first; with `asOf`, as it stood then (facts and
-         *     decisions recorded up to that instant).
+         * The double-funding alert queue
+         * @description The officers' queue of double-funding alerts over every project, fund and period: one row per
+         *     alert, kept by a read model as invoices, claims, verifications and decisions arrive (a second
+         *     or so behind them at most). Filters combine (all must hold); `counts` gives how many alerts
+         *     match the other filters by status (whatever `status` says) and by rule (whatever `rule` says).
+         *     Sorted strongest rule first (`rule`, the default), largest amount at risk first (`amount`) or
+         *     most recently first seen first (`newest`), ties by alert id; cursor-paged. With `asOf`, the
+         *     queue as it stood then, computed from the facts and decisions recorded up to that instant
+         *     (seconds over the whole portfolio; fast with `projectId` or `supplier`).
          */
         get: operations["listAlerts"];
         put?: never;
@@ -1981,23 +1987,45 @@ export interface components {
             items: components["schemas"]["OpenFinding"][];
         };
         /** @enum {string} */
+        AlertStatus: "open" | "confirmed" | "dismissed";
+        /** @enum {string} */
         DuplicateRule: "same_invoice" | "over_allocation" | "near_duplicate" | "vat_twice" | "overlapping_scope";
-        /** @description A double-funding alert: a warning for an officer, never a rejection. */
+        /** @description A double-funding alert: a warning for an officer, never a rejection; with the officers' decision on it. */
         DuplicateAlertView: {
-            /** @description Stable id: the same finding always gets the same id (md5 of rule and key). */
-            alertId: string;
             rule: components["schemas"]["DuplicateRule"];
-            /** @description What the alert is about, e.g. supplier|normalised number. */
+            /**
+             * @description What the alert is about: supplier|normalised number (rules 1 and 2), supplier|number|number
+             *     (rule 3), claim|invoice (rule 4), RRF project|ERDF project|scope (rule 5).
+             */
             key: string;
-            /** @description Events involved (invoices and claims). */
+            /** @description The events involved (invoices and claims), sorted. */
             eventIds: string[];
+            /** @description The projects involved, sorted. */
             projectIds: string[];
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Euro cents that may have been financed twice.
+             */
             amountAtRiskCents: number;
-            /** @enum {string} */
-            status: "open" | "confirmed" | "dismissed";
+            /** @description Stable id: the same rule over the same key is always the same alert (md5 of rule and key). */
+            alertId: string;
+            /** @description The invoices among its events. */
+            invoiceIds: string[];
+            suppliers: string[];
+            /** @description The recipients (organisations) of its projects' budgets. */
+            organisations: string[];
+            funds: string[];
+            programmes: string[];
+            investments: string[];
+            /** @description When the rule first raised it: the earliest recorded time of its facts at which it held. */
+            firstSeenAt: string;
+            /** @description When it last changed: the latest recorded time of the facts it is made of. */
+            lastSeenAt: string;
+            status: components["schemas"]["AlertStatus"];
             /** @description The officer's reason, once decided. */
             reason: string | null;
+            decidedBy: string | null;
+            decidedAt: string | null;
         };
         /** @description A section filled from another read model, as it stands when the report is made. */
         ReportSection_DuplicateAlertView_: {
@@ -3346,31 +3374,76 @@ export interface components {
              */
             invoiceId?: string;
         };
-        /**
-         * @description One page of a list: every list of the API answers this envelope, in a stable order on a
-         *     unique key, cursor-paged (keyset, never offsets).
-         */
-        Page_DuplicateAlertView_: {
+        /** @description Construct a type with a set of properties K of type T */
+        "Record_AlertStatus.number_": {
+            /** Format: double */
+            open: number;
+            /** Format: double */
+            confirmed: number;
+            /** Format: double */
+            dismissed: number;
+        };
+        /** @description Construct a type with a set of properties K of type T */
+        "Record_DuplicateRule.number_": {
+            /** Format: double */
+            same_invoice: number;
+            /** Format: double */
+            over_allocation: number;
+            /** Format: double */
+            near_duplicate: number;
+            /** Format: double */
+            vat_twice: number;
+            /** Format: double */
+            overlapping_scope: number;
+        };
+        /** @description How many alerts match the filters, by status (whatever the status filter) and by rule (whatever the rule filter). */
+        AlertCounts: {
+            byStatus: components["schemas"]["Record_AlertStatus.number_"];
+            byRule: components["schemas"]["Record_DuplicateRule.number_"];
+        };
+        /** @description One page of the officers' queue, with how many alerts match by status and by rule. */
+        AlertQueuePage: {
             /** @description At most `limit` items, in the list's order. */
             items: components["schemas"]["DuplicateAlertView"][];
             /** @description Pass as `cursor` to get the next page; null on the last page. Opaque: do not build or change it. */
             nextCursor: string | null;
+            counts: components["schemas"]["AlertCounts"];
         };
         DuplicateAlertDecisionView: {
-            /** @description Stable id: the same finding always gets the same id (md5 of rule and key). */
-            alertId: string;
             rule: components["schemas"]["DuplicateRule"];
-            /** @description What the alert is about, e.g. supplier|normalised number. */
+            /**
+             * @description What the alert is about: supplier|normalised number (rules 1 and 2), supplier|number|number
+             *     (rule 3), claim|invoice (rule 4), RRF project|ERDF project|scope (rule 5).
+             */
             key: string;
-            /** @description Events involved (invoices and claims). */
+            /** @description The events involved (invoices and claims), sorted. */
             eventIds: string[];
+            /** @description The projects involved, sorted. */
             projectIds: string[];
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Euro cents that may have been financed twice.
+             */
             amountAtRiskCents: number;
-            /** @enum {string} */
-            status: "open" | "confirmed" | "dismissed";
+            /** @description Stable id: the same rule over the same key is always the same alert (md5 of rule and key). */
+            alertId: string;
+            /** @description The invoices among its events. */
+            invoiceIds: string[];
+            suppliers: string[];
+            /** @description The recipients (organisations) of its projects' budgets. */
+            organisations: string[];
+            funds: string[];
+            programmes: string[];
+            investments: string[];
+            /** @description When the rule first raised it: the earliest recorded time of its facts at which it held. */
+            firstSeenAt: string;
+            /** @description When it last changed: the latest recorded time of the facts it is made of. */
+            lastSeenAt: string;
+            status: components["schemas"]["AlertStatus"];
             /** @description The officer's reason, once decided. */
             reason: string | null;
+            decidedBy: string | null;
+            decidedAt: string | null;
             /** @description Audit findings raised with the confirmation. */
             findingIds: string[];
         };
@@ -11145,12 +11218,30 @@ export interface operations {
     listAlerts: {
         parameters: {
             query?: {
+                status?: "open" | "confirmed" | "dismissed";
                 rule?: "same_invoice" | "over_allocation" | "near_duplicate" | "vat_twice" | "overlapping_scope";
+                /** @description a fund of one of the alert's projects, e.g. RRF or ERDF */
+                fund?: string;
+                /** @description a programme of one of the alert's projects */
+                programme?: string;
+                /** @description an investment (or measure) of one of the alert's projects, e.g. 2.1.1.1.i. */
+                investment?: string;
+                /** @description recipient organisation (registration number) of one of the alert's projects */
+                organisation?: string;
                 /** @description A project's id (the passport stream's id without its prefix). */
                 projectId?: string;
-                status?: "open" | "confirmed" | "dismissed";
-                /** @description supplier registration number */
+                /** @description supplier registration number, among the alert's invoices */
                 supplier?: string;
+                /** @description amount at risk at least this (euro cents) */
+                minAmountCents?: number;
+                /** @description amount at risk at most this (euro cents) */
+                maxAmountCents?: number;
+                /** @description first seen at or after this instant (ISO 8601 date-time) */
+                seenFrom?: string;
+                /** @description first seen before this instant (ISO 8601 date-time) */
+                seenBefore?: string;
+                /** @description `rule` (default), `amount` or `newest` */
+                sort?: "rule" | "amount" | "newest";
                 /** @description a date (`YYYY-MM-DD`, end of that day UTC) or date-time with a zone; default now; not in the future */
                 asOf?: string;
                 /** @description The `nextCursor` of the previous page, as it came (opaque); leave it out for the first page. */
@@ -11170,10 +11261,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_DuplicateAlertView_"];
+                    "application/json": components["schemas"]["AlertQueuePage"];
                 };
             };
-            /** @description Malformed request: an unknown query parameter, a body that is not JSON, or a cursor this service did not issue */
+            /** @description The cursor is not one of this list in this sort */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11200,7 +11291,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description asOf unparseable or in the future */
+            /** @description A filter or the sort is not valid, or asOf is unparseable or in the future; the field is named */
             422: {
                 headers: {
                     [name: string]: unknown;

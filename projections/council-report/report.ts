@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import { budgetExecution, type ExecutionMeasures, type InvestmentExecution, type SourceExecution } from '../budget-execution/queries.js';
-import { listAlerts, type DuplicateAlertView } from '../double-funding/queries.js';
+import { queryAlerts, type DuplicateAlertView } from '../double-funding/queries.js';
 import { listFindings, type FindingKey } from '../findings/queries.js';
 import type { BilingualName } from '../../src/domain/fund/events.js';
 import { PROGRESS_STATUSES, type ProgressStatus } from '../../src/domain/indicator/status.js';
@@ -151,7 +151,7 @@ export function budgetQueryAt(end: Date, now: Date): { asOf?: Date } {
 export interface ReportSources {
   orm: MikroORM;
   /** The double-funding rules run over their read model (see projections/double-funding). */
-  doubleFunding: { pool: pg.Pool; nearDays: number };
+  doubleFunding: { pool: pg.Pool };
 }
 
 /** Assembles the report; statuses come from the progress read model's own evaluation. */
@@ -170,7 +170,8 @@ export async function councilReport(
     // At the end, and as the system stood just before the window: what the council was last told.
     progressInput(orm, { asOf: end }, null).then(async (i) => [i, i && (await restrictTo(orm, i, new Date(start.getTime() - 1)))] as const),
     openFindings(orm, w.to, end),
-    listAlerts(sources.doubleFunding.pool, { status: 'open' }, sources.doubleFunding.nearDays),
+    // The alerts read model, as the officers' queue reads it: every open alert, strongest rule first.
+    queryAlerts(sources.doubleFunding.pool, { filter: { status: 'open' }, sort: 'rule', limit: null }),
     budgetExecution(orm, budgetQueryAt(end, now), null),
   ]);
   const atEnd = input ? evaluate(input, { projectNodes: detail === 'project' }) : { indicators: [], rollup: [] };

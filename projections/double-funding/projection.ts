@@ -1,31 +1,41 @@
+import type pg from 'pg';
 import { budgetStream } from '../../src/domain/budget/decider.js';
 import { duplicateAlertStream } from '../../src/domain/dupalert/decider.js';
 import type { AnyEvent } from '../../src/domain/stream-types.js';
-import type { Projection } from '../../src/projection-engine/projection.js';
+import type { StoredEvent } from '../../src/eventstore/port.js';
+import type { Projection, TableNames } from '../../src/projection-engine/projection.js';
+import { alertTable, computeAlerts, seedKeysOf, storeAlerts } from './alerts.js';
+import { loadFacts } from './facts.js';
+import { DOUBLE_FUNDING } from './sql.js';
 
 /**
- * Double-funding index (dubultfinansējums) over every project, fund, programme and period:
- * invoices keyed by (supplier registration number, normalised invoice number) with where they
- * were declared, what claims allocate from them and what the officers found ineligible, plus
- * the officers' decisions on alerts. The alerts themselves are derived by queries.ts, so a
- * rule change needs no rebuild.
+ * Double-funding read model (dubultfinansējums) over every project, fund, programme and period.
  *
- * Every row is one fact and carries the time its event was recorded, nothing is updated in
- * place (a verification is its own row, not a change to the claim item), so the alerts can
- * be derived as they stood at any past instant. Every write is keyed by an event's identity
- * (insert … on conflict do nothing), so replays change nothing; a batch is written with one
- * insert per table, in any order, because no row depends on another.
+ * The facts: invoices keyed by (supplier registration number, normalised invoice number) with
+ * where they were declared, what claims allocate from them and what the officers found
+ * ineligible, the budgets they belong to, and the officers' decisions. Every fact row carries the
+ * time its event was recorded and nothing is updated in place (a verification is its own row, not
+ * a change to the claim item), so alerts can be derived as they stood at any past instant. Facts
+ * are keyed by an event's identity (insert … on conflict do nothing), so replays change nothing.
+ *
+ * The alerts (`df_alerts`): one row per alert, kept as events arrive. Each batch re-evaluates
+ * only what its events touch: the rules (src/domain/dupalert/rules.ts) run over the facts that can
+ * involve the batch's invoices and claim items, the claims its verifications verify and the
+ * invoices of the budgets it opens (facts.ts finds them through indexes), and the alerts that
+ * involve them are written; a decision sets its alert's status. The window of rule 3 is part of
+ * the version, so changing DUPCHECK_NEAR_DAYS rebuilds the alerts from zero.
  */
-export const doubleFunding: Projection<AnyEvent> = {
-  name: 'double_funding',
-  version: 2,
-  tables: ['df_budgets', 'df_invoices', 'df_claim_items', 'df_verifications', 'df_decisions'],
+export const doubleFundingProjection = (nearDays: number): Projection<AnyEvent> => ({
+  name: DOUBLE_FUNDING,
+  version: 3000 + nearDays,
+  tables: ['df_budgets', 'df_invoices', 'df_claim_items', 'df_verifications', 'df_decisions', 'df_alerts'],
   createTables: (t) => [
     `create table ${t.df_budgets} (
        project_id    uuid primary key,
        recipient_org text not null,
        fund          text not null,
        programme     text not null,
+       investment    text not null,
        period        text not null,
        vat_source    text not null,
        cost_lines    jsonb not null,
@@ -89,6 +99,7 @@ export const doubleFunding: Projection<AnyEvent> = {
        event_id    uuid not null,
        recorded_at timestamptz not null
      )`,
+    ...alertTable(t.df_alerts!),
   ],
   async apply(tx, events, t) {
     const rows: Record<'budgets' | 'invoices' | 'items' | 'verifications' | 'decisions', unknown[]> = {
@@ -124,6 +135,7 @@ export const doubleFunding: Projection<AnyEvent> = {
             recipient_org: d.recipientOrg,
             fund: d.programme.fund,
             programme: d.programme.programme,
+            investment: d.programme.investment,
             period: d.programme.period,
             vat_source: d.vatSource,
             cost_lines: d.costLines,
@@ -198,7 +210,7 @@ export const doubleFunding: Projection<AnyEvent> = {
     await insert(
       t.df_budgets!,
       rows.budgets,
-      'project_id uuid, recipient_org text, fund text, programme text, period text, vat_source text, cost_lines jsonb, event_id uuid, recorded_at timestamptz',
+      'project_id uuid, recipient_org text, fund text, programme text, investment text, period text, vat_source text, cost_lines jsonb, event_id uuid, recorded_at timestamptz',
     );
     await insert(
       t.df_invoices!,
@@ -220,8 +232,54 @@ export const doubleFunding: Projection<AnyEvent> = {
       rows.decisions,
       'alert_id text, decision text, reason text, decided_by text, decided_at timestamptz, event_id uuid, recorded_at timestamptz',
     );
+    await refreshAlerts(tx, events, t, nearDays);
+    if (rows.decisions.length) {
+      await tx.query(
+        `update ${t.df_alerts!} a set status = d.decision, reason = d.reason, decided_by = d.decided_by, decided_at = d.decided_at
+           from ${t.df_decisions!} d where d.alert_id = a.alert_id and d.alert_id = any($1::text[])`,
+        [rows.decisions.map((d) => (d as { alert_id: string }).alert_id)],
+      );
+    }
   },
-};
+});
+
+/** The read model the service runs, with the default window; `doubleFundingProjection` for another. */
+export const doubleFunding = doubleFundingProjection(5);
+
+/**
+ * Re-evaluates the alerts the batch's facts can change: the seeds are its invoices and claims,
+ * the claims its verifications verify (a verification lowers rule 2's cap) and the invoices of
+ * the budgets it opens (rules 4 and 5 need the budget). Runs after the batch's facts are in the
+ * generation's tables, so the rules see them.
+ */
+async function refreshAlerts(tx: pg.ClientBase, events: readonly StoredEvent<AnyEvent>[], t: TableNames, nearDays: number) {
+  const eventIds: string[] = [];
+  const projectIds: string[] = [];
+  const verified: { claim_id: string; invoice_id: string }[] = [];
+  for (const e of events) {
+    if (e.type === 'InvoiceSubmitted.v1' || e.type === 'PaymentClaimSubmitted.v1') eventIds.push(e.id);
+    else if (e.type === 'BudgetOpened.v1') projectIds.push(e.streamId.slice('budget-'.length));
+    else if (e.type === 'InvoiceVerified.v1') verified.push({ claim_id: e.data.claimId, invoice_id: e.data.invoiceId });
+  }
+  if (verified.length) {
+    const { rows } = await tx.query<{ event_id: string }>(
+      `select distinct i.event_id from jsonb_to_recordset($1::jsonb) as v(claim_id uuid, invoice_id uuid)
+         join ${t.df_claim_items!} i using (claim_id, invoice_id)`,
+      [JSON.stringify(verified)],
+    );
+    eventIds.push(...rows.map((r) => r.event_id));
+  }
+  if (eventIds.length === 0 && projectIds.length === 0) return;
+  const tables = {
+    df_invoices: t.df_invoices!,
+    df_claim_items: t.df_claim_items!,
+    df_verifications: t.df_verifications!,
+    df_budgets: t.df_budgets!,
+  };
+  const seeded = await loadFacts(tx, { eventIds, projectIds }, nearDays, undefined, { tables });
+  const keys = seedKeysOf(seeded);
+  await storeAlerts(tx, { df_alerts: t.df_alerts!, df_decisions: t.df_decisions! }, computeAlerts(seeded, nearDays, keys), keys);
+}
 
 /** The asset the invoice pays for (inventory or cadastre number), when the beneficiary named one. */
 function assetRefOf(invoice: object): string | null {

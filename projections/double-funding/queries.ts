@@ -1,39 +1,68 @@
 import type pg from 'pg';
 import type { DuplicateRule } from '../../src/domain/dupalert/events.js';
-import { alertPage, NO_TAIL, REPORT, seeded, TAIL } from './sql.js';
+import { byCodeUnits, RULE_RANK } from '../../src/domain/dupalert/rules.js';
+import { computeAlerts, decisionsOf, type ComputedAlert } from './alerts.js';
+import { loadFacts, type FactSource, type Seeds } from './facts.js';
+import { TAIL } from './sql.js';
 
-/** A double-funding alert: a warning for an officer, never a rejection. */
-export interface DuplicateAlertView {
-  /** Stable id: the same finding always gets the same id (md5 of rule and key). */
-  alertId: string;
-  rule: DuplicateRule;
-  /** What the alert is about, e.g. supplier|normalised number. */
-  key: string;
-  /** Events involved (invoices and claims). */
-  eventIds: string[];
-  projectIds: string[];
-  amountAtRiskCents: number;
-  status: 'open' | 'confirmed' | 'dismissed';
+export type { FactSource } from './facts.js';
+
+export type AlertStatus = 'open' | 'confirmed' | 'dismissed';
+
+/** A double-funding alert: a warning for an officer, never a rejection; with the officers' decision on it. */
+export interface DuplicateAlertView extends ComputedAlert {
+  status: AlertStatus;
   /** The officer's reason, once decided. */
   reason: string | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
 }
 
+/** The officers' queue filters; every one given must hold. */
 export interface AlertFilter {
+  status?: AlertStatus;
   rule?: DuplicateRule;
+  fund?: string;
+  programme?: string;
+  investment?: string;
+  /** A recipient organisation among the alert's projects. */
+  organisation?: string;
   projectId?: string;
-  status?: 'open' | 'confirmed' | 'dismissed';
   supplier?: string;
-  /** Only facts and decisions recorded up to this instant count; default now. */
-  asOf?: Date;
+  minAmountCents?: number;
+  maxAmountCents?: number;
+  /** First seen at or after. */
+  seenFrom?: Date;
+  /** First seen before. */
+  seenBefore?: Date;
 }
 
-/**
- * Where the facts come from. `read_model_and_tail`: the read model plus the events of the log
- * after the read model's checkpoint, i.e. everything in the log (see {@link alertsAtSubmission});
- * `read_model`: the read model alone (an event log outside PostgreSQL, e.g. KurrentDB, where the
- * tail cannot be read in the same snapshot).
- */
-export type FactSource = 'read_model_and_tail' | 'read_model';
+/** Strongest rule first; largest amount at risk first; most recently first seen first. Ties by alert id. */
+export type AlertSort = 'rule' | 'amount' | 'newest';
+
+/** Where a page goes on from: the last alert's sort value (rank, cents or ISO instant) and id. */
+export interface AlertAfter {
+  value: number | string;
+  alertId: string;
+}
+
+export interface AlertQuery {
+  filter: AlertFilter;
+  sort: AlertSort;
+  after?: AlertAfter;
+  /** At most this many; null: all. */
+  limit: number | null;
+}
+
+/** How many alerts match the filters, by status (whatever the status filter) and by rule (whatever the rule filter). */
+export interface AlertCounts {
+  byStatus: Record<AlertStatus, number>;
+  byRule: Record<DuplicateRule, number>;
+}
+
+/** The value an alert is ordered by under a sort. */
+export const sortValue = (a: DuplicateAlertView, sort: AlertSort): number | string =>
+  sort === 'rule' ? RULE_RANK[a.rule] : sort === 'amount' ? a.amountAtRiskCents : a.firstSeenAt;
 
 interface Row {
   alert_id: string;
@@ -41,91 +70,194 @@ interface Row {
   key: string;
   event_ids: string[];
   project_ids: string[];
+  invoice_ids: string[];
+  suppliers: string[];
+  organisations: string[];
+  funds: string[];
+  programmes: string[];
+  investments: string[];
   at_risk: string;
-  status: DuplicateAlertView['status'];
+  status: AlertStatus;
   reason: string | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+  first_seen: Date;
+  last_seen: Date;
 }
+
 const view = (r: Row): DuplicateAlertView => ({
   alertId: r.alert_id,
   rule: r.rule,
   key: r.key,
-  eventIds: [...r.event_ids].sort(),
-  projectIds: [...r.project_ids].sort(),
+  eventIds: r.event_ids,
+  projectIds: r.project_ids,
+  invoiceIds: r.invoice_ids,
+  suppliers: r.suppliers,
+  organisations: r.organisations,
+  funds: r.funds,
+  programmes: r.programmes,
+  investments: r.investments,
   amountAtRiskCents: Number(r.at_risk),
   status: r.status,
   reason: r.reason,
+  decidedBy: r.decided_by,
+  decidedAt: r.decided_at && r.decided_at.toISOString(),
+  firstSeenAt: r.first_seen.toISOString(),
+  lastSeenAt: r.last_seen.toISOString(),
 });
-/** Strongest rule first; the same ranks as RANK_SQL in sql.ts. */
-export const RULE_RANK: Record<DuplicateRule, number> = {
-  same_invoice: 1,
-  over_allocation: 2,
-  near_duplicate: 3,
-  vat_twice: 4,
-  overlapping_scope: 5,
-};
-const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const ordered = (rows: Row[]) => rows.map(view).sort((a, b) => RULE_RANK[a.rule] - RULE_RANK[b.rule] || byId(a.alertId, b.alertId));
 
-/** An alert's place in the report's order: its rule's rank, then its id. */
-export interface AlertKey {
-  rank: number;
-  alertId: string;
-}
-
-/** A keyset page of alerts: after this key (exclusive), at most `limit`; without them, every alert. */
-export interface AlertPage {
-  after?: AlertKey;
-  limit?: number;
-}
-
-export const alertKey = (a: DuplicateAlertView): AlertKey => ({ rank: RULE_RANK[a.rule], alertId: a.alertId });
-const pageParams = (page: AlertPage) => [page.after?.rank ?? null, page.after?.alertId ?? null, page.limit ?? null];
-
-/**
- * The officers' report: every alert over all projects, strongest rule first (then by id),
- * filtered; as of `asOf` when given; a keyset page of it when `page` says so (filters apply
- * before the limit). Filtered by project (and not by supplier, which narrows rule 5's sums),
- * it is the project's view, read through indexes from the project's facts; otherwise every
- * rule runs over the whole read model (seconds at a million invoices).
- */
-export async function listAlerts(
-  pool: pg.Pool,
-  filter: AlertFilter,
-  nearDays: number,
-  page: AlertPage = {},
-): Promise<DuplicateAlertView[]> {
-  if (filter.projectId !== undefined && filter.supplier === undefined) {
-    return alertsForProject(pool, filter.projectId, nearDays, filter.asOf, 'read_model', {
-      rule: filter.rule,
-      status: filter.status,
-      ...page,
-    });
+/** The filters (but the status and rule ones when `facets`) as SQL over df_alerts, adding their values to `params`. */
+function where(filter: AlertFilter, params: unknown[], facets = false): string {
+  const p = (value: unknown) => `$${params.push(value)}`;
+  const conditions: string[] = [];
+  if (!facets && filter.status !== undefined) conditions.push(`status = ${p(filter.status)}`);
+  if (!facets && filter.rule !== undefined) conditions.push(`rule = ${p(filter.rule)}`);
+  const contains = {
+    fund: 'funds',
+    programme: 'programmes',
+    investment: 'investments',
+    organisation: 'organisations',
+    projectId: 'project_ids',
+    supplier: 'suppliers',
+  } as const;
+  for (const [field, column] of Object.entries(contains)) {
+    const value = filter[field as keyof typeof contains];
+    if (value !== undefined) conditions.push(`${column} @> array[${p(value)}::text]`);
   }
-  const { rows } = await pool.query<Row>(
-    `with ${REPORT}
-      where ($3::text is null or a.rule = $3) and ($4::text is null or $4 = any(a.project_ids))
-        and ($5::text is null or coalesce(d.decision, 'open') = $5)${alertPage(7)}`,
-    [
-      filter.supplier ? [filter.supplier] : null,
-      nearDays,
-      filter.rule ?? null,
-      filter.projectId ?? null,
-      filter.status ?? null,
-      filter.asOf ?? 'infinity',
-      ...pageParams(page),
-    ],
-  );
-  return ordered(rows);
+  if (filter.minAmountCents !== undefined) conditions.push(`at_risk >= ${p(filter.minAmountCents)}`);
+  if (filter.maxAmountCents !== undefined) conditions.push(`at_risk <= ${p(filter.maxAmountCents)}`);
+  if (filter.seenFrom !== undefined) conditions.push(`first_seen >= ${p(filter.seenFrom)}`);
+  if (filter.seenBefore !== undefined) conditions.push(`first_seen < ${p(filter.seenBefore)}`);
+  return conditions.length ? conditions.join(' and ') : 'true';
 }
 
-/** One alert of the report, or null. */
-export async function findAlert(pool: pg.Pool, alertId: string, nearDays: number): Promise<DuplicateAlertView | null> {
-  return (await listAlerts(pool, {}, nearDays)).find((a) => a.alertId === alertId) ?? null;
+const ORDER: Record<AlertSort, { column: string; direction: 'asc' | 'desc' }> = {
+  rule: { column: 'rank', direction: 'asc' },
+  amount: { column: 'at_risk', direction: 'desc' },
+  newest: { column: 'first_seen', direction: 'desc' },
+};
+
+/** A page of the queue from the read model (`df_alerts`): filtered, in the sort's order, after `after`. */
+export async function queryAlerts(db: pg.Pool | pg.ClientBase, q: AlertQuery): Promise<DuplicateAlertView[]> {
+  const params: unknown[] = [];
+  const { column, direction } = ORDER[q.sort];
+  let after = '';
+  if (q.after) {
+    const value = `$${params.push(q.after.value)}`;
+    const id = `$${params.push(q.after.alertId)}`;
+    after = ` and (${column} ${direction === 'asc' ? '>' : '<'} ${value} or (${column} = ${value} and alert_id collate "C" > ${id}))`;
+  }
+  const limit = q.limit === null ? '' : ` limit ${Number(q.limit)}`;
+  const { rows } = await db.query<Row>(
+    `select * from df_alerts where ${where(q.filter, params)}${after} order by ${column} ${direction}, alert_id collate "C"${limit}`,
+    params,
+  );
+  return rows.map(view);
+}
+
+/** One alert of the read model, or null. */
+export async function alertById(db: pg.Pool, alertId: string): Promise<DuplicateAlertView | null> {
+  const { rows } = await db.query<Row>('select * from df_alerts where alert_id = $1', [alertId]);
+  return rows[0] ? view(rows[0]) : null;
+}
+
+const zeroCounts = (): AlertCounts => ({
+  byStatus: { open: 0, confirmed: 0, dismissed: 0 },
+  byRule: { same_invoice: 0, over_allocation: 0, near_duplicate: 0, vat_twice: 0, overlapping_scope: 0 },
+});
+
+/** The queue's counts from the read model. */
+export async function alertCounts(db: pg.Pool, filter: AlertFilter): Promise<AlertCounts> {
+  const params: unknown[] = [];
+  const { rows } = await db.query<{ status: AlertStatus; rule: DuplicateRule; n: string }>(
+    `select status, rule, count(*) as n from df_alerts where ${where(filter, params, true)} group by status, rule`,
+    params,
+  );
+  return countsOf(
+    rows.map((r) => ({ status: r.status, rule: r.rule, n: Number(r.n) })),
+    filter,
+  );
+}
+
+function countsOf(groups: readonly { status: AlertStatus; rule: DuplicateRule; n: number }[], filter: AlertFilter): AlertCounts {
+  const counts = zeroCounts();
+  for (const g of groups) {
+    if (filter.rule === undefined || g.rule === filter.rule) counts.byStatus[g.status] += g.n;
+    if (filter.status === undefined || g.status === filter.status) counts.byRule[g.rule] += g.n;
+  }
+  return counts;
+}
+
+/** Where an alert stands in a sort's order. */
+const positionOf = (a: DuplicateAlertView, sort: AlertSort): AlertAfter => ({ value: sortValue(a, sort), alertId: a.alertId });
+
+function compareIn(sort: AlertSort, x: AlertAfter, y: AlertAfter): number {
+  const byValue = x.value < y.value ? -1 : x.value > y.value ? 1 : 0;
+  return (ORDER[sort].direction === 'asc' ? byValue : -byValue) || byCodeUnits(x.alertId, y.alertId);
+}
+
+/** The same filters, order and page over alerts held in memory (computed as of an instant): what {@link queryAlerts} does in SQL. */
+export function selectAlerts(alerts: readonly DuplicateAlertView[], q: AlertQuery): DuplicateAlertView[] {
+  const selected = alerts
+    .filter((a) => matches(a, q.filter) && (q.after === undefined || compareIn(q.sort, positionOf(a, q.sort), q.after) > 0))
+    .sort((a, b) => compareIn(q.sort, positionOf(a, q.sort), positionOf(b, q.sort)));
+  return q.limit === null ? selected : selected.slice(0, q.limit);
+}
+
+function matches(a: DuplicateAlertView, f: AlertFilter): boolean {
+  return (
+    (f.status === undefined || a.status === f.status) &&
+    (f.rule === undefined || a.rule === f.rule) &&
+    (f.fund === undefined || a.funds.includes(f.fund)) &&
+    (f.programme === undefined || a.programmes.includes(f.programme)) &&
+    (f.investment === undefined || a.investments.includes(f.investment)) &&
+    (f.organisation === undefined || a.organisations.includes(f.organisation)) &&
+    (f.projectId === undefined || a.projectIds.includes(f.projectId)) &&
+    (f.supplier === undefined || a.suppliers.includes(f.supplier)) &&
+    (f.minAmountCents === undefined || a.amountAtRiskCents >= f.minAmountCents) &&
+    (f.maxAmountCents === undefined || a.amountAtRiskCents <= f.maxAmountCents) &&
+    (f.seenFrom === undefined || Date.parse(a.firstSeenAt) >= f.seenFrom.getTime()) &&
+    (f.seenBefore === undefined || Date.parse(a.firstSeenAt) < f.seenBefore.getTime())
+  );
+}
+
+/** The counts over alerts held in memory. */
+export function countAlerts(alerts: readonly DuplicateAlertView[], filter: AlertFilter): AlertCounts {
+  const facets = { ...filter, status: undefined, rule: undefined };
+  return countsOf(
+    alerts.filter((a) => matches(a, facets)).map((a) => ({ status: a.status, rule: a.rule, n: 1 })),
+    filter,
+  );
+}
+
+/** Computed alerts with the decisions recorded up to `asOf`, as views. */
+async function withDecisions(pool: pg.Pool, alerts: readonly ComputedAlert[], asOf: Date | undefined, source: FactSource) {
+  const decisions = await decisionsOf(
+    pool,
+    alerts.map((a) => a.alertId),
+    asOf,
+    source === 'read_model_and_tail' ? 'log' : 'read_model',
+  );
+  return alerts.map((a): DuplicateAlertView => {
+    const d = decisions.get(a.alertId);
+    return {
+      ...a,
+      status: d?.status ?? 'open',
+      reason: d?.reason ?? null,
+      decidedBy: d?.decidedBy ?? null,
+      decidedAt: d?.decidedAt ?? null,
+    };
+  });
+}
+
+/** The alerts involving the seeds' events, computed by the rules from the facts recorded up to `asOf`, with their decisions then. */
+async function computed(pool: pg.Pool, seeds: Seeds, nearDays: number, asOf: Date | undefined, source: FactSource) {
+  return withDecisions(pool, computeAlerts(await loadFacts(pool, seeds, nearDays, asOf, source), nearDays), asOf, source);
 }
 
 /**
  * Submit-time check, run after the events are appended; returns the alerts that involve the
- * events just stored, limited to the suppliers at hand.
+ * events just stored, limited to the suppliers at hand, strongest rule first.
  *
  * Why read model ∪ tail: the read model alone may lag behind the append, and the event log
  * alone has no index on payload fields (reading it by type scans every invoice ever stored:
@@ -146,22 +278,12 @@ export async function alertsAtSubmission(
   source: FactSource = 'read_model_and_tail',
 ): Promise<DuplicateAlertView[]> {
   if (eventIds.length === 0) return [];
-  const tail = source === 'read_model' ? 'no_tail' : 'tail';
-  return ordered(
-    await withGenericPlan(pool, `df_alerts_events_${tail}`, `with ${tail === 'tail' ? TAIL : NO_TAIL}, ${seeded('events')}`, [
-      suppliers,
-      nearDays,
-      eventIds,
-      null,
-      'infinity',
-    ]),
-  );
+  return computed(pool, { eventIds, ...(suppliers ? { suppliers } : {}) }, nearDays, undefined, source);
 }
 
 /**
- * The alerts involving a project (it is among the alert's projects) as they stood at `asOf`:
- * only invoices, claims, verifications and officers' decisions recorded up to then count.
- * `select` narrows them by rule and status and takes a keyset page, in the statement.
+ * The alerts involving a project (it is among the alert's projects) as they stood at `asOf`
+ * (default: everything committed, the read model and the log's tail), strongest rule first.
  */
 export async function alertsForProject(
   pool: pg.Pool,
@@ -169,47 +291,39 @@ export async function alertsForProject(
   nearDays: number,
   asOf?: Date,
   source: FactSource = 'read_model_and_tail',
-  select: AlertPage & Pick<AlertFilter, 'rule' | 'status'> = {},
 ): Promise<DuplicateAlertView[]> {
-  const tail = source === 'read_model' ? 'no_tail' : 'tail';
-  return ordered(
-    await withGenericPlan(pool, `df_alerts_project_${tail}`, `with ${tail === 'tail' ? TAIL : NO_TAIL}, ${seeded('project')}`, [
-      null,
-      nearDays,
-      null,
-      projectId,
-      asOf ?? 'infinity',
-      select.rule ?? null,
-      select.status ?? null,
-      ...pageParams(select),
-    ]),
-  );
+  const alerts = await computed(pool, { projectIds: [projectId] }, nearDays, asOf, source);
+  return alerts.filter((a) => a.projectIds.includes(projectId));
 }
 
+/** Suppliers are taken this many at a time when every alert is computed. */
+const SUPPLIER_BATCH = 200;
+
 /**
- * Runs a named (per-connection prepared) statement with a generic plan and index access only.
- * Planning the seeded statement (some thirty small CTEs) takes 3–5 ms, more than running it;
- * its plan is the same whatever the seeds, so it is planned once per connection. PostgreSQL's
- * automatic choice keeps planning afresh (custom plans look cheaper), hence forced, for this
- * transaction only. Every table here is meant to be reached through an index from a handful
- * of rows, but a generic plan cannot know how short the tail is (a row comparison with a
- * parameter is estimated at a third of es_events: a sequential scan, ~1 s at 1.6 M events),
- * so sequential scans are ruled out for the statement.
+ * Every alert as it stood at `asOf`, computed by the rules from the facts recorded up to then,
+ * supplier by supplier (every alert involves an invoice, so every alert is some supplier's);
+ * with `seeds`, only the alerts involving those. Seconds at a million invoices: this is the
+ * auditors' view of a past instant, the queue itself reads the read model.
  */
-async function withGenericPlan(pool: pg.Pool, name: string, text: string, values: unknown[]): Promise<Row[]> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin read only; set local plan_cache_mode = force_generic_plan; set local enable_seqscan = off');
-    const { rows } = await client.query<Row>({ name, text, values });
-    // A read-only transaction: the answer need not wait for its commit; the connection goes back after it.
-    client.query('commit').then(
-      () => client.release(),
-      () => client.release(true),
-    );
-    return rows;
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    client.release(true);
-    throw error;
+export async function alertsAsOf(
+  pool: pg.Pool,
+  nearDays: number,
+  asOf: Date,
+  source: FactSource,
+  seeds?: Seeds,
+): Promise<DuplicateAlertView[]> {
+  if (seeds) return computed(pool, seeds, nearDays, asOf, source);
+  // The read model's suppliers, and the log tail's when it is read too.
+  const { rows } = await pool.query<{ supplier: string }>(
+    source === 'read_model_and_tail'
+      ? `with ${TAIL.replaceAll('$5', '$1')} select supplier from df_invoices where recorded_at <= $1 union select supplier from t_inv order by supplier`
+      : 'select distinct supplier from df_invoices where recorded_at <= $1 order by supplier',
+    [asOf],
+  );
+  const byId = new Map<string, DuplicateAlertView>();
+  for (let i = 0; i < rows.length; i += SUPPLIER_BATCH) {
+    const suppliers = rows.slice(i, i + SUPPLIER_BATCH).map((r) => r.supplier);
+    for (const alert of await computed(pool, { suppliers }, nearDays, asOf, source)) byId.set(alert.alertId, alert);
   }
+  return [...byId.values()];
 }

@@ -1,11 +1,18 @@
 import {
-  alertKey,
+  alertById,
+  alertCounts,
+  alertsAsOf,
   alertsForProject,
-  findAlert,
-  listAlerts,
+  countAlerts,
+  queryAlerts,
+  selectAlerts,
+  sortValue,
+  type AlertCounts,
   type AlertFilter,
-  type AlertPage,
+  type AlertQuery,
+  type AlertSort,
   type DuplicateAlertView,
+  type FactSource,
 } from '../../projections/double-funding/queries.js';
 import type { CommandContext } from '../domain/decider.js';
 import { NotFound, ValidationFailed } from '../domain/errors.js';
@@ -21,7 +28,7 @@ import { amountIssues } from '../domain/finding/rules.js';
 import { uuidV5 } from '../domain/ids.js';
 import type { Caller } from './caller.js';
 import { on, type Outcome } from './command.js';
-import { cursorCodec, type CursorCodec } from './cursor.js';
+import { cursorCodec } from './cursor.js';
 import type { Deps } from './deps.js';
 import { pageOf, type Page, type PageRequest } from './page.js';
 import { visibleProject } from './passports.js';
@@ -38,19 +45,28 @@ export interface ConfirmAlertInput {
   finding?: { severity: Severity; euShareCents?: number };
 }
 
-/** Alerts are listed strongest rule first, then by id: the cursor holds the last one's (rank, id). */
-type AlertKeyParts = readonly ['int', 'text'];
-const REPORT_CURSOR = cursorCodec('alerts', ['int', 'text']);
+/** One page of the officers' queue, with how many alerts match by status and by rule. */
+export interface AlertQueuePage extends Page<DuplicateAlertView> {
+  counts: AlertCounts;
+}
+
+/** Each sort's cursor holds the last alert's sort value (rule rank, amount in cents or first-seen instant) and id. */
+const QUEUE_CURSORS = {
+  rule: cursorCodec('alerts', ['int', 'text']),
+  amount: cursorCodec('alerts-by-amount', ['int', 'text']),
+  newest: cursorCodec('alerts-by-date', ['instant', 'text']),
+} as const;
 const PROJECT_CURSOR = cursorCodec('project-alerts', ['int', 'text']);
-const keyOf = (a: DuplicateAlertView): [number, string] => {
-  const { rank, alertId } = alertKey(a);
-  return [rank, alertId];
+
+const afterCursor = (sort: AlertSort, cursor: string | undefined) => {
+  if (cursor === undefined) return {};
+  const [value, alertId] = QUEUE_CURSORS[sort].decode(cursor);
+  return { after: { value, alertId } };
 };
-const alertsAfter = (codec: CursorCodec<AlertKeyParts>, page: PageRequest): Pick<AlertPage, 'after'> => {
-  if (page.cursor === undefined) return {};
-  const [rank, alertId] = codec.decode(page.cursor);
-  return { after: { rank, alertId } };
-};
+const cursorOf = (sort: AlertSort) => (a: DuplicateAlertView) =>
+  sort === 'newest'
+    ? QUEUE_CURSORS.newest.encode([a.firstSeenAt, a.alertId])
+    : QUEUE_CURSORS[sort].encode([sortValue(a, sort) as number, a.alertId]);
 
 /** Namespace of the ids of findings raised by a confirmation (a fixed random UUID). */
 const ALERT_FINDING_NAMESPACE = '3c7e2a90-5b14-4f6d-8a21-9d0e4b7c1f58';
@@ -71,21 +87,38 @@ export class DoubleFunding {
     this.decisions = on(deps, duplicateAlertStream);
   }
 
-  /** The officers' report, strongest rule first (then by id), filtered; as of `asOf` when given; keyset-paged. */
-  async list(filter: AlertFilter, page: PageRequest): Promise<Page<DuplicateAlertView>> {
-    const after = alertsAfter(REPORT_CURSOR, page);
-    const rows = await listAlerts(this.deps.pool, filter, this.deps.config.DUPCHECK_NEAR_DAYS, { ...after, limit: page.limit + 1 });
-    return pageOf(rows, page.limit, (a) => REPORT_CURSOR.encode(keyOf(a)));
+  /**
+   * The officers' queue: filtered, in the sort's order, cursor-paged, with counts. Now: the alerts
+   * read model (kept as events arrive). With `asOf`: computed by the rules from the facts and
+   * decisions recorded up to then (the auditors' view of a past instant; seconds at a million
+   * invoices unless narrowed to a project or supplier).
+   */
+  async list(filter: AlertFilter, sort: AlertSort, asOf: Date | undefined, page: PageRequest): Promise<AlertQueuePage> {
+    const query: AlertQuery = { filter, sort, ...afterCursor(sort, page.cursor), limit: page.limit + 1 };
+    if (asOf === undefined) {
+      const [rows, counts] = await Promise.all([queryAlerts(this.deps.pool, query), alertCounts(this.deps.pool, filter)]);
+      return { ...pageOf(rows, page.limit, cursorOf(sort)), counts };
+    }
+    const seeds = filter.projectId ? { projectIds: [filter.projectId] } : filter.supplier ? { suppliers: [filter.supplier] } : undefined;
+    const all = await alertsAsOf(this.deps.pool, this.deps.config.DUPCHECK_NEAR_DAYS, asOf, this.source(), seeds);
+    return { ...pageOf(selectAlerts(all, query), page.limit, cursorOf(sort)), counts: countAlerts(all, filter) };
   }
 
-  /** The alerts involving a project the caller can see, as they stood at `asOf` (default: everything committed); keyset-paged. */
+  /**
+   * The alerts involving a project the caller can see, as they stood at `asOf` (default:
+   * everything committed, this very moment), strongest rule first; computed from the project's
+   * facts, so an invoice just submitted is in it.
+   */
   async forProject(caller: Caller, projectId: string, asOf: Date | undefined, page: PageRequest): Promise<Page<DuplicateAlertView>> {
-    const after = alertsAfter(PROJECT_CURSOR, page);
     await visibleProject(this.deps, caller.user, projectId);
-    const source = this.deps.config.EVENT_STORE === 'postgres' ? 'read_model_and_tail' : 'read_model';
-    const select = { ...after, limit: page.limit + 1 };
-    const rows = await alertsForProject(this.deps.pool, projectId, this.deps.config.DUPCHECK_NEAR_DAYS, asOf, source, select);
-    return pageOf(rows, page.limit, (a) => PROJECT_CURSOR.encode(keyOf(a)));
+    const after = page.cursor === undefined ? {} : { after: ((k) => ({ value: k[0], alertId: k[1] }))(PROJECT_CURSOR.decode(page.cursor)) };
+    const alerts = await alertsForProject(this.deps.pool, projectId, this.deps.config.DUPCHECK_NEAR_DAYS, asOf, this.source());
+    const rows = selectAlerts(alerts, { filter: {}, sort: 'rule', ...after, limit: page.limit + 1 });
+    return pageOf(rows, page.limit, (a) => PROJECT_CURSOR.encode([sortValue(a, 'rule') as number, a.alertId]));
+  }
+
+  private source(): FactSource {
+    return this.deps.config.EVENT_STORE === 'postgres' ? 'read_model_and_tail' : 'read_model';
   }
 
   async get(alertId: string): Promise<Alert> {
@@ -148,7 +181,7 @@ export class DoubleFunding {
   }
 
   private async find(alertId: string): Promise<DuplicateAlertView> {
-    const alert = await findAlert(this.deps.pool, alertId, this.deps.config.DUPCHECK_NEAR_DAYS);
+    const alert = await alertById(this.deps.pool, alertId);
     if (!alert) throw new NotFound('Double-funding alert', alertId);
     return alert;
   }
@@ -164,5 +197,6 @@ const decisionOf = (alert: DuplicateAlertView, reason: string) => ({
 
 /** The decision as the alert's stream holds it (the read model may not have caught up yet). */
 function withDecision(alert: DuplicateAlertView, state: DuplicateAlert): DuplicateAlertView {
-  return { ...alert, status: state.status, reason: state.status === 'open' ? null : state.reason };
+  if (state.status === 'open') return { ...alert, status: 'open', reason: null, decidedBy: null, decidedAt: null };
+  return { ...alert, status: state.status, reason: state.reason, decidedBy: state.decidedBy, decidedAt: state.decidedAt };
 }

@@ -40,7 +40,7 @@ export class Reporting {
   }
 
   councilReport(window: ReportWindow, detail: ReportDetail): Promise<CouncilReport> {
-    const sources = { orm: this.deps.orm, doubleFunding: { pool: this.deps.pool, nearDays: this.deps.config.DUPCHECK_NEAR_DAYS } };
+    const sources = { orm: this.deps.orm, doubleFunding: { pool: this.deps.pool } };
     return councilReport(sources, window, this.deps.clock(), detail);
   }
 

@@ -219,6 +219,10 @@ describe('double funding at submission over HTTP', () => {
     expect(report.body).toEqual({
       items: [expect.objectContaining({ rule: 'same_invoice', status: 'open', projectIds: [a, b].sort() })],
       nextCursor: null,
+      counts: {
+        byStatus: { open: 1, confirmed: 0, dismissed: 0 },
+        byRule: { same_invoice: 1, over_allocation: 0, near_duplicate: 0, vat_twice: 0, overlapping_scope: 0 },
+      },
     });
   });
 

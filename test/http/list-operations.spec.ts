@@ -104,7 +104,10 @@ const NOT_LISTS: Record<string, { arrays: string[]; why: string }> = {
   'GET /projects/{projectId}/passport': { arrays: ['versions', 'comments'], why: 'one passport (one stream) as it stands' },
   'GET /indicators/{indicatorId}': { arrays: ['contributingProjects', 'reports'], why: 'one indicator (one stream) with its history' },
   'GET /findings/{findingId}': { arrays: ['followUps', 'corrections'], why: 'one finding (one stream)' },
-  'GET /double-funding/alerts/{alertId}': { arrays: ['eventIds', 'projectIds', 'findingIds'], why: 'one alert and its decision' },
+  'GET /double-funding/alerts/{alertId}': {
+    arrays: ['eventIds', 'projectIds', 'invoiceIds', 'suppliers', 'organisations', 'funds', 'programmes', 'investments', 'findingIds'],
+    why: 'one alert and its decision',
+  },
   'GET /budget-execution/explain': {
     arrays: ['contributions'],
     why: 'an explanation: every event behind one figure, read together so that they sum to it',

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doubleFunding } from '../../projections/double-funding/projection.js';
-import { alertsAtSubmission, alertsForProject, listAlerts } from '../../projections/double-funding/queries.js';
+import {
+  alertsAsOf,
+  alertsAtSubmission,
+  alertsForProject,
+  queryAlerts,
+  selectAlerts,
+  type AlertFilter,
+} from '../../projections/double-funding/queries.js';
 import { normaliseInvoiceNumber, type InvoiceInput } from '../../src/domain/budget/content.js';
 import type { BudgetEvent } from '../../src/domain/budget/events.js';
 import type { DuplicateAlertEvent } from '../../src/domain/dupalert/events.js';
@@ -126,6 +133,16 @@ async function givenClaim(
     },
   ]);
   return claimId;
+}
+/**
+ * The officers' queue in the rules' order: now, the alerts read model; as of an instant, computed
+ * from the facts recorded by then (of the supplier, when named).
+ */
+async function listAlerts(pool: typeof db.pool, filter: AlertFilter & { asOf?: Date }, nearDays: number) {
+  const { asOf, ...rest } = filter;
+  if (asOf === undefined) return queryAlerts(pool, { filter: rest, sort: 'rule', limit: null });
+  const seeds = rest.supplier ? { suppliers: [rest.supplier] } : undefined;
+  return selectAlerts(await alertsAsOf(pool, nearDays, asOf, 'read_model', seeds), { filter: rest, sort: 'rule', limit: null });
 }
 /** Every invoice and claim event naming the supplier, straight from the log. */
 async function eventsOf(supplier: string): Promise<string[]> {
@@ -434,7 +451,9 @@ describe('double-funding alerts as of an instant', () => {
       if (caughtUp) await manager.catchUp();
       expect(await alertsForProject(db.pool, a, NEAR_DAYS, t1)).toEqual([]);
       expect(await alertsForProject(db.pool, a, NEAR_DAYS, t2)).toEqual([{ ...alert, status: 'open', reason: null }]);
-      expect(await alertsForProject(db.pool, a, NEAR_DAYS)).toEqual([{ ...alert, status: 'confirmed', reason: 'checked' }]);
+      expect(await alertsForProject(db.pool, a, NEAR_DAYS)).toEqual([
+        { ...alert, status: 'confirmed', reason: 'checked', decidedBy: 'janis', decidedAt: T },
+      ]);
     }
     expect(await listAlerts(db.pool, { supplier, asOf: t1 }, NEAR_DAYS)).toEqual([]);
     expect((await listAlerts(db.pool, { supplier, asOf: t2 }, NEAR_DAYS)).map((x) => x.status)).toEqual(['open']);
@@ -560,9 +579,13 @@ describe('double-funding projection', () => {
     const [alert] = await alertsFor(supplier);
     await decide(alert!, 'DuplicateAlertConfirmed.v2', 'same invoice, checked');
     // Not caught up: the decision is read from the tail of the log.
-    expect(await alertsForProject(db.pool, a, NEAR_DAYS)).toEqual([{ ...alert, status: 'confirmed', reason: 'same invoice, checked' }]);
+    expect(await alertsForProject(db.pool, a, NEAR_DAYS)).toEqual([
+      { ...alert, status: 'confirmed', reason: 'same invoice, checked', decidedBy: 'janis', decidedAt: T },
+    ]);
     await manager.catchUp();
-    expect(await alertsForProject(db.pool, a, NEAR_DAYS)).toEqual([{ ...alert, status: 'confirmed', reason: 'same invoice, checked' }]);
+    expect(await alertsForProject(db.pool, a, NEAR_DAYS)).toEqual([
+      { ...alert, status: 'confirmed', reason: 'same invoice, checked', decidedBy: 'janis', decidedAt: T },
+    ]);
   });
 
   it('when a dismissal is still only in the log after the read model, the project view shows the alert dismissed with its reason', async () => {
@@ -572,9 +595,13 @@ describe('double-funding projection', () => {
     await givenInvoice(b, { supplierRegNo: supplier, number: 'DS-1' });
     const [alert] = await alertsFor(supplier);
     await decide(alert!, 'DuplicateAlertDismissed.v1', 'two deliveries');
-    expect(await alertsForProject(db.pool, a, NEAR_DAYS)).toEqual([{ ...alert, status: 'dismissed', reason: 'two deliveries' }]);
+    expect(await alertsForProject(db.pool, a, NEAR_DAYS)).toEqual([
+      { ...alert, status: 'dismissed', reason: 'two deliveries', decidedBy: 'janis', decidedAt: T },
+    ]);
     await manager.catchUp();
-    expect(await alertsForProject(db.pool, a, NEAR_DAYS)).toEqual([{ ...alert, status: 'dismissed', reason: 'two deliveries' }]);
+    expect(await alertsForProject(db.pool, a, NEAR_DAYS)).toEqual([
+      { ...alert, status: 'dismissed', reason: 'two deliveries', decidedBy: 'janis', decidedAt: T },
+    ]);
   });
 
   it('when a stored legacy DuplicateAlertConfirmed.v1 is read, it is DuplicateAlertConfirmed.v2 with no findings and the alert shows as confirmed', async () => {
@@ -605,7 +632,13 @@ describe('double-funding projection', () => {
     expect(stored[0]!.data).toEqual({ ...legacy, findings: [] });
 
     await manager.catchUp();
-    const confirmed = { ...alert, status: 'confirmed', reason: 'confirmed before findings were recorded' };
+    const confirmed = {
+      ...alert,
+      status: 'confirmed',
+      reason: 'confirmed before findings were recorded',
+      decidedBy: 'janis',
+      decidedAt: T,
+    };
     expect(await listAlerts(db.pool, { supplier }, NEAR_DAYS)).toEqual([confirmed]);
     expect(await listAlerts(db.pool, { supplier, status: 'confirmed' }, NEAR_DAYS)).toEqual([confirmed]);
     expect(await alertsForProject(db.pool, a, NEAR_DAYS)).toEqual([confirmed]);

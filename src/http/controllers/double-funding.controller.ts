@@ -1,8 +1,7 @@
 import { Body, Get, Header, Path, Post, Query, Request, Response, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
 import type { Request as ExRequest } from 'express';
-import type { DuplicateAlertView } from '../../../projections/double-funding/queries.js';
-import type { Alert } from '../../application/double-funding.js';
-import type { Page } from '../../application/page.js';
+import type { AlertSort, AlertStatus, DuplicateAlertView } from '../../../projections/double-funding/queries.js';
+import type { Alert, AlertQueuePage } from '../../application/double-funding.js';
 import type { DuplicateRule } from '../../domain/dupalert/events.js';
 import type { Severity } from '../../domain/finding/events.js';
 import type { Cents, ProjectId } from '../../domain/values.js';
@@ -36,26 +35,65 @@ const alertView =
 @Tags('Double funding')
 export class DoubleFundingController extends ApiController {
   /**
-   * The officers' report, strongest rule first; with `asOf`, as it stood then (facts and
-   * decisions recorded up to that instant).
+   * The officers' queue of double-funding alerts over every project, fund and period: one row per
+   * alert, kept by a read model as invoices, claims, verifications and decisions arrive (a second
+   * or so behind them at most). Filters combine (all must hold); `counts` gives how many alerts
+   * match the other filters by status (whatever `status` says) and by rule (whatever `rule` says).
+   * Sorted strongest rule first (`rule`, the default), largest amount at risk first (`amount`) or
+   * most recently first seen first (`newest`), ties by alert id; cursor-paged. With `asOf`, the
+   * queue as it stood then, computed from the facts and decisions recorded up to that instant
+   * (seconds over the whole portfolio; fast with `projectId` or `supplier`).
+   * @param supplier supplier registration number, among the alert's invoices
+   * @param organisation recipient organisation (registration number) of one of the alert's projects
+   * @param fund a fund of one of the alert's projects, e.g. RRF or ERDF
+   * @param programme a programme of one of the alert's projects
+   * @param investment an investment (or measure) of one of the alert's projects, e.g. 2.1.1.1.i.
+   * @param minAmountCents amount at risk at least this (euro cents)
+   * @param maxAmountCents amount at risk at most this (euro cents)
+   * @param seenFrom first seen at or after this instant (ISO 8601 date-time)
+   * @param seenBefore first seen before this instant (ISO 8601 date-time)
+   * @param sort `rule` (default), `amount` or `newest`
    * @param asOf a date (`YYYY-MM-DD`, end of that day UTC) or date-time with a zone; default now; not in the future
-   * @param supplier supplier registration number
-   * @summary List double-funding alerts
+   * @summary The double-funding alert queue
    */
   @Get()
   @Security('jwt', ['officer', 'approver', 'auditor', 'admin'])
-  @Response<Problem>(422, 'asOf unparseable or in the future')
+  @Response<Problem>(400, 'The cursor is not one of this list in this sort')
+  @Response<Problem>(422, 'A filter or the sort is not valid, or asOf is unparseable or in the future; the field is named')
   public async listAlerts(
+    @Query() status?: AlertStatus,
     @Query() rule?: DuplicateRule,
+    @Query() fund?: string,
+    @Query() programme?: string,
+    @Query() investment?: string,
+    @Query() organisation?: string,
     @Query() projectId?: ProjectId,
-    @Query() status?: 'open' | 'confirmed' | 'dismissed',
     @Query() supplier?: string,
+    @Query() minAmountCents?: Cents,
+    @Query() maxAmountCents?: Cents,
+    @Query() seenFrom?: Date,
+    @Query() seenBefore?: Date,
+    @Query() sort: AlertSort = 'rule',
     @Query() asOf?: string,
     @Query() cursor?: PageCursor,
     @Query() limit: PageLimit = 50,
-  ): Promise<Page<DuplicateAlertView>> {
+  ): Promise<AlertQueuePage> {
     const instant = asOf === undefined ? undefined : parseAsOf(asOf);
-    return this.app.doubleFunding.list({ rule, projectId, status, supplier, ...(instant ? { asOf: instant } : {}) }, { cursor, limit });
+    const filter = {
+      status,
+      rule,
+      fund,
+      programme,
+      investment,
+      organisation,
+      projectId,
+      supplier,
+      minAmountCents,
+      maxAmountCents,
+      seenFrom,
+      seenBefore,
+    };
+    return this.app.doubleFunding.list(filter, sort, instant, { cursor, limit });
   }
 
   /**

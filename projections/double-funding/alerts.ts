@@ -1,0 +1,192 @@
+import type pg from 'pg';
+import { alertsOf, byCodeUnits, RULE_RANK, seenTimes, type AlertFact, type Facts } from '../../src/domain/dupalert/rules.js';
+import type { SeededFacts } from './facts.js';
+
+/** An alert as the rules raise it over the facts, with what the queue filters on, and when it was first and last seen. */
+export interface ComputedAlert extends AlertFact {
+  /** Stable id: the same rule over the same key is always the same alert (md5 of rule and key). */
+  alertId: string;
+  /** The invoices among its events. */
+  invoiceIds: string[];
+  suppliers: string[];
+  /** The recipients (organisations) of its projects' budgets. */
+  organisations: string[];
+  funds: string[];
+  programmes: string[];
+  investments: string[];
+  /** When the rule first raised it: the earliest recorded time of its facts at which it held. */
+  firstSeenAt: string;
+  /** When it last changed: the latest recorded time of the facts it is made of. */
+  lastSeenAt: string;
+}
+
+const distinct = (values: Iterable<string>) => [...new Set(values)].sort(byCodeUnits);
+
+/** Rules 1 and 2 are about one invoice key (supplier|normalised number) and can end as facts arrive. */
+export const KEYED_RULES = ['same_invoice', 'over_allocation'] as const;
+const keyed = (a: AlertFact) => (KEYED_RULES as readonly string[]).includes(a.rule);
+
+/** The invoice keys of the seeds' invoices and claim items: every fact of each is among the facts loaded. */
+export function seedKeysOf({ facts, seedEvents }: SeededFacts): string[] {
+  return distinct([...facts.invoices, ...facts.items].filter((f) => seedEvents.has(f.eventId)).map((f) => `${f.supplier}|${f.normNumber}`));
+}
+
+/**
+ * The alerts the rules raise over the facts that involve one of the seeds' events, with their
+ * queue fields and times; with `keys`, also the rule 1 and 2 alerts on those invoice keys (a
+ * claim item seeds its key, but rule 1's alert on it names only invoices).
+ */
+export function computeAlerts(seeded: SeededFacts, windowDays: number, keys: readonly string[] = []): ComputedAlert[] {
+  const onKeys = new Set(keys);
+  return alertsOf(seeded.facts, windowDays)
+    .filter((a) => a.eventIds.some((e) => seeded.seedEvents.has(e)) || (keyed(a) && onKeys.has(a.key)))
+    .map((a) => described(seeded.facts, a, windowDays));
+}
+
+function described(facts: Facts, alert: AlertFact & { alertId: string }, windowDays: number): ComputedAlert {
+  const events = new Set(alert.eventIds);
+  const projects = new Set(alert.projectIds);
+  const invoices = facts.invoices.filter((i) => events.has(i.eventId));
+  const budgets = facts.budgets.filter((b) => projects.has(b.projectId));
+  const { first, last } = seenTimes(facts, alert, windowDays);
+  return {
+    ...alert,
+    invoiceIds: distinct(invoices.map((i) => i.invoiceId)),
+    suppliers: distinct(invoices.map((i) => i.supplier)),
+    organisations: distinct(budgets.map((b) => b.recipientOrg)),
+    funds: distinct(budgets.map((b) => b.fund)),
+    programmes: distinct(budgets.map((b) => b.programme)),
+    investments: distinct(budgets.map((b) => b.investment)),
+    firstSeenAt: first,
+    lastSeenAt: last,
+  };
+}
+
+/** The alerts read model: one row per alert, with the officers' decision; indexed for the queue's filters and orders. */
+export const alertTable = (table: string) => [
+  `create table ${table} (
+     alert_id      text primary key,
+     rule          text not null,
+     rank          int not null,
+     key           text not null,
+     event_ids     text[] not null,
+     project_ids   text[] not null,
+     invoice_ids   text[] not null,
+     suppliers     text[] not null,
+     organisations text[] not null,
+     funds         text[] not null,
+     programmes    text[] not null,
+     investments   text[] not null,
+     at_risk       bigint not null,
+     status        text not null,
+     reason        text,
+     decided_by    text,
+     decided_at    timestamptz,
+     first_seen    timestamptz not null,
+     last_seen     timestamptz not null
+   )`,
+  // The queue's orders (strongest rule, largest amount, newest), each with the status filter in front.
+  `create index on ${table} (status, rank, alert_id collate "C")`,
+  `create index on ${table} (rank, alert_id collate "C")`,
+  `create index on ${table} (status, at_risk desc, alert_id collate "C")`,
+  `create index on ${table} (status, first_seen desc, alert_id collate "C")`,
+  // Rules 1 and 2 are keyed by the invoice; an alert of either can end when a new fact arrives.
+  `create index on ${table} (key)`,
+  `create index on ${table} using gin (project_ids)`,
+  `create index on ${table} using gin (organisations)`,
+  `create index on ${table} using gin (funds)`,
+  `create index on ${table} using gin (programmes)`,
+  `create index on ${table} using gin (investments)`,
+  `create index on ${table} using gin (suppliers)`,
+];
+
+const ALERT_COLUMNS =
+  'alert_id text, rule text, rank int, key text, event_ids text[], project_ids text[], invoice_ids text[], suppliers text[], organisations text[], funds text[], programmes text[], investments text[], at_risk bigint, first_seen timestamptz, last_seen timestamptz';
+
+/**
+ * Writes the alerts just computed (their decision from the decisions table) and deletes the
+ * alerts of rules 1 and 2 on the seeds' invoice keys that no longer hold: the only alerts a new
+ * fact can end (a later invoice under the same number with a larger gross raises the cap of
+ * rule 2). Every other rule only grows as facts arrive.
+ */
+export async function storeAlerts(
+  tx: pg.ClientBase,
+  t: { df_alerts: string; df_decisions: string },
+  alerts: readonly ComputedAlert[],
+  invoiceKeys: readonly string[],
+): Promise<void> {
+  if (alerts.length) {
+    const rows = alerts.map((a) => ({
+      alert_id: a.alertId,
+      rule: a.rule,
+      rank: RULE_RANK[a.rule],
+      key: a.key,
+      event_ids: a.eventIds,
+      project_ids: a.projectIds,
+      invoice_ids: a.invoiceIds,
+      suppliers: a.suppliers,
+      organisations: a.organisations,
+      funds: a.funds,
+      programmes: a.programmes,
+      investments: a.investments,
+      at_risk: a.amountAtRiskCents,
+      first_seen: a.firstSeenAt,
+      last_seen: a.lastSeenAt,
+    }));
+    await tx.query(
+      `insert into ${t.df_alerts}
+       select x.alert_id, x.rule, x.rank, x.key, x.event_ids, x.project_ids, x.invoice_ids, x.suppliers, x.organisations, x.funds,
+              x.programmes, x.investments, x.at_risk, coalesce(d.decision, 'open'), d.reason, d.decided_by, d.decided_at, x.first_seen, x.last_seen
+         from jsonb_to_recordset($1::jsonb) as x(${ALERT_COLUMNS}) left join ${t.df_decisions} d using (alert_id)
+       on conflict (alert_id) do update set
+         event_ids = excluded.event_ids, project_ids = excluded.project_ids, invoice_ids = excluded.invoice_ids, suppliers = excluded.suppliers,
+         organisations = excluded.organisations, funds = excluded.funds, programmes = excluded.programmes, investments = excluded.investments,
+         at_risk = excluded.at_risk, first_seen = excluded.first_seen, last_seen = excluded.last_seen`,
+      [JSON.stringify(rows)],
+    );
+  }
+  if (invoiceKeys.length) {
+    await tx.query(
+      `delete from ${t.df_alerts} where key = any($1::text[]) and rule = any($2::text[]) and not (alert_id = any($3::text[]))`,
+      [invoiceKeys, KEYED_RULES, alerts.map((a) => a.alertId)],
+    );
+  }
+}
+
+/** The officers' decision on an alert. */
+export interface Decision {
+  status: 'confirmed' | 'dismissed';
+  reason: string;
+  decidedBy: string;
+  decidedAt: string;
+}
+
+/**
+ * The decisions on these alerts recorded up to `asOf`: from each alert's own stream in the log
+ * (`dupalert-<id>`, by its primary index: exact the moment it is appended) or, for a log outside
+ * PostgreSQL, from the read model's decisions.
+ */
+export async function decisionsOf(
+  db: pg.Pool,
+  alertIds: readonly string[],
+  asOf: Date | undefined,
+  from: 'log' | 'read_model',
+): Promise<Map<string, Decision>> {
+  if (alertIds.length === 0) return new Map();
+  const { rows } = await db.query<{ alert_id: string; decision: Decision['status']; reason: string; decided_by: string; decided_at: Date }>(
+    from === 'log'
+      ? `select distinct on (stream_id) substr(stream_id, 10) as alert_id,
+                case when type like 'DuplicateAlertConfirmed.%' then 'confirmed' else 'dismissed' end as decision,
+                payload->>'reason' as reason, payload->>'decidedBy' as decided_by, (payload->>'decidedAt')::timestamptz as decided_at
+           from es_events where stream_id = any(select 'dupalert-' || unnest($1::text[])) and recorded_at <= $2
+          order by stream_id, version`
+      : `select alert_id, decision, reason, decided_by, decided_at from df_decisions where alert_id = any($1::text[]) and recorded_at <= $2`,
+    [alertIds, asOf ?? 'infinity'],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.alert_id,
+      { status: r.decision, reason: r.reason, decidedBy: r.decided_by, decidedAt: new Date(r.decided_at).toISOString() },
+    ]),
+  );
+}

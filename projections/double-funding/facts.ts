@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { BudgetFact, ClaimItemFact, Facts, InvoiceFact } from '../../src/domain/dupalert/rules.js';
+import { ACTIVE_TABLES, factsSql, type FactTables } from './sql.js';
+
+/**
+ * Where the facts come from. `read_model_and_tail`: the read model plus the events of the log
+ * after the read model's checkpoint, i.e. everything in the log, in one snapshot (see
+ * queries.ts `alertsAtSubmission`); `read_model`: the read model alone (an event log outside
+ * PostgreSQL, e.g. KurrentDB, where the tail cannot be read in the same snapshot); `{ tables }`:
+ * one generation's own tables, inside the projection's transaction (no tail: its batch is
+ * already in them).
+ */
+export type FactSource = 'read_model_and_tail' | 'read_model' | { tables: FactTables };
+
+/** What to start from: the events (of the suppliers, when given), the projects, or with neither, every fact of the suppliers. */
+export interface Seeds {
+  eventIds?: readonly string[];
+  projectIds?: readonly string[];
+  suppliers?: readonly string[];
+}
+
+export interface SeededFacts {
+  facts: Facts;
+  /** The seeds' own events: an alert is the seeds' when it involves one. */
+  seedEvents: Set<string>;
+}
+
+type Row = { kind: 'i' | 'c' | 'b'; fact: Record<string, unknown> } | { kind: 's'; fact: string };
+
+/** The facts the rules need to decide every alert involving the seeds, as of `asOf` (default: everything). */
+export async function loadFacts(
+  db: pg.Pool | pg.ClientBase,
+  seeds: Seeds,
+  nearDays: number,
+  asOf: Date | undefined,
+  source: FactSource,
+): Promise<SeededFacts> {
+  const tables = typeof source === 'object' ? source.tables : ACTIVE_TABLES;
+  const text = factsSql(tables, source === 'read_model_and_tail');
+  const values = [seeds.suppliers ?? null, nearDays, seeds.eventIds ?? null, seeds.projectIds ?? null, asOf ?? 'infinity'];
+  const rows = await withGenericPlan<Row>(db, `df_facts_${createHash('md5').update(text).digest('hex').slice(0, 16)}`, text, values);
+  const facts = { invoices: [] as InvoiceFact[], items: [] as ClaimItemFact[], budgets: [] as BudgetFact[] };
+  const seedEvents = new Set<string>();
+  for (const row of rows) {
+    if (row.kind === 's') seedEvents.add(row.fact);
+    else if (row.kind === 'i') facts.invoices.push(invoiceFact(row.fact));
+    else if (row.kind === 'c') facts.items.push(itemFact(row.fact));
+    else facts.budgets.push(budgetFact(row.fact));
+  }
+  return { facts, seedEvents };
+}
+
+const instant = (value: unknown) => new Date(value as string).toISOString();
+const cents = (value: unknown) => Number(value);
+
+const invoiceFact = (f: Record<string, unknown>): InvoiceFact => ({
+  invoiceId: f.invoice_id as string,
+  projectId: f.project_id as string,
+  eventId: f.event_id as string,
+  supplier: f.supplier as string,
+  normNumber: f.norm_number as string,
+  invoiceDate: f.invoice_date as string,
+  net: cents(f.net),
+  vat: cents(f.vat),
+  gross: cents(f.gross),
+  costLine: f.cost_line as string,
+  assetRef: (f.asset_ref as string | null) ?? null,
+  recordedAt: instant(f.recorded_at),
+});
+
+const itemFact = (f: Record<string, unknown>): ClaimItemFact => ({
+  claimId: f.claim_id as string,
+  invoiceId: f.invoice_id as string,
+  projectId: f.project_id as string,
+  eventId: f.event_id as string,
+  supplier: f.supplier as string,
+  normNumber: f.norm_number as string,
+  cents: cents(f.cents),
+  recordedAt: instant(f.recorded_at),
+  ineligible: f.verified_at === null ? 0 : cents(f.ineligible),
+  verifiedAt: f.verified_at === null ? null : instant(f.verified_at),
+});
+
+const budgetFact = (f: Record<string, unknown>): BudgetFact => ({
+  projectId: f.project_id as string,
+  recipientOrg: f.recipient_org as string,
+  fund: f.fund as string,
+  programme: f.programme as string,
+  investment: f.investment as string,
+  vatSource: f.vat_source as string,
+  costLines: (f.cost_lines as { code: string; output: string }[]).map((l) => ({ code: l.code, output: l.output })),
+  recordedAt: instant(f.recorded_at),
+});
+
+/**
+ * Runs a named (per-connection prepared) statement with a generic plan and index access only.
+ * Planning the facts statement (some twenty small CTEs) takes 3–5 ms, more than running it; its
+ * plan is the same whatever the seeds, so it is planned once per connection. PostgreSQL's
+ * automatic choice keeps planning afresh (custom plans look cheaper), hence forced, for this
+ * statement only. Every table here is meant to be reached through an index from a handful of
+ * rows, but a generic plan cannot know how short the tail is (a row comparison with a parameter
+ * is estimated at a third of es_events: a sequential scan, ~1 s at 1.6 M events), nor how large
+ * a generation being rebuilt has grown since it was analysed, so sequential scans are ruled out.
+ * On a pool it is a read-only transaction of its own; on a client (the projection's
+ * transaction) the settings are set for the statement and put back after it.
+ */
+export async function withGenericPlan<R extends pg.QueryResultRow>(
+  db: pg.Pool | pg.ClientBase,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<R[]> {
+  const settings = 'set local plan_cache_mode = force_generic_plan; set local enable_seqscan = off';
+  if (!('totalCount' in db)) {
+    await db.query(settings);
+    const { rows } = await db.query<R>({ name, text, values });
+    await db.query('set local plan_cache_mode = auto; set local enable_seqscan = on');
+    return rows;
+  }
+  const client = await db.connect();
+  try {
+    await client.query(`begin read only; ${settings}`);
+    const { rows } = await client.query<R>({ name, text, values });
+    // A read-only transaction: the answer need not wait for its commit; the connection goes back after it.
+    client.query('commit').then(
+      () => client.release(),
+      () => client.release(true),
+    );
+    return rows;
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    client.release(true);
+    throw error;
+  }
+}
