@@ -79,21 +79,9 @@ export class DoubleFundingController extends ApiController {
     @Query() limit: PageLimit = 50,
   ): Promise<AlertQueuePage> {
     const instant = asOf === undefined ? undefined : parseAsOf(asOf);
-    const filter = {
-      status,
-      rule,
-      fund,
-      programme,
-      investment,
-      organisation,
-      projectId,
-      supplier,
-      minAmountCents,
-      maxAmountCents,
-      seenFrom,
-      seenBefore,
-    };
-    return this.app.doubleFunding.list(filter, sort, instant, { cursor, limit });
+    const filter = { status, rule, fund, programme, investment, organisation, projectId, supplier };
+    const ranges = { minAmountCents, maxAmountCents, seenFrom, seenBefore };
+    return this.app.doubleFunding.list({ ...filter, ...ranges }, sort, instant, { cursor, limit });
   }
 
   /**
