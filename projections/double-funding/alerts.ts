@@ -63,7 +63,7 @@ function described(facts: Facts, alert: AlertFact & { alertId: string }, windowD
 }
 
 /** The alerts read model: one row per alert, with the officers' decision; indexed for the queue's filters and orders. */
-export const alertTable = (table: string) => [
+export const alertTables = (table: string, counts: string) => [
   `create table ${table} (
      alert_id      text primary key,
      rule          text not null,
@@ -85,11 +85,13 @@ export const alertTable = (table: string) => [
      first_seen    timestamptz not null,
      last_seen     timestamptz not null
    )`,
-  // The queue's orders (strongest rule, largest amount, newest), each with the status filter in front.
+  // The queue's orders (strongest rule, largest amount, newest), with and without the status filter in front.
   `create index on ${table} (status, rank, alert_id collate "C")`,
   `create index on ${table} (rank, alert_id collate "C")`,
   `create index on ${table} (status, at_risk desc, alert_id collate "C")`,
+  `create index on ${table} (at_risk desc, alert_id collate "C")`,
   `create index on ${table} (status, first_seen desc, alert_id collate "C")`,
+  `create index on ${table} (first_seen desc, alert_id collate "C")`,
   // Rules 1 and 2 are keyed by the invoice; an alert of either can end when a new fact arrives.
   `create index on ${table} (key)`,
   `create index on ${table} using gin (project_ids)`,
@@ -98,7 +100,63 @@ export const alertTable = (table: string) => [
   `create index on ${table} using gin (programmes)`,
   `create index on ${table} using gin (investments)`,
   `create index on ${table} using gin (suppliers)`,
+  // The queue's counts: alerts by status and rule, over all of them and per fund, programme, investment and organisation.
+  `create table ${counts} (
+     dimension text not null,
+     value     text not null,
+     status    text not null,
+     rule      text not null,
+     n         bigint not null,
+     primary key (dimension, value, status, rule)
+   )`,
 ];
+
+/** The dimensions the counts table keeps, each with the alert's column it counts by ('all': every alert once). */
+export const COUNTED = { fund: 'funds', programme: 'programmes', investment: 'investments', organisation: 'organisations' } as const;
+
+/**
+ * Moves the counts of the alerts that `where` selects by `sign`: −1 before a batch changes them,
+ * +1 after, so an alert that changed status or facets, appeared or ended is counted where it now is.
+ */
+async function recount(
+  tx: pg.ClientBase,
+  t: { df_alerts: string; df_alert_counts: string },
+  sign: 1 | -1,
+  where: string,
+  params: unknown[],
+) {
+  const facets = Object.entries(COUNTED)
+    .map(([dimension, column]) => `union all select '${dimension}', unnest(a.${column})`)
+    .join(' ');
+  await tx.query(
+    `insert into ${t.df_alert_counts} (dimension, value, status, rule, n)
+     select d.dimension, d.value, a.status, a.rule, ${sign} * count(*)
+       from ${t.df_alerts} a cross join lateral (select 'all' as dimension, '' as value ${facets}) d
+      where ${where}
+      group by 1, 2, 3, 4
+     on conflict (dimension, value, status, rule) do update set n = ${t.df_alert_counts}.n + excluded.n`,
+    params,
+  );
+}
+
+/** The alerts a batch touches: computed again, decided, or of rules 1 and 2 on a seed's invoice key (which it may end). */
+const TOUCHED = `(a.alert_id = any($1::text[]) or (a.key = any($2::text[]) and a.rule = any($3::text[])))`;
+
+/**
+ * Applies one batch's changes to the alerts (`change`: its upserts, deletions and decisions) with
+ * the counts kept in step in the same transaction.
+ */
+export async function withCounts(
+  tx: pg.ClientBase,
+  t: { df_alerts: string; df_alert_counts: string },
+  touched: { alertIds: readonly string[]; invoiceKeys: readonly string[] },
+  change: () => Promise<void>,
+): Promise<void> {
+  const params = [touched.alertIds, touched.invoiceKeys, KEYED_RULES];
+  await recount(tx, t, -1, TOUCHED, params);
+  await change();
+  await recount(tx, t, 1, TOUCHED, params);
+}
 
 const ALERT_COLUMNS =
   'alert_id text, rule text, rank int, key text, event_ids text[], project_ids text[], invoice_ids text[], suppliers text[], organisations text[], funds text[], programmes text[], investments text[], at_risk bigint, first_seen timestamptz, last_seen timestamptz';

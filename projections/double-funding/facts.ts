@@ -103,7 +103,7 @@ const budgetFact = (f: Record<string, unknown>): BudgetFact => ({
  * is estimated at a third of es_events: a sequential scan, ~1 s at 1.6 M events), nor how large
  * a generation being rebuilt has grown since it was analysed, so sequential scans are ruled out.
  * On a pool it is a read-only transaction of its own; on a client (the projection's
- * transaction) the settings are set for the statement and put back after it.
+ * transaction) the settings are set for the statement and reset to the server's after it.
  */
 export async function withGenericPlan<R extends pg.QueryResultRow>(
   db: pg.Pool | pg.ClientBase,
@@ -111,11 +111,11 @@ export async function withGenericPlan<R extends pg.QueryResultRow>(
   text: string,
   values: unknown[],
 ): Promise<R[]> {
-  const settings = 'set local plan_cache_mode = force_generic_plan; set local enable_seqscan = off';
+  const settings = 'set local plan_cache_mode = force_generic_plan; set local enable_seqscan = off; set local jit = off';
   if (!('totalCount' in db)) {
     await db.query(settings);
     const { rows } = await db.query<R>({ name, text, values });
-    await db.query('set local plan_cache_mode = auto; set local enable_seqscan = on');
+    await db.query('reset plan_cache_mode; reset enable_seqscan; reset jit');
     return rows;
   }
   const client = await db.connect();

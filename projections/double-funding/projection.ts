@@ -4,7 +4,7 @@ import { duplicateAlertStream } from '../../src/domain/dupalert/decider.js';
 import type { AnyEvent } from '../../src/domain/stream-types.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import type { Projection, TableNames } from '../../src/projection-engine/projection.js';
-import { alertTable, computeAlerts, seedKeysOf, storeAlerts } from './alerts.js';
+import { alertTables, computeAlerts, seedKeysOf, storeAlerts, withCounts, type ComputedAlert } from './alerts.js';
 import { loadFacts } from './facts.js';
 import { DOUBLE_FUNDING } from './sql.js';
 
@@ -28,7 +28,7 @@ import { DOUBLE_FUNDING } from './sql.js';
 export const doubleFundingProjection = (nearDays: number): Projection<AnyEvent> => ({
   name: DOUBLE_FUNDING,
   version: 3000 + nearDays,
-  tables: ['df_budgets', 'df_invoices', 'df_claim_items', 'df_verifications', 'df_decisions', 'df_alerts'],
+  tables: ['df_budgets', 'df_invoices', 'df_claim_items', 'df_verifications', 'df_decisions', 'df_alerts', 'df_alert_counts'],
   createTables: (t) => [
     `create table ${t.df_budgets} (
        project_id    uuid primary key,
@@ -99,7 +99,7 @@ export const doubleFundingProjection = (nearDays: number): Projection<AnyEvent> 
        event_id    uuid not null,
        recorded_at timestamptz not null
      )`,
-    ...alertTable(t.df_alerts!),
+    ...alertTables(t.df_alerts!, t.df_alert_counts!),
   ],
   async apply(tx, events, t) {
     const rows: Record<'budgets' | 'invoices' | 'items' | 'verifications' | 'decisions', unknown[]> = {
@@ -232,14 +232,19 @@ export const doubleFundingProjection = (nearDays: number): Projection<AnyEvent> 
       rows.decisions,
       'alert_id text, decision text, reason text, decided_by text, decided_at timestamptz, event_id uuid, recorded_at timestamptz',
     );
-    await refreshAlerts(tx, events, t, nearDays);
-    if (rows.decisions.length) {
+    const { alerts, keys } = await alertsTouched(tx, events, t, nearDays);
+    const decided = rows.decisions.map((d) => (d as { alert_id: string }).alert_id);
+    if (alerts.length === 0 && keys.length === 0 && decided.length === 0) return;
+    const tables = { df_alerts: t.df_alerts!, df_alert_counts: t.df_alert_counts!, df_decisions: t.df_decisions! };
+    await withCounts(tx, tables, { alertIds: [...alerts.map((a) => a.alertId), ...decided], invoiceKeys: keys }, async () => {
+      await storeAlerts(tx, tables, alerts, keys);
+      if (decided.length === 0) return;
       await tx.query(
         `update ${t.df_alerts!} a set status = d.decision, reason = d.reason, decided_by = d.decided_by, decided_at = d.decided_at
            from ${t.df_decisions!} d where d.alert_id = a.alert_id and d.alert_id = any($1::text[])`,
-        [rows.decisions.map((d) => (d as { alert_id: string }).alert_id)],
+        [decided],
       );
-    }
+    });
   },
 });
 
@@ -250,9 +255,15 @@ export const doubleFunding = doubleFundingProjection(5);
  * Re-evaluates the alerts the batch's facts can change: the seeds are its invoices and claims,
  * the claims its verifications verify (a verification lowers rule 2's cap) and the invoices of
  * the budgets it opens (rules 4 and 5 need the budget). Runs after the batch's facts are in the
- * generation's tables, so the rules see them.
+ * generation's tables, so the rules see them. Returns the alerts as they now are and the seeds'
+ * invoice keys (whose rule 1 and 2 alerts not among them have ended).
  */
-async function refreshAlerts(tx: pg.ClientBase, events: readonly StoredEvent<AnyEvent>[], t: TableNames, nearDays: number) {
+async function alertsTouched(
+  tx: pg.ClientBase,
+  events: readonly StoredEvent<AnyEvent>[],
+  t: TableNames,
+  nearDays: number,
+): Promise<{ alerts: ComputedAlert[]; keys: string[] }> {
   const eventIds: string[] = [];
   const projectIds: string[] = [];
   const verified: { claim_id: string; invoice_id: string }[] = [];
@@ -269,7 +280,7 @@ async function refreshAlerts(tx: pg.ClientBase, events: readonly StoredEvent<Any
     );
     eventIds.push(...rows.map((r) => r.event_id));
   }
-  if (eventIds.length === 0 && projectIds.length === 0) return;
+  if (eventIds.length === 0 && projectIds.length === 0) return { alerts: [], keys: [] };
   const tables = {
     df_invoices: t.df_invoices!,
     df_claim_items: t.df_claim_items!,
@@ -278,7 +289,7 @@ async function refreshAlerts(tx: pg.ClientBase, events: readonly StoredEvent<Any
   };
   const seeded = await loadFacts(tx, { eventIds, projectIds }, nearDays, undefined, { tables });
   const keys = seedKeysOf(seeded);
-  await storeAlerts(tx, { df_alerts: t.df_alerts!, df_decisions: t.df_decisions! }, computeAlerts(seeded, nearDays, keys), keys);
+  return { alerts: computeAlerts(seeded, nearDays, keys), keys };
 }
 
 /** The asset the invoice pays for (inventory or cadastre number), when the beneficiary named one. */

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { DuplicateRule } from '../../src/domain/dupalert/events.js';
 import { byCodeUnits, RULE_RANK } from '../../src/domain/dupalert/rules.js';
-import { computeAlerts, decisionsOf, type ComputedAlert } from './alerts.js';
+import { COUNTED, computeAlerts, decisionsOf, type ComputedAlert } from './alerts.js';
 import { loadFacts, type FactSource, type Seeds } from './facts.js';
 import { TAIL } from './sql.js';
 
@@ -145,7 +145,9 @@ export async function queryAlerts(db: pg.Pool | pg.ClientBase, q: AlertQuery): P
   if (q.after) {
     const value = `$${params.push(q.after.value)}`;
     const id = `$${params.push(q.after.alertId)}`;
-    after = ` and (${column} ${direction === 'asc' ? '>' : '<'} ${value} or (${column} = ${value} and alert_id collate "C" > ${id}))`;
+    const [bound, past] = direction === 'asc' ? ['>=', '>'] : ['<=', '<'];
+    // The bound lets the index start at the cursor; the rest skips the ties already shown.
+    after = ` and ${column} ${bound} ${value} and (${column} ${past} ${value} or alert_id collate "C" > ${id})`;
   }
   const limit = q.limit === null ? '' : ` limit ${Number(q.limit)}`;
   const { rows } = await db.query<Row>(
@@ -166,8 +168,25 @@ const zeroCounts = (): AlertCounts => ({
   byRule: { same_invoice: 0, over_allocation: 0, near_duplicate: 0, vat_twice: 0, overlapping_scope: 0 },
 });
 
-/** The queue's counts from the read model. */
+/**
+ * The queue's counts from the read model: from the counts the projection keeps when the filters
+ * are at most one of fund, programme, investment and organisation (beside status and rule, which
+ * counts ignore); else counted over the alerts the other filters select.
+ */
 export async function alertCounts(db: pg.Pool, filter: AlertFilter): Promise<AlertCounts> {
+  const { status: _status, rule: _rule, ...others } = filter;
+  const given = Object.entries(others).filter(([, v]) => v !== undefined);
+  const [dimension, value] = given.length === 0 ? ['all', ''] : given.length === 1 && given[0]![0] in COUNTED ? given[0]! : [];
+  if (dimension !== undefined) {
+    const { rows } = await db.query<{ status: AlertStatus; rule: DuplicateRule; n: string }>(
+      'select status, rule, n from df_alert_counts where dimension = $1 and value = $2 and n > 0',
+      [dimension, value],
+    );
+    return countsOf(
+      rows.map((r) => ({ status: r.status, rule: r.rule, n: Number(r.n) })),
+      filter,
+    );
+  }
   const params: unknown[] = [];
   const { rows } = await db.query<{ status: AlertStatus; rule: DuplicateRule; n: string }>(
     `select status, rule, count(*) as n from df_alerts where ${where(filter, params, true)} group by status, rule`,

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doubleFundingProjection } from '../../projections/double-funding/projection.js';
-import { alertsAsOf, alertsAtSubmission, queryAlerts, type DuplicateAlertView } from '../../projections/double-funding/queries.js';
+import {
+  alertCounts,
+  alertsAsOf,
+  alertsAtSubmission,
+  countAlerts,
+  queryAlerts,
+  type AlertFilter,
+  type DuplicateAlertView,
+} from '../../projections/double-funding/queries.js';
 import { normaliseInvoiceNumber } from '../../src/domain/budget/content.js';
 import type { BudgetEvent } from '../../src/domain/budget/events.js';
 import type { DuplicateAlertEvent } from '../../src/domain/dupalert/events.js';
@@ -272,6 +280,20 @@ const essentials = (a: DuplicateAlertView | (ReturnType<typeof alertsOf>[number]
 });
 const everyAlert = () => queryAlerts(db.pool, { filter: {}, sort: 'rule', limit: null });
 
+/** The counts the projection keeps equal the counts over the rows, for every alert and for each fund, programme, investment and organisation. */
+async function expectCountsKept(rows: DuplicateAlertView[]) {
+  const filters: AlertFilter[] = [
+    {},
+    { status: 'open' },
+    ...[...new Set(rows.flatMap((a) => a.funds))].map((fund) => ({ fund, rule: 'same_invoice' as const })),
+    ...[...new Set(rows.flatMap((a) => a.programmes))].map((programme) => ({ programme })),
+    ...[...new Set(rows.flatMap((a) => a.investments))].map((investment) => ({ investment, status: 'dismissed' as const })),
+    ...[...new Set(rows.flatMap((a) => a.organisations))].map((organisation) => ({ organisation })),
+  ];
+  expect(filters.length).toBeGreaterThan(6);
+  for (const filter of filters) expect(await alertCounts(db.pool, filter), JSON.stringify(filter)).toEqual(countAlerts(rows, filter));
+}
+
 describe('the double-funding alerts read model against the rules', () => {
   it('when random facts arrive in small batches, the read model holds exactly what the rules raise over all of them; a rebuild gives the same rows', async () => {
     const r = random(20241203);
@@ -300,6 +322,7 @@ describe('the double-funding alerts read model against the rules', () => {
     );
     const rows = await everyAlert();
     expect(rows.map(essentials)).toEqual(expected);
+    await expectCountsKept(rows);
 
     // Computed as of now and as of midway, supplier by supplier, the same rules give the same alerts.
     expect(await alertsAsOf(db.pool, NEAR_DAYS, new Date(), 'read_model')).toEqual(expect.arrayContaining(rows));
@@ -332,6 +355,7 @@ describe('the double-funding alerts read model against the rules', () => {
     await live.catchUp();
     const before = await everyAlert();
     expect(before.find((a) => a.alertId === dismissed.alertId)).toMatchObject({ status: 'dismissed', decidedBy: 'janis', decidedAt: T });
+    await expectCountsKept(before);
 
     const active = async () =>
       (
@@ -348,5 +372,6 @@ describe('the double-funding alerts read model against the rules', () => {
     const [now] = await active();
     expect(now!.generation).toBeGreaterThan(old!.generation);
     expect(await everyAlert()).toEqual(before);
+    await expectCountsKept(before);
   });
 });
