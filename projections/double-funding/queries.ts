@@ -4,6 +4,7 @@ import { byCodeUnits, RULE_RANK } from '../../src/domain/dupalert/rules.js';
 import { COUNTED, computeAlerts, decisionsOf, type ComputedAlert } from './alerts.js';
 import { loadFacts, type FactSource, type Seeds } from './facts.js';
 import { TAIL } from './sql.js';
+import { whenBuilt } from '../../src/projection-engine/projection.js';
 
 export type { FactSource } from './facts.js';
 
@@ -150,16 +151,18 @@ export async function queryAlerts(db: pg.Pool | pg.ClientBase, q: AlertQuery): P
     after = ` and ${column} ${bound} ${value} and (${column} ${past} ${value} or alert_id collate "C" > ${id})`;
   }
   const limit = q.limit === null ? '' : ` limit ${Number(q.limit)}`;
-  const { rows } = await db.query<Row>(
-    `select * from df_alerts where ${where(q.filter, params)}${after} order by ${column} ${direction}, alert_id collate "C"${limit}`,
-    params,
+  const { rows } = await whenBuilt('df_alerts', () =>
+    db.query<Row>(
+      `select * from df_alerts where ${where(q.filter, params)}${after} order by ${column} ${direction}, alert_id collate "C"${limit}`,
+      params,
+    ),
   );
   return rows.map(view);
 }
 
 /** One alert of the read model, or null. */
 export async function alertById(db: pg.Pool, alertId: string): Promise<DuplicateAlertView | null> {
-  const { rows } = await db.query<Row>('select * from df_alerts where alert_id = $1', [alertId]);
+  const { rows } = await whenBuilt('df_alerts', () => db.query<Row>('select * from df_alerts where alert_id = $1', [alertId]));
   return rows[0] ? view(rows[0]) : null;
 }
 
@@ -178,9 +181,11 @@ export async function alertCounts(db: pg.Pool, filter: AlertFilter): Promise<Ale
   const given = Object.entries(others).filter(([, v]) => v !== undefined);
   const [dimension, value] = given.length === 0 ? ['all', ''] : given.length === 1 && given[0]![0] in COUNTED ? given[0]! : [];
   if (dimension !== undefined) {
-    const { rows } = await db.query<{ status: AlertStatus; rule: DuplicateRule; n: string }>(
-      'select status, rule, n from df_alert_counts where dimension = $1 and value = $2 and n > 0',
-      [dimension, value],
+    const { rows } = await whenBuilt('df_alert_counts', () =>
+      db.query<{ status: AlertStatus; rule: DuplicateRule; n: string }>(
+        'select status, rule, n from df_alert_counts where dimension = $1 and value = $2 and n > 0',
+        [dimension, value],
+      ),
     );
     return countsOf(
       rows.map((r) => ({ status: r.status, rule: r.rule, n: Number(r.n) })),
@@ -188,9 +193,11 @@ export async function alertCounts(db: pg.Pool, filter: AlertFilter): Promise<Ale
     );
   }
   const params: unknown[] = [];
-  const { rows } = await db.query<{ status: AlertStatus; rule: DuplicateRule; n: string }>(
-    `select status, rule, count(*) as n from df_alerts where ${where(filter, params, true)} group by status, rule`,
-    params,
+  const { rows } = await whenBuilt('df_alerts', () =>
+    db.query<{ status: AlertStatus; rule: DuplicateRule; n: string }>(
+      `select status, rule, count(*) as n from df_alerts where ${where(filter, params, true)} group by status, rule`,
+      params,
+    ),
   );
   return countsOf(
     rows.map((r) => ({ status: r.status, rule: r.rule, n: Number(r.n) })),

@@ -26,6 +26,7 @@ import { InvalidCursor } from '../application/cursor.js';
 import { InvalidPosition } from '../eventstore/position.js';
 import { TamperEvidenceUnavailable } from '../eventstore/postgres/chain.js';
 import { UnknownProjection } from '../projection-engine/manager.js';
+import { ReadModelBuilding } from '../projection-engine/projection.js';
 import type { Logger } from '../logger.js';
 import type { Readiness } from '../application/operations.js';
 
@@ -167,6 +168,7 @@ export function toProblem(err: unknown, request: RequestParts = {}): Problem {
   }
   if (err instanceof InvoiceImportRejected) return importProblem(err);
   if (err instanceof NotReady) return problem(503, 'not-ready', 'Not ready', err.message, { readiness: err.readiness });
+  if (err instanceof ReadModelBuilding) return problem(503, 'read-model-building', 'Read model being built', err.message);
   if (err instanceof UnsupportedMediaType || err instanceof UnsupportedImportFile)
     return problem(415, 'unsupported-media-type', 'Unsupported media type', err.message);
   if (err instanceof ValidationFailed) {

@@ -32,3 +32,26 @@ export function physicalTable(table: string, generation: number): string {
 export function tableNames(p: Pick<Projection, 'tables'>, generation: number): TableNames {
   return Object.fromEntries(p.tables.map((t) => [t, `"${physicalTable(t, generation)}"`]));
 }
+
+/**
+ * A read model's table is not there yet: a new version of the projection brought a table the
+ * serving generation does not have, and the new generation is still being built from zero.
+ */
+export class ReadModelBuilding extends Error {
+  constructor(readonly table: string) {
+    super(
+      `the read model ${table} is being built (a new version of it started from zero); try again shortly (GET /ready shows how far it is)`,
+    );
+    this.name = 'ReadModelBuilding';
+  }
+}
+
+/** Runs a read of `table`'s view, turning "no such relation" (the table is still being built) into {@link ReadModelBuilding}. */
+export async function whenBuilt<T>(table: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === '42P01') throw new ReadModelBuilding(table);
+    throw error;
+  }
+}

@@ -156,4 +156,23 @@ describe('the double-funding queue', () => {
     expect(reported.map((x) => x.alertId).sort()).toEqual(open.body.items.map((x: Alert) => x.alertId).sort());
     expect((report.body.doubleFundingAlerts.items as Alert[]).every((x) => x.status === 'open' && RULES.includes(x.rule))).toBe(true);
   });
+
+  it('when the alerts table is not there yet (a new version of the read model building from zero), the queue answers 503 saying so', async () => {
+    const { pool } = app.service.context;
+    const { rows } = await pool.query<{ definition: string }>(`select pg_get_viewdef('df_alerts'::regclass) as definition`);
+    await pool.query('drop view df_alerts');
+    try {
+      for (const path of [
+        '/double-funding/alerts?sort=amount&supplier=40003011203',
+        '/double-funding/alerts/0123456789abcdef0123456789abcdef',
+      ]) {
+        const res = await as('janis').get(path);
+        expect(res.status, path).toBe(503);
+        expect(res.body).toMatchObject({ title: 'Read model being built', detail: expect.stringContaining('df_alerts') });
+      }
+    } finally {
+      await pool.query(`create view df_alerts as ${rows[0]!.definition}`);
+    }
+    expect((await queue({})).status).toBe(200);
+  });
 });
