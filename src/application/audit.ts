@@ -59,7 +59,11 @@ export class Audit {
   async feed(filter: EventQuery, page: PageRequest): Promise<Page<FeedEntry>> {
     const after = page.cursor === undefined ? START : parsePosition(FEED_CURSOR.decode(page.cursor)[0]);
     const events = await this.deps.store.queryEvents({ ...filter, after, limit: page.limit + 1 });
-    return pageOf(events.map(eventEntry), page.limit, (e) => FEED_CURSOR.encode([e.position]));
+    return pageOf(
+      events.map((e) => eventEntry(e)),
+      page.limit,
+      (e) => FEED_CURSOR.encode([e.position]),
+    );
   }
 
   /**
@@ -146,7 +150,8 @@ async function* jsonLines(header: ProjectExportHeader, pages: AsyncIterable<read
   yield* inChunks(pages, (e) => {
     streams[e.streamId] = e.version;
     n++;
-    return exportLineParts(eventEntry(e), e.proof);
+    // The link's hashed time, cut to milliseconds, is the event's (the offline check holds them to it): no Date to write.
+    return exportLineParts(eventEntry(e, e.proof ? `${e.proof.recordedAt.slice(0, 23)}Z` : undefined), e.proof);
   });
   const summary: ProjectExportSummary = { events: n, streams };
   yield Buffer.from(`${JSON.stringify({ summary })}\n`);

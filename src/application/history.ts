@@ -139,14 +139,15 @@ export async function projectHistoryEntries(store: EventStore, events: readonly 
   });
 }
 
-export function eventEntry(e: StoredEvent): EventEntry {
+/** `recordedAt`: the time as an ISO string, when the caller has it already (an export: its link's text, cut to milliseconds). */
+export function eventEntry(e: StoredEvent, recordedAt = e.recordedAt.toISOString()): EventEntry {
   return {
     eventId: e.id,
     streamId: e.streamId,
     streamType: e.streamType,
     version: e.version,
     type: e.type,
-    recordedAt: e.recordedAt.toISOString(),
+    recordedAt,
     position: formatPosition(e.position),
     actor: e.metadata.actor,
     organisation: e.metadata.organisation,

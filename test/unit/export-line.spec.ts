@@ -76,6 +76,18 @@ describe('an export line', () => {
     }
   });
 
+  it('writes values with nothing to escape as they are, and the same text as JSON.stringify for every one', () => {
+    for (const text of ['bench.loader', 'Iestāde „Ā” – €', 'emoji 😀 pair', 'DEL \u007f', '', 'a/b<c>']) {
+      const e: EventEntry = { ...entry(1), actor: text, role: text, causationId: text, description: { lv: text, en: text } };
+      expect(exportLine(e, link(1))).toBe(
+        `${JSON.stringify({ ...e, proof: { ...link(1), eventId: undefined, streamId: undefined, version: undefined } })}\n`.replace(
+          `,"data":${JSON.stringify(e.data)},`,
+          `,"data":${link(1).payloadText},`,
+        ),
+      );
+    }
+  });
+
   it('writes a null proof for an event the chain has not linked', () => {
     const e = entry(7);
     const line = exportLine(e, null);
