@@ -7,7 +7,7 @@ import { createEventRegistry } from '../src/domain/events.js';
 import type { NewEvent } from '../src/eventstore/port.js';
 import { PostgresEventStore } from '../src/eventstore/postgres/adapter.js';
 import { ProjectionManager } from '../src/projection-engine/manager.js';
-import { intFromEnv, round, type Benchmark } from './support.js';
+import { intFromEnv, prng, round, type Benchmark } from './support.js';
 
 const metadata = {
   actor: 'bench.loader',
@@ -20,18 +20,6 @@ const metadata = {
 };
 const T = '2024-01-15T09:00:00.000Z';
 const NEAR_DAYS = 5;
-
-/** A small deterministic PRNG (mulberry32), so two runs load the same data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Invoice {
   projectId: string;
