@@ -22,6 +22,8 @@ const SUPPLIERS = [
   ['40003598211', 'BDO'],
   ['40103240483', 'KPMG'],
 ] as const;
+/** Beside the ten named ones, smaller suppliers: a large project buys from a few hundred. */
+const OTHER_SUPPLIERS = Array.from({ length: 290 }, (_, n) => [String(40103500000 + n * 7919), `SIA${n + 1}`] as const);
 const COST_LINES = ['4.3', '4.4', '4.5'];
 
 /** Cents as a Latvian Excel writes euros: `12 345,67`. */
@@ -56,7 +58,9 @@ export const invoiceLine = (r: InvoiceRow): string =>
 export function invoiceRows(rows: number, tag: string, seed = 1): InvoiceRow[] {
   const rnd = prng(seed);
   return Array.from({ length: rows }, (_, n) => {
-    const [supplier, code] = SUPPLIERS[Math.floor(rnd() * SUPPLIERS.length)]!;
+    // Half of the invoices from the ten large suppliers, half from the others.
+    const [supplier, code] =
+      rnd() < 0.5 ? SUPPLIERS[Math.floor(rnd() * SUPPLIERS.length)]! : OTHER_SUPPLIERS[Math.floor(rnd() * OTHER_SUPPLIERS.length)]!;
     const year = 2023 + Math.floor(rnd() * 3);
     const day = new Date(Date.UTC(year, 0, 1 + Math.floor(rnd() * 365)));
     const netCents = 10_000 + Math.floor(rnd() * 5_000_000);

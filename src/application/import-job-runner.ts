@@ -1,10 +1,10 @@
 import { setImmediate as yieldToRequests, setTimeout as sleep } from 'node:timers/promises';
 import { budgetStream, budgetStreamId, type Budget } from '../domain/budget/decider.js';
-import { fold } from '../domain/decider.js';
+import { fold, type CommandContext } from '../domain/decider.js';
 import { IllegalTransition, NotFound, ValidationFailed } from '../domain/errors.js';
 import { uuidV5 } from '../domain/ids.js';
 import type { ImportIssue } from '../domain/budget/import.js';
-import { importJobStream, importJobStreamId, type ImportJob } from '../domain/importjob/decider.js';
+import { acceptedRows, importJobStream, importJobStreamId, type ImportJob, type ImportJobCommand } from '../domain/importjob/decider.js';
 import type { AcceptedRow } from '../domain/importjob/events.js';
 import { ConcurrencyError } from '../eventstore/errors.js';
 import type { GlobalPosition } from '../eventstore/position.js';
@@ -16,6 +16,8 @@ import { alertIdsByEvent } from './invoice-import.js';
 import { causedBy } from './workflows.js';
 
 type RunningJob = Exclude<ImportJob, { status: 'none' }>;
+/** The command that records a chunk (or fails the job), given its context. */
+type JobStep = (context: CommandContext) => ImportJobCommand;
 
 /** Namespace of the ids of the events an import job stores (a fixed random UUID). */
 const EVENT_NAMESPACE = '8d2f4a60-1b3c-4e7d-a9f5-6c0e2b8d4f17';
@@ -136,38 +138,56 @@ export class ImportJobRunner {
     const caller = causedBy(first);
     const budgetId = budgetStreamId(job.state.projectId);
     let budget = await on(this.deps, budgetStream).load(budgetId);
-    while ((job.state.status === 'queued' || job.state.status === 'running') && this.active) {
-      const chunk = job.state.stored.length;
-      const rows = job.state.chunks[chunk]!;
-      const eventIds = rows.map((r) => uuidV5(EVENT_NAMESPACE, `${jobId}:${r.row}`));
-      let command: Parameters<typeof jobs.execute>[2];
-      try {
-        budget = await this.appendChunk(budgetId, caller, rows, eventIds, budget, job.state.projectId);
-        const suppliers = [...new Set(rows.map((r) => r.invoice.supplierRegNo))];
-        const alerts = alertIdsByEvent(await this.budgets.alerts(suppliers, eventIds));
-        const invoices = rows.map((r, i) => ({
-          row: r.row,
-          invoiceId: r.invoice.invoiceId,
-          number: r.invoice.number,
-          alertIds: alerts.get(eventIds[i]!) ?? [],
-        }));
-        const budgetVersion = budget.version;
-        command = (context) => ({ type: 'RecordImportChunk', data: { chunk, budgetVersion, invoices }, context });
-      } catch (err) {
-        const issues = refusal(err);
-        if (!issues) throw err;
-        command = (context) => ({ type: 'FailImportJob', data: { issues }, context });
-      }
-      const recorded = await jobs.execute(streamId, caller, command, {
+    // A chunk's double-funding check runs while the next chunk is appended; chunks are recorded on the job in order.
+    let pending: { chunk: number; command: Promise<JobStep> } | null = null;
+    const record = async ({ chunk, command }: { chunk: number; command: Promise<JobStep> }) => {
+      const t = performance.now();
+      const recorded = await jobs.execute(streamId, caller, await command, {
         loaded: job,
         subject: jobId,
         eventIds: (i) => uuidV5(EVENT_NAMESPACE, `${jobId}:v${job.version + 1 + i}`),
       });
-      if (recorded.state.status === 'none') return;
+      if (recorded.state.status === 'none') throw new Error(`${streamId} folded to nothing after a command`);
       job = { state: recorded.state, version: recorded.version };
       this.progressed(jobId, job);
+      this.deps.logger.debug({ importJob: jobId, chunk, waitedMs: Math.round(performance.now() - t) }, 'import chunk recorded');
+    };
+    let stopped = job.state.status !== 'queued' && job.state.status !== 'running';
+    for (let chunk = job.state.stored.length; !stopped && this.active && chunk < job.state.chunks.length; chunk++) {
+      const rows = acceptedRows(job.state, chunk);
+      const eventIds = rows.map((r) => uuidV5(EVENT_NAMESPACE, `${jobId}:${r.row}`));
+      let command: Promise<JobStep>;
+      try {
+        budget = await this.appendChunk(budgetId, caller, rows, eventIds, budget, job.state.projectId);
+        command = this.checked(chunk, rows, eventIds, budget.version);
+        // Awaited when recorded; until then a failure is not unhandled (and a stopped run leaves it to the next).
+        command.catch(() => undefined);
+      } catch (err) {
+        const issues = refusal(err);
+        if (!issues) throw err;
+        command = Promise.resolve((context) => ({ type: 'FailImportJob', data: { issues }, context }));
+        stopped = true;
+      }
+      if (pending) await record(pending);
+      pending = { chunk, command };
       await yieldToRequests();
     }
+    if (pending) await record(pending);
+  }
+
+  /** The chunk's double-funding check, and the record of the chunk it makes. */
+  private async checked(chunk: number, rows: AcceptedRow[], eventIds: string[], budgetVersion: number): Promise<JobStep> {
+    const suppliers = [...new Set(rows.map((r) => r.invoice.supplierRegNo))];
+    const t = performance.now();
+    const alerts = alertIdsByEvent(await this.budgets.alerts(suppliers, eventIds));
+    this.deps.logger.debug({ chunk, alertsMs: Math.round(performance.now() - t) }, 'import chunk checked');
+    const invoices = rows.map((r, i) => ({
+      row: r.row,
+      invoiceId: r.invoice.invoiceId,
+      number: r.invoice.number,
+      alertIds: alerts.get(eventIds[i]!) ?? [],
+    }));
+    return (context) => ({ type: 'RecordImportChunk', data: { chunk, budgetVersion, invoices }, context });
   }
 
   /** One chunk in one append, on the budget as last seen; loaded again when someone else wrote to it meanwhile. */

@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { NotFound, PreconditionFailed } from '../domain/errors.js';
-import { uuidV5 } from '../domain/ids.js';
 import { importJobStream, importJobStreamId, type ImportJob } from '../domain/importjob/decider.js';
 import type { ImportedRow } from '../domain/importjob/events.js';
 import type { Budgets } from './budgets.js';
@@ -27,11 +26,6 @@ export type ExistingImportJob = Exclude<ImportJob, { status: 'none' }>;
 
 /** Either the synchronous import's answer or the job the file became. */
 export type ImportAnswer = { kind: 'imported'; imported: InvoiceImport } | { kind: 'job'; job: Outcome<ExistingImportJob> };
-
-/** Namespace of invoice ids derived from an import job and a row (a fixed random UUID). */
-const INVOICE_NAMESPACE = '3c5e8f21-7a4b-4d9e-b061-2f8d9c7e4a13';
-/** The invoice a job's row becomes: the same on every try, so a retried chunk is recognised. */
-export const importedInvoiceId = (jobId: string, row: number) => uuidV5(INVOICE_NAMESPACE, `${jobId}:${row}`);
 
 const rowsCursor = cursorCodec('import-job-invoices', ['int'] as const);
 
@@ -78,11 +72,7 @@ export class ImportJobs {
       (context) => {
         const issues = importIssues(read.interpreted, context, budget.state);
         if (issues.length) return { type: 'RefuseImportFile', data: { ...facts, rowCount: read.rowCount, issues }, context };
-        const rows = read.interpreted.rows.map((r) => ({
-          row: r.row,
-          invoice: { ...r.invoice, invoiceId: importedInvoiceId(jobId, r.row) },
-        }));
-        return { type: 'StartImportJob', data: { ...facts, rows }, context };
+        return { type: 'StartImportJob', data: { ...facts, rows: read.interpreted.rows }, context };
       },
       { subject: jobId },
     );

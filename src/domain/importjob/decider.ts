@@ -2,7 +2,9 @@ import { UnknownMessage, type Command, type Decider } from '../decider.js';
 import { IllegalTransition, ValidationFailed } from '../errors.js';
 import type { ImportIssue } from '../budget/import.js';
 import { defineStreamType } from '../stream.js';
-import { importJobEvents, type AcceptedRow, type ImportedRow, type ImportJobEvent, type ImportJobFile } from './events.js';
+import type { InvoiceInput } from '../budget/content.js';
+import { importJobEvents, type ImportedRow, type ImportJobEvent, type ImportJobFile } from './events.js';
+import { decodeRows, encodeRows } from './rows.js';
 
 interface Started {
   jobId: string;
@@ -14,8 +16,8 @@ interface Started {
   chunkRows: number;
   startedAt: string;
   startedBy: string;
-  /** The validated rows, chunk by chunk: what is left to store is read from here. */
-  chunks: AcceptedRow[][];
+  /** The validated rows, chunk by chunk, encoded (src/domain/importjob/rows.ts): what is left to store is read from here. */
+  chunks: { firstRow: number; lastRow: number; count: number; rows: string }[];
   /** Per chunk stored, its rows' results, in order. */
   stored: ImportedRow[][];
   /** Distinct double-funding alerts the stored chunks raised. */
@@ -42,7 +44,7 @@ interface JobFacts {
 
 export type ImportJobCommand =
   /** A file whose every row was read and checked: its rows are kept in chunks of `chunkRows`. */
-  | Command<'StartImportJob', JobFacts & { rows: AcceptedRow[] }>
+  | Command<'StartImportJob', JobFacts & { rows: { row: number; invoice: InvoiceInput }[] }>
   /** A file with problems: the job starts and fails at once, naming them all; nothing is stored. */
   | Command<'RefuseImportFile', JobFacts & { rowCount: number; issues: ImportIssue[] }>
   /** A chunk was appended to the budget (`budgetVersion` after it) with these results. */
@@ -70,8 +72,13 @@ function start(c: Extract<ImportJobCommand, { type: 'StartImportJob' }>): Import
   const { rows, chunkRows } = c.data;
   if (rows.length === 0) throw new ValidationFailed([{ field: 'rows', message: 'the import holds no invoices' }]);
   const chunks: ImportJobEvent[] = [];
-  for (let from = 0; from < rows.length; from += chunkRows)
-    chunks.push({ type: 'ImportRowsAccepted.v1', data: { chunk: from / chunkRows, rows: rows.slice(from, from + chunkRows) } });
+  for (let from = 0; from < rows.length; from += chunkRows) {
+    const slice = rows.slice(from, from + chunkRows);
+    chunks.push({
+      type: 'ImportRowsAccepted.v1',
+      data: { chunk: from / chunkRows, firstRow: slice[0]!.row, lastRow: slice.at(-1)!.row, count: slice.length, rows: encodeRows(slice) },
+    });
+  }
   return [started(c, rows.length), ...chunks];
 }
 
@@ -83,9 +90,14 @@ function recordChunk(c: Extract<ImportJobCommand, { type: 'RecordImportChunk' }>
     throw new IllegalTransition(c.type, job.status, `import job ${job.jobId} is ${job.status}`);
   if (chunk !== job.stored.length)
     throw new IllegalTransition(c.type, job.status, `chunk ${chunk} recorded before chunk ${job.stored.length} of import job ${job.jobId}`);
-  const expected = job.chunks[chunk]!.map((r) => r.row);
-  if (invoices.length !== expected.length || invoices.some((i, n) => i.row !== expected[n]))
-    throw new ValidationFailed([{ field: 'invoices', message: `chunk ${chunk} holds rows ${expected[0]}–${expected.at(-1)}, in order` }]);
+  const expected = acceptedRows(job, chunk);
+  if (
+    invoices.length !== expected.length ||
+    invoices.some((i, n) => i.row !== expected[n]!.row || i.invoiceId !== expected[n]!.invoice.invoiceId)
+  )
+    throw new ValidationFailed([
+      { field: 'invoices', message: `chunk ${chunk} holds rows ${expected[0]?.row}–${expected.at(-1)?.row}, in order` },
+    ]);
   const known = new Set(job.alerts);
   const newAlerts = [...new Set(invoices.flatMap((i) => i.alertIds))].filter((a) => !known.has(a));
   const now = c.context.now.toISOString();
@@ -130,8 +142,10 @@ export function evolve(state: ImportJob, event: ImportJobEvent): ImportJob {
   if (event.type === 'ImportJobStarted.v1') return { ...event.data, status: 'queued', chunks: [], stored: [], alerts: [] };
   if (state.status === 'none') return state;
   switch (event.type) {
-    case 'ImportRowsAccepted.v1':
-      return { ...state, chunks: [...state.chunks, event.data.rows] };
+    case 'ImportRowsAccepted.v1': {
+      const { firstRow, lastRow, count, rows } = event.data;
+      return { ...state, chunks: [...state.chunks, { firstRow, lastRow, count, rows }] };
+    }
     case 'ImportChunkStored.v1':
       return {
         ...state,
@@ -160,6 +174,12 @@ export const importJobStream = defineStreamType({
   projects: (state) => (state.status === 'none' ? [] : [{ projectId: state.projectId, organisation: state.recipientOrg }]),
 });
 export const importJobStreamId = (jobId: string) => `importjob-${jobId}`;
+
+/** The validated rows of a chunk, each with its invoice's id. */
+export const acceptedRows = (job: Started, chunk: number) => decodeRows(job.jobId, job.chunks[chunk]!.rows);
+
+/** Rows validated: all of a file that passed, none of one refused. */
+export const validatedRows = (job: Started): number => job.chunks.reduce((n, c) => n + c.count, 0);
 
 /** Rows stored so far. */
 export const storedRows = (job: Started): number => job.stored.reduce((n, c) => n + c.length, 0);

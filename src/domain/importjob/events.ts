@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, type EventOf } from '../../eventstore/registry.js';
-import { invoiceInputSchema } from '../budget/content.js';
+import type { InvoiceInput } from '../budget/content.js';
 
 const at = z.iso.datetime();
 const actor = z.string().min(1).max(200);
@@ -30,8 +30,10 @@ const issueSchema = z
   .strict();
 
 /** A validated row, with the id its invoice will have (derived from the job and the row, so a retried chunk offers the same). */
-export const acceptedRowSchema = z.object({ row, invoice: invoiceInputSchema.extend({ invoiceId: z.uuid() }).strict() }).strict();
-export type AcceptedRow = z.infer<typeof acceptedRowSchema>;
+export interface AcceptedRow {
+  row: number;
+  invoice: InvoiceInput & { invoiceId: string };
+}
 
 /** An imported row's result: the invoice it became and the double-funding alerts that involve it. */
 export interface ImportedRow {
@@ -67,10 +69,14 @@ export const ImportJobStarted = defineEvent(
     .strict(),
 );
 
-/** One chunk of the file's rows, read and checked: the job resumes from these after a restart, without the file. */
+/**
+ * One chunk of the file's rows, read and checked: the job resumes from these after a restart,
+ * without the file. `rows`: `count` rows from `firstRow` to `lastRow`, encoded one per line
+ * (src/domain/importjob/rows.ts).
+ */
 export const ImportRowsAccepted = defineEvent(
   'ImportRowsAccepted.v1',
-  z.object({ chunk: count, rows: z.array(acceptedRowSchema).min(1) }).strict(),
+  z.object({ chunk: count, firstRow: row, lastRow: row, count: z.number().int().min(1), rows: z.string().min(1) }).strict(),
 );
 
 /** A chunk stored in the budget (one append, `budgetVersion` after it) and checked for double funding; `newAlerts`: alerts no earlier chunk raised. */

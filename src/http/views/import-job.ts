@@ -1,7 +1,7 @@
 import type { ExistingImportJob } from '../../application/import-jobs.js';
 import type { Page } from '../../application/page.js';
 import { InvoiceImportRejected } from '../../domain/budget/import.js';
-import { storedRows } from '../../domain/importjob/decider.js';
+import { storedRows, validatedRows } from '../../domain/importjob/decider.js';
 import type { ImportedInvoice } from '../../application/invoice-import.js';
 import { importProblem, type ImportProblem } from '../problem.js';
 
@@ -50,7 +50,6 @@ export type ImportedRowsPage = Page<ImportedInvoice>;
 export const importJobUrl = (projectId: string, jobId: string) => `/projects/${projectId}/budget/import-jobs/${jobId}`;
 
 export function importJobView(job: ExistingImportJob, version: number): ImportJobView {
-  const validated = job.status === 'failed' && job.chunks.length === 0 ? 0 : job.rows;
   return {
     jobId: job.jobId,
     projectId: job.projectId,
@@ -59,7 +58,7 @@ export function importJobView(job: ExistingImportJob, version: number): ImportJo
     progress: {
       rows: job.rows,
       parsed: job.rows,
-      validated,
+      validated: validatedRows(job),
       stored: storedRows(job),
       alertsRaised: job.alerts.length,
       chunks: job.chunks.length,
