@@ -138,8 +138,8 @@ export class ImportJobRunner {
     const caller = causedBy(first);
     const budgetId = budgetStreamId(job.state.projectId);
     let budget = await on(this.deps, budgetStream).load(budgetId);
-    // A chunk's double-funding check runs while the next chunk is appended; chunks are recorded on the job in order.
-    let pending: { chunk: number; command: Promise<JobStep> } | null = null;
+    // One chunk after the other: checking a chunk for double funding while the next was appended made both
+    // slower on a 2-core machine (the check reads the log's tail, which the concurrent append lengthens).
     const record = async ({ chunk, command }: { chunk: number; command: Promise<JobStep> }) => {
       const t = performance.now();
       const recorded = await jobs.execute(streamId, caller, await command, {
@@ -160,19 +160,15 @@ export class ImportJobRunner {
       try {
         budget = await this.appendChunk(budgetId, caller, rows, eventIds, budget, job.state.projectId);
         command = this.checked(chunk, rows, eventIds, budget.version);
-        // Awaited when recorded; until then a failure is not unhandled (and a stopped run leaves it to the next).
-        command.catch(() => undefined);
       } catch (err) {
         const issues = refusal(err);
         if (!issues) throw err;
         command = Promise.resolve((context) => ({ type: 'FailImportJob', data: { issues }, context }));
         stopped = true;
       }
-      if (pending) await record(pending);
-      pending = { chunk, command };
+      await record({ chunk, command });
       await yieldToRequests();
     }
-    if (pending) await record(pending);
   }
 
   /** The chunk's double-funding check, and the record of the chunk it makes. */
