@@ -18,7 +18,7 @@ import { createEventRegistry } from '../src/domain/events.js';
 import type { NewEvent } from '../src/eventstore/port.js';
 import { PostgresEventStore } from '../src/eventstore/postgres/adapter.js';
 import { ProjectionManager } from '../src/projection-engine/manager.js';
-import { intFromEnv, round, type Benchmark } from './support.js';
+import { intFromEnv, prng, round, type Benchmark } from './support.js';
 
 const metadata = {
   actor: 'bench.loader',
@@ -31,18 +31,8 @@ const metadata = {
 };
 const T = '2024-01-15T09:00:00.000Z';
 const NEAR_DAYS = 5;
-
-/** A small deterministic PRNG (mulberry32), so two runs load the same data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Queue pages and checks slower than this are logged (BENCH_LOG=info), with what they asked. */
+const SLOW_MS = intFromEnv('SLOW_MS', 25);
 
 interface Invoice {
   projectId: string;
@@ -306,7 +296,9 @@ export const alerts: Benchmark = async ({ url, pool, log }) => {
     let page = await doubleFunding.list(filter, sort, undefined, { limit: 50 });
     // One in four reads the next page too, by its cursor.
     if (page.nextCursor && g.rnd() < 0.25) page = await doubleFunding.list(filter, sort, undefined, { limit: 50, cursor: page.nextCursor });
-    if (i >= 0) queueTimings.push(performance.now() - t0);
+    const ms = performance.now() - t0;
+    if (i >= 0) queueTimings.push(ms);
+    if (ms > SLOW_MS) log.info({ filter, sort, ms: round(ms) }, 'slow queue page');
     queueRows += page.items.length;
   }
 
@@ -340,7 +332,9 @@ export const alerts: Benchmark = async ({ url, pool, log }) => {
       const { eventIds } = await store.append(`budget-${projectId}`, [{ ...invoiceEvent(inv), metadata }], { expectedVersion: 'any' });
       const t0 = performance.now();
       const found = await alertsAtSubmission(pool, [inv.supplier], eventIds, NEAR_DAYS);
-      if (i >= 0) timings.push(performance.now() - t0);
+      const ms = performance.now() - t0;
+      if (i >= 0) timings.push(ms);
+      if (ms > SLOW_MS) log.info({ found: found.length, copy, ms: round(ms) }, 'slow submit-time check');
       raised += found.length;
       if (copy) {
         duplicates++;

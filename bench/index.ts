@@ -7,6 +7,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   report: async () => (await import('./report.js')).report,
   alerts: async () => (await import('./alerts.js')).alerts,
   history: async () => (await import('./history.js')).history,
+  import: async () => (await import('./import.js')).importBench,
 };
 
 const name = process.argv[2];
@@ -16,7 +17,7 @@ if (!load) {
     `usage: npm run bench -- <name>\n  names: ${Object.keys(benchmarks).join(', ')}\n` +
       '  env: DATABASE_URL (else an embedded PostgreSQL; BENCH_KEEP=1 keeps its database), EVENTS, BENCH_LOG (pino level, to stderr)\n' +
       '       append: WRITERS, COMMITTERS, READ_BATCH; rebuild: BATCH, STREAMS, APPEND_SIZE, LOADERS\n' +
-      '       history: PROJECTS, EXPORT_EVENTS, SAMPLES, LOADERS\n' +
+      '       history: PROJECTS, EXPORT_EVENTS, SAMPLES, LOADERS; import: ROWS, OTHER_CLIENTS\n' +
       '       alerts: INVOICES, PROJECTS, SUPPLIERS, QUEUE_PAGES, DECISIONS, CHECKS, DUPLICATES, WARMUP, PROJECT_VIEWS\n',
   );
   process.exit(2);

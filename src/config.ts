@@ -56,6 +56,16 @@ export const configSchema = z
     KURRENTDB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
     /** Double funding: invoices of one supplier with the same gross this many days apart or closer are near-duplicates. */
     DUPCHECK_NEAR_DAYS: z.coerce.number().int().min(0).max(366).default(5),
+    /** Invoice import: a file of at most this many rows is imported within the request (201); a larger one becomes a job (202). */
+    IMPORT_SYNC_MAX_ROWS: z.coerce.number().int().min(0).max(100_000).default(500),
+    /** Invoice import: the most rows one file may hold (a job beyond IMPORT_SYNC_MAX_ROWS). */
+    IMPORT_MAX_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
+    /** Invoice import: the largest file accepted, in MB (as the body or a form's file); larger answers 413. */
+    IMPORT_MAX_FILE_MB: z.coerce.number().int().min(1).max(512).default(20),
+    /** Invoice import job: rows stored in one append to the budget (and checked for double funding together). */
+    IMPORT_CHUNK_ROWS: z.coerce.number().int().min(1).max(10_000).default(1000),
+    /** Run the import-job worker in this process (picks up unfinished jobs at start). */
+    IMPORT_WORKER_ENABLED: booleanFlag.default(true),
   })
   .superRefine((c, ctx) => {
     if (c.EVENT_STORE === 'kurrentdb' && !c.KURRENTDB_URL) {
@@ -71,6 +81,9 @@ export const configSchema = z
         path: ['KURRENTDB_URL'],
         message: 'is set but EVENT_STORE is not kurrentdb; set EVENT_STORE=kurrentdb to use it, or unset it',
       });
+    }
+    if (c.IMPORT_SYNC_MAX_ROWS > c.IMPORT_MAX_ROWS) {
+      ctx.addIssue({ code: 'custom', path: ['IMPORT_SYNC_MAX_ROWS'], message: `must not exceed IMPORT_MAX_ROWS (${c.IMPORT_MAX_ROWS})` });
     }
     if (c.AUTH_JWT_SECRET && c.AUTH_JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both' });

@@ -121,12 +121,14 @@ export async function createService(config: Config, logger: Logger, url: string,
     workflows.start();
   } else await manager.prepare();
   const application = new Application(context);
+  if (config.IMPORT_WORKER_ENABLED) await application.importJobs.runner.start();
   return {
     context,
     application,
     app: createApp(application, { config, logger }),
     workflows,
     async close() {
+      await application.importJobs.runner.stop();
       await workflows.stop();
       await manager.stop();
       await chain?.stop();

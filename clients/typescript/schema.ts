@@ -688,9 +688,14 @@ export interface paths {
          *     (any case; Latvian aliases accepted): supplier_reg_no, invoice_number, date (2024-03-15,
          *     15.03.2024 or a date cell), net, vat, gross (euros: 1234.56, 1234,56 or 1 234,56), cost_line,
          *     alloc_RRF / alloc_ERDF / alloc_STATE / alloc_OWN (the gross split between funds; blank = 0), and
-         *     optionally document_hash. At most 10,000 rows and 5 MB. Each row is checked like a single
-         *     invoice; the same invoice twice in the file is an error. The answer carries the double-funding
-         *     alerts of the imported invoices (warnings, not refusals).
+         *     optionally document_hash. Each row is checked like a single invoice; the same invoice twice in
+         *     the file is an error. A file of at most `IMPORT_SYNC_MAX_ROWS` rows (default 500) is imported
+         *     within the request: 201, and the answer carries the double-funding alerts of the imported
+         *     invoices (warnings, not refusals). A larger one, up to `IMPORT_MAX_ROWS` rows (default
+         *     100,000) and `IMPORT_MAX_FILE_MB` (default 20 MB), becomes an import job: 202 with `Location`
+         *     naming the job, whose state shows the progress and, once completed, the per-row results; a
+         *     large file with bad rows gives a job that failed at once with the same problems as the 422,
+         *     storing nothing.
          */
         post: operations["importInvoices"];
         delete?: never;
@@ -819,6 +824,49 @@ export interface paths {
          *     projects, their indicators' events. A beneficiary sees only its own projects' indicators.
          */
         get: operations["explainProgress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/budget/import-jobs/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read an invoice import job
+         * @description An import job: its state (`queued`, `running`, `completed`, `failed`), the rows parsed,
+         *     validated and stored so far, the double-funding alerts raised, and a failed job's problems as
+         *     the synchronous import's 422 names them. Whoever may read the project's budget may read it.
+         */
+        get: operations["getImportJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/budget/import-jobs/{jobId}/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an import job's per-row results
+         * @description The job's stored rows in file order: each row's invoice id, invoice number and the
+         *     double-funding alerts that involve it; cursor-paged. Complete once the job completed.
+         */
+        get: operations["listImportJobInvoices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2957,6 +3005,45 @@ export interface components {
             invoices: components["schemas"]["ImportedInvoice"][];
             alerts: components["schemas"]["DuplicateAlertView"][];
         };
+        /**
+         * @description Where an import job stands: `queued` (nothing stored yet), `running`, `completed` (every row stored) or `failed`.
+         * @enum {string}
+         */
+        ImportJobState: "queued" | "running" | "completed" | "failed";
+        ImportJobProgress: {
+            /**
+             * Format: double
+             * @description Invoice rows in the file.
+             */
+            rows: number;
+            /**
+             * Format: double
+             * @description Rows read from the file (all of them: the file is read when the job starts).
+             */
+            parsed: number;
+            /**
+             * Format: double
+             * @description Rows that passed every check; the file is all or nothing, so all of them or, when it failed, none.
+             */
+            validated: number;
+            /**
+             * Format: double
+             * @description Rows stored in the budget so far.
+             */
+            stored: number;
+            /**
+             * Format: double
+             * @description Distinct double-funding alerts the stored rows raised (warnings: the rows are stored either way).
+             */
+            alertsRaised: number;
+            /**
+             * Format: double
+             * @description The chunks the rows are stored in (one append each) and how many are stored.
+             */
+            chunks: number;
+            /** Format: double */
+            chunksStored: number;
+        };
         /** @description One problem in the file: `row` as the spreadsheet shows it (the headings are row 1; null: the whole file), the column's heading and the cell as written. */
         ImportFieldError: {
             /** @description Request part: body, query, path or header. */
@@ -2986,6 +3073,36 @@ export interface components {
             detail: string;
             instance?: string;
             errors: (components["schemas"]["ImportFieldError"] | components["schemas"]["FieldError"])[];
+        };
+        /** @description An invoice import job (rēķinu importa uzdevums). */
+        ImportJobView: {
+            /** Format: uuid */
+            jobId: string;
+            /** Format: uuid */
+            projectId: string;
+            state: components["schemas"]["ImportJobState"];
+            file: {
+                /** Format: double */
+                bytes: number;
+                sha256: string;
+                /** @enum {string} */
+                format: "csv" | "xlsx";
+                name: string | null;
+            };
+            progress: components["schemas"]["ImportJobProgress"];
+            startedAt: string;
+            startedBy: string;
+            /** @description When it completed or failed; null while it runs. */
+            finishedAt: string | null;
+            /** @description A failed job's problems, exactly as the synchronous import's 422 names them; null otherwise. */
+            problem: components["schemas"]["ImportProblem"] | null;
+            /** @description The per-row results (row, invoice id, number, alert ids), paged: GET it once the job completed. */
+            invoices: string;
+            /**
+             * Format: double
+             * @description The job stream's version (also the ETag).
+             */
+            streamVersion: number;
         };
         /**
          * Format: binary
@@ -3083,6 +3200,17 @@ export interface components {
         RejectValueRequest: {
             reason: string;
         };
+        /**
+         * @description One page of a list: every list of the API answers this envelope, in a stable order on a
+         *     unique key, cursor-paged (keyset, never offsets).
+         */
+        Page_ImportedInvoice_: {
+            /** @description At most `limit` items, in the list's order. */
+            items: components["schemas"]["ImportedInvoice"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. Opaque: do not build or change it. */
+            nextCursor: string | null;
+        };
+        ImportedRowsPage: components["schemas"]["Page_ImportedInvoice_"];
         /** @description One event in words, in both working languages. */
         Description: {
             /** @description Latvian, e.g. `Finansējuma saņēmējs iesniedza starpposma maksājuma pieprasījumu … par 12 345,67 EUR …`. */
@@ -8306,7 +8434,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InvoiceImportResult"];
+                    "application/json": components["schemas"]["InvoiceImportResult"] | components["schemas"]["ImportJobView"];
+                };
+            };
+            /** @description A large file: an import job was started (or refused the file); Location names it, poll it until completed or failed */
+            202: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key; nothing was written again */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description The job: GET it until its state is completed or failed. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobView"];
                 };
             };
             /** @description Malformed request: an unknown query parameter, a body that is not JSON, or a cursor this service did not issue */
@@ -8372,7 +8513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The file is larger than 5 MB */
+            /** @description The file is larger than IMPORT_MAX_FILE_MB (default 20 MB) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -9246,6 +9387,207 @@ export interface operations {
                 };
             };
             /** @description Unknown figure, or asOf unparseable or in the future */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the log has the details under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getImportJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
+                /** @description An import job's id. */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job; ETag is its stream version */
+            200: {
+                headers: {
+                    /** @description The stream's version, quoted (`"7"`): send it as If-Match with the next write. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobView"];
+                };
+            };
+            /** @description Malformed request: an unknown query parameter, a body that is not JSON, or a cursor this service did not issue */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles or organisation may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project or import job, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter or the body is invalid; `errors` names each field at fault with a JSON pointer */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; the log has the details under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the identity provider cannot be reached; try again shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listImportJobInvoices: {
+        parameters: {
+            query?: {
+                /** @description The `nextCursor` of the previous page, as it came (opaque); leave it out for the first page. */
+                cursor?: string;
+                /** @description The most items a page holds: an integer from 1 to 500; default 50. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A project's id (the passport stream's id without its prefix). */
+                projectId: string;
+                /** @description An import job's id. */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ok */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportedRowsPage"];
+                };
+            };
+            /** @description Malformed request: an unknown query parameter, a body that is not JSON, or a cursor this service did not issue */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your roles or organisation may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such project or import job, or not visible to you */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The record was deleted on purpose by an operator of the event store (KurrentDB); retrying cannot help */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A parameter or the body is invalid; `errors` names each field at fault with a JSON pointer */
             422: {
                 headers: {
                     [name: string]: unknown;

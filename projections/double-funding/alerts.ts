@@ -92,6 +92,11 @@ export const alertTables = (table: string, counts: string) => [
   `create index on ${table} (at_risk desc, alert_id collate "C")`,
   `create index on ${table} (status, first_seen desc, alert_id collate "C")`,
   `create index on ${table} (first_seen desc, alert_id collate "C")`,
+  // A rule filter with the amount or date order (a rare rule would otherwise be looked for along the whole order).
+  `create index on ${table} (status, rule, at_risk desc, alert_id collate "C")`,
+  `create index on ${table} (rule, at_risk desc, alert_id collate "C")`,
+  `create index on ${table} (status, rule, first_seen desc, alert_id collate "C")`,
+  `create index on ${table} (rule, first_seen desc, alert_id collate "C")`,
   // Rules 1 and 2 are keyed by the invoice; an alert of either can end when a new fact arrives.
   `create index on ${table} (key)`,
   `create index on ${table} using gin (project_ids)`,

@@ -127,14 +127,14 @@ export const factsSql = (t: FactTables, tail: boolean) => `
     union select ${INV_COLS} from ${t.df_invoices} where project_id = any($4::uuid[]) and recorded_at <= $5
     union select ${INV_COLS} from ${t.df_invoices} where $3::uuid[] is null and $4::uuid[] is null and supplier = any($1) and recorded_at <= $5
     union select ${INV_COLS} from t_inv
-     where (event_id = any($3::uuid[]) and ($1::text[] is null or supplier = any($1))) or project_id = any($4::uuid[])
+     where (event_id in (select unnest($3::uuid[])) and ($1::text[] is null or supplier = any($1))) or project_id in (select unnest($4::uuid[]))
         or ($3::uuid[] is null and $4::uuid[] is null and supplier = any($1))),
   seed_items as materialized (
     select ${ITEM_COLS} from ${t.df_claim_items} where event_id = any($3::uuid[]) and ($1::text[] is null or supplier = any($1)) and recorded_at <= $5
     union select ${ITEM_COLS} from ${t.df_claim_items} where project_id = any($4::uuid[]) and recorded_at <= $5
     union select ${ITEM_COLS} from ${t.df_claim_items} where $3::uuid[] is null and $4::uuid[] is null and supplier = any($1) and recorded_at <= $5
     union select ${ITEM_COLS} from t_items
-     where (event_id = any($3::uuid[]) and ($1::text[] is null or supplier = any($1))) or project_id = any($4::uuid[])
+     where (event_id in (select unnest($3::uuid[])) and ($1::text[] is null or supplier = any($1))) or project_id in (select unnest($4::uuid[]))
         or ($3::uuid[] is null and $4::uuid[] is null and supplier = any($1))),
   keys as materialized (
     select supplier, norm_number from seed_inv
@@ -169,18 +169,25 @@ export const factsSql = (t: FactTables, tail: boolean) => `
       select project_id, recipient_org, fund, cost_lines from ${t.df_budgets}
        where recipient_org = x.recipient_org and fund in ('RRF', 'ERDF') and recorded_at <= $5 offset 0) b
     union all select project_id, recipient_org, fund, cost_lines from t_bud where recipient_org in (select recipient_org from sb) and fund in ('RRF', 'ERDF')),
-  keys5 as materialized (
-    select distinct case when x.fund = 'RRF' then x.project_id else y.project_id end as rp,
-                    case when x.fund = 'RRF' then y.project_id else x.project_id end as ep, x.scope
+  -- The counterparts' invoices: from the read model by index, one lookup per (seed, budget); from the tail by one hash join.
+  pairs5 as materialized (
+    select x.project_id as xp, x.fund, x.scope, x.supplier as xs, x.asset_ref as xa, x.invoice_date as xd, b.cost_lines, y.*
       from s5 x join cb b on b.recipient_org = x.recipient_org and b.fund <> x.fund
       cross join lateral (
         select ${INV_COLS} from ${t.df_invoices} where project_id = b.project_id and supplier = x.supplier and recorded_at <= $5
         union all select ${INV_COLS} from ${t.df_invoices}
-         where x.asset_ref is not null and project_id = b.project_id and asset_ref = x.asset_ref and supplier <> x.supplier and recorded_at <= $5
-        union all select ${INV_COLS} from t_inv where project_id = b.project_id and (supplier = x.supplier or asset_ref = x.asset_ref)) y
-     where extract(year from y.invoice_date) = extract(year from x.invoice_date)
-       and (case when x.asset_ref is not null and y.asset_ref is not null then x.asset_ref = y.asset_ref else x.supplier = y.supplier end)
-       and ${scopeOf('y')} = x.scope),
+         where x.asset_ref is not null and project_id = b.project_id and asset_ref = x.asset_ref and supplier <> x.supplier and recorded_at <= $5) y
+    union all
+    select x.project_id, x.fund, x.scope, x.supplier, x.asset_ref, x.invoice_date, b.cost_lines, y.*
+      from s5 x join cb b on b.recipient_org = x.recipient_org and b.fund <> x.fund
+      join t_inv y on y.project_id = b.project_id and (y.supplier = x.supplier or y.asset_ref = x.asset_ref)),
+  keys5 as materialized (
+    select distinct case when y.fund = 'RRF' then y.xp else y.project_id end as rp,
+                    case when y.fund = 'RRF' then y.project_id else y.xp end as ep, y.scope
+      from pairs5 y
+     where extract(year from y.invoice_date) = extract(year from y.xd)
+       and (case when y.xa is not null and y.asset_ref is not null then y.xa = y.asset_ref else y.xs = y.supplier end)
+       and ${scopeOf('y', 'y')} = y.scope),
   p5 as materialized (select rp as project_id from keys5 union select ep from keys5),
   b as materialized (
     select b.* from (select project_id from inv union select project_id from raw_items union select project_id from p5) x cross join lateral (

@@ -8,7 +8,8 @@ import { Findings } from './findings.js';
 import { Funds } from './funds.js';
 import { IdempotentResponses } from './idempotent-responses.js';
 import { Indicators } from './indicators.js';
-import { importInvoices, type ImportFile, type InvoiceImport } from './invoice-import.js';
+import { ImportJobs, type ImportAnswer } from './import-jobs.js';
+import type { ImportFile } from './invoice-import.js';
 import { Operations } from './operations.js';
 import { Passports } from './passports.js';
 import { ProgrammeNodes } from './programme-nodes.js';
@@ -35,6 +36,7 @@ export class Application {
   readonly audit: Audit;
   readonly operations: Operations;
   readonly responses: IdempotentResponses;
+  readonly importJobs: ImportJobs;
 
   constructor(deps: Deps) {
     this.passports = new Passports(deps);
@@ -50,10 +52,14 @@ export class Application {
     this.audit = new Audit(deps);
     this.operations = new Operations(deps);
     this.responses = new IdempotentResponses(deps.pool);
+    this.importJobs = new ImportJobs(deps, this.budgets);
   }
 
-  /** Imports a CSV or XLSX file of invoices into a project's budget, all or nothing. */
-  importInvoices(caller: Caller, projectId: string, file: ImportFile): Promise<InvoiceImport> {
-    return importInvoices(this.budgets, caller, projectId, file);
+  /**
+   * Imports a CSV or XLSX file of invoices into a project's budget, all or nothing: within the
+   * request up to IMPORT_SYNC_MAX_ROWS rows, else as an import job.
+   */
+  importInvoices(caller: Caller, projectId: string, file: ImportFile): Promise<ImportAnswer> {
+    return this.importJobs.importFile(caller, projectId, file);
   }
 }

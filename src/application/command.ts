@@ -90,6 +90,12 @@ export interface ExecuteOptions<S> {
   readonly eventIds?: (index: number) => string;
   /** The instant the command is decided at; default the clock (a workflow step takes its trigger's). */
   readonly now?: Date;
+  /**
+   * The stream as the caller already holds it, so it is not read again (an import job appends
+   * chunk after chunk to a budget of 100,000 invoices). If it is stale, the append fails with
+   * a version conflict, as for a concurrent writer: load it again then.
+   */
+  readonly loaded?: Loaded<S>;
 }
 
 /**
@@ -121,7 +127,7 @@ async function execute<C extends Command, E extends DomainEvent, S>(
         eventIds: first.eventIds,
       };
   }
-  const { state, version } = await load(store, stream, streamId);
+  const { state, version } = options.loaded ?? (await load(store, stream, streamId));
   options.authorize?.(state);
   if (caller.ifMatch !== undefined && caller.ifMatch !== version) throw new PreconditionFailed(caller.ifMatch, version);
   const context = { now: options.now ?? deps.clock(), actor: caller.user.id, ...(options.subject ? { subject: options.subject } : {}) };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parse as parseCsv, CsvError } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import type { DuplicateAlertView } from '../../projections/double-funding/queries.js';
-import { budgetDecider, type BudgetCommand, type OpenBudget } from '../domain/budget/decider.js';
+import { budgetDecider, type Budget, type OpenBudget } from '../domain/budget/decider.js';
 import {
   IMPORT_MAX_ROWS,
   inFileOrder,
@@ -14,11 +14,12 @@ import {
   type InterpretedImport,
   type TableRow,
 } from '../domain/budget/import.js';
+import type { CommandContext } from '../domain/decider.js';
 import { ValidationFailed } from '../domain/errors.js';
 import type { Budgets } from './budgets.js';
 import type { Caller } from './caller.js';
 import type { Outcome } from './command.js';
-import { importFormatOf, sniff, type DeclaredFile } from './invoice-import-format.js';
+import { importFormatOf, sniff, type DeclaredFile, type ImportFormat } from './invoice-import-format.js';
 
 /*
  * Bulk invoice import: the file's bytes → its format (src/application/invoice-import-format.ts)
@@ -53,32 +54,61 @@ export interface InvoiceImport extends Outcome<OpenBudget> {
   alerts: DuplicateAlertView[];
 }
 
+/** A file read into invoice inputs, and how many invoice rows it holds (which decides a job or not). */
+export interface ReadImport {
+  format: ImportFormat;
+  interpreted: InterpretedImport;
+  /** Non-blank rows below the headings, read or not. */
+  rowCount: number;
+}
+
 /**
- * Imports a file of invoices into a project's budget: every row is read and checked as a single
- * invoice would be, and any problem anywhere refuses the whole file naming every row and column
- * at fault (InvoiceImportRejected); a valid file is one append.
+ * Reads a file of invoices: its format from the bytes and their label, a table, every row as an
+ * invoice input with every problem found. A file that cannot be read at all (empty, broken, no
+ * headings) is refused at once (InvoiceImportRejected), whatever its size.
  */
-export async function importInvoices(budgets: Budgets, caller: Caller, projectId: string, file: ImportFile): Promise<InvoiceImport> {
+export async function readImport(file: ImportFile, maxRows: number): Promise<ReadImport> {
   const format = importFormatOf(file);
   if (file.bytes.length === 0) throw new InvoiceImportRejected([{ row: null, column: null, reason: 'the file is empty' }]);
-  const table = format === 'csv' ? readCsv(file.bytes, file.charset) : await readXlsx(file.bytes);
-  const interpreted = Array.isArray(table) ? interpretTable(table) : { rows: [], issues: [table], headings: {} };
+  const table = format === 'csv' ? readCsv(file.bytes, file.charset) : await readXlsx(file.bytes, maxRows);
+  const interpreted = Array.isArray(table) ? interpretTable(table, maxRows) : { rows: [], issues: [table], headings: {} };
   if (interpreted.rows.length === 0 && interpreted.issues.length) throw new InvoiceImportRejected(inFileOrder(interpreted.issues));
+  return { format, interpreted, rowCount: interpreted.rows.length };
+}
+
+/**
+ * Every problem of the file against the budget as it stands: the rows that could not be read and
+ * what the budget's decider says of those that could (each row checked like a single invoice,
+ * the same invoice twice in the file), in file order; none: the file may be imported.
+ */
+export function importIssues(interpreted: InterpretedImport, context: CommandContext, state: Budget): ImportIssue[] {
+  const dryRun = () =>
+    budgetDecider.decide(
+      {
+        type: 'ImportInvoices',
+        data: { rows: interpreted.rows.map((r) => ({ row: r.row, invoice: { ...r.invoice, invoiceId: DRY_RUN_ID } })) },
+        context,
+      },
+      state,
+    );
+  return inFileOrder([...interpreted.issues, ...decisionIssues(dryRun, interpreted)]);
+}
+
+/**
+ * Imports a file of invoices into a project's budget within the request, once read
+ * ({@link readImport}): every row is checked as a single invoice would be, and any problem
+ * anywhere refuses the whole file naming every row and column at fault (InvoiceImportRejected);
+ * a valid file is one append.
+ */
+export async function importRead(budgets: Budgets, caller: Caller, projectId: string, { interpreted }: ReadImport): Promise<InvoiceImport> {
   const outcome = await budgets.act(caller, projectId, (context, state) => {
-    const importing = (invoiceId: () => string): BudgetCommand => ({
+    const issues = importIssues(interpreted, context, state);
+    if (issues.length) throw new InvoiceImportRejected(issues);
+    return {
       type: 'ImportInvoices',
-      data: { rows: interpreted.rows.map((r) => ({ row: r.row, invoice: { ...r.invoice, invoiceId: invoiceId() } })) },
+      data: { rows: interpreted.rows.map((r) => ({ row: r.row, invoice: { ...r.invoice, invoiceId: randomUUID() } })) },
       context,
-    });
-    // Rows that could not be read are checked against the budget too, so one answer names everything.
-    const dryRun = () =>
-      budgetDecider.decide(
-        importing(() => DRY_RUN_ID),
-        state,
-      );
-    const issues = [...interpreted.issues, ...decisionIssues(dryRun, interpreted)];
-    if (issues.length) throw new InvoiceImportRejected(inFileOrder(issues));
-    return importing(randomUUID);
+    };
   });
   const stored = (await budgets.stored(outcome)).flatMap((e) => (e.type === 'InvoiceSubmitted.v1' ? [e] : []));
   const suppliers = [...new Set(interpreted.rows.map((r) => r.invoice.supplierRegNo))];
@@ -86,20 +116,28 @@ export async function importInvoices(budgets: Budgets, caller: Caller, projectId
     suppliers,
     stored.map((e) => e.id),
   );
+  const alertIds = alertIdsByEvent(alerts);
   return {
     ...outcome,
     imported: stored.length,
     invoices: interpreted.rows.map((r, i) => {
       const event = stored[i]!;
-      return {
-        row: r.row,
-        invoiceId: event.data.invoiceId,
-        number: r.invoice.number,
-        alertIds: alerts.filter((a) => a.eventIds.includes(event.id)).map((a) => a.alertId),
-      };
+      return { row: r.row, invoiceId: event.data.invoiceId, number: r.invoice.number, alertIds: alertIds.get(event.id) ?? [] };
     }),
     alerts,
   };
+}
+
+/** Event id → the alerts that involve it, in the alerts' order: one pass, not one scan of the alerts per row. */
+export function alertIdsByEvent(alerts: readonly Pick<DuplicateAlertView, 'alertId' | 'eventIds'>[]): Map<string, string[]> {
+  const byEvent = new Map<string, string[]>();
+  for (const a of alerts)
+    for (const id of new Set(a.eventIds)) {
+      const list = byEvent.get(id);
+      if (list) list.push(a.alertId);
+      else byEvent.set(id, [a.alertId]);
+    }
+  return byEvent;
 }
 
 const DRY_RUN_ID = '00000000-0000-4000-8000-000000000000';
@@ -160,7 +198,7 @@ function decode(bytes: Buffer, charset: string | undefined): string | ImportIssu
 }
 
 /** The first worksheet of an XLSX workbook; each cell as typed (numbers, dates, text). */
-export async function readXlsx(bytes: Buffer): Promise<TableRow[] | ImportIssue> {
+export async function readXlsx(bytes: Buffer, maxRows = IMPORT_MAX_ROWS): Promise<TableRow[] | ImportIssue> {
   if (bytes.subarray(0, 4).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0])))
     return fileIssue('this is an old .xls workbook; save it as .xlsx (Excel Workbook) or CSV');
   const unpacked = unpackedSize(bytes);
@@ -176,8 +214,8 @@ export async function readXlsx(bytes: Buffer): Promise<TableRow[] | ImportIssue>
   }
   const sheet = workbook.worksheets[0];
   if (!sheet) return fileIssue('the workbook has no worksheet');
-  if (sheet.actualRowCount > IMPORT_MAX_ROWS + 1)
-    return fileIssue(`the worksheet "${sheet.name}" holds ${sheet.actualRowCount - 1} rows; one import takes at most ${IMPORT_MAX_ROWS}`);
+  if (sheet.actualRowCount > maxRows + 1)
+    return fileIssue(`the worksheet "${sheet.name}" holds ${sheet.actualRowCount - 1} rows; one import takes at most ${maxRows}`);
   const rows: TableRow[] = [];
   sheet.eachRow({ includeEmpty: false }, (row, number) => {
     const cells: Cell[] = [];

@@ -79,7 +79,7 @@ export async function recordBookedCorrection(deps: CommandDeps, trigger: Booked)
 }
 
 /** The person and request behind the trigger, with the trigger as the cause: the step's events carry them. */
-function causedBy(trigger: StoredEvent): Caller {
+export function causedBy(trigger: StoredEvent): Caller {
   const { actor, organisation, role, roles, correlationId, requestId } = trigger.metadata;
   if (!isRole(role)) throw new Error(`event ${trigger.id} was recorded under role "${role}", which this service does not know`);
   const user: AuthenticatedUser = { id: actor, name: actor, organisation, roles: roles.filter(isRole), role };

@@ -5,6 +5,8 @@ import { budgetStream } from './budget/decider.js';
 import { describeDuplicateAlertEvent, duplicateAlertFourEyesStep } from './dupalert/describe.js';
 import { duplicateAlertStream, type DuplicateAlert } from './dupalert/decider.js';
 import { describeFindingEvent, findingFourEyesStep } from './finding/describe.js';
+import { describeImportJobEvent, importJobFourEyesStep } from './importjob/describe.js';
+import { importJobStream, type ImportJob } from './importjob/decider.js';
 import { findingStream, type Finding } from './finding/decider.js';
 import type { FourEyesStep } from './four-eyes.js';
 import { describeFundEvent, fundFourEyesStep } from './fund/describe.js';
@@ -52,6 +54,7 @@ export function describeEvent(event: StoredEvent<AnyEvent>): Description {
   if (indicatorStream.owns(event)) return describeIndicatorEvent(event);
   if (findingStream.owns(event)) return describeFindingEvent(event);
   if (duplicateAlertStream.owns(event)) return describeDuplicateAlertEvent(event);
+  if (importJobStream.owns(event)) return describeImportJobEvent(event);
   const unknown: never = event;
   throw new Error(`No description for event type ${(unknown as StoredEvent).type}`);
 }
@@ -98,6 +101,10 @@ export function fourEyesOf(streamType: string, stateBefore: unknown, event: Stor
   if (duplicateAlertStream.owns(event)) {
     expect(duplicateAlertStream.name);
     return duplicateAlertFourEyesStep(stateBefore as DuplicateAlert, event);
+  }
+  if (importJobStream.owns(event)) {
+    expect(importJobStream.name);
+    return importJobFourEyesStep(stateBefore as ImportJob, event);
   }
   const unknown: never = event;
   throw new Error(`No four-eyes rule for event type ${(unknown as StoredEvent).type}`);

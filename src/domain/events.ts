@@ -3,6 +3,7 @@ import { budgetEvents } from './budget/events.js';
 import { duplicateAlertEvents } from './dupalert/events.js';
 import { findingEvents } from './finding/events.js';
 import { fundEvents } from './fund/events.js';
+import { importJobEvents } from './importjob/events.js';
 import { indicatorEvents } from './indicator/events.js';
 import { passportEvents } from './passport/events.js';
 import { programmeNodeEvents } from './programme-node/events.js';
@@ -20,6 +21,7 @@ export function createEventRegistry(): EventRegistry<AnyEvent> {
     ...indicatorEvents,
     ...findingEvents,
     ...duplicateAlertEvents,
+    ...importJobEvents,
   );
   for (const stream of Object.values(streamTypes)) {
     for (const retired of stream.retired) registry.upcast(retired.type, retired.upcast, { contextual: retired.contextual ?? false });

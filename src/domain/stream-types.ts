@@ -5,6 +5,8 @@ import type { DuplicateAlertEvent } from './dupalert/events.js';
 import { findingStream } from './finding/decider.js';
 import type { FindingEvent } from './finding/events.js';
 import { fundStream } from './fund/decider.js';
+import { importJobStream } from './importjob/decider.js';
+import type { ImportJobEvent } from './importjob/events.js';
 import type { FundEvent } from './fund/events.js';
 import { indicatorStream } from './indicator/decider.js';
 import type { IndicatorEvent } from './indicator/events.js';
@@ -18,7 +20,15 @@ import type { AnyStreamType } from './stream.js';
 
 /** Every event any stream may hold, as the store hands them back: a switch on `type` narrows `data`. */
 export type AnyEvent =
-  FundEvent | ProgrammeEvent | ProgrammeNodeEvent | PassportEvent | BudgetEvent | IndicatorEvent | FindingEvent | DuplicateAlertEvent;
+  | FundEvent
+  | ProgrammeEvent
+  | ProgrammeNodeEvent
+  | PassportEvent
+  | BudgetEvent
+  | IndicatorEvent
+  | FindingEvent
+  | DuplicateAlertEvent
+  | ImportJobEvent;
 
 /** Every stream type, by the prefix of its stream ids. */
 export const streamTypes: Readonly<Record<string, AnyStreamType>> = Object.fromEntries(
@@ -31,5 +41,6 @@ export const streamTypes: Readonly<Record<string, AnyStreamType>> = Object.fromE
     indicatorStream,
     findingStream,
     duplicateAlertStream,
+    importJobStream,
   ].map((t) => [t.name, t]),
 );

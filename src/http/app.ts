@@ -48,7 +48,7 @@ export function createApp(application: Application, { config, logger }: AppOptio
   app.use(declaredQueryOnly(spec));
   app.use(jsonOnly);
   app.use(express.json({ limit: config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
-  app.use(fileBodies);
+  app.use(fileBodies(config.IMPORT_MAX_FILE_MB));
   app.use(idempotentWrites(application.responses, logger));
 
   app.get('/openapi.json', (_req, res) => {

@@ -21,11 +21,23 @@ export const MULTIPART = 'multipart/form-data';
 export const FILE_FIELD = 'file';
 /** Every media type a file route reads as its body. */
 export const FILE_MEDIA_TYPES: readonly string[] = [...IMPORT_MEDIA_TYPES, MULTIPART];
-/** Largest file accepted, as the body or as a form part; a larger one answers 413. */
-export const FILE_MAX_BYTES = 5 * 1024 * 1024;
-/** A whole form: the file, its part headers and boundaries, and a few small fields besides. */
-export const FORM_MAX_BYTES = FILE_MAX_BYTES + 256 * 1024;
-const FORM_LIMITS: busboy.Limits = { fileSize: FILE_MAX_BYTES, files: 10, fields: 20, fieldSize: 16 * 1024, parts: 30, headerPairs: 20 };
+/** The largest file accepted, as the body or as a form part (IMPORT_MAX_FILE_MB); a larger one answers 413. */
+interface FileLimits {
+  fileBytes: number;
+  /** A whole form: the file, its part headers and boundaries, and a few small fields besides. */
+  formBytes: number;
+  form: busboy.Limits;
+  megabytes: number;
+}
+const limitsOf = (megabytes: number): FileLimits => {
+  const fileBytes = megabytes * 1024 * 1024;
+  return {
+    fileBytes,
+    formBytes: fileBytes + 256 * 1024,
+    form: { fileSize: fileBytes, files: 10, fields: 20, fieldSize: 16 * 1024, parts: 30, headerPairs: 20 },
+    megabytes,
+  };
+};
 
 /** What a file route received: the file, or why a form held none it could take. */
 type Upload = { file: ImportFile } | { refused: InvoiceImportRejected };
@@ -56,12 +68,18 @@ export function fileFingerprintLabel(req: Request): string {
   return req.headers['content-type'] ?? '';
 }
 
-const rawFile = express.raw({ type: [...IMPORT_MEDIA_TYPES], limit: FILE_MAX_BYTES });
+/** Reads the file of a file route (the body, or a form's file part, at most `megabytes`) into `req.body` as bytes; other routes pass. */
+export function fileBodies(megabytes: number): RequestHandler {
+  const limits = limitsOf(megabytes);
+  const rawFile = express.raw({ type: [...IMPORT_MEDIA_TYPES], limit: limits.fileBytes });
+  return (req, res, next) => {
+    if (!isFileRoute(req)) return next();
+    if (req.is(MULTIPART)) return readForm(req, res, next, limits);
+    readRaw(rawFile, req, res, next);
+  };
+}
 
-/** Reads the file of a file route (the body, or a form's file part) into `req.body` as bytes; other routes pass. */
-export const fileBodies: RequestHandler = (req, res, next) => {
-  if (!isFileRoute(req)) return next();
-  if (req.is(MULTIPART)) return readForm(req, res, next);
+function readRaw(rawFile: RequestHandler, req: Request, res: Response, next: (err?: unknown) => void): void {
   rawFile(req, res, (err?: unknown) => {
     if (err) return next(err);
     if (Buffer.isBuffer(req.body)) {
@@ -72,17 +90,16 @@ export const fileBodies: RequestHandler = (req, res, next) => {
     }
     next();
   });
-};
+}
 
-const MB = FILE_MAX_BYTES / 1024 / 1024;
-const fileTooLarge = (name: string | undefined) =>
+const fileTooLarge = (MB: number, name: string | undefined) =>
   problem(
     413,
     'too-large',
     'File too large',
     `The file${name ? ` ${JSON.stringify(name)}` : ''} is larger than ${MB} MB; split it into several imports`,
   );
-const formTooLarge = () =>
+const formTooLarge = (MB: number) =>
   problem(
     413,
     'too-large',
@@ -106,15 +123,16 @@ interface FilePart {
 
 /**
  * A multipart/form-data body, streamed through busboy: each file part is kept in memory up to
- * {@link FILE_MAX_BYTES}, the whole form up to {@link FORM_MAX_BYTES} (413 beyond either, as soon as
+ * the file limit, the whole form up to the form limit (413 beyond either, as soon as
  * it is passed); text fields are read past. The file is the part in the field `file`, or the only
  * file part there is.
  */
-function readForm(req: Request, res: Response, next: (err?: unknown) => void): void {
-  if (Number(req.headers['content-length'] ?? 0) > FORM_MAX_BYTES) return refuse(req, res, formTooLarge());
+function readForm(req: Request, res: Response, next: (err?: unknown) => void, limits: FileLimits): void {
+  const MB = limits.megabytes;
+  if (Number(req.headers['content-length'] ?? 0) > limits.formBytes) return refuse(req, res, formTooLarge(MB));
   let form: busboy.Busboy;
   try {
-    form = busboy({ headers: req.headers, limits: FORM_LIMITS, defParamCharset: 'utf8' });
+    form = busboy({ headers: req.headers, limits: limits.form, defParamCharset: 'utf8' });
   } catch (err) {
     return refuse(req, res, malformedForm(err instanceof Error ? err.message : 'no boundary'));
   }
@@ -132,13 +150,13 @@ function readForm(req: Request, res: Response, next: (err?: unknown) => void): v
   };
   req.on('data', (chunk: Buffer) => {
     received += chunk.length;
-    if (received > FORM_MAX_BYTES) fail(formTooLarge());
+    if (received > limits.formBytes) fail(formTooLarge(MB));
   });
   form.on('file', (field, stream, info) => {
     const part: FilePart = { field, filename: info.filename, mediaType: info.mimeType.toLowerCase(), chunks: [] };
     parts.push(part);
     stream.on('data', (chunk: Buffer) => part.chunks.push(chunk));
-    stream.on('limit', () => fail(fileTooLarge(part.filename)));
+    stream.on('limit', () => fail(fileTooLarge(MB, part.filename)));
     // A form cut short ends its open file part with an error; unheard, it would bring the process down.
     stream.on('error', (err) => fail(malformedForm(err.message)));
   });

@@ -19,3 +19,9 @@ export interface StreamStateHeaders {
   /** The stream's version, quoted (`"7"`): send it as If-Match with the next write. */
   ETag: string;
 }
+
+/** The headers of a 202: the work was accepted as a job, to be polled where Location says. */
+export interface AcceptedJobHeaders {
+  /** The job: GET it until its state is completed or failed. */
+  Location: string;
+}

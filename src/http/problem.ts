@@ -250,7 +250,7 @@ export function toProblem(err: unknown, request: RequestParts = {}): Problem {
 }
 
 /** Every bad row and column of an import file, each with its reason: the file's own coordinates, not the API's. */
-function importProblem(err: InvoiceImportRejected): ImportProblem {
+export function importProblem(err: InvoiceImportRejected): ImportProblem {
   const rows = new Set(err.problems.map((p) => p.row).filter((r) => r !== null)).size;
   const escape = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
   const errors = err.problems.map((p) => ({

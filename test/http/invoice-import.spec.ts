@@ -180,15 +180,17 @@ describe('invoice import over HTTP', () => {
     expect(await eventCount(app)).toBe(before);
   });
 
-  it('when the file holds more than 10,000 rows, it answers 422 naming the limit and appends nothing', async () => {
+  it('when the file holds more than IMPORT_MAX_ROWS (100,000) rows, it answers 422 naming the limit and appends nothing, not even a job', async () => {
     const id = await givenBudget();
+    const before = await eventCount(app);
     const s = supplier();
-    const rows = Array.from({ length: 10_001 }, (_, n) => `${s},L-${n},2024-03-15,1.00,0.21,1.21,4.3,1.21,`);
+    const rows = Array.from({ length: 100_001 }, (_, n) => `${s},L-${n},2024-03-15,1.00,0.21,1.21,4.3,1.21,`);
     const res = await upload(id, csv(...rows));
     expect(res.status).toBe(422);
     expect(res.body.errors).toEqual([
-      expect.objectContaining({ row: null, column: null, detail: 'the file holds 10001 invoice rows; one import takes at most 10000' }),
+      expect.objectContaining({ row: null, column: null, detail: 'the file holds 100001 invoice rows; one import takes at most 100000' }),
     ]);
+    expect(await eventCount(app)).toBe(before);
   });
 
   it('when a beneficiary of another organisation imports into the project, it is 404 as for a project that does not exist, and nothing is appended', async () => {
@@ -213,7 +215,7 @@ describe('invoice import over HTTP', () => {
     expect(res.body.detail).toBe(`Budget of project ${id} does not exist`);
   });
 
-  it('when the body is not CSV or XLSX it answers 415, and when it is larger than 5 MB 413, both problem+json', async () => {
+  it('when the body is not CSV or XLSX it answers 415, and when it is larger than IMPORT_MAX_FILE_MB (20 MB) 413, both problem+json', async () => {
     const id = await givenBudget();
     const before = await eventCount(app);
     const plain = await upload(id, 'a,b\n', 'text/plain');
@@ -221,7 +223,7 @@ describe('invoice import over HTTP', () => {
     expect(plain.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(plain.body.detail).toContain('text/csv');
     expect((await as('anna').post(importUrl(id)).send({ rows: [] })).status).toBe(415);
-    const big = await upload(id, Buffer.alloc(5 * 1024 * 1024 + 1, 0x41));
+    const big = await upload(id, Buffer.alloc(20 * 1024 * 1024 + 1, 0x41));
     expect(big.status).toBe(413);
     expect(big.headers['content-type']).toMatch(/application\/problem\+json/);
     expect((await upload(id, '')).body).toMatchObject({ status: 422, errors: [expect.objectContaining({ detail: 'the file is empty' })] });
@@ -414,23 +416,23 @@ describe('invoice files as users send them', () => {
     expect((await invoicesOf(id)).map((i) => i.number)).toEqual(['FF-1', 'FF-2']);
   });
 
-  it('when the form’s file is larger than 5 MB, or the streamed form itself is, it answers 413 problem+json and appends nothing', async () => {
+  it('when the form’s file is larger than IMPORT_MAX_FILE_MB (20 MB), or the streamed form itself is, it answers 413 problem+json and appends nothing', async () => {
     const id = await givenBudget();
     const before = await eventCount(app);
-    const big = await form(id, Buffer.alloc(5 * 1024 * 1024 + 1, 0x41), 'invoices.csv');
+    const big = await form(id, Buffer.alloc(20 * 1024 * 1024 + 1, 0x41), 'invoices.csv');
     expect(big.status).toBe(413);
     expect(big.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(big.body.detail).toBe('The file "invoices.csv" is larger than 5 MB; split it into several imports');
+    expect(big.body.detail).toBe('The file "invoices.csv" is larger than 20 MB; split it into several imports');
 
-    // Three files of 2 MB each, none alone over the limit, sent in chunks without a Content-Length:
-    // the form is refused once it passes 5 MB and a little, not read into memory to the end.
+    // Three files of 8 MB each, none alone over the limit, sent in chunks without a Content-Length:
+    // the form is refused once it passes 20 MB and a little, not read into memory to the end.
     const boundary = 'invoice-import-test-boundary';
     const part = (n: number) =>
       Buffer.concat([
         Buffer.from(
           `--${boundary}\r\nContent-Disposition: form-data; name="part${n}"; filename="p${n}.csv"\r\nContent-Type: text/csv\r\n\r\n`,
         ),
-        Buffer.alloc(2 * 1024 * 1024, 0x41),
+        Buffer.alloc(8 * 1024 * 1024, 0x41),
         Buffer.from('\r\n'),
       ]);
     const body = Buffer.concat([part(1), part(2), part(3), Buffer.from(`--${boundary}--\r\n`)]);

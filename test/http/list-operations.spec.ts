@@ -89,6 +89,7 @@ const LISTS = [
   'GET /history/streams/{streamId}',
   'GET /history/events',
   'GET /history/projects/{projectId}',
+  'GET /projects/{projectId}/budget/import-jobs/{jobId}/invoices',
 ];
 
 /** GETs whose answer holds arrays at its top level but is not a list, and why. */

@@ -1,8 +1,6 @@
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { alertFindingId } from '../../src/application/double-funding.js';
-import { seedReferenceData } from '../../src/application/seed-reference-data.js';
-import { SEED_DATA } from '../../src/cli/seed-data.js';
 import { loadConfig } from '../../src/config.js';
 import { findingCorrectionId } from '../../src/domain/budget/correction.js';
 import type { AnyEvent } from '../../src/domain/stream-types.js';
@@ -11,8 +9,9 @@ import type { EventStore, StoredEvent } from '../../src/eventstore/port.js';
 import { createService, type Service } from '../../src/service.js';
 import { TEST_JWT_SECRET } from '../support/auth.js';
 import { buildClaim, buildInvoice, SEED_SHARES } from '../support/budget-builders.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { caller, castOf, CFLA, givenProject, PEOPLE, SEED_CALLER, type Caller } from '../support/seeded.js';
+import type { TestDatabase } from '../support/db.js';
+import { restartableSuite, withAppend } from '../support/restartable.js';
+import { CFLA, givenProject, PEOPLE } from '../support/seeded.js';
 
 /*
  * Workflows across streams (src/application/workflows.ts), with a failure injected between their
@@ -24,22 +23,13 @@ import { caller, castOf, CFLA, givenProject, PEOPLE, SEED_CALLER, type Caller } 
 
 /** The store of a service, failing the next append to a stream whose id starts with `prefix`, once. */
 function failingOnce(inner: EventStore<AnyEvent>, armed: { prefix: string | null }): EventStore<AnyEvent> {
-  return {
-    append: (streamId, events, options) => {
-      if (armed.prefix !== null && streamId.startsWith(armed.prefix)) {
-        armed.prefix = null;
-        return Promise.reject(new EventStoreUnavailable('test store', 'injected failure between the workflow steps'));
-      }
-      return inner.append(streamId, events, options);
-    },
-    readStream: (streamId, options) => inner.readStream(streamId, options),
-    readAll: (options) => inner.readAll(options),
-    queryEvents: (options) => inner.queryEvents(options),
-    exportEvents: (query) => inner.exportEvents(query),
-    countAfter: (after, cap) => inner.countAfter(after, cap),
-    findIdempotentResult: (key, fingerprint) => inner.findIdempotentResult(key, fingerprint),
-    close: () => inner.close(),
-  };
+  return withAppend(inner, (streamId, events, options) => {
+    if (armed.prefix !== null && streamId.startsWith(armed.prefix)) {
+      armed.prefix = null;
+      return Promise.reject(new EventStoreUnavailable('test store', 'injected failure between the workflow steps'));
+    }
+    return inner.append(streamId, events, options);
+  });
 }
 
 const CAST = {
@@ -48,48 +38,31 @@ const CAST = {
   ilze: ['ilze', ['auditor'], CFLA],
 } as const;
 
-let db: TestDatabase;
-const tokens: Record<string, string> = {};
 const armed: { prefix: string | null } = { prefix: null };
-let running: Service;
 
 /**
  * A service on the test database whose store fails once when armed; projections and the process
  * manager are run by hand, so the test decides when.
  */
-async function start(): Promise<Service> {
+async function start(db: TestDatabase): Promise<Service> {
   const config = loadConfig({ NODE_ENV: 'test', PROJECTIONS_ENABLED: 'false', AUTH_JWT_SECRET: TEST_JWT_SECRET });
   return createService(config, pino({ level: process.env.TEST_LOG ?? 'silent' }), db.url, { wrapStore: (s) => failingOnce(s, armed) });
 }
 
+const { suite, as } = restartableSuite(CAST, start);
 /** Stops the running service as a crash would leave things, and starts a new one on the same database. */
-async function restart(): Promise<void> {
-  await running.close();
-  running = await start();
-}
+const restart = () => suite.restart();
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  running = await start();
-  await seedReferenceData(running.context, SEED_DATA, SEED_CALLER);
-  Object.assign(tokens, await castOf(CAST));
-});
-afterAll(async () => {
-  await running.close();
-  await db.drop();
-});
-
-const as: Caller = caller(() => ({ service: running, db, close: () => Promise.resolve() }), tokens);
-
-const eventsOf = async (streamId: string): Promise<StoredEvent<AnyEvent>[]> => running.context.store.readStream(streamId);
-const count = async (): Promise<number> => (await db.pool.query<{ n: number }>('select count(*)::int as n from es_events')).rows[0]!.n;
+const eventsOf = async (streamId: string): Promise<StoredEvent<AnyEvent>[]> => suite.service.context.store.readStream(streamId);
+const count = async (): Promise<number> =>
+  (await suite.db.pool.query<{ n: number }>('select count(*)::int as n from es_events')).rows[0]!.n;
 
 /** Two approved projects with budgets that both declare the same invoice: one same_invoice alert. */
 async function givenAlert(): Promise<{ alertId: string; projectIds: string[] }> {
   const projectIds = [await givenProject(as, { shares: SEED_SHARES }), await givenProject(as, { shares: SEED_SHARES })];
   const invoice = buildInvoice();
   for (const id of projectIds) await as('anna').post(`/projects/${id}/budget/invoices`).send(invoice).expect(201);
-  await running.context.projections.catchUp();
+  await suite.service.context.projections.catchUp();
   const alerts = await as('janis').get(`/double-funding/alerts?projectId=${projectIds[0]}`).expect(200);
   const alert = (alerts.body.items as { alertId: string; rule: string }[]).find((a) => a.rule === 'same_invoice')!;
   return { alertId: alert.alertId, projectIds: [...projectIds].sort() };
@@ -182,11 +155,11 @@ describe('an alert confirmed with findings, when the process stops between the d
     );
 
     await restart();
-    await running.workflows.catchUp();
+    await suite.service.workflows.catchUp();
     for (const f of findingIds) expect(await eventsOf(`finding-${f}`)).toMatchObject([{ type: 'FindingRaised.v1' }]);
     // Run again (a second restart): nothing more.
     const afterOne = await count();
-    await running.workflows.catchUp();
+    await suite.service.workflows.catchUp();
     expect(await count()).toBe(afterOne);
 
     const retried = await as('janis').post(`/double-funding/alerts/${alertId}/confirm`).set('Idempotency-Key', key).send(CONFIRM);
@@ -201,7 +174,7 @@ describe('an alert confirmed with findings, when the process stops between the d
     const key = `confirm-race-${alertId}`;
     const confirm = () => as('janis').post(`/double-funding/alerts/${alertId}/confirm`).set('Idempotency-Key', key).send(CONFIRM);
     expect((await confirm()).status).toBe(503);
-    const [retried] = await Promise.all([confirm(), running.workflows.catchUp()]);
+    const [retried] = await Promise.all([confirm(), suite.service.workflows.catchUp()]);
     expect(retried.status).toBe(200);
     for (const p of projectIds) expect(await eventsOf(`finding-${alertFindingId(alertId, p)}`)).toHaveLength(1);
   });
@@ -253,8 +226,8 @@ describe("a finding's financial correction, when the process stops between the b
     ).toBe(503);
 
     await restart();
-    await running.workflows.catchUp();
-    await running.workflows.catchUp();
+    await suite.service.workflows.catchUp();
+    await suite.service.workflows.catchUp();
     const { booked, recorded } = await correctionsOf(projectId, findingId);
     expect(booked).toHaveLength(1);
     expect(recorded.map((e) => e.data)).toEqual([expect.objectContaining({ budgetCorrectionId: findingCorrectionId(findingId, 1) })]);

@@ -18,8 +18,8 @@ export const SEED_CALLER: AppCaller = {
 };
 
 /** The real service on its own database with the seed command's reference data loaded. */
-export async function createSeededApp(): Promise<TestApp> {
-  const app = await createTestApp();
+export async function createSeededApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const app = await createTestApp(env);
   await seedReferenceData(app.service.context, SEED_DATA, SEED_CALLER);
   return app;
 }
@@ -59,11 +59,16 @@ export type Caller = ReturnType<typeof caller>;
  * A seeded app for the whole test file and tokens for its `cast`: registers the file's
  * beforeAll (which hands the app to `ready`) and afterAll, and returns the caller.
  */
-export function seededSuite(cast: Record<string, readonly [string, readonly Role[], string]>, ready: (app: TestApp) => void): Caller {
+export function seededSuite(
+  cast: Record<string, readonly [string, readonly Role[], string]>,
+  ready: (app: TestApp) => void,
+  /** Configuration beside the test defaults (src/config.ts names). */
+  env: Record<string, string> = {},
+): Caller {
   let app: TestApp | undefined;
   const tokens: Record<string, string> = {};
   beforeAll(async () => {
-    app = await createSeededApp();
+    app = await createSeededApp(env);
     Object.assign(tokens, await castOf(cast));
     ready(app);
   });

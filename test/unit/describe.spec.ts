@@ -28,6 +28,7 @@ const CORRECTION = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 const INDICATOR = '3b2a1c0d-9e8f-4a7b-8c6d-5e4f3a2b1c0d';
 const ALERT = '0123456789abcdef0123456789abcdef';
 const SHA = 'a'.repeat(64);
+const JOB = '7d3c1f0e-2b4a-4c5d-8e6f-9a0b1c2d3e4f';
 
 /** A sample of every current event type: where it is stored, a valid payload and the role it is recorded under. */
 interface Sample {
@@ -394,6 +395,52 @@ const SAMPLES: Record<string, Sample> = {
       decidedAt: T,
       decidedBy: 'janis',
     },
+  },
+  'ImportJobStarted.v1': {
+    streamId: `importjob-${JOB}`,
+    role: 'beneficiary',
+    data: {
+      jobId: JOB,
+      projectId: PROJECT,
+      recipientOrg: '90001234567',
+      file: { name: 'rekini-2024.csv', format: 'csv', sha256: SHA, bytes: 9_921_544 },
+      rows: 100_000,
+      chunkRows: 1000,
+      startedAt: T,
+      startedBy: 'anna',
+    },
+  },
+  'ImportRowsAccepted.v1': {
+    streamId: `importjob-${JOB}`,
+    role: 'beneficiary',
+    data: {
+      chunk: 0,
+      firstRow: 2,
+      lastRow: 2,
+      count: 1,
+      rows: '2\t40003011203\tLVRTC-2024/0117\t2024-03-15\t100000\t21000\t121000\t4.3\tRRF:121000\t\t',
+    },
+  },
+  'ImportChunkStored.v1': {
+    streamId: `importjob-${JOB}`,
+    role: 'beneficiary',
+    data: {
+      chunk: 0,
+      budgetVersion: 12,
+      invoices: [{ row: 2, invoiceId: INVOICE, number: 'LVRTC-2024/0117', alertIds: [ALERT] }],
+      newAlerts: [ALERT],
+      storedAt: T,
+    },
+  },
+  'ImportJobCompleted.v1': {
+    streamId: `importjob-${JOB}`,
+    role: 'beneficiary',
+    data: { stored: 100_000, alertsRaised: 3, completedAt: T },
+  },
+  'ImportJobFailed.v1': {
+    streamId: `importjob-${JOB}`,
+    role: 'beneficiary',
+    data: { issues: [{ row: 7, column: 'Datums', value: '31.02.2024', reason: 'not a date in the calendar' }], stored: 0, failedAt: T },
   },
 };
 

@@ -9,8 +9,8 @@ import { FUNDING_SOURCES, invoiceInputSchema, type FundingSource, type FundShare
  * Reading the bytes of a CSV or XLSX file into a table is src/application/invoice-import.ts.
  */
 
-/** At most this many invoice rows in one import. */
-export const IMPORT_MAX_ROWS = 10_000;
+/** At most this many invoice rows in one import, unless configured otherwise (IMPORT_MAX_ROWS); a large file becomes a job. */
+export const IMPORT_MAX_ROWS = 100_000;
 
 /** A cell as a reader hands it over: text, a number, a date (an XLSX date cell), or a spreadsheet error. */
 export type Cell = string | number | boolean | Date | { error: string } | null;
@@ -302,7 +302,7 @@ function readHeadings(heading: TableRow, rows: readonly TableRow[]) {
  * The table → invoice inputs and every problem found in it. Blank rows are read past. When the
  * headings are wrong nothing else is checked: every row would fail the same way.
  */
-export function interpretTable(table: readonly TableRow[]): InterpretedImport {
+export function interpretTable(table: readonly TableRow[], maxRows = IMPORT_MAX_ROWS): InterpretedImport {
   const [heading, ...all] = table;
   if (!heading || heading.number !== 1 || heading.cells.every(isBlank)) {
     return {
@@ -314,13 +314,11 @@ export function interpretTable(table: readonly TableRow[]): InterpretedImport {
     };
   }
   const data = all.filter((r) => !r.cells.every(isBlank));
-  if (data.length > IMPORT_MAX_ROWS) {
+  if (data.length > maxRows) {
     return {
       rows: [],
       headings: {},
-      issues: [
-        { row: null, column: null, reason: `the file holds ${data.length} invoice rows; one import takes at most ${IMPORT_MAX_ROWS}` },
-      ],
+      issues: [{ row: null, column: null, reason: `the file holds ${data.length} invoice rows; one import takes at most ${maxRows}` }],
     };
   }
   const head = readHeadings(heading, data);

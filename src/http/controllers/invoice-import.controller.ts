@@ -20,8 +20,9 @@ import type { DuplicateAlertView } from '../../../projections/double-funding/que
 import { ApiController } from '../api-controller.js';
 import { callerOf } from '../caller.js';
 import { uploadedFile } from '../file-upload.js';
-import type { IdempotencyKey, VersionTag } from '../headers.js';
+import type { AcceptedJobHeaders, IdempotencyKey, VersionTag } from '../headers.js';
 import type { ImportProblem, Problem } from '../problem.js';
+import { importJobUrl, importJobView, type ImportJobView } from '../views/import-job.js';
 
 /**
  * The file's bytes: CSV (`text/csv`, UTF-8 or Windows-1257, separated by `;`, `,` or tab) or
@@ -71,9 +72,14 @@ export class InvoiceImportController extends ApiController {
    * (any case; Latvian aliases accepted): supplier_reg_no, invoice_number, date (2024-03-15,
    * 15.03.2024 or a date cell), net, vat, gross (euros: 1234.56, 1234,56 or 1 234,56), cost_line,
    * alloc_RRF / alloc_ERDF / alloc_STATE / alloc_OWN (the gross split between funds; blank = 0), and
-   * optionally document_hash. At most 10,000 rows and 5 MB. Each row is checked like a single
-   * invoice; the same invoice twice in the file is an error. The answer carries the double-funding
-   * alerts of the imported invoices (warnings, not refusals).
+   * optionally document_hash. Each row is checked like a single invoice; the same invoice twice in
+   * the file is an error. A file of at most `IMPORT_SYNC_MAX_ROWS` rows (default 500) is imported
+   * within the request: 201, and the answer carries the double-funding alerts of the imported
+   * invoices (warnings, not refusals). A larger one, up to `IMPORT_MAX_ROWS` rows (default
+   * 100,000) and `IMPORT_MAX_FILE_MB` (default 20 MB), becomes an import job: 202 with `Location`
+   * naming the job, whose state shows the progress and, once completed, the per-row results; a
+   * large file with bad rows gives a job that failed at once with the same problems as the 422,
+   * storing nothing.
    * @param _file The CSV or XLSX file (or a multipart/form-data form with it in the field `file`).
    * @example _file "supplier_reg_no;invoice_number;date;net;vat;gross;cost_line;alloc_RRF\n40003011203;LVRTC-2024/0117;15.03.2024;1 000,00;210,00;1 210,00;4.3;1 210,00\n"
    * @summary Import invoices from a file
@@ -91,9 +97,13 @@ export class InvoiceImportController extends ApiController {
   ])
   @Middlewares(handOverFile)
   @SuccessResponse(201, 'Imported; see alerts')
+  @Response<ImportJobView, AcceptedJobHeaders>(
+    202,
+    'A large file: an import job was started (or refused the file); Location names it, poll it until completed or failed',
+  )
   @Response<Problem>(404, 'No such project or budget, or not visible to you')
   @Response<Problem>(412, 'If-Match is stale')
-  @Response<Problem>(413, 'The file is larger than 5 MB')
+  @Response<Problem>(413, 'The file is larger than IMPORT_MAX_FILE_MB (default 20 MB)')
   @Response<Problem>(
     415,
     'Not a format the import reads: it reads CSV (text/csv, application/csv) and XLSX (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet), also sent as application/vnd.ms-excel, application/octet-stream or the field `file` of multipart/form-data; a legacy Excel 97-2003 .xls is refused: save it as .xlsx or CSV',
@@ -108,10 +118,16 @@ export class InvoiceImportController extends ApiController {
     @Request() req: ExRequest,
     @Header('If-Match') _ifMatch?: VersionTag,
     @Header('Idempotency-Key') _idempotencyKey?: IdempotencyKey,
-  ): Promise<InvoiceImportResult> {
+  ): Promise<InvoiceImportResult | ImportJobView> {
     const caller = callerOf(req);
     await this.app.passports.get(caller, projectId);
-    const imported = await this.app.importInvoices(caller, projectId, uploadedFile(req));
-    return this.written(imported, importView(imported), {});
+    const answer = await this.app.importInvoices(caller, projectId, uploadedFile(req));
+    if (answer.kind === 'imported') return this.written(answer.imported, importView(answer.imported), {});
+    // Nothing is in the budget yet, so no ETag: the job's Location is what to follow.
+    const { state, version, replayed } = answer.job;
+    this.setStatus(202);
+    this.setHeader('Location', importJobUrl(projectId, state.jobId));
+    if (replayed) this.setHeader('Idempotent-Replayed', 'true');
+    return importJobView(state, version);
   }
 }
