@@ -1,5 +1,13 @@
 import type pg from 'pg';
-import { alertsOf, byCodeUnits, RULE_RANK, seenTimes, type AlertFact, type Facts } from '../../src/domain/dupalert/rules.js';
+import {
+  alertsOf,
+  invoiceKey,
+  RULE_RANK,
+  seenTimes,
+  sorted as distinct,
+  type AlertFact,
+  type Facts,
+} from '../../src/domain/dupalert/rules.js';
 import type { SeededFacts } from './facts.js';
 
 /** An alert as the rules raise it over the facts, with what the queue filters on, and when it was first and last seen. */
@@ -20,15 +28,13 @@ export interface ComputedAlert extends AlertFact {
   lastSeenAt: string;
 }
 
-const distinct = (values: Iterable<string>) => [...new Set(values)].sort(byCodeUnits);
-
 /** Rules 1 and 2 are about one invoice key (supplier|normalised number) and can end as facts arrive. */
 export const KEYED_RULES = ['same_invoice', 'over_allocation'] as const;
 const keyed = (a: AlertFact) => (KEYED_RULES as readonly string[]).includes(a.rule);
 
 /** The invoice keys of the seeds' invoices and claim items: every fact of each is among the facts loaded. */
 export function seedKeysOf({ facts, seedEvents }: SeededFacts): string[] {
-  return distinct([...facts.invoices, ...facts.items].filter((f) => seedEvents.has(f.eventId)).map((f) => `${f.supplier}|${f.normNumber}`));
+  return distinct([...facts.invoices, ...facts.items].filter((f) => seedEvents.has(f.eventId)).map(invoiceKey));
 }
 
 /**

@@ -187,10 +187,7 @@ export async function alertCounts(db: pg.Pool, filter: AlertFilter): Promise<Ale
         [dimension, value],
       ),
     );
-    return countsOf(
-      rows.map((r) => ({ status: r.status, rule: r.rule, n: Number(r.n) })),
-      filter,
-    );
+    return countsOf(rows, filter);
   }
   const params: unknown[] = [];
   const { rows } = await whenBuilt('df_alerts', () =>
@@ -199,17 +196,15 @@ export async function alertCounts(db: pg.Pool, filter: AlertFilter): Promise<Ale
       params,
     ),
   );
-  return countsOf(
-    rows.map((r) => ({ status: r.status, rule: r.rule, n: Number(r.n) })),
-    filter,
-  );
+  return countsOf(rows, filter);
 }
 
-function countsOf(groups: readonly { status: AlertStatus; rule: DuplicateRule; n: number }[], filter: AlertFilter): AlertCounts {
+/** Counts by status and by rule from groups of (status, rule, n); n as PostgreSQL's count gives it (a bigint as text) or a number. */
+function countsOf(groups: readonly { status: AlertStatus; rule: DuplicateRule; n: string | number }[], filter: AlertFilter): AlertCounts {
   const counts = zeroCounts();
   for (const g of groups) {
-    if (filter.rule === undefined || g.rule === filter.rule) counts.byStatus[g.status] += g.n;
-    if (filter.status === undefined || g.status === filter.status) counts.byRule[g.rule] += g.n;
+    if (filter.rule === undefined || g.rule === filter.rule) counts.byStatus[g.status] += Number(g.n);
+    if (filter.status === undefined || g.status === filter.status) counts.byRule[g.rule] += Number(g.n);
   }
   return counts;
 }

@@ -95,7 +95,8 @@ export const RULE_RANK: Record<DuplicateRule, number> = {
 /** The stable id of an alert: the same rule over the same key is always the same alert. */
 export const alertIdOf = (rule: DuplicateRule, key: string) => createHash('md5').update(`${rule}:${key}`).digest('hex');
 
-const sorted = (values: Iterable<string>) => [...new Set(values)].sort(byCodeUnits);
+/** Each value once, in code-unit order. */
+export const sorted = (values: Iterable<string>) => [...new Set(values)].sort(byCodeUnits);
 /** Plain code-unit order (the database's "C" collation), so ids and keys sort the same everywhere. */
 export const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -109,7 +110,8 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
   }
   return groups;
 }
-const invoiceKey = (f: { supplier: string; normNumber: string }) => `${f.supplier}|${f.normNumber}`;
+/** What rules 1 and 2 are keyed by: supplier|normalised number. */
+export const invoiceKey = (f: { supplier: string; normNumber: string }) => `${f.supplier}|${f.normNumber}`;
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 const days = (date: string) => Date.parse(`${date}T00:00:00Z`) / 86_400_000;
 
