@@ -68,6 +68,8 @@ function described(facts: Facts, alert: AlertFact & { alertId: string }, windowD
   };
 }
 
+const COVERED = 'status, rule, funds, programmes, investments, organisations';
+
 /** The alerts read model: one row per alert, with the officers' decision; indexed for the queue's filters and orders. */
 export const alertTables = (table: string, counts: string) => [
   `create table ${table} (
@@ -90,14 +92,16 @@ export const alertTables = (table: string, counts: string) => [
      decided_at    timestamptz,
      first_seen    timestamptz not null,
      last_seen     timestamptz not null
-   )`,
+   ) with (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02)`,
   // The queue's orders (strongest rule, largest amount, newest), with and without the status filter in front.
   `create index on ${table} (status, rank, alert_id collate "C")`,
   `create index on ${table} (rank, alert_id collate "C")`,
   `create index on ${table} (status, at_risk desc, alert_id collate "C")`,
-  `create index on ${table} (at_risk desc, alert_id collate "C")`,
+  // With what the counts group and filter by, so counting under an amount or date filter reads the index alone
+  // (the table is vacuumed often for that: an index-only scan reads the rows of pages changed since).
+  `create index on ${table} (at_risk desc, alert_id collate "C") include (${COVERED})`,
   `create index on ${table} (status, first_seen desc, alert_id collate "C")`,
-  `create index on ${table} (first_seen desc, alert_id collate "C")`,
+  `create index on ${table} (first_seen desc, alert_id collate "C") include (${COVERED})`,
   // A rule filter with the amount or date order (a rare rule would otherwise be looked for along the whole order).
   `create index on ${table} (status, rule, at_risk desc, alert_id collate "C")`,
   `create index on ${table} (rule, at_risk desc, alert_id collate "C")`,
@@ -111,7 +115,7 @@ export const alertTables = (table: string, counts: string) => [
   `create index on ${table} using gin (programmes)`,
   `create index on ${table} using gin (investments)`,
   `create index on ${table} using gin (suppliers)`,
-  // The queue's counts: alerts by status and rule, over all of them and per fund, programme, investment and organisation.
+  // The queue's counts: alerts by status and rule, over all of them and per combination of fund, programme, investment and organisation values.
   `create table ${counts} (
      dimension text not null,
      value     text not null,
@@ -122,8 +126,26 @@ export const alertTables = (table: string, counts: string) => [
    )`,
 ];
 
-/** The dimensions the counts table keeps, each with the alert's column it counts by ('all': every alert once). */
+/** The scope dimensions the counts table keeps, each with the alert's column it counts by. */
 export const COUNTED = { fund: 'funds', programme: 'programmes', investment: 'investments', organisation: 'organisations' } as const;
+export type CountedDimension = keyof typeof COUNTED;
+const DIMENSIONS = Object.keys(COUNTED) as CountedDimension[];
+
+/**
+ * Every combination of the scope dimensions (in {@link COUNTED}'s order): the counts are kept
+ * for each, so any mix of scope filters reads its counts from one row per (status, rule).
+ */
+const COMBINATIONS: CountedDimension[][] = Array.from({ length: 2 ** DIMENSIONS.length - 1 }, (_, bits) =>
+  DIMENSIONS.filter((_, i) => (bits + 1) & (1 << i)),
+);
+
+/** Where the counts of a combination of scope values are kept: its dimensions joined by '+', its values by U+001F. */
+export function countsKey(scope: Partial<Record<CountedDimension, string>>): { dimension: string; value: string } {
+  const given = DIMENSIONS.filter((d) => scope[d] !== undefined);
+  return given.length === 0
+    ? { dimension: 'all', value: '' }
+    : { dimension: given.join('+'), value: given.map((d) => scope[d]).join('\u001f') };
+}
 
 /**
  * Moves the counts of the alerts that `where` selects by `sign`: −1 before a batch changes them,
@@ -136,9 +158,11 @@ async function recount(
   where: string,
   params: unknown[],
 ) {
-  const facets = Object.entries(COUNTED)
-    .map(([dimension, column]) => `union all select '${dimension}', unnest(a.${column})`)
-    .join(' ');
+  const facets = COMBINATIONS.map((dims) => {
+    const values = dims.map((d, i) => `unnest(a.${COUNTED[d]}) v${i}`).join(', ');
+    const value = dims.map((_, i) => `v${i}`).join(` || chr(31) || `);
+    return `union all select '${dims.join('+')}', ${value} from ${values}`;
+  }).join(' ');
   await tx.query(
     `insert into ${t.df_alert_counts} (dimension, value, status, rule, n)
      select d.dimension, d.value, a.status, a.rule, ${sign} * count(*)

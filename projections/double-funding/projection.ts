@@ -27,7 +27,7 @@ import { DOUBLE_FUNDING } from './sql.js';
  */
 export const doubleFundingProjection = (nearDays: number): Projection<AnyEvent> => ({
   name: DOUBLE_FUNDING,
-  version: 3000 + nearDays,
+  version: 4000 + nearDays,
   tables: ['df_budgets', 'df_invoices', 'df_claim_items', 'df_verifications', 'df_decisions', 'df_alerts', 'df_alert_counts'],
   createTables: (t) => [
     `create table ${t.df_budgets} (

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { DuplicateRule } from '../../src/domain/dupalert/events.js';
 import { byCodeUnits, RULE_RANK } from '../../src/domain/dupalert/rules.js';
-import { COUNTED, computeAlerts, decisionsOf, type ComputedAlert } from './alerts.js';
+import { COUNTED, computeAlerts, countsKey, decisionsOf, type ComputedAlert } from './alerts.js';
 import { loadFacts, type FactSource, type Seeds } from './facts.js';
 import { TAIL } from './sql.js';
 import { whenBuilt } from '../../src/projection-engine/projection.js';
@@ -138,10 +138,23 @@ const ORDER: Record<AlertSort, { column: string; direction: 'asc' | 'desc' }> = 
   newest: { column: 'first_seen', direction: 'desc' },
 };
 
-/** A page of the queue from the read model (`df_alerts`): filtered, in the sort's order, after `after`. */
-export async function queryAlerts(db: pg.Pool | pg.ClientBase, q: AlertQuery): Promise<DuplicateAlertView[]> {
+/**
+ * At most this many matching alerts are read whole (through the filters' own indexes) and
+ * sorted; more are read along the order's index, where matches are then at least this dense
+ * among the alerts. Either way a page reads a bounded number of rows, whatever the planner
+ * guesses of how the filters correlate (a rule only one fund has, an investment of the other fund).
+ */
+const FEW = 2000;
+
+/**
+ * A page of the queue from the read model (`df_alerts`): filtered, in the sort's order, after
+ * `after`. `matching`, when known (the counts give it), is how many alerts the filters select.
+ */
+export async function queryAlerts(db: pg.Pool | pg.ClientBase, q: AlertQuery, matching?: number): Promise<DuplicateAlertView[]> {
+  if (matching === 0) return [];
   const params: unknown[] = [];
   const { column, direction } = ORDER[q.sort];
+  const filters = where(q.filter, params);
   let after = '';
   if (q.after) {
     const value = `$${params.push(q.after.value)}`;
@@ -150,14 +163,22 @@ export async function queryAlerts(db: pg.Pool | pg.ClientBase, q: AlertQuery): P
     // The bound lets the index start at the cursor; the rest skips the ties already shown.
     after = ` and ${column} ${bound} ${value} and (${column} ${past} ${value} or alert_id collate "C" > ${id})`;
   }
-  const limit = q.limit === null ? '' : ` limit ${Number(q.limit)}`;
-  const { rows } = await whenBuilt('df_alerts', () =>
-    db.query<Row>(
-      `select * from df_alerts where ${where(q.filter, params)}${after} order by ${column} ${direction}, alert_id collate "C"${limit}`,
-      params,
-    ),
-  );
+  const order = ` order by ${column} ${direction}, alert_id collate "C"${q.limit === null ? '' : ` limit ${Number(q.limit)}`}`;
+  const text =
+    matching !== undefined && matching <= FEW
+      ? `with m as materialized (select * from df_alerts where ${filters}) select * from m where true${after}${order}`
+      : `select * from df_alerts where ${filters}${after}${order}`;
+  const { rows } = await whenBuilt('df_alerts', () => db.query<Row>(text, params));
   return rows.map(view);
+}
+
+/** A page of the queue and its counts: the counts first, which tell how the page is best read. */
+export async function alertQueue(db: pg.Pool, q: AlertQuery): Promise<{ alerts: DuplicateAlertView[]; counts: AlertCounts }> {
+  const counts = await alertCounts(db, q.filter);
+  const { byStatus } = counts;
+  // byStatus holds the rule filter and every other one but status.
+  const matching = q.filter.status ? byStatus[q.filter.status] : byStatus.open + byStatus.confirmed + byStatus.dismissed;
+  return { alerts: await queryAlerts(db, q, matching), counts };
 }
 
 /** One alert of the read model, or null. */
@@ -172,15 +193,15 @@ const zeroCounts = (): AlertCounts => ({
 });
 
 /**
- * The queue's counts from the read model: from the counts the projection keeps when the filters
- * are at most one of fund, programme, investment and organisation (beside status and rule, which
- * counts ignore); else counted over the alerts the other filters select.
+ * The queue's counts from the read model: from the counts the projection keeps when the only
+ * filters (beside status and rule, which counts ignore) are scope ones (fund, programme,
+ * investment, organisation); else counted over the alerts the other filters select.
  */
 export async function alertCounts(db: pg.Pool, filter: AlertFilter): Promise<AlertCounts> {
   const { status: _status, rule: _rule, ...others } = filter;
   const given = Object.entries(others).filter(([, v]) => v !== undefined);
-  const [dimension, value] = given.length === 0 ? ['all', ''] : given.length === 1 && given[0]![0] in COUNTED ? given[0]! : [];
-  if (dimension !== undefined) {
+  if (given.every(([field]) => field in COUNTED)) {
+    const { dimension, value } = countsKey(others);
     const { rows } = await whenBuilt('df_alert_counts', () =>
       db.query<{ status: AlertStatus; rule: DuplicateRule; n: string }>(
         'select status, rule, n from df_alert_counts where dimension = $1 and value = $2 and n > 0',

@@ -1,10 +1,9 @@
 import {
   alertById,
-  alertCounts,
+  alertQueue,
   alertsAsOf,
   alertsForProject,
   countAlerts,
-  queryAlerts,
   selectAlerts,
   sortValue,
   type AlertCounts,
@@ -96,8 +95,8 @@ export class DoubleFunding {
   async list(filter: AlertFilter, sort: AlertSort, asOf: Date | undefined, page: PageRequest): Promise<AlertQueuePage> {
     const query: AlertQuery = { filter, sort, ...afterCursor(sort, page.cursor), limit: page.limit + 1 };
     if (asOf === undefined) {
-      const [rows, counts] = await Promise.all([queryAlerts(this.deps.pool, query), alertCounts(this.deps.pool, filter)]);
-      return { ...pageOf(rows, page.limit, cursorOf(sort)), counts };
+      const { alerts, counts } = await alertQueue(this.deps.pool, query);
+      return { ...pageOf(alerts, page.limit, cursorOf(sort)), counts };
     }
     const seeds = filter.projectId ? { projectIds: [filter.projectId] } : filter.supplier ? { suppliers: [filter.supplier] } : undefined;
     const all = await alertsAsOf(this.deps.pool, this.deps.config.DUPCHECK_NEAR_DAYS, asOf, this.source(), seeds);

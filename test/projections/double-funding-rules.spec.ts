@@ -4,11 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doubleFundingProjection } from '../../projections/double-funding/projection.js';
 import {
   alertCounts,
+  alertQueue,
   alertsAsOf,
   alertsAtSubmission,
   countAlerts,
   queryAlerts,
+  selectAlerts,
+  sortValue,
   type AlertFilter,
+  type AlertQuery,
   type DuplicateAlertView,
 } from '../../projections/double-funding/queries.js';
 import { normaliseInvoiceNumber } from '../../src/domain/budget/content.js';
@@ -280,7 +284,7 @@ const essentials = (a: DuplicateAlertView | (ReturnType<typeof alertsOf>[number]
 });
 const everyAlert = () => queryAlerts(db.pool, { filter: {}, sort: 'rule', limit: null });
 
-/** The counts the projection keeps equal the counts over the rows, for every alert and for each fund, programme, investment and organisation. */
+/** The counts the projection keeps equal the counts over the rows, for every alert and for each combination of fund, programme, investment and organisation. */
 async function expectCountsKept(rows: DuplicateAlertView[]) {
   const filters: AlertFilter[] = [
     {},
@@ -289,9 +293,30 @@ async function expectCountsKept(rows: DuplicateAlertView[]) {
     ...[...new Set(rows.flatMap((a) => a.programmes))].map((programme) => ({ programme })),
     ...[...new Set(rows.flatMap((a) => a.investments))].map((investment) => ({ investment, status: 'dismissed' as const })),
     ...[...new Set(rows.flatMap((a) => a.organisations))].map((organisation) => ({ organisation })),
+    // Combinations of scope filters, as found on the alerts (and one that no alert has).
+    ...rows.flatMap((a) => [
+      { fund: a.funds[0], organisation: a.organisations.at(-1) },
+      { fund: a.funds.at(-1), programme: a.programmes[0], investment: a.investments.at(-1), status: 'open' as const },
+      { programme: a.programmes[0], investment: a.investments[0], organisation: a.organisations[0], fund: a.funds[0] },
+    ]),
+    { fund: 'RRF', investment: 'no such investment' },
   ];
   expect(filters.length).toBeGreaterThan(6);
   for (const filter of filters) expect(await alertCounts(db.pool, filter), JSON.stringify(filter)).toEqual(countAlerts(rows, filter));
+  // The queue's pages: read whole and sorted (few matches) or along the order's index, both as the rules order them in memory.
+  for (const filter of [...filters.slice(0, 12), { minAmountCents: 50_000 }, { supplier: rows[0]!.suppliers[0]! }]) {
+    for (const sort of ['rule', 'amount', 'newest'] as const) {
+      const first: AlertQuery = { filter, sort, limit: 3 };
+      const expected = selectAlerts(rows, first);
+      const after = expected.at(-1) && { value: sortValue(expected.at(-1)!, sort), alertId: expected.at(-1)!.alertId };
+      for (const q of after ? [first, { ...first, after }] : [first]) {
+        const shown = JSON.stringify({ filter, sort, after: q.after });
+        const page = await alertQueue(db.pool, q);
+        expect(page.alerts, shown).toEqual(selectAlerts(rows, q));
+        expect(await queryAlerts(db.pool, q), shown).toEqual(page.alerts);
+      }
+    }
+  }
 }
 
 describe('the double-funding alerts read model against the rules', () => {
