@@ -250,7 +250,15 @@ export const alerts: Benchmark = async ({ url, pool, log }) => {
   log.info({ events, plantedInLoad: planted.n, seconds: round(loadSeconds) }, 'loaded');
 
   const projection = doubleFundingProjection(NEAR_DAYS);
-  const manager = new ProjectionManager(pool, store, [projection], { batchSize: 5000, pollMs: 500, logger: log, listenUrl: url });
+  // The application layer as the service wires it (its own projection runners off: this bench's runner keeps the read model).
+  const config = loadConfig({ ...process.env, DATABASE_URL: url, PROJECTIONS_ENABLED: 'false', DUPCHECK_NEAR_DAYS: String(NEAR_DAYS) });
+  const manager = new ProjectionManager(pool, store, [projection], {
+    batchSize: 5000,
+    pollMs: 500,
+    settleMs: config.PROJECTION_SETTLE_MS,
+    logger: log,
+    listenUrl: url,
+  });
   await manager.prepare();
   t = performance.now();
   await manager.catchUp();
@@ -264,8 +272,6 @@ export const alerts: Benchmark = async ({ url, pool, log }) => {
   // Live, as in the service: the runner applies each new event shortly after its append.
   await manager.start();
   const projectIds = (await pool.query<{ project_id: string }>('select project_id from df_budgets')).rows.map((r) => r.project_id);
-  // The application layer as the service wires it (its own projection runners off: this bench's runner keeps the read model).
-  const config = loadConfig({ ...process.env, DATABASE_URL: url, PROJECTIONS_ENABLED: 'false', DUPCHECK_NEAR_DAYS: String(NEAR_DAYS) });
   const service = await createService(config, log, url);
   const { doubleFunding } = service.application;
   const officer: Caller = {

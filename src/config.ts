@@ -30,8 +30,9 @@ export const configSchema = z
     /** A projection further behind than this many events makes /ready answer 503. */
     READY_MAX_LAG_EVENTS: z.coerce.number().int().min(0).default(1000),
     PROJECTIONS_ENABLED: booleanFlag.default(true),
-    PROJECTION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(2000),
+    PROJECTION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(250),
     PROJECTION_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+    PROJECTION_SETTLE_MS: z.coerce.number().int().min(0).max(10_000).default(20),
     /** HS256 secret shared with whoever issues tokens; 32+ characters so it carries 256 bits. */
     AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 needs a 256-bit secret)').optional(),
     /** Key set of an identity provider (RS256/ES256 tokens), e.g. https://idp.example.lv/.well-known/jwks.json */

@@ -80,6 +80,7 @@ export async function createService(config: Config, logger: Logger, url: string,
   const manager = new ProjectionManager(runners, store, readModels, {
     batchSize: config.PROJECTION_BATCH_SIZE,
     pollMs: config.PROJECTION_POLL_MS,
+    settleMs: config.PROJECTION_SETTLE_MS,
     logger,
     // PostgreSQL appends NOTIFY; KurrentDB wakes the runners through the store's watch().
     listenUrl: config.EVENT_STORE === 'postgres' ? url : undefined,

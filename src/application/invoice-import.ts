@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { parse as parseCsv, CsvError } from 'csv-parse/sync';
+import { parse as csvParser, CsvError, type Options as CsvOptions } from 'csv-parse';
+import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import ExcelJS from 'exceljs';
 import type { DuplicateAlertView } from '../../projections/double-funding/queries.js';
-import { budgetDecider, type Budget, type OpenBudget } from '../domain/budget/decider.js';
+import { budgetDecider, importIssuesInSteps as rowIssuesInSteps, type Budget, type OpenBudget } from '../domain/budget/decider.js';
 import {
   IMPORT_MAX_ROWS,
   inFileOrder,
-  interpretTable,
+  interpretTableInSteps,
   InvoiceImportRejected,
   issuesFromDecider,
   type Cell,
@@ -15,11 +16,13 @@ import {
   type TableRow,
 } from '../domain/budget/import.js';
 import type { CommandContext } from '../domain/decider.js';
+import { drain, type Steps } from '../domain/steps.js';
 import { ValidationFailed } from '../domain/errors.js';
 import type { Budgets } from './budgets.js';
 import type { Caller } from './caller.js';
 import type { Outcome } from './command.js';
 import { importFormatOf, sniff, type DeclaredFile, type ImportFormat } from './invoice-import-format.js';
+import { inSlices } from './steps.js';
 
 /*
  * Bulk invoice import: the file's bytes → its format (src/application/invoice-import-format.ts)
@@ -70,8 +73,10 @@ export interface ReadImport {
 export async function readImport(file: ImportFile, maxRows: number): Promise<ReadImport> {
   const format = importFormatOf(file);
   if (file.bytes.length === 0) throw new InvoiceImportRejected([{ row: null, column: null, reason: 'the file is empty' }]);
-  const table = format === 'csv' ? readCsv(file.bytes, file.charset) : await readXlsx(file.bytes, maxRows);
-  const interpreted = Array.isArray(table) ? interpretTable(table, maxRows) : { rows: [], issues: [table], headings: {} };
+  const table = format === 'csv' ? await readCsv(file.bytes, file.charset) : await readXlsx(file.bytes, maxRows);
+  const interpreted = Array.isArray(table)
+    ? await inSlices(interpretTableInSteps(table, maxRows))
+    : { rows: [], issues: [table], headings: {} };
   if (interpreted.rows.length === 0 && interpreted.issues.length) throw new InvoiceImportRejected(inFileOrder(interpreted.issues));
   return { format, interpreted, rowCount: interpreted.rows.length };
 }
@@ -82,6 +87,18 @@ export async function readImport(file: ImportFile, maxRows: number): Promise<Rea
  * the same invoice twice in the file), in file order; none: the file may be imported.
  */
 export function importIssues(interpreted: InterpretedImport, context: CommandContext, state: Budget): ImportIssue[] {
+  return drain(importIssuesInSteps(interpreted, context, state));
+}
+
+/** {@link importIssues}, pausing every so many rows. */
+export function* importIssuesInSteps(interpreted: InterpretedImport, context: CommandContext, state: Budget): Steps<ImportIssue[]> {
+  // A budget that takes no invoices at all refuses the same way whatever the rows: the decider says why.
+  if (state.status !== 'open') return importIssuesAtOnce(interpreted, context, state);
+  const found = yield* rowIssuesInSteps(interpreted.rows, state);
+  return inFileOrder([...interpreted.issues, ...(found.length ? issuesFromDecider(found, interpreted) : [])]);
+}
+
+function importIssuesAtOnce(interpreted: InterpretedImport, context: CommandContext, state: Budget): ImportIssue[] {
   const dryRun = () =>
     budgetDecider.decide(
       {
@@ -159,7 +176,7 @@ const fileIssue = (reason: string, row: number | null = null): ImportIssue => ({
  * (Baltic, what a Latvian Excel saves as plain "CSV"); separated by `;` (Latvian Excel: the
  * comma is the decimal sign), `,` or tab, whichever the heading row uses most.
  */
-export function readCsv(bytes: Buffer, charset?: string): TableRow[] | ImportIssue {
+export async function readCsv(bytes: Buffer, charset?: string): Promise<TableRow[] | ImportIssue> {
   if (sniff(bytes) === 'zip') {
     return fileIssue(
       'this is an XLSX workbook (a ZIP archive), not CSV: send it as application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
@@ -171,13 +188,37 @@ export function readCsv(bytes: Buffer, charset?: string): TableRow[] | ImportIss
   const outsideQuotes = firstLine.replace(/"[^"]*"/g, '');
   const delimiter = [';', ',', '\t'].map((d) => ({ d, n: outsideQuotes.split(d).length })).sort((a, b) => b.n - a.n)[0]!.d;
   try {
-    const records: string[][] = parseCsv(text, { delimiter, relax_column_count: true, skip_empty_lines: false });
+    const records = await parseCsv(text, { delimiter, relax_column_count: true, skip_empty_lines: false });
     return records.map((cells, i) => ({ number: i + 1, cells }));
   } catch (err) {
     if (err instanceof CsvError)
       return fileIssue(`not readable as CSV near line ${(err as CsvError & { lines?: number }).lines ?? '?'}: ${err.message}`);
     throw err;
   }
+}
+
+/** Characters of CSV parsed between serving the requests waiting (~10 ms of parsing). */
+const CSV_SLICE = 128 * 1024;
+
+/** The records of a CSV text, parsed a slice at a time; rejects with csv-parse's CsvError. */
+async function parseCsv(text: string, options: CsvOptions): Promise<string[][]> {
+  const records: string[][] = [];
+  const parser = csvParser(options);
+  let failed: unknown;
+  parser.on('readable', () => {
+    for (let record: unknown; (record = parser.read()) !== null;) records.push(record as string[]);
+  });
+  const ended = new Promise<void>((resolve, reject) => {
+    parser.on('end', resolve);
+    parser.on('error', (err) => reject((failed = err)));
+  });
+  for (let at = 0; at < text.length && failed === undefined; at += CSV_SLICE) {
+    parser.write(text.slice(at, at + CSV_SLICE));
+    await yieldToRequests();
+  }
+  if (failed === undefined) parser.end();
+  await ended;
+  return records;
 }
 
 function decode(bytes: Buffer, charset: string | undefined): string | ImportIssue {

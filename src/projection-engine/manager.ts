@@ -30,6 +30,12 @@ export class UnknownProjection extends Error {
 export interface ProjectionManagerOptions {
   batchSize: number;
   pollMs: number;
+  /**
+   * How long a woken runner waits before it reads: appends that arrive meanwhile go into the
+   * same batch, and the request that appended finishes (its check and its answer) before the
+   * runner competes with it for the processor. 0: at once.
+   */
+  settleMs?: number;
   logger: Logger;
   /** Connection string for the LISTEN connection (live mode). */
   listenUrl?: string;
@@ -206,6 +212,7 @@ export class ProjectionManager<E extends EventShape = EventShape> {
         continue;
       }
       await this.sleepUntilWoken();
+      if (this.options.settleMs && !this.stopped) await sleep(this.options.settleMs);
     }
   }
 

@@ -137,6 +137,29 @@ describe('projection runner', () => {
       await m.stop();
     }
   });
+
+  it('when running live with a settle time, events appended while it settles are applied together after it', async () => {
+    const m = new ProjectionManager(db.pool, store, [streamCatalogue], {
+      batchSize: 50,
+      pollMs: 20,
+      settleMs: 1000,
+      logger,
+      listenUrl: db.url,
+    });
+    await m.start();
+    try {
+      const [first, second] = [`test-${randomUUID()}`, `test-${randomUUID()}`];
+      await store.append(first, [counted(1)], { expectedVersion: 0 });
+      await store.append(second, [counted(1)], { expectedVersion: 0 });
+      // Woken by the first append, the runner is still settling (without a settle time it applies within milliseconds).
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await findStream(orm, first)).toBeNull();
+      await eventually(async () => (await findStream(orm, first)) !== null || (await findStream(orm, second)) !== null);
+      expect([await findStream(orm, first), await findStream(orm, second)].map((r) => r?.version)).toEqual([1, 1]);
+    } finally {
+      await m.stop();
+    }
+  });
 });
 
 describe('rebuild without downtime', () => {

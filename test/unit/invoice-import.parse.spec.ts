@@ -209,8 +209,8 @@ describe('reading the table', () => {
 });
 
 describe('CSV files', () => {
-  it('when saved by a Latvian Excel (UTF-8 with BOM, semicolons, decimal commas, a blank line), the rows keep their numbers in the file', () => {
-    const rows = readCsv(fixture('invoices-good.csv'));
+  it('when saved by a Latvian Excel (UTF-8 with BOM, semicolons, decimal commas, a blank line), the rows keep their numbers in the file', async () => {
+    const rows = await readCsv(fixture('invoices-good.csv'));
     expect(Array.isArray(rows)).toBe(true);
     const result = interpretTable(rows as TableRow[]);
     expect(result.issues).toEqual([]);
@@ -221,22 +221,39 @@ describe('CSV files', () => {
     ]);
   });
 
-  it('when saved as Windows-1257 (Baltic) rather than UTF-8, the Latvian headings are still read', () => {
+  it('when saved as Windows-1257 (Baltic) rather than UTF-8, the Latvian headings are still read', async () => {
     const text = 'Rēķina numurs;Piegādātājs;Datums;Neto;PVN;Bruto;Izmaksu pozīcija;ANM\n1;40003011203;15.03.2024;1,00;0,21;1,21;4.3;1,21\n';
     const cp1257 = Buffer.from(new Uint8Array([...text].map((ch) => ({ ē: 0xe7, ķ: 0xed, ā: 0xe2, ī: 0xee })[ch] ?? ch.charCodeAt(0))));
-    const result = interpretTable(readCsv(cp1257) as TableRow[]);
+    const result = interpretTable((await readCsv(cp1257)) as TableRow[]);
     expect(result.issues).toEqual([]);
     expect(result.rows[0]!.invoice).toMatchObject({ number: '1', grossCents: 121 });
   });
 
-  it('when a quoted cell spans lines, the record is one row, as a spreadsheet shows it', () => {
+  it('when a quoted cell spans lines, the record is one row, as a spreadsheet shows it', async () => {
     const csv = `${HEAD.join(',')}\n40003011203,"A\n1",2024-03-15,1,0,1,4.3,1,\n40003011203,A2,2024-03-15,1,0,1,4.3,1,\n`;
-    const result = interpretTable(readCsv(Buffer.from(csv)) as TableRow[]);
+    const result = interpretTable((await readCsv(Buffer.from(csv))) as TableRow[]);
     expect(result.rows.map((r) => r.row)).toEqual([2, 3]);
   });
 
-  it('when an XLSX workbook is sent as CSV, it says so', () => {
-    expect(readCsv(Buffer.from('PK\x03\x04rest', 'latin1'))).toEqual({
+  it('when a file is parsed a slice at a time, a record cut by a slice (a quoted line break, a multi-byte letter) is read whole', async () => {
+    const line = (n: number) => `40003011203,"Rēķins\n${n}",2024-03-15,1,0,1,4.3,1,\n`;
+    const csv = `${HEAD.join(',')}\n${Array.from({ length: 9000 }, (_, n) => line(n)).join('')}`;
+    expect(csv.length).toBeGreaterThan(3 * 128 * 1024);
+    const result = interpretTable((await readCsv(Buffer.from(csv))) as TableRow[]);
+    expect(result.issues).toEqual([]);
+    expect(result.rows.map((r) => r.invoice.number)).toEqual(Array.from({ length: 9000 }, (_, n) => `Rēķins\n${n}`));
+  });
+
+  it('when a CSV file breaks off inside a quoted cell, it says where', async () => {
+    expect(await readCsv(Buffer.from(`${HEAD.join(',')}\n40003011203,"A1,2024-03-15\n`))).toEqual({
+      row: null,
+      column: null,
+      reason: expect.stringContaining('not readable as CSV'),
+    });
+  });
+
+  it('when an XLSX workbook is sent as CSV, it says so', async () => {
+    expect(await readCsv(Buffer.from('PK\x03\x04rest', 'latin1'))).toEqual({
       row: null,
       column: null,
       reason: expect.stringContaining('XLSX workbook'),

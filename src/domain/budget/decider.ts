@@ -1,6 +1,7 @@
 import { UnknownMessage, type Command, type Decider } from '../decider.js';
 import { IllegalTransition, NotFound, ValidationFailed, type FieldIssue } from '../errors.js';
 import { assertFourEyesRule, fourEyesRule } from '../four-eyes.js';
+import { drain, ROWS_PER_STEP, type Steps } from '../steps.js';
 import type { Financing, ProgrammeRef } from '../passport/content.js';
 import {
   normaliseInvoiceNumber,
@@ -298,11 +299,12 @@ function pay(c: Extract<BudgetCommand, { type: 'RecordPayment' }>, state: OpenBu
   return [{ type: 'ClaimPaid.v1', data: { claimId, amountCents, paidOn, paidAt: c.context.now.toISOString(), paidBy: c.context.actor } }];
 }
 
-/** All or nothing: every row's issues and every duplicate within the import are reported together. */
-function importInvoices(c: Extract<BudgetCommand, { type: 'ImportInvoices' }>, state: OpenBudget): BudgetEvent[] {
+/** Every row's issues and every duplicate within an import, pausing every {@link ROWS_PER_STEP} rows. */
+export function* importIssuesInSteps(rows: readonly { row: number; invoice: InvoiceInput }[], state: OpenBudget): Steps<FieldIssue[]> {
   const issues: FieldIssue[] = [];
   const first = new Map<string, number>();
-  for (const { row, invoice } of c.data.rows) {
+  for (const [n, { row, invoice }] of rows.entries()) {
+    if (n % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
     issues.push(...invoiceIssues(invoice, state).map((i) => ({ field: `rows.${row}.${i.field}`, message: i.message })));
     const key = `${invoice.supplierRegNo}|${normaliseInvoiceNumber(invoice.number)}`;
     const earlier = first.get(key);
@@ -313,8 +315,13 @@ function importInvoices(c: Extract<BudgetCommand, { type: 'ImportInvoices' }>, s
         message: `the same invoice as row ${earlier}: supplier ${invoice.supplierRegNo}, number ${normaliseInvoiceNumber(invoice.number)} once normalised`,
       });
   }
-  if (c.data.rows.length === 0) issues.push({ field: 'rows', message: 'the import holds no invoices' });
-  refuseIf(issues);
+  if (rows.length === 0) issues.push({ field: 'rows', message: 'the import holds no invoices' });
+  return issues;
+}
+
+/** All or nothing: every row's issues and every duplicate within the import are reported together. */
+function importInvoices(c: Extract<BudgetCommand, { type: 'ImportInvoices' }>, state: OpenBudget): BudgetEvent[] {
+  refuseIf(drain(importIssuesInSteps(c.data.rows, state)));
   const at = c.context.now.toISOString();
   return c.data.rows.map(({ invoice }) => ({
     type: 'InvoiceSubmitted.v1' as const,

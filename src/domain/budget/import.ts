@@ -1,4 +1,5 @@
 import { ValidationFailed, type FieldIssue } from '../errors.js';
+import { drain, ROWS_PER_STEP, type Steps } from '../steps.js';
 import { FUNDING_SOURCES, invoiceInputSchema, type FundingSource, type FundShare, type InvoiceInput } from './content.js';
 
 /*
@@ -303,6 +304,11 @@ function readHeadings(heading: TableRow, rows: readonly TableRow[]) {
  * headings are wrong nothing else is checked: every row would fail the same way.
  */
 export function interpretTable(table: readonly TableRow[], maxRows = IMPORT_MAX_ROWS): InterpretedImport {
+  return drain(interpretTableInSteps(table, maxRows));
+}
+
+/** {@link interpretTable}, pausing every {@link ROWS_PER_STEP} rows. */
+export function* interpretTableInSteps(table: readonly TableRow[], maxRows = IMPORT_MAX_ROWS): Steps<InterpretedImport> {
   const [heading, ...all] = table;
   if (!heading || heading.number !== 1 || heading.cells.every(isBlank)) {
     return {
@@ -330,7 +336,11 @@ export function interpretTable(table: readonly TableRow[], maxRows = IMPORT_MAX_
       issues: [{ row: null, column: null, reason: 'the file holds no invoice rows below the headings' }],
     };
   const issues: ImportIssue[] = [];
-  const rows = data.map((r) => interpretRow(r, head.columns, head.headings, issues));
+  const rows: ImportRow[] = [];
+  for (const r of data) {
+    if (rows.length % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
+    rows.push(interpretRow(r, head.columns, head.headings, issues));
+  }
   return { rows, issues, headings: head.headings };
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { ConcurrencyError, DuplicateEventId, IdempotencyKeyReused, InvalidStreamId } from '../errors.js';
@@ -39,6 +40,9 @@ interface EventRow {
   /** The types stored before this event in its stream; only for types whose upcaster needs them. */
   earlier_types?: string[] | null;
 }
+
+/** Longest stretch of checking events read before the requests waiting are served. */
+const SLICE_MS = 10;
 
 /**
  * For a retired type whose upcaster needs the types stored before it in its stream, those types
@@ -146,7 +150,7 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
         order by e.version`,
       [streamId, options.from ?? 1, options.to ?? 2_147_483_647],
     );
-    return rows.map((r) => this.toStored(r));
+    return this.allStored(rows);
   }
 
   async readAll(options: ReadAllOptions): Promise<StoredEvent<E>[]> {
@@ -157,7 +161,25 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
         limit $3`,
       [options.after.transactionId.toString(), options.after.sequence.toString(), options.limit],
     );
-    return rows.map((r) => this.toStored(r));
+    return this.allStored(rows);
+  }
+
+  /**
+   * The rows as events, checked against their schemas a time slice at a time: a projection's
+   * batch of thousands of events, or a long stream, is tens of milliseconds of checking, which
+   * must not keep the requests waiting all that time.
+   */
+  private async allStored(rows: EventRow[]): Promise<StoredEvent<E>[]> {
+    const events: StoredEvent<E>[] = [];
+    let until = performance.now() + SLICE_MS;
+    for (const row of rows) {
+      events.push(this.toStored(row));
+      if (events.length % 64 === 0 && performance.now() >= until) {
+        await yieldToRequests();
+        until = performance.now() + SLICE_MS;
+      }
+    }
+    return events;
   }
 
   /**
