@@ -251,7 +251,13 @@ export const alerts: Benchmark = async ({ url, pool, log }) => {
 
   const projection = doubleFundingProjection(NEAR_DAYS);
   // The application layer as the service wires it (its own projection runners off: this bench's runner keeps the read model).
-  const config = loadConfig({ ...process.env, DATABASE_URL: url, PROJECTIONS_ENABLED: 'false', DUPCHECK_NEAR_DAYS: String(NEAR_DAYS) });
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_URL: url,
+    PROJECTIONS_ENABLED: 'false',
+    BACKGROUND_THREAD: 'false',
+    DUPCHECK_NEAR_DAYS: String(NEAR_DAYS),
+  });
   const manager = new ProjectionManager(pool, store, [projection], {
     batchSize: 5000,
     pollMs: 500,

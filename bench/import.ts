@@ -39,8 +39,8 @@ export const importBench: Benchmark = async ({ url, pool, log }) => {
     DATABASE_URL: url,
     AUTH_JWT_SECRET: SECRET,
     LOG_LEVEL: 'silent',
-    // The import's and the projections' settings may be tried out: IMPORT_CHUNK_ROWS=500 npm run bench -- import
-    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('IMPORT_') || name.startsWith('PROJECTION_'))),
+    // The import's, the projections' and the background thread's settings may be tried out: IMPORT_CHUNK_ROWS=500 npm run bench -- import
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => /^(IMPORT_|PROJECTION_|BACKGROUND_)/.test(name))),
   });
   // The service's own logs only when asked for (BENCH_LOG=debug), to stderr like the bench's.
   const serviceLog = pino({ level: process.env.BENCH_LOG === 'debug' ? 'debug' : 'silent' }, pino.destination(2));

@@ -30,6 +30,11 @@ export const configSchema = z
     /** A projection further behind than this many events makes /ready answer 503. */
     READY_MAX_LAG_EVENTS: z.coerce.number().int().min(0).default(1000),
     PROJECTIONS_ENABLED: booleanFlag.default(true),
+    /**
+     * Run the background work (projection runners, hash chain, workflows, import jobs) in a
+     * thread of its own, so requests never wait behind it; false: in the request thread.
+     */
+    BACKGROUND_THREAD: booleanFlag.default(true),
     PROJECTION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(250),
     PROJECTION_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
     PROJECTION_SETTLE_MS: z.coerce.number().int().min(0).max(10_000).default(20),

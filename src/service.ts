@@ -15,6 +15,7 @@ import { PostgresEventStore } from './eventstore/postgres/adapter.js';
 import { ChainKeeper } from './eventstore/postgres/chain.js';
 import type { EventRegistry } from './eventstore/registry.js';
 import { Application } from './application/application.js';
+import { BackgroundThread } from './background-thread.js';
 import type { Deps } from './application/deps.js';
 import { react } from './application/workflows.js';
 import type { AnyEvent } from './domain/stream-types.js';
@@ -54,6 +55,8 @@ export interface ServiceOptions {
   readonly wrapStore?: (store: EventStore<AnyEvent>) => EventStore<AnyEvent>;
   /** Now, for every command; default the system clock. */
   readonly clock?: () => Date;
+  /** This is the background thread (src/background.ts): the background work runs here. */
+  readonly inBackgroundThread?: boolean;
 }
 
 /** Wires the service on a migrated database; projections run live unless disabled. */
@@ -116,19 +119,29 @@ export async function createService(config: Config, logger: Logger, url: string,
     workflows,
     clock: options.clock ?? (() => new Date()),
   };
-  if (config.PROJECTIONS_ENABLED) {
+  const application = new Application(context);
+  // The background work runs here, or in a thread of its own that this thread starts (and hands new import jobs to).
+  const here = options.inBackgroundThread === true || !config.BACKGROUND_THREAD;
+  let thread: BackgroundThread | undefined;
+  if (here && config.PROJECTIONS_ENABLED) {
     await manager.start();
     chain?.start();
     workflows.start();
   } else await manager.prepare();
-  const application = new Application(context);
-  if (config.IMPORT_WORKER_ENABLED) await application.importJobs.runner.start();
+  if (here && config.IMPORT_WORKER_ENABLED) await application.importJobs.runner.start();
+  if (!here && (config.PROJECTIONS_ENABLED || config.IMPORT_WORKER_ENABLED)) {
+    const started = new BackgroundThread({ config, url, logLevel: logger.level }, logger);
+    application.importJobs.runJob = (jobId) => started.importJobStarted(jobId);
+    await started.start();
+    thread = started;
+  }
   return {
     context,
     application,
     app: createApp(application, { config, logger }),
     workflows,
     async close() {
+      await thread?.stop();
       await application.importJobs.runner.stop();
       await workflows.stop();
       await manager.stop();

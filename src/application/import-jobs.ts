@@ -33,6 +33,8 @@ const rowsCursor = cursorCodec('import-job-invoices', ['int'] as const);
 /** Import jobs of one process: starts them, shows them, and runs them through its runner. */
 export class ImportJobs {
   readonly runner: ImportJobRunner;
+  /** Where a job just started goes to run: this process's runner, or the background thread (src/service.ts). */
+  runJob: (jobId: string) => void = (jobId) => this.runner.enqueue(jobId);
   /** Jobs as last seen, so a poll reads only what was stored since (a job holds up to 100,000 rows). */
   private readonly seen = new Map<string, Loaded<ExistingImportJob>>();
 
@@ -80,7 +82,7 @@ export class ImportJobs {
       { subject: jobId, now },
     );
     const job = existing(outcome);
-    if (!outcome.replayed) this.runner.enqueue(job.state.jobId);
+    if (!outcome.replayed) this.runJob(job.state.jobId);
     return { kind: 'job', job };
   }
 

@@ -84,9 +84,22 @@ export class ProjectionManager<E extends EventShape = EventShape> {
     if (this.options.listenUrl) await this.listen(this.options.listenUrl);
     // Stores that can say when events arrive (KurrentDB: a $all subscription) wake the runners too.
     this.unwatch = this.store.watch?.(() => this.wakeAll());
-    this.pollTimer = setInterval(() => this.wakeAll(), this.options.pollMs);
-    for (const p of this.byName.values()) {
-      for (const g of await this.runnableGenerations(p)) this.spawn(p, g);
+    this.pollTimer = setInterval(() => {
+      this.wakeAll();
+      // A rebuild asked for elsewhere (another instance, or the request thread of this one) is run here too.
+      this.spawnRunnable().catch((err: unknown) => this.options.logger.warn({ err }, 'looking for new generations failed'));
+    }, this.options.pollMs);
+    await this.spawnRunnable();
+  }
+
+  /** Runs every runnable generation (see {@link runnableGenerations}) that has no runner here yet. */
+  private async spawnRunnable(): Promise<void> {
+    const { rows } = await this.pool.query<{ projection: string; generation: number; code_version: number }>(
+      `select projection, generation, code_version from projection_generations where status <> 'retired' order by projection, generation`,
+    );
+    for (const r of rows) {
+      const p = this.byName.get(r.projection);
+      if (p && r.code_version === p.version && !this.stopped) this.spawn(p, r.generation);
     }
   }
 

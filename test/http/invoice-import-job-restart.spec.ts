@@ -21,6 +21,8 @@ import { givenProject, PEOPLE } from '../support/seeded.js';
 const CONFIG = {
   NODE_ENV: 'test',
   PROJECTION_POLL_MS: '50',
+  // The dying store wraps this thread's store: the import jobs must run here.
+  BACKGROUND_THREAD: 'false',
   AUTH_JWT_SECRET: TEST_JWT_SECRET,
   IMPORT_SYNC_MAX_ROWS: '10',
   IMPORT_CHUNK_ROWS: '25',

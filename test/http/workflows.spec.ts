@@ -45,7 +45,12 @@ const armed: { prefix: string | null } = { prefix: null };
  * manager are run by hand, so the test decides when.
  */
 async function start(db: TestDatabase): Promise<Service> {
-  const config = loadConfig({ NODE_ENV: 'test', PROJECTIONS_ENABLED: 'false', AUTH_JWT_SECRET: TEST_JWT_SECRET });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PROJECTIONS_ENABLED: 'false',
+    BACKGROUND_THREAD: 'false',
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+  });
   return createService(config, pino({ level: process.env.TEST_LOG ?? 'silent' }), db.url, { wrapStore: (s) => failingOnce(s, armed) });
 }
 

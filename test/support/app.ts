@@ -17,7 +17,14 @@ export interface TestApp {
  */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', PROJECTION_POLL_MS: '50', AUTH_JWT_SECRET: TEST_JWT_SECRET, ...env });
+  // The background work in the test's own thread, unless a test asks for the thread (test/http/background-thread.spec.ts).
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PROJECTION_POLL_MS: '50',
+    BACKGROUND_THREAD: 'false',
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    ...env,
+  });
   const service = await createService(config, pino({ level: process.env.TEST_LOG ?? 'silent' }), db.url);
   return {
     service,
