@@ -16,6 +16,7 @@ import {
 } from '../domain/budget/import.js';
 import type { CommandContext } from '../domain/decider.js';
 import { ValidationFailed } from '../domain/errors.js';
+import { alertAsSeenBy, alertIdAsSeenBy, audienceOf } from './alert-audience.js';
 import type { Budgets } from './budgets.js';
 import type { Caller } from './caller.js';
 import type { Outcome } from './command.js';
@@ -116,15 +117,21 @@ export async function importRead(budgets: Budgets, caller: Caller, projectId: st
     suppliers,
     stored.map((e) => e.id),
   );
+  const audience = await audienceOf(budgets.deps, caller.user, alerts);
   const alertIds = alertIdsByEvent(alerts);
   return {
     ...outcome,
     imported: stored.length,
     invoices: interpreted.rows.map((r, i) => {
       const event = stored[i]!;
-      return { row: r.row, invoiceId: event.data.invoiceId, number: r.invoice.number, alertIds: alertIds.get(event.id) ?? [] };
+      return {
+        row: r.row,
+        invoiceId: event.data.invoiceId,
+        number: r.invoice.number,
+        alertIds: (alertIds.get(event.id) ?? []).map((id) => alertIdAsSeenBy(audience, id)),
+      };
     }),
-    alerts,
+    alerts: alerts.map((a) => alertAsSeenBy(audience, a)),
   };
 }
 
