@@ -16,7 +16,7 @@ import {
 } from '../domain/budget/import.js';
 import type { CommandContext } from '../domain/decider.js';
 import { ValidationFailed } from '../domain/errors.js';
-import { alertAsSeenBy, alertIdAsSeenBy, audienceOf } from './alert-audience.js';
+import { alertAsSeenBy, audienceOf } from './alert-audience.js';
 import type { Budgets } from './budgets.js';
 import type { Caller } from './caller.js';
 import type { Outcome } from './command.js';
@@ -118,6 +118,9 @@ export async function importRead(budgets: Budgets, caller: Caller, projectId: st
     stored.map((e) => e.id),
   );
   const audience = await audienceOf(budgets.deps, caller.user, alerts);
+  const shown = alerts.map((a) => alertAsSeenBy(audience, a));
+  // Each row names its alerts by the ids the answer shows them under.
+  const shownId = new Map(alerts.map((a, i) => [a.alertId, shown[i]!.alertId]));
   const alertIds = alertIdsByEvent(alerts);
   return {
     ...outcome,
@@ -128,10 +131,10 @@ export async function importRead(budgets: Budgets, caller: Caller, projectId: st
         row: r.row,
         invoiceId: event.data.invoiceId,
         number: r.invoice.number,
-        alertIds: (alertIds.get(event.id) ?? []).map((id) => alertIdAsSeenBy(audience, id)),
+        alertIds: (alertIds.get(event.id) ?? []).map((id) => shownId.get(id)!),
       };
     }),
-    alerts: alerts.map((a) => alertAsSeenBy(audience, a)),
+    alerts: shown,
   };
 }
 
