@@ -1,5 +1,6 @@
 import { readModelEntities } from '../projections/index.js';
 import { Audit } from '../src/application/audit.js';
+import { loadConfig } from '../src/config.js';
 import { createPool } from '../src/db/database.js';
 import { initOrm } from '../src/db/orm.js';
 import { createEventRegistry } from '../src/domain/events.js';
@@ -15,7 +16,7 @@ if (!url || !projectId) throw new Error('usage: node history-export.js DATABASE_
 const pool = createPool(url, 4, () => undefined);
 const orm = await initOrm(url, readModelEntities);
 const store = new PostgresEventStore(pool, createEventRegistry());
-const audit = new Audit({ store, pool, orm, chain: undefined, clock: () => new Date() });
+const audit = new Audit({ store, pool, orm, chain: undefined, clock: () => new Date(), config: loadConfig() });
 try {
   const rssBeforeMb = Math.round(process.memoryUsage().rss / 1e6);
   const t = performance.now();

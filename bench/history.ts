@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { readModelEntities } from '../projections/index.js';
 import { Audit } from '../src/application/audit.js';
+import { loadConfig } from '../src/config.js';
 import { initOrm } from '../src/db/orm.js';
 import { createEventRegistry } from '../src/domain/events.js';
 import type { AnyEvent } from '../src/domain/stream-types.js';
@@ -126,7 +127,7 @@ export const history: Benchmark = async ({ url, pool, log }) => {
     .catch((err: unknown) => log.warn({ err }, 'checkpoint refused (needs pg_checkpoint): the timings may include one'));
 
   const orm = await initOrm(url, readModelEntities);
-  const audit = new Audit({ store, pool, orm, chain: undefined, clock: () => new Date() });
+  const audit = new Audit({ store, pool, orm, chain: undefined, clock: () => new Date(), config: loadConfig() });
   try {
     // History: a page of 100 of a random project's events, as the API serialises it.
     const times: number[] = [];

@@ -46,6 +46,12 @@ export const configSchema = z
     AUTH_ISSUER: z.string().min(1).optional(),
     /** When set, tokens must name this `aud`. */
     AUTH_AUDIENCE: z.string().min(1).optional(),
+    /**
+     * Signs the cursors of every list and the alert ids a beneficiary sees (HMAC keys are derived
+     * from it); 32+ characters. Unset: derived from AUTH_JWT_SECRET, else (never in production)
+     * from the development secret file.
+     */
+    CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters (it keys HMAC-SHA256)').optional(),
     /** Outside production, with no secret and no JWKS, a development secret is generated into this file once. */
     AUTH_DEV_SECRET_FILE: z.string().min(1).default('.data/dev-jwt-secret'),
     /** Where the event log lives: PostgreSQL (the same database as the read models) or KurrentDB. */
@@ -107,6 +113,14 @@ export const configSchema = z
     if (c.AUTH_JWKS_URL?.startsWith('http:')) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'must be an https URL in production' });
     }
+    if (c.AUTH_JWKS_URL && !c.CURSOR_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CURSOR_SECRET'],
+        message:
+          "production with AUTH_JWKS_URL needs CURSOR_SECRET (32+ characters): the key cursors and beneficiaries' alert ids are signed with",
+      });
+    }
   });
 
 export type Config = z.infer<typeof configSchema>;
@@ -126,11 +140,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       result.error.issues.map((i) => {
         const name = i.path.join('.');
         const value = env[name];
-        return `${name}: ${i.message}${value === undefined ? '' : ` (got ${JSON.stringify(redactCredentials(value))})`}`;
+        return `${name}: ${i.message}${value === undefined ? '' : ` (got ${shown(name, value)})`}`;
       }),
     );
   }
   return result.data;
+}
+
+/** What a refused value is echoed as: a secret never (only its length), a connection string without its password. */
+function shown(name: string, value: string): string {
+  return /SECRET/.test(name) ? `${value.length} characters, not shown` : JSON.stringify(redactCredentials(value));
 }
 
 /** A connection string's password is never echoed into logs: `kurrentdb://admin:***@host`. */

@@ -369,3 +369,12 @@ export async function alertsAsOf(
   }
   return [...byId.values()];
 }
+
+/** The read model's alerts of these ids (those it holds), in no particular order. */
+export async function alertsByIds(db: pg.Pool, alertIds: readonly string[]): Promise<DuplicateAlertView[]> {
+  if (alertIds.length === 0) return [];
+  const { rows } = await whenBuilt('df_alerts', () =>
+    db.query<Row>('select * from df_alerts where alert_id = any($1::text[])', [alertIds]),
+  );
+  return rows.map(view);
+}

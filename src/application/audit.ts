@@ -14,7 +14,7 @@ import type { EventQuery, ExportedEvent } from '../eventstore/port.js';
 import { formatPosition, parsePosition, START } from '../eventstore/position.js';
 import { exportChain, TamperEvidenceUnavailable, verifyChain, type ChainReport } from '../eventstore/postgres/chain.js';
 import type { Deps } from './deps.js';
-import { cursorCodec } from './cursor.js';
+import { cursorCodec, cursorSealForAll } from './cursor.js';
 import {
   eventEntry,
   projectHistoryEntries,
@@ -41,7 +41,7 @@ const HISTORY_CURSOR = cursorCodec('stream-history', ['int']);
  * stream catalogue, and the tamper-evident hash chain (PostgreSQL log only: 501 otherwise).
  */
 export class Audit {
-  constructor(private readonly deps: Pick<Deps, 'store' | 'clock' | 'pool' | 'orm' | 'chain'>) {}
+  constructor(private readonly deps: Pick<Deps, 'store' | 'clock' | 'pool' | 'orm' | 'chain' | 'config'>) {}
 
   /**
    * A page of a stream's history as of `asOf`, in version order. Every event before the page is
@@ -49,20 +49,20 @@ export class Audit {
    * folded history by version rather than in SQL.
    */
   async streamHistory(streamId: string, asOf: Date, page: PageRequest): Promise<StreamHistoryPage> {
-    const after = page.cursor === undefined ? 0 : HISTORY_CURSOR.decode(page.cursor)[0];
+    const after = page.cursor === undefined ? 0 : HISTORY_CURSOR.decode(this.seal(), page.cursor)[0];
     const { events, ...history } = await streamHistory(this.deps.store, streamId, asOf);
     const rest = events.filter((e) => e.version > after).slice(0, page.limit + 1);
-    return { ...history, ...pageOf(rest, page.limit, (e) => HISTORY_CURSOR.encode([e.version])) };
+    return { ...history, ...pageOf(rest, page.limit, (e) => HISTORY_CURSOR.encode(this.seal(), [e.version])) };
   }
 
   /** A page of the events in global order after the cursor, filtered (served from the store's indexes). */
   async feed(filter: EventQuery, page: PageRequest): Promise<Page<FeedEntry>> {
-    const after = page.cursor === undefined ? START : parsePosition(FEED_CURSOR.decode(page.cursor)[0]);
+    const after = page.cursor === undefined ? START : parsePosition(FEED_CURSOR.decode(this.seal(), page.cursor)[0]);
     const events = await this.deps.store.queryEvents({ ...filter, after, limit: page.limit + 1 });
     return pageOf(
       events.map((e) => eventEntry(e)),
       page.limit,
-      (e) => FEED_CURSOR.encode([e.position]),
+      (e) => FEED_CURSOR.encode(this.seal(), [e.position]),
     );
   }
 
@@ -72,10 +72,12 @@ export class Audit {
    * four-eyes step it took and a description.
    */
   async projectHistory(projectId: string, filter: ProjectHistoryFilter, page: PageRequest): Promise<Page<ProjectHistoryEntry>> {
-    const after = page.cursor === undefined ? START : parsePosition(PROJECT_HISTORY_CURSOR.decode(page.cursor)[0]);
+    const after = page.cursor === undefined ? START : parsePosition(PROJECT_HISTORY_CURSOR.decode(this.seal(), page.cursor)[0]);
     const events = await this.deps.store.queryEvents({ ...filter, projectId, after, limit: page.limit + 1 });
     if (events.length === 0 && page.cursor === undefined) await this.assertProject(projectId);
-    const { items, nextCursor } = pageOf(events, page.limit, (e) => PROJECT_HISTORY_CURSOR.encode([formatPosition(e.position)]));
+    const { items, nextCursor } = pageOf(events, page.limit, (e) =>
+      PROJECT_HISTORY_CURSOR.encode(this.seal(), [formatPosition(e.position)]),
+    );
     return { items: await projectHistoryEntries(this.deps.store, items), nextCursor };
   }
 
@@ -97,6 +99,11 @@ export class Audit {
     return jsonLines(header, pages);
   }
 
+  /** Every list here is the auditors' (and admins'): they see every object. */
+  private seal() {
+    return cursorSealForAll(this.deps.config);
+  }
+
   /** 404 for a project that has no passport: nothing of it was ever recorded. */
   private async assertProject(projectId: string): Promise<void> {
     const [first] = await this.deps.store.readStream(passportStreamId(projectId), { to: 1 });
@@ -105,9 +112,9 @@ export class Audit {
 
   /** The stream catalogue in stream id order, keyset-paged. */
   async streams(q: Omit<StreamListQuery, 'after' | 'limit'>, page: PageRequest): Promise<Page<StreamCatalogueEntry>> {
-    const after = page.cursor === undefined ? undefined : STREAMS_CURSOR.decode(page.cursor)[0];
+    const after = page.cursor === undefined ? undefined : STREAMS_CURSOR.decode(this.seal(), page.cursor)[0];
     const rows = await listStreams(this.deps.orm, { ...q, ...(after === undefined ? {} : { after }), limit: page.limit + 1 });
-    return pageOf(rows, page.limit, (r) => STREAMS_CURSOR.encode([r.streamId]));
+    return pageOf(rows, page.limit, (r) => STREAMS_CURSOR.encode(this.seal(), [r.streamId]));
   }
 
   async stream(streamId: string): Promise<StreamCatalogueEntry> {

@@ -12,6 +12,7 @@ import type {
 import { budgetStream, budgetStreamId, type Budget, type BudgetCommand, type OpenBudget } from '../domain/budget/decider.js';
 import type { CommandContext } from '../domain/decider.js';
 import { NotFound } from '../domain/errors.js';
+import { alertsAsSeenBy } from './alert-audience.js';
 import type { Caller } from './caller.js';
 import { load, loadAsOf, notYetAt, on, readOwn, type Loaded, type Outcome } from './command.js';
 import type { Deps } from './deps.js';
@@ -32,7 +33,7 @@ export interface Submission extends Outcome<OpenBudget> {
  * reach its budget.
  */
 export class Budgets {
-  constructor(private readonly deps: Deps) {}
+  constructor(readonly deps: Deps) {}
 
   /**
    * The budget as it stood at `asOf` (default: now, everything stored): contracts, invoices,
@@ -79,7 +80,11 @@ export class Budgets {
     const outcome = await this.act(caller, projectId, (context) => ({ type: 'SubmitInvoice', data: { ...input, invoiceId }, context }));
     const [event] = await this.stored(outcome);
     const id = event?.type === 'InvoiceSubmitted.v1' ? event.data.invoiceId : invoiceId;
-    return { ...outcome, id, alerts: await this.alerts([input.supplierRegNo], outcome.eventIds) };
+    return {
+      ...outcome,
+      id,
+      alerts: await alertsAsSeenBy(this.deps, caller.user, await this.alerts([input.supplierRegNo], outcome.eventIds)),
+    };
   }
 
   /** Submits a payment claim; beyond a cost line's maximum, the project total or the advance cap it is refused. */
@@ -95,7 +100,8 @@ export class Budgets {
     const [event] = await this.stored(outcome);
     if (event?.type !== 'PaymentClaimSubmitted.v1') return { ...outcome, id: claimId, alerts: [] };
     const suppliers = [...new Set(event.data.items.map((i) => i.supplierRegNo))];
-    return { ...outcome, id: event.data.claimId, alerts: await this.alerts(suppliers, outcome.eventIds) };
+    const alerts = await alertsAsSeenBy(this.deps, caller.user, await this.alerts(suppliers, outcome.eventIds));
+    return { ...outcome, id: event.data.claimId, alerts };
   }
 
   verifyInvoice(caller: Caller, projectId: string, claimId: string, input: InvoiceVerificationInput) {
@@ -116,7 +122,10 @@ export class Budgets {
     }));
   }
 
-  /** The double-funding check at submission: the read model plus the log's tail, in one snapshot, so a concurrent twin is seen. */
+  /**
+   * The double-funding check at submission: the read model plus the log's tail, in one snapshot, so a concurrent twin is seen.
+   * Whole alerts: an answer shows them through src/application/alert-audience.ts.
+   */
   alerts(suppliers: string[] | null, eventIds: readonly string[]): Promise<DuplicateAlertView[]> {
     const source = this.deps.config.EVENT_STORE === 'postgres' ? 'read_model_and_tail' : 'read_model';
     return alertsAtSubmission(this.deps.pool, suppliers, eventIds, this.deps.config.DUPCHECK_NEAR_DAYS, source);

@@ -84,7 +84,7 @@ export function notYetAt(what: string, id: string, asOf: Date): NotFound {
 export interface ExecuteOptions<S> {
   /** Checked on the loaded state before If-Match and the decision (e.g. the caller may not see this object: 404). */
   readonly authorize?: (state: S) => void;
-  /** Names the object in messages ("Passport 42 does not exist"). */
+  /** Names the object in messages ("Project 42 does not exist"). */
   readonly subject?: string;
   /** Ids for the events, by position: a workflow's follow-up step derives them, so a repeated step is recognised. */
   readonly eventIds?: (index: number) => string;

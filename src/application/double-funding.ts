@@ -25,9 +25,10 @@ import type { AlertFinding } from '../domain/dupalert/events.js';
 import type { Severity } from '../domain/finding/events.js';
 import { amountIssues } from '../domain/finding/rules.js';
 import { uuidV5 } from '../domain/ids.js';
+import { alertsAsSeenBy } from './alert-audience.js';
 import type { Caller } from './caller.js';
 import { on, type Outcome } from './command.js';
-import { cursorCodec } from './cursor.js';
+import { cursorCodec, cursorSeal, cursorSealForAll, type CursorSeal } from './cursor.js';
 import type { Deps } from './deps.js';
 import { pageOf, type Page, type PageRequest } from './page.js';
 import { visibleProject } from './passports.js';
@@ -57,15 +58,15 @@ const QUEUE_CURSORS = {
 } as const;
 const PROJECT_CURSOR = cursorCodec('project-alerts', ['int', 'text']);
 
-const afterCursor = (sort: AlertSort, cursor: string | undefined) => {
+const afterCursor = (seal: CursorSeal, sort: AlertSort, cursor: string | undefined) => {
   if (cursor === undefined) return {};
-  const [value, alertId] = QUEUE_CURSORS[sort].decode(cursor);
+  const [value, alertId] = QUEUE_CURSORS[sort].decode(seal, cursor);
   return { after: { value, alertId } };
 };
-const cursorOf = (sort: AlertSort) => (a: DuplicateAlertView) =>
+const cursorOf = (seal: CursorSeal, sort: AlertSort) => (a: DuplicateAlertView) =>
   sort === 'newest'
-    ? QUEUE_CURSORS.newest.encode([a.firstSeenAt, a.alertId])
-    : QUEUE_CURSORS[sort].encode([sortValue(a, sort) as number, a.alertId]);
+    ? QUEUE_CURSORS.newest.encode(seal, [a.firstSeenAt, a.alertId])
+    : QUEUE_CURSORS[sort].encode(seal, [sortValue(a, sort) as number, a.alertId]);
 
 /** Namespace of the ids of findings raised by a confirmation (a fixed random UUID). */
 const ALERT_FINDING_NAMESPACE = '3c7e2a90-5b14-4f6d-8a21-9d0e4b7c1f58';
@@ -93,14 +94,16 @@ export class DoubleFunding {
    * invoices unless narrowed to a project or supplier).
    */
   async list(filter: AlertFilter, sort: AlertSort, asOf: Date | undefined, page: PageRequest): Promise<AlertQueuePage> {
-    const query: AlertQuery = { filter, sort, ...afterCursor(sort, page.cursor), limit: page.limit + 1 };
+    // The queue is the officers', approvers', auditors' and admins' only: they see every alert.
+    const seal = cursorSealForAll(this.deps.config);
+    const query: AlertQuery = { filter, sort, ...afterCursor(seal, sort, page.cursor), limit: page.limit + 1 };
     if (asOf === undefined) {
       const { alerts, counts } = await alertQueue(this.deps.pool, query);
-      return { ...pageOf(alerts, page.limit, cursorOf(sort)), counts };
+      return { ...pageOf(alerts, page.limit, cursorOf(seal, sort)), counts };
     }
     const seeds = filter.projectId ? { projectIds: [filter.projectId] } : filter.supplier ? { suppliers: [filter.supplier] } : undefined;
     const all = await alertsAsOf(this.deps.pool, this.deps.config.DUPCHECK_NEAR_DAYS, asOf, this.source(), seeds);
-    return { ...pageOf(selectAlerts(all, query), page.limit, cursorOf(sort)), counts: countAlerts(all, filter) };
+    return { ...pageOf(selectAlerts(all, query), page.limit, cursorOf(seal, sort)), counts: countAlerts(all, filter) };
   }
 
   /**
@@ -110,10 +113,14 @@ export class DoubleFunding {
    */
   async forProject(caller: Caller, projectId: string, asOf: Date | undefined, page: PageRequest): Promise<Page<DuplicateAlertView>> {
     await visibleProject(this.deps, caller.user, projectId);
-    const after = page.cursor === undefined ? {} : { after: ((k) => ({ value: k[0], alertId: k[1] }))(PROJECT_CURSOR.decode(page.cursor)) };
+    const seal = cursorSeal(this.deps.config, caller.user);
+    const after =
+      page.cursor === undefined ? {} : { after: ((k) => ({ value: k[0], alertId: k[1] }))(PROJECT_CURSOR.decode(seal, page.cursor)) };
     const alerts = await alertsForProject(this.deps.pool, projectId, this.deps.config.DUPCHECK_NEAR_DAYS, asOf, this.source());
-    const rows = selectAlerts(alerts, { filter: {}, sort: 'rule', ...after, limit: page.limit + 1 });
-    return pageOf(rows, page.limit, (a) => PROJECT_CURSOR.encode([sortValue(a, 'rule') as number, a.alertId]));
+    // Paged by the ids the caller sees, so its cursors hold only those.
+    const shown = await alertsAsSeenBy(this.deps, caller.user, alerts);
+    const rows = selectAlerts(shown, { filter: {}, sort: 'rule', ...after, limit: page.limit + 1 });
+    return pageOf(rows, page.limit, (a) => PROJECT_CURSOR.encode(seal, [sortValue(a, 'rule') as number, a.alertId]));
   }
 
   private source(): FactSource {

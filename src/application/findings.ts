@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { listFindings, type FindingListQuery } from '../../projections/findings/queries.js';
 import type { FindingRow } from '../../projections/findings/entity.js';
-import { projectListScope, type Viewer } from '../auth/scope.js';
+import { notFound, projectListScope, reachedAs, type Viewer } from '../auth/scope.js';
 import type { FinancialCorrectionInput } from '../domain/budget/content.js';
 import { findingCorrectionId } from '../domain/budget/correction.js';
 import { budgetStream, budgetStreamId } from '../domain/budget/decider.js';
 import type { CommandContext } from '../domain/decider.js';
-import { NotFound, PreconditionFailed, ValidationFailed } from '../domain/errors.js';
+import { PreconditionFailed, ValidationFailed } from '../domain/errors.js';
 import { isOverdue } from '../domain/finding/rules.js';
 import {
   findingDecider,
@@ -18,7 +18,7 @@ import {
 } from '../domain/finding/decider.js';
 import type { Caller } from './caller.js';
 import { load, loadAsOf, notYetAt, on, readOwn, type Loaded, type Outcome } from './command.js';
-import { cursorCodec } from './cursor.js';
+import { cursorCodec, cursorSeal, type CursorSeal } from './cursor.js';
 import type { Deps } from './deps.js';
 import { inForce } from './budgets.js';
 import { pageOf, type Page, type PageRequest } from './page.js';
@@ -95,13 +95,14 @@ export class Findings {
    * query, so it applies before the limit and a cursor positions only within what it may see.
    */
   async list(caller: Caller, filter: Omit<FindingListQuery, 'after' | 'limit'>, page: PageRequest): Promise<Page<FindingRow>> {
-    const after = afterCursor(page.cursor);
+    const seal = cursorSeal(this.deps.config, caller.user);
+    const after = afterCursor(seal, page.cursor);
     const rows = await listFindings(
       this.deps.orm,
       { ...filter, ...(after ? { after } : {}), limit: page.limit + 1 },
       projectListScope(caller.user),
     );
-    return pageOf(rows, page.limit, (r) => FINDINGS_CURSOR.encode([r.raisedAt.toISOString(), r.findingId]));
+    return pageOf(rows, page.limit, (r) => FINDINGS_CURSOR.encode(seal, [r.raisedAt.toISOString(), r.findingId]));
   }
 
   /**
@@ -123,7 +124,8 @@ export class Findings {
     const scope = projectListScope(caller.user);
     const horizon = asOf.getTime() + CLOCK_SKEW_MS;
     const found: Loaded<ExistingFinding>[] = [];
-    let after = afterCursor(page.cursor);
+    const seal = cursorSeal(this.deps.config, caller.user);
+    let after = afterCursor(seal, page.cursor);
     scan: for (;;) {
       const rows = await listFindings(this.deps.orm, { ...fixed, ...(after ? { after } : {}), limit: AS_OF_BATCH }, scope);
       const candidates = rows.filter((r) => r.raisedAt.getTime() <= horizon);
@@ -144,7 +146,7 @@ export class Findings {
       if (!last || rows.length < AS_OF_BATCH || candidates.length < rows.length) break;
       after = { raisedAt: last.raisedAt.toISOString(), findingId: last.findingId };
     }
-    return pageOf(found, page.limit, (f) => FINDINGS_CURSOR.encode([new Date(f.state.raisedAt).toISOString(), f.state.findingId]));
+    return pageOf(found, page.limit, (f) => FINDINGS_CURSOR.encode(seal, [new Date(f.state.raisedAt).toISOString(), f.state.findingId]));
   }
 
   /** Responds to, acts on, follows up or closes a finding the caller can see. */
@@ -204,13 +206,9 @@ export class Findings {
   /** The finding, if the viewer may see its project, and the project's passport. */
   async visible(viewer: Viewer, findingId: string): Promise<Loaded<ExistingFinding> & { passport: ExistingPassport }> {
     const { state, version } = await load(this.deps.store, findingStream, findingStreamId(findingId));
-    if (state.status === 'none') throw new NotFound('Finding', findingId);
-    try {
-      return { state, version, passport: (await visibleProject(this.deps, viewer, state.projectId)).state };
-    } catch (err) {
-      if (err instanceof NotFound) throw new NotFound('Finding', findingId);
-      throw err;
-    }
+    if (state.status === 'none') throw notFound('Finding', findingId);
+    const passport = await reachedAs('Finding', findingId, () => visibleProject(this.deps, viewer, state.projectId));
+    return { state, version, passport: passport.state };
   }
 
   /** Records on its finding the correction booked at `version` of the budget (the workflow's second step). */
@@ -235,7 +233,7 @@ export class Findings {
   ): Promise<Outcome<ExistingFinding>> {
     const outcome = await on(this.deps, findingStream).execute(findingStreamId(findingId), caller, command, { subject: findingId });
     const { state } = outcome;
-    if (state.status === 'none') throw new NotFound('Finding', findingId);
+    if (state.status === 'none') throw notFound('Finding', findingId);
     return { ...outcome, state };
   }
 }
@@ -246,8 +244,8 @@ function costLinesInForce(passport: ExistingPassport): string[] {
 }
 
 /** Where a findings cursor positions the list: after this (raisedAt, findingId). */
-function afterCursor(cursor: string | undefined): { raisedAt: string; findingId: string } | undefined {
+function afterCursor(seal: CursorSeal, cursor: string | undefined): { raisedAt: string; findingId: string } | undefined {
   if (cursor === undefined) return undefined;
-  const [raisedAt, findingId] = FINDINGS_CURSOR.decode(cursor);
+  const [raisedAt, findingId] = FINDINGS_CURSOR.decode(seal, cursor);
   return { raisedAt, findingId };
 }

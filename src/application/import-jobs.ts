@@ -1,11 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { NotFound, PreconditionFailed } from '../domain/errors.js';
+import { notFound } from '../auth/scope.js';
+import { PreconditionFailed } from '../domain/errors.js';
 import { importJobStream, importJobStreamId, type ImportJob } from '../domain/importjob/decider.js';
 import type { ImportedRow } from '../domain/importjob/events.js';
+import { alertIdsAsSeenBy } from './alert-audience.js';
 import type { Budgets } from './budgets.js';
 import type { Caller } from './caller.js';
 import { on, type Loaded, type Outcome } from './command.js';
-import { cursorCodec } from './cursor.js';
+import { cursorCodec, cursorSeal } from './cursor.js';
 import type { Deps } from './deps.js';
 import { importIssuesInSteps, importRead, readImport, type ImportFile, type InvoiceImport } from './invoice-import.js';
 import { inSlices } from './steps.js';
@@ -90,21 +92,24 @@ export class ImportJobs {
   async get(caller: Caller, projectId: string, jobId: string): Promise<Loaded<ExistingImportJob>> {
     await visibleProject(this.deps, caller.user, projectId);
     const job = await this.load(jobId);
-    if (!job || job.state.projectId !== projectId) throw new NotFound('Import job', jobId);
+    if (!job || job.state.projectId !== projectId) throw notFound('Import job', jobId);
     return job;
   }
 
   /** The job's imported rows in file order, a page at a time. */
   async invoices(caller: Caller, projectId: string, jobId: string, page: PageRequest): Promise<Page<ImportedRow>> {
     const { state } = await this.get(caller, projectId, jobId);
-    const after = page.cursor === undefined ? -1 : rowsCursor.decode(page.cursor)[0];
+    const seal = cursorSeal(this.deps.config, caller.user);
+    const after = page.cursor === undefined ? -1 : rowsCursor.decode(seal, page.cursor)[0];
     const rows: ImportedRow[] = [];
     for (const chunk of state.stored) {
       if (chunk.at(-1)!.row <= after) continue;
       for (const r of chunk) if (r.row > after && rows.length <= page.limit) rows.push(r);
       if (rows.length > page.limit) break;
     }
-    return pageOf(rows, page.limit, (last) => rowsCursor.encode([last.row]));
+    const shownAs = await alertIdsAsSeenBy(this.deps, caller.user, [...new Set(rows.flatMap((r) => r.alertIds))]);
+    const shown = rows.map((r) => ({ ...r, alertIds: r.alertIds.map((id) => shownAs.get(id)!) }));
+    return pageOf(shown, page.limit, (last) => rowsCursor.encode(seal, [last.row]));
   }
 
   /** The job folded from what was seen before and what was stored since. */

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { progressAsOf } from '../../projections/progress/queries.js';
 import type { IndicatorProgress } from '../../projections/progress/evaluate.js';
-import type { Viewer } from '../auth/scope.js';
+import { notFound, reachedAs, type Viewer } from '../auth/scope.js';
 import type { CommandContext } from '../domain/decider.js';
-import { NotFound, ValidationFailed, type FieldIssue } from '../domain/errors.js';
+import { ValidationFailed, type FieldIssue } from '../domain/errors.js';
 import { indicatorStream, indicatorStreamId, type Indicator, type IndicatorCommand } from '../domain/indicator/decider.js';
 import type { Evidence, IndicatorDefinition, IndicatorPlacement, Qualifier } from '../domain/indicator/events.js';
 import type { ReportInput } from '../domain/indicator/rules.js';
@@ -94,15 +94,11 @@ export class Indicators {
    */
   async visible(viewer: Viewer, indicatorId: string): Promise<Loaded<DefinedIndicator>> {
     const { state, version } = await load(this.deps.store, indicatorStream, indicatorStreamId(indicatorId));
-    if (state.status === 'none') throw new NotFound('Indicator', indicatorId);
+    if (state.status === 'none') throw notFound('Indicator', indicatorId);
     if (viewer.role === 'beneficiary') {
-      if (state.on.level !== 'project') throw new NotFound('Indicator', indicatorId);
-      try {
-        await visibleProject(this.deps, viewer, state.on.projectId);
-      } catch (err) {
-        if (err instanceof NotFound) throw new NotFound('Indicator', indicatorId);
-        throw err;
-      }
+      const { on: placement } = state;
+      if (placement.level !== 'project') throw notFound('Indicator', indicatorId);
+      await reachedAs('Indicator', indicatorId, () => visibleProject(this.deps, viewer, placement.projectId));
     }
     return { state, version };
   }
@@ -121,7 +117,7 @@ export class Indicators {
   private async run(caller: Caller, indicatorId: string, command: (context: CommandContext) => IndicatorCommand) {
     const outcome = await on(this.deps, indicatorStream).execute(indicatorStreamId(indicatorId), caller, command, { subject: indicatorId });
     const { state } = outcome;
-    if (state.status === 'none') throw new NotFound('Indicator', indicatorId);
+    if (state.status === 'none') throw notFound('Indicator', indicatorId);
     return { ...outcome, state };
   }
 

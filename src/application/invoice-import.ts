@@ -18,6 +18,7 @@ import {
 import type { CommandContext } from '../domain/decider.js';
 import { drain, type Steps } from '../domain/steps.js';
 import { ValidationFailed } from '../domain/errors.js';
+import { alertAsSeenBy, audienceOf } from './alert-audience.js';
 import type { Budgets } from './budgets.js';
 import type { Caller } from './caller.js';
 import type { Outcome } from './command.js';
@@ -133,15 +134,24 @@ export async function importRead(budgets: Budgets, caller: Caller, projectId: st
     suppliers,
     stored.map((e) => e.id),
   );
+  const audience = await audienceOf(budgets.deps, caller.user, alerts);
+  const shown = alerts.map((a) => alertAsSeenBy(audience, a));
+  // Each row names its alerts by the ids the answer shows them under.
+  const shownId = new Map(alerts.map((a, i) => [a.alertId, shown[i]!.alertId]));
   const alertIds = alertIdsByEvent(alerts);
   return {
     ...outcome,
     imported: stored.length,
     invoices: interpreted.rows.map((r, i) => {
       const event = stored[i]!;
-      return { row: r.row, invoiceId: event.data.invoiceId, number: r.invoice.number, alertIds: alertIds.get(event.id) ?? [] };
+      return {
+        row: r.row,
+        invoiceId: event.data.invoiceId,
+        number: r.invoice.number,
+        alertIds: (alertIds.get(event.id) ?? []).map((id) => shownId.get(id)!),
+      };
     }),
-    alerts,
+    alerts: shown,
   };
 }
 

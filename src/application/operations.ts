@@ -1,6 +1,6 @@
 import type { GenerationStatus } from '../projection-engine/manager.js';
 import type { ProcessStatus } from '../projection-engine/process-manager.js';
-import { cursorCodec } from './cursor.js';
+import { cursorCodec, cursorSealForAll } from './cursor.js';
 import type { Deps } from './deps.js';
 import { pageOf, type Page, type PageRequest } from './page.js';
 
@@ -56,10 +56,11 @@ export class Operations {
 
   /** Projection generations in (projection, generation) order, keyset-paged. */
   async projections(page: PageRequest): Promise<Page<GenerationStatus>> {
-    const key = page.cursor === undefined ? undefined : PROJECTIONS_CURSOR.decode(page.cursor);
+    const seal = cursorSealForAll(this.deps.config);
+    const key = page.cursor === undefined ? undefined : PROJECTIONS_CURSOR.decode(seal, page.cursor);
     const after = key ? { after: { projection: key[0], generation: key[1] } } : {};
     const rows = await this.deps.projections.status({ ...after, limit: page.limit + 1 });
-    return pageOf(rows, page.limit, (g) => PROJECTIONS_CURSOR.encode([g.projection, g.generation]));
+    return pageOf(rows, page.limit, (g) => PROJECTIONS_CURSOR.encode(seal, [g.projection, g.generation]));
   }
 
   /** Rebuilds a read model from the first event into new tables; the current ones serve until it has caught up. */

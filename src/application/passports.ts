@@ -14,7 +14,7 @@ import {
 import type { CommandContext } from '../domain/decider.js';
 import type { Caller } from './caller.js';
 import { load, loadAsOf, notYetAt, on, type Loaded, type Outcome } from './command.js';
-import { cursorCodec } from './cursor.js';
+import { cursorCodec, cursorSeal } from './cursor.js';
 import type { Deps } from './deps.js';
 import { investmentFacts } from './investment-facts.js';
 import { mapPage, pageOf, type Page, type PageRequest } from './page.js';
@@ -126,12 +126,13 @@ export class Passports {
    * change, so neither does their difference: a change's place in it is its key.
    */
   async diff(caller: Caller, projectId: string, a: number, b: number, page: PageRequest): Promise<Page<FieldChange>> {
-    const after = page.cursor === undefined ? -1 : DIFF_CURSOR.decode(page.cursor)[0];
+    const seal = cursorSeal(this.deps.config, caller.user);
+    const after = page.cursor === undefined ? -1 : DIFF_CURSOR.decode(seal, page.cursor)[0];
     const [from, to] = await Promise.all([this.version(caller, projectId, a), this.version(caller, projectId, b)]);
     const changes = diff(from.sections, to.sections).map((change, index) => ({ change, index }));
     const rest = changes.filter((c) => c.index > after).slice(0, page.limit + 1);
     return mapPage(
-      pageOf(rest, page.limit, (c) => DIFF_CURSOR.encode([c.index])),
+      pageOf(rest, page.limit, (c) => DIFF_CURSOR.encode(seal, [c.index])),
       (c) => c.change,
     );
   }

@@ -17,7 +17,7 @@ import type { ParentFacts } from '../domain/programme-node/rules.js';
 import type { Cents, IsoDate } from '../domain/values.js';
 import type { Caller } from './caller.js';
 import { load, on, type Loaded, type Outcome } from './command.js';
-import { cursorCodec } from './cursor.js';
+import { cursorCodec, cursorSeal } from './cursor.js';
 import type { Deps } from './deps.js';
 import { pageOf, type Page, type PageRequest } from './page.js';
 
@@ -66,7 +66,7 @@ export type DefinedNode = Exclude<ProgrammeNode, { status: 'none' }>;
 export class ProgrammeNodes {
   private readonly stream;
 
-  constructor(private readonly deps: Pick<Deps, 'store' | 'clock' | 'orm'>) {
+  constructor(private readonly deps: Pick<Deps, 'store' | 'clock' | 'orm' | 'config'>) {
     this.stream = on(deps, programmeNodeStream);
   }
 
@@ -86,11 +86,13 @@ export class ProgrammeNodes {
 
   /** The programme's nodes in code order, from the programme-structure read model, keyset-paged; 404 for an unknown programme. */
   async list(
+    caller: Caller,
     programme: ProgrammeKey,
     filter: Omit<NodeListQuery, 'programme' | 'period'>,
     page: PageRequest,
   ): Promise<Page<ProgrammeNodeEntry>> {
-    const key = page.cursor === undefined ? undefined : NODES_CURSOR.decode(page.cursor);
+    const seal = cursorSeal(this.deps.config, caller.user);
+    const key = page.cursor === undefined ? undefined : NODES_CURSOR.decode(seal, page.cursor);
     const { state } = await load(this.deps.store, programmeStream, programmeStreamId(programme));
     if (state.status === 'none') throw new NotFound('Programme', programmeLabel(programme));
     const after = key ? { after: { sortKey: key[0], code: key[1] } } : {};
@@ -99,7 +101,7 @@ export class ProgrammeNodes {
       { programme: programme.code, period: programme.period, ...filter },
       { ...after, limit: page.limit + 1 },
     );
-    return pageOf(rows, page.limit, (r) => NODES_CURSOR.encode([r.sortKey, r.code]));
+    return pageOf(rows, page.limit, (r) => NODES_CURSOR.encode(seal, [r.sortKey, r.code]));
   }
 
   async amend(caller: Caller, key: NodeKey, input: NodeContentInput & { reason: string }) {

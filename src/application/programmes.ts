@@ -14,7 +14,7 @@ import {
 } from '../domain/programme/decider.js';
 import type { Caller } from './caller.js';
 import { load, on, type Loaded, type Outcome } from './command.js';
-import { cursorCodec } from './cursor.js';
+import { cursorCodec, cursorSeal } from './cursor.js';
 import type { Deps } from './deps.js';
 import { pageOf, type Page, type PageRequest } from './page.js';
 
@@ -31,7 +31,7 @@ export type DefinedProgramme = Exclude<Programme, { status: 'none' }>;
 export class Programmes {
   private readonly stream;
 
-  constructor(private readonly deps: Pick<Deps, 'store' | 'clock' | 'orm'>) {
+  constructor(private readonly deps: Pick<Deps, 'store' | 'clock' | 'orm' | 'config'>) {
     this.stream = on(deps, programmeStream);
   }
 
@@ -47,11 +47,12 @@ export class Programmes {
   }
 
   /** Programmes in (code, period) order, optionally of one fund, keyset-paged. */
-  async list(fund: string | undefined, page: PageRequest): Promise<Page<ProgrammeEntry>> {
-    const key = page.cursor === undefined ? undefined : PROGRAMMES_CURSOR.decode(page.cursor);
+  async list(caller: Caller, fund: string | undefined, page: PageRequest): Promise<Page<ProgrammeEntry>> {
+    const seal = cursorSeal(this.deps.config, caller.user);
+    const key = page.cursor === undefined ? undefined : PROGRAMMES_CURSOR.decode(seal, page.cursor);
     const after = key ? { after: { programme: key[0], period: key[1] } } : {};
     const rows = await listProgrammes(this.deps.orm, fund ? { fund } : {}, { ...after, limit: page.limit + 1 });
-    return pageOf(rows, page.limit, (r) => PROGRAMMES_CURSOR.encode([r.programme, r.period]));
+    return pageOf(rows, page.limit, (r) => PROGRAMMES_CURSOR.encode(seal, [r.programme, r.period]));
   }
 
   async amend(caller: Caller, key: ProgrammeKey, input: { fund: string; name: BilingualName; reason: string }) {

@@ -4,8 +4,9 @@ import { progressAsOf, type ProgressQuery, type ProgressTable } from '../../proj
 import type { ProjectRow } from '../../projections/projects/entity.js';
 import { listProjects, type ProjectListQuery } from '../../projections/projects/queries.js';
 import { projectListScope } from '../auth/scope.js';
+import { alertsAsSeenBy } from './alert-audience.js';
 import type { Caller } from './caller.js';
-import { cursorCodec } from './cursor.js';
+import { cursorCodec, cursorSeal } from './cursor.js';
 import type { Deps } from './deps.js';
 import { operationsList, rrfTopRecipients, type Operation, type RrfRecipient } from './open-data.js';
 import { pageOf, type Page, type PageRequest } from './page.js';
@@ -23,10 +24,11 @@ export class Reporting {
 
   /** Projects in id order, keyset-paged; a beneficiary's scope is part of the query, so it applies before the limit. */
   async projects(caller: Caller, q: Omit<ProjectListQuery, 'after' | 'limit'>, page: PageRequest): Promise<Page<ProjectRow>> {
-    const after = page.cursor === undefined ? undefined : PROJECTS_CURSOR.decode(page.cursor)[0];
+    const seal = cursorSeal(this.deps.config, caller.user);
+    const after = page.cursor === undefined ? undefined : PROJECTS_CURSOR.decode(seal, page.cursor)[0];
     const query = { ...q, ...(after === undefined ? {} : { after }), limit: page.limit + 1 };
     const rows = await listProjects(this.deps.orm, query, projectListScope(caller.user));
-    return pageOf(rows, page.limit, (r) => PROJECTS_CURSOR.encode([r.projectId]));
+    return pageOf(rows, page.limit, (r) => PROJECTS_CURSOR.encode(seal, [r.projectId]));
   }
 
   async progress(caller: Caller, q: ProgressQuery): Promise<ProgressTable> {
@@ -39,9 +41,12 @@ export class Reporting {
     return budgetExecution(this.deps.orm, q, projectListScope(caller.user));
   }
 
-  councilReport(window: ReportWindow, detail: ReportDetail): Promise<CouncilReport> {
+  /** The council's report; its alerts as the caller may see them (every role that reads it sees them whole today). */
+  async councilReport(caller: Caller, window: ReportWindow, detail: ReportDetail): Promise<CouncilReport> {
     const sources = { orm: this.deps.orm, doubleFunding: { pool: this.deps.pool } };
-    return councilReport(sources, window, this.deps.clock(), detail);
+    const report = await councilReport(sources, window, this.deps.clock(), detail);
+    const alerts = await alertsAsSeenBy(this.deps, caller.user, report.doubleFundingAlerts.items);
+    return { ...report, doubleFundingAlerts: { items: alerts } };
   }
 
   /** Open data: every approved operation (CPR Art. 49(3)). */

@@ -41,7 +41,11 @@ export interface SeedReport {
  * Only what is missing is created: what exists is kept as it is, even if an admin has since
  * amended or retired it, so a re-run changes nothing and never undoes anyone's work.
  */
-export async function seedReferenceData(deps: Pick<Deps, 'store' | 'clock' | 'orm'>, data: SeedData, caller: Caller): Promise<SeedReport> {
+export async function seedReferenceData(
+  deps: Pick<Deps, 'store' | 'clock' | 'orm' | 'config'>,
+  data: SeedData,
+  caller: Caller,
+): Promise<SeedReport> {
   const funds = new Funds(deps);
   const programmes = new Programmes(deps);
   const nodes = new ProgrammeNodes(deps);

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       correlationId: run,
       requestId: `seed-${run}`,
     };
-    const report = await seedReferenceData({ store, orm, clock: () => new Date() }, SEED_DATA, caller);
+    const report = await seedReferenceData({ store, orm, config, clock: () => new Date() }, SEED_DATA, caller);
     logger.info({ created: report.created.length, kept: report.kept.length, streams: report.created }, 'reference data seeded');
   } finally {
     await store?.close();

@@ -8,7 +8,7 @@ export interface DomainEvent<T extends string = string, D = unknown> {
 export interface CommandContext {
   readonly now: Date;
   readonly actor: string;
-  /** Id of the object the command is about, for messages (e.g. "Passport 42 does not exist"). */
+  /** Id of the object the command is about, for messages (e.g. "Project 42 does not exist"). */
   readonly subject?: string;
 }
 

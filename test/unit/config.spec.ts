@@ -70,8 +70,25 @@ describe('configuration', () => {
         AUTH_JWKS_URL: 'https://idp.example.lv/jwks',
         AUTH_ISSUER: 'https://idp.example.lv',
         AUTH_AUDIENCE: 'grants',
+        CURSOR_SECRET: 'c'.repeat(32),
       };
       expect(loadConfig(env)).toMatchObject(env);
+    });
+
+    it('when production takes tokens from a JWKS URL without CURSOR_SECRET, it is refused: nothing else could key the cursors', () => {
+      expect(problemsOf({ NODE_ENV: 'production', AUTH_JWKS_URL: 'https://idp.example.lv/jwks' })).toEqual([
+        expect.stringMatching(/^CURSOR_SECRET: production with AUTH_JWKS_URL needs CURSOR_SECRET/),
+      ]);
+    });
+
+    it('when a secret is refused, the problem says how long it was and never shows it', () => {
+      const problems = problemsOf({ AUTH_JWT_SECRET: 'short-but-secret', CURSOR_SECRET: 'also-secret' });
+      expect(problems).toEqual([
+        'AUTH_JWT_SECRET: must be at least 32 characters (HS256 needs a 256-bit secret) (got 16 characters, not shown)',
+        'CURSOR_SECRET: must be at least 32 characters (it keys HMAC-SHA256) (got 11 characters, not shown)',
+      ]);
+      expect(problems.join(' ')).not.toContain('short-but-secret');
+      expect(problems.join(' ')).not.toContain('also-secret');
     });
   });
 });

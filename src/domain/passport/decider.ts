@@ -80,7 +80,8 @@ export function decide(command: PassportCommand, state: Passport): PassportEvent
       throw new IllegalTransition(command.type, state.status, `Project ${state.projectId} already has a passport`);
     return [{ type: 'PassportDrafted.v1', data: { ...command.data, draftedAt: at, draftedBy: by } }];
   }
-  if (state.status === 'none') throw new NotFound('Passport', command.context.subject ?? '(unknown)');
+  // Named as the project, as the API names it and as every read answers a missing one (src/auth/scope.ts `notFound`).
+  if (state.status === 'none') throw new NotFound('Project', command.context.subject ?? '(unknown)');
   const refuse = (): never => {
     throw new IllegalTransition(command.type, state.status, `${command.type} is not allowed while the passport is ${state.status}`);
   };

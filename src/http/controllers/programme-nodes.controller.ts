@@ -106,13 +106,14 @@ export class ProgrammeNodesController extends ApiController {
   public async listProgrammeNodes(
     @Path() programme: ProgrammeCode,
     @Path() period: Period,
+    @Request() req: ExRequest,
     @Query() kind?: NodeKind,
     @Query() parent?: NodeCode,
     @Query() cursor?: PageCursor,
     @Query() limit: PageLimit = 50,
   ): Promise<Page<NodeSummary>> {
     const filter = { ...(kind ? { kind } : {}), ...(parent ? { parent } : {}) };
-    return mapPage(await this.app.programmeNodes.list({ code: programme, period }, filter, { cursor, limit }), nodeSummary);
+    return mapPage(await this.app.programmeNodes.list(callerOf(req), { code: programme, period }, filter, { cursor, limit }), nodeSummary);
   }
 
   /**

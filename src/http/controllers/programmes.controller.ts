@@ -100,11 +100,12 @@ export class ProgrammesController extends ApiController {
   @Get()
   @Security('jwt', ['beneficiary', 'officer', 'approver', 'council', 'auditor', 'admin'])
   public async listProgrammes(
+    @Request() req: ExRequest,
     @Query() fund?: FundCode,
     @Query() cursor?: PageCursor,
     @Query() limit: PageLimit = 50,
   ): Promise<Page<ProgrammeSummary>> {
-    return mapPage(await this.app.programmes.list(fund, { cursor, limit }), programmeSummary);
+    return mapPage(await this.app.programmes.list(callerOf(req), fund, { cursor, limit }), programmeSummary);
   }
 
   /**

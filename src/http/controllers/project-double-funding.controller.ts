@@ -23,7 +23,10 @@ export class ProjectDoubleFundingController extends ApiController {
   /**
    * The double-funding alerts involving the project as they stood at `asOf`: computed from the
    * invoices, claims, verifications and officers' confirm/dismiss decisions recorded up to then,
-   * so a later invoice or decision never changes a past answer. A beneficiary sees only its own projects.
+   * so a later invoice or decision never changes a past answer. A beneficiary sees only its own projects,
+   * and of each alert only its own part: the rule, the amount at risk, the status and its own projects,
+   * events, invoices and invoice keys, under an alert id of its own; nothing of the other organisations
+   * whose invoices or claims the alert also involves (officers, approvers and auditors see alerts whole).
    * @param asOf a date (`YYYY-MM-DD`, end of that day UTC) or date-time with a zone; default now; not in the future
    * @summary Double-funding alerts of a project
    */

@@ -1,9 +1,11 @@
 import type { FundingSource } from '../../domain/budget/content.js';
 import { councilScopeIssues, type CouncilFigure, type Explanation } from '../../application/explain.js';
 import { Readable } from 'node:stream';
-import { Get, Produces, Query, Response, Route, Security, Tags, ValidateError } from '@tsoa/runtime';
+import { Get, Produces, Query, Request, Response, Route, Security, Tags, ValidateError } from '@tsoa/runtime';
+import type { Request as ExRequest } from 'express';
 import type { CouncilReport, ReportDetail, ReportWindow } from '../../../projections/council-report/report.js';
 import { ApiController } from '../api-controller.js';
+import { callerOf } from '../caller.js';
 import type { Problem } from '../problem.js';
 import { councilReportCsv } from '../views/council-report-csv.js';
 import { councilReportHtml } from '../views/council-report-html.js';
@@ -50,12 +52,13 @@ export class ReportsController extends ApiController {
   @Produces('text/html')
   @Response<Problem>(422, 'from or to unparseable, to in the future, or from after to')
   public async getCouncilReport(
+    @Request() req: ExRequest,
     @Query() from: string,
     @Query() to: string,
     @Query() format: 'json' | 'csv' | 'html' = 'json',
     @Query() detail: ReportDetail = 'investment',
   ): Promise<CouncilReport | Readable> {
-    const report = await this.app.reporting.councilReport(parseWindow(from, to), detail);
+    const report = await this.app.reporting.councilReport(callerOf(req), parseWindow(from, to), detail);
     if (format === 'json') return report;
     const name = `council-report-${report.window.from}-${report.window.to}`;
     this.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'text/html; charset=utf-8');
