@@ -24,6 +24,8 @@ import {
 import type { AlertFinding } from '../domain/dupalert/events.js';
 import type { Severity } from '../domain/finding/events.js';
 import { amountIssues } from '../domain/finding/rules.js';
+import { invoiceKey, sorted } from '../domain/dupalert/rules.js';
+import { loadFacts } from '../../projections/double-funding/facts.js';
 import { uuidV5 } from '../domain/ids.js';
 import { alertsAsSeenBy } from './alert-audience.js';
 import type { Caller } from './caller.js';
@@ -141,7 +143,7 @@ export class DoubleFunding {
    */
   async confirm(caller: Caller, alertId: string, input: ConfirmAlertInput): Promise<Alert & { findingIds: string[] }> {
     const alert = await this.find(alertId);
-    const findings = input.finding ? this.findingsFor(alert, input.reason, input.finding) : [];
+    const findings = input.finding ? this.findingsFor(alert, await this.invoiceKeysByProject(alert), input.finding) : [];
     const decided = await this.decide(caller, alert, (context) => ({
       type: 'ConfirmDuplicateAlert',
       data: { ...decisionOf(alert, input.reason), findings },
@@ -169,8 +171,33 @@ export class DoubleFunding {
     return { ...outcome, alert: withDecision(alert, outcome.state) };
   }
 
-  /** One finding per project, checked here as the finding would check it, so raising them later cannot be refused. */
-  private findingsFor(alert: DuplicateAlertView, reason: string, finding: NonNullable<ConfirmAlertInput['finding']>): AlertFinding[] {
+  /** Each project's own invoices in the alert, as supplier|number keys. */
+  private async invoiceKeysByProject(alert: DuplicateAlertView): Promise<Map<string, string[]>> {
+    const events = new Set(alert.eventIds);
+    const { facts } = await loadFacts(
+      this.deps.pool,
+      { eventIds: alert.eventIds },
+      this.deps.config.DUPCHECK_NEAR_DAYS,
+      undefined,
+      this.source(),
+    );
+    const keys = new Map<string, string[]>();
+    for (const f of [...facts.invoices, ...facts.items].filter((x) => events.has(x.eventId))) {
+      keys.set(f.projectId, sorted([...(keys.get(f.projectId) ?? []), invoiceKey(f)]));
+    }
+    return keys;
+  }
+
+  /**
+   * One finding per project, checked here as the finding would check it, so raising them later
+   * cannot be refused. Each is its beneficiary's to read: it names that project's own invoices
+   * only, never the alert's id or key or the officer's reason, which may name the other side.
+   */
+  private findingsFor(
+    alert: DuplicateAlertView,
+    keys: ReadonlyMap<string, string[]>,
+    finding: NonNullable<ConfirmAlertInput['finding']>,
+  ): AlertFinding[] {
     const euShareCents = finding.euShareCents ?? alert.amountAtRiskCents;
     const issues = amountIssues(alert.amountAtRiskCents, euShareCents).map((i) => ({ ...i, field: `finding.${i.field}` }));
     if (issues.length) throw new ValidationFailed(issues);
@@ -181,8 +208,10 @@ export class DoubleFunding {
       severity: finding.severity,
       amountAtRiskCents: alert.amountAtRiskCents,
       euShareCents,
-      invoiceRef: invoiceLevel ? alert.key.slice(0, 200) : null,
-      description: `Double-funding alert ${alert.rule} ${alert.alertId} confirmed: ${reason}`,
+      invoiceRef: invoiceLevel ? (keys.get(projectId) ?? []).join(', ').slice(0, 200) || null : null,
+      description: `Double funding confirmed by the monitoring officer (${alert.rule}): ${
+        invoiceLevel ? `invoice ${(keys.get(projectId) ?? []).join(', ')} of this project is` : 'costs of this project are'
+      } also declared elsewhere`.slice(0, 2000),
     }));
   }
 

@@ -199,6 +199,21 @@ beforeAll(async () => {
 
   const alerts = await as('janis').get('/double-funding/alerts').query({ projectId: project, limit: 500 }).expect(200);
   const alertIds = (alerts.body.items as { alertId: string }[]).map((a) => a.alertId);
+  // An officer confirms an alert of both organisations and raises a finding on each project: olga reads hers.
+  const both = (alerts.body.items as { alertId: string; rule: string; projectIds: string[] }[]).find(
+    (a) => a.rule === 'same_invoice' && a.projectIds.includes(olgas),
+  );
+  expect(both, 'a same-invoice alert of both organisations').toBeDefined();
+  await as('janis')
+    .post(`/double-funding/alerts/${both!.alertId}/confirm`)
+    .send({ reason: `Rēķins ${both!.alertId} deklarēts arī projektā ${project}`, finding: { severity: 'high' } })
+    .expect(200);
+  await app.service.context.projections.catchUp();
+  const olgasFindings = (await as('olga').get('/findings').expect(200)).body.items as { findingId: string; projectId: string }[];
+  expect(
+    olgasFindings.map((f) => f.projectId),
+    'the finding raised on her project',
+  ).toEqual([olgas]);
   const events: string[] = [];
   for (const p of projects) {
     const history = await as('ilze').get(`/history/projects/${p}`).query({ limit: 500 }).expect(200);
@@ -217,7 +232,13 @@ beforeAll(async () => {
   };
   world = {
     vraa,
-    own: { project: olgas, invoice: olgasInvoice.body.id as string, job: olgasJob.body.jobId as string, organisation: OTHER },
+    own: {
+      project: olgas,
+      invoice: olgasInvoice.body.id as string,
+      job: olgasJob.body.jobId as string,
+      finding: olgasFindings[0]!.findingId,
+      organisation: OTHER,
+    },
     secrets: [
       ...new Set([
         ...Object.entries(vraa).flatMap(([k, ids]) => (k === 'organisation' ? [] : ids)),
