@@ -3,7 +3,7 @@ import type { DuplicateRule } from '../../src/domain/dupalert/events.js';
 import { byCodeUnits, RULE_RANK } from '../../src/domain/dupalert/rules.js';
 import { COUNTED, computeAlerts, countsKey, decisionsOf, type ComputedAlert } from './alerts.js';
 import { loadFacts, type FactSource, type Seeds } from './facts.js';
-import { TAIL } from './sql.js';
+import { DOUBLE_FUNDING, TAIL } from './sql.js';
 import { whenBuilt } from '../../src/projection-engine/projection.js';
 
 export type { FactSource } from './facts.js';
@@ -377,4 +377,19 @@ export async function alertsByIds(db: pg.Pool, alertIds: readonly string[]): Pro
     db.query<Row>('select * from df_alerts where alert_id = any($1::text[])', [alertIds]),
   );
   return rows.map(view);
+}
+
+/**
+ * How many events of the log the double-funding read model has not applied yet, counted up to
+ * `cap`: the log's tail that every check reads beside the read model (PostgreSQL log only).
+ */
+export async function tailLength(pool: pg.Pool, cap: number): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `select count(*)::int as n from (
+       select 1 from es_events e, projection_generations g
+        where g.projection = '${DOUBLE_FUNDING}' and g.status = 'active' and (e.transaction_id, e.position) > (g.checkpoint_tx, g.checkpoint_pos)
+        limit $1) x`,
+    [cap],
+  );
+  return rows[0]?.n ?? 0;
 }

@@ -13,6 +13,7 @@ import type { Caller } from './caller.js';
 import { on, type Loaded } from './command.js';
 import type { Deps } from './deps.js';
 import { alertIdsByEvent } from './invoice-import.js';
+import { tailLength } from '../../projections/double-funding/queries.js';
 import { causedBy } from './workflows.js';
 
 type RunningJob = Exclude<ImportJob, { status: 'none' }>;
@@ -21,6 +22,8 @@ type JobStep = (context: CommandContext) => ImportJobCommand;
 
 /** Namespace of the ids of the events an import job stores (a fixed random UUID). */
 const EVENT_NAMESPACE = '8d2f4a60-1b3c-4e7d-a9f5-6c0e2b8d4f17';
+/** The longest a chunk waits for the double-funding read model (see readModelNear). */
+const TAIL_WAIT_MS = 5000;
 /** How often unfinished jobs are looked for, beside those started here (another instance may have stopped mid-job). */
 const RESCAN_MS = 30_000;
 
@@ -159,6 +162,7 @@ export class ImportJobRunner {
       let command: Promise<JobStep>;
       try {
         budget = await this.appendChunk(budgetId, caller, rows, eventIds, budget, job.state.projectId);
+        await this.readModelNear(rows.length);
         command = this.checked(chunk, rows, eventIds, budget.version);
       } catch (err) {
         const issues = refusal(err);
@@ -168,6 +172,19 @@ export class ImportJobRunner {
       }
       await record({ chunk, command });
       await yieldToRequests();
+    }
+  }
+
+  /**
+   * Waits (a while at most) until the double-funding read model is at most two chunks behind:
+   * the check reads the log's tail beside it, and a tail of many chunks made each check take
+   * seconds. Two, not zero, so storing the next chunk overlaps with the runner applying this one.
+   */
+  private async readModelNear(chunkRows: number): Promise<void> {
+    if (this.deps.config.EVENT_STORE !== 'postgres') return;
+    const cap = 2 * chunkRows;
+    for (const until = Date.now() + TAIL_WAIT_MS; Date.now() < until; await sleep(25)) {
+      if ((await tailLength(this.deps.pool, cap + 1)) <= cap) return;
     }
   }
 
