@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { keepFactsPlanned } from '../projections/double-funding/facts.js';
 import { doubleFundingProjection } from '../projections/double-funding/projection.js';
 import {
   alertCounts,
@@ -18,6 +20,7 @@ import { createEventRegistry } from '../src/domain/events.js';
 import type { NewEvent } from '../src/eventstore/port.js';
 import { PostgresEventStore } from '../src/eventstore/postgres/adapter.js';
 import { ProjectionManager } from '../src/projection-engine/manager.js';
+import type { RunnerData } from './alerts-runner.js';
 import { intFromEnv, prng, round, type Benchmark } from './support.js';
 
 const metadata = {
@@ -197,6 +200,27 @@ function budgetStream(
   return { projectId, events };
 }
 
+/** The live runner's thread (bench/alerts-runner.ts, TypeScript through tsx's loader as the service's background thread in development). */
+async function startRunner(data: RunnerData): Promise<{ stop(): Promise<void> }> {
+  const worker = new Worker(new URL('../src/background-dev.mjs', import.meta.url), {
+    workerData: { ...data, entry: new URL('./alerts-runner.ts', import.meta.url).href },
+  });
+  const next = () =>
+    new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    });
+  await next();
+  return {
+    async stop() {
+      const stopped = next();
+      worker.postMessage('stop');
+      await stopped;
+      await worker.terminate();
+    },
+  };
+}
+
 const percentile = (sorted: number[], q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? 0;
 
 /**
@@ -275,8 +299,8 @@ export const alerts: Benchmark = async ({ url, pool, log }) => {
   const { rows: counted } = await pool.query<{ n: string }>('select count(*) as n from df_alerts');
   const alertCount = Number(counted[0]!.n);
 
-  // Live, as in the service: the runner applies each new event shortly after its append.
-  await manager.start();
+  // Live, as in the service: the runner, in a thread of its own at a lower priority, applies each new event shortly after its append.
+  const runner = await startRunner({ url, nearDays: NEAR_DAYS, settleMs: config.PROJECTION_SETTLE_MS });
   const projectIds = (await pool.query<{ project_id: string }>('select project_id from df_budgets')).rows.map((r) => r.project_id);
   const service = await createService(config, log, url);
   const { doubleFunding } = service.application;
@@ -325,6 +349,8 @@ export const alerts: Benchmark = async ({ url, pool, log }) => {
   }
   const { rows: decided } = await pool.query<{ n: string }>(`select count(*) as n from es_events where stream_type = 'dupalert'`);
 
+  // As the service does at start: the check's statement planned on every connection of the pool.
+  await keepFactsPlanned(pool, 'read_model_and_tail', 16);
   const timings: number[] = [];
   let raised = 0;
   let duplicates = 0;
@@ -360,7 +386,7 @@ export const alerts: Benchmark = async ({ url, pool, log }) => {
     // The read model keeps up: every alert raised at submission is a row of the queue once the runner has caught up.
     await manager.catchUp();
   } finally {
-    await manager.stop();
+    await runner.stop();
   }
   const projectTimings: number[] = [];
   let projectAlerts = 0;

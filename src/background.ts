@@ -1,9 +1,8 @@
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
 import { createService } from './service.js';
+import { yieldProcessorToRequests } from './thread-priority.js';
 
 /*
  * The background thread (src/background-thread.ts starts it): the same service on the same
@@ -23,21 +22,6 @@ export type ToBackground = { type: 'import-job'; jobId: string } | { type: 'stop
 /** Messages to the request thread. */
 export type FromBackground = { type: 'ready' } | { type: 'stopped' };
 
-/**
- * Requests first: on Linux this thread (its own task, /proc/thread-self) is given a lower
- * scheduling priority, so when the processors are busy the request thread gets them first and
- * this work takes what is left. Elsewhere, or where it is not allowed, it runs as it is.
- */
-function yieldProcessorToRequests(): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
-    if (Number.isInteger(tid) && tid !== process.pid) setPriority(tid, BACKGROUND_NICE);
-  } catch {
-    // Not Linux, or not permitted: same priority as the requests.
-  }
-}
-
-const BACKGROUND_NICE = 10;
 yieldProcessorToRequests();
 const port = parentPort!;
 const { config, url, logLevel } = workerData as BackgroundData;

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
+import { keepFactsPlanned } from '../projections/double-funding/facts.js';
 import { projections, readModelEntities } from '../projections/index.js';
 import { redactCredentials, type Config } from './config.js';
 import { createPool, ensureDatabase } from './db/database.js';
@@ -119,6 +120,8 @@ export async function createService(config: Config, logger: Logger, url: string,
     workflows,
     clock: options.clock ?? (() => new Date()),
   };
+  // The double-funding check's statement, planned on every connection before the first request needs it.
+  await keepFactsPlanned(pool, config.EVENT_STORE === 'postgres' ? 'read_model_and_tail' : 'read_model', config.DB_POOL_SIZE);
   const application = new Application(context);
   // The background work runs here, or in a thread of its own that this thread starts (and hands new import jobs to).
   const here = options.inBackgroundThread === true || !config.BACKGROUND_THREAD;

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keepFactsPlanned } from '../../projections/double-funding/facts.js';
 import { doubleFunding } from '../../projections/double-funding/projection.js';
+import { createPool } from '../../src/db/database.js';
 import {
   alertsAsOf,
   alertsAtSubmission,
@@ -662,5 +664,38 @@ describe('double-funding projection', () => {
     const byStatus = projects.find((p) => new Set(of(p).map((a) => a.status)).size >= 2)!;
     const status = of(byStatus).find((a) => a.status !== 'open')!.status;
     expect(await listAlerts(db.pool, { projectId: byStatus, status }, NEAR_DAYS)).toEqual(of(byStatus).filter((a) => a.status === status));
+  });
+});
+
+describe('the facts statement kept planned', () => {
+  it('when a pool keeps it planned, every connection, those open now and those opened later, holds it prepared before its first check', async () => {
+    const pool = createPool(db.url, 3);
+    try {
+      await keepFactsPlanned(pool, 'read_model_and_tail', 2);
+      const prepared = async () => {
+        const client = await pool.connect();
+        try {
+          return (await client.query<{ n: number }>(`select count(*)::int as n from pg_prepared_statements where name like 'df_facts_%'`))
+            .rows[0]!.n;
+        } finally {
+          client.release();
+        }
+      };
+      // Three at once: the two opened and planned by keepFactsPlanned, and a third opened now.
+      const clients = await Promise.all([pool.connect(), pool.connect(), pool.connect()]);
+      const counts = await Promise.all(
+        clients.map(
+          async (c) =>
+            (await c.query<{ n: number }>(`select count(*)::int as n from pg_prepared_statements where name like 'df_facts_%'`)).rows[0]!.n,
+        ),
+      );
+      for (const c of clients) c.release();
+      expect(counts).toEqual([1, 1, 1]);
+      expect(await prepared()).toBe(1);
+      // And the check itself runs on them.
+      expect(await alertsAtSubmission(pool, null, [randomUUID()], 5)).toEqual([]);
+    } finally {
+      await pool.end();
+    }
   });
 });
