@@ -102,24 +102,26 @@ function statementOf(source: FactSource): { name: string; text: string } {
 const SETTINGS = 'set local plan_cache_mode = force_generic_plan; set local enable_seqscan = off; set local jit = off';
 
 /**
- * Keeps the facts statement prepared and planned on every connection of the pool: planning it
- * takes ~60 ms at a million invoices, which the first check on a connection would otherwise pay
- * (the p99 of the check at submission). Each new connection plans it before anything else runs
- * on it, and `connections` of them are opened and planned now.
+ * Plans the facts statement on `connections` connections of the pool now: planning it takes
+ * ~60 ms at a million invoices, which the first check on each connection would otherwise pay (the
+ * p99 of the check at submission). With the whole pool planned, and idle connections kept (see
+ * createPool), only a connection that replaces a lost one plans it again.
  */
 export async function keepFactsPlanned(pool: pg.Pool, source: FactSource, connections: number): Promise<void> {
   const { name, text } = statementOf(source);
-  pool.on('connect', (client) => {
-    // Queued before whatever the connection was asked for: begin, the statement (no seeds: nothing to read), commit.
-    const failed = () => undefined;
-    client.query(`begin read only; ${SETTINGS}`).catch(failed);
-    client.query({ name, text, values: [null, 0, null, null, 'infinity'] }).catch(failed);
-    client.query('commit').catch(failed);
-  });
   const clients = await Promise.all(Array.from({ length: connections }, () => pool.connect()));
-  // Resolves once the planning queued before it is done.
-  await Promise.all(clients.map((c) => c.query('select 1')));
-  for (const c of clients) c.release();
+  try {
+    await Promise.all(
+      clients.map(async (client) => {
+        // No seeds: nothing is read, the statement is only prepared and planned.
+        await client.query(`begin read only; ${SETTINGS}`);
+        await client.query({ name, text, values: [null, 0, null, null, 'infinity'] });
+        await client.query('commit');
+      }),
+    );
+  } finally {
+    for (const c of clients) c.release();
+  }
 }
 
 /**
