@@ -110,18 +110,28 @@ const SETTINGS = 'set local plan_cache_mode = force_generic_plan; set local enab
 export async function keepFactsPlanned(pool: pg.Pool, source: FactSource, connections: number): Promise<void> {
   const { name, text } = statementOf(source);
   const clients = await Promise.all(Array.from({ length: connections }, () => pool.connect()));
-  try {
-    await Promise.all(
-      clients.map(async (client) => {
+  const planned = await Promise.allSettled(
+    clients.map(async (client) => {
+      // A connection lost meanwhile fails its query below; its 'error' event must not go unheard.
+      const lost = () => undefined;
+      client.on('error', lost);
+      try {
         // No seeds: nothing is read, the statement is only prepared and planned.
         await client.query(`begin read only; ${SETTINGS}`);
         await client.query({ name, text, values: [null, 0, null, null, 'infinity'] });
         await client.query('commit');
-      }),
-    );
-  } finally {
-    for (const c of clients) c.release();
-  }
+        client.release();
+      } catch (err) {
+        // Never back to the pool inside a failed transaction.
+        client.release(true);
+        throw err;
+      } finally {
+        client.removeListener('error', lost);
+      }
+    }),
+  );
+  const failed = planned.find((p): p is PromiseRejectedResult => p.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /**

@@ -148,6 +148,10 @@ describe('projection runner', () => {
     });
     await m.start();
     try {
+      // Once the runner has applied what there is, it sleeps until woken.
+      const before = `test-${randomUUID()}`;
+      await store.append(before, [counted(1)], { expectedVersion: 0 });
+      await eventually(async () => (await findStream(orm, before)) !== null);
       const [first, second] = [`test-${randomUUID()}`, `test-${randomUUID()}`];
       await store.append(first, [counted(1)], { expectedVersion: 0 });
       await store.append(second, [counted(1)], { expectedVersion: 0 });
