@@ -120,10 +120,6 @@ export async function createService(config: Config, logger: Logger, url: string,
     workflows,
     clock: options.clock ?? (() => new Date()),
   };
-  // The double-funding check's statement, planned on every connection before the first request needs it (else the first check on each plans it).
-  await keepFactsPlanned(pool, config.EVENT_STORE === 'postgres' ? 'read_model_and_tail' : 'read_model', config.DB_POOL_SIZE).catch(
-    (err: unknown) => logger.warn({ err }, 'planning the double-funding check ahead failed; each connection plans it on first use'),
-  );
   const application = new Application(context);
   // The background work runs here, or in a thread of its own that this thread starts (and hands new import jobs to).
   const here = options.inBackgroundThread === true || !config.BACKGROUND_THREAD;
@@ -133,6 +129,11 @@ export async function createService(config: Config, logger: Logger, url: string,
     chain?.start();
     workflows.start();
   } else await manager.prepare();
+  // The double-funding check's statement (its read model's views exist now), planned on every
+  // connection before the first request needs it; else the first check on each plans it.
+  await keepFactsPlanned(pool, config.EVENT_STORE === 'postgres' ? 'read_model_and_tail' : 'read_model', config.DB_POOL_SIZE).catch(
+    (err: unknown) => logger.warn({ err }, 'planning the double-funding check ahead failed; each connection plans it on first use'),
+  );
   if (here && config.IMPORT_WORKER_ENABLED) await application.importJobs.runner.start();
   if (!here && (config.PROJECTIONS_ENABLED || config.IMPORT_WORKER_ENABLED)) {
     const started = new BackgroundThread({ config, url, logLevel: logger.level }, logger);
