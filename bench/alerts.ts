@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
 import { keepFactsPlanned } from '../projections/double-funding/facts.js';
 import { doubleFundingProjection } from '../projections/double-funding/projection.js';
 import {
@@ -13,6 +12,7 @@ import {
 } from '../projections/double-funding/queries.js';
 import type { Caller } from '../src/application/caller.js';
 import { loadConfig } from '../src/config.js';
+import { threadOf } from '../src/background-thread.js';
 import { createService } from '../src/service.js';
 import { normaliseInvoiceNumber } from '../src/domain/budget/content.js';
 import type { BudgetEvent } from '../src/domain/budget/events.js';
@@ -200,11 +200,9 @@ function budgetStream(
   return { projectId, events };
 }
 
-/** The live runner's thread (bench/alerts-runner.ts, TypeScript through tsx's loader as the service's background thread in development). */
+/** The live runner's thread (bench/alerts-runner.ts), started as the service starts its background thread. */
 async function startRunner(data: RunnerData): Promise<{ stop(): Promise<void> }> {
-  const worker = new Worker(new URL('../src/background-dev.mjs', import.meta.url), {
-    workerData: { ...data, entry: new URL('./alerts-runner.ts', import.meta.url).href },
-  });
+  const worker = threadOf(new URL('./alerts-runner.ts', import.meta.url), data);
   const next = () =>
     new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve());

@@ -2,6 +2,16 @@ import { Worker } from 'node:worker_threads';
 import type { BackgroundData, FromBackground, ToBackground } from './background.js';
 import type { Logger } from './logger.js';
 
+/**
+ * A worker thread running `entry` with `data`: a compiled module directly, a TypeScript one
+ * (development, tests, benches under tsx) through src/background-dev.mjs, which registers tsx's
+ * loader for that thread first (a worker does not inherit the loaders of the thread that starts it).
+ */
+export function threadOf(entry: URL, data: object): Worker {
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { workerData: data });
+  return new Worker(new URL('./background-dev.mjs', import.meta.url), { workerData: { ...data, entry: entry.href } });
+}
+
 /** How long a stop waits for the thread's batches in hand before the thread is terminated. */
 const STOP_GRACE_MS = 30_000;
 
@@ -24,11 +34,8 @@ export class BackgroundThread {
   /** Starts the thread; resolves once its service runs (or it failed, to be started again). */
   start(): Promise<void> {
     return new Promise((resolve) => {
-      // Compiled (dist/), the thread runs background.js; under tsx, background.ts through tsx's loader.
-      const typescript = import.meta.url.endsWith('.ts');
-      const worker = new Worker(new URL(typescript ? './background-dev.mjs' : './background.js', import.meta.url), {
-        workerData: { ...this.data, ...(typescript ? { entry: new URL('./background.ts', import.meta.url).href } : {}) },
-      });
+      // Compiled (dist/) background.js next to this module, or under tsx background.ts.
+      const worker = threadOf(new URL(import.meta.url.endsWith('.ts') ? './background.ts' : './background.js', import.meta.url), this.data);
       this.worker = worker;
       worker.on('message', (message: FromBackground) => {
         if (message.type === 'ready') {

@@ -6,6 +6,7 @@ import {
   seenTimes,
   sorted as distinct,
   type AlertFact,
+  type BudgetFact,
   type Facts,
 } from '../../src/domain/dupalert/rules.js';
 import type { SeededFacts } from './facts.js';
@@ -49,6 +50,16 @@ export function computeAlerts(seeded: SeededFacts, windowDays: number, keys: rea
     .map((a) => described(seeded.facts, a, windowDays));
 }
 
+/** What an alert's budgets say of its scope: their recipients, funds, programmes and investments. */
+export function budgetScope(budgets: readonly BudgetFact[]): Pick<ComputedAlert, 'organisations' | 'funds' | 'programmes' | 'investments'> {
+  return {
+    organisations: distinct(budgets.map((b) => b.recipientOrg)),
+    funds: distinct(budgets.map((b) => b.fund)),
+    programmes: distinct(budgets.map((b) => b.programme)),
+    investments: distinct(budgets.map((b) => b.investment)),
+  };
+}
+
 function described(facts: Facts, alert: AlertFact & { alertId: string }, windowDays: number): ComputedAlert {
   const events = new Set(alert.eventIds);
   const projects = new Set(alert.projectIds);
@@ -59,16 +70,16 @@ function described(facts: Facts, alert: AlertFact & { alertId: string }, windowD
     ...alert,
     invoiceIds: distinct(invoices.map((i) => i.invoiceId)),
     suppliers: distinct(invoices.map((i) => i.supplier)),
-    organisations: distinct(budgets.map((b) => b.recipientOrg)),
-    funds: distinct(budgets.map((b) => b.fund)),
-    programmes: distinct(budgets.map((b) => b.programme)),
-    investments: distinct(budgets.map((b) => b.investment)),
+    ...budgetScope(budgets),
     firstSeenAt: first,
     lastSeenAt: last,
   };
 }
 
-const COVERED = 'status, rule, funds, programmes, investments, organisations';
+/** The scope dimensions the counts table keeps, each with the alert's column it counts by. */
+export const COUNTED = { fund: 'funds', programme: 'programmes', investment: 'investments', organisation: 'organisations' } as const;
+/** What the counts group and filter by, covered by the amount and date orders' indexes. */
+const COVERED = ['status', 'rule', ...Object.values(COUNTED)].join(', ');
 
 /** The alerts read model: one row per alert, with the officers' decision; indexed for the queue's filters and orders. */
 export const alertTables = (table: string, counts: string) => [
@@ -126,8 +137,6 @@ export const alertTables = (table: string, counts: string) => [
    )`,
 ];
 
-/** The scope dimensions the counts table keeps, each with the alert's column it counts by. */
-export const COUNTED = { fund: 'funds', programme: 'programmes', investment: 'investments', organisation: 'organisations' } as const;
 export type CountedDimension = keyof typeof COUNTED;
 const DIMENSIONS = Object.keys(COUNTED) as CountedDimension[];
 

@@ -117,14 +117,9 @@ export async function keepFactsPlanned(pool: pg.Pool, source: FactSource, connec
       client.on('error', lost);
       try {
         // No seeds: nothing is read, the statement is only prepared and planned.
-        await client.query(`begin read only; ${SETTINGS}`);
-        await client.query({ name, text, values: [null, 0, null, null, 'infinity'] });
-        await client.query('commit');
-        client.release();
-      } catch (err) {
-        // Never back to the pool inside a failed transaction.
-        client.release(true);
-        throw err;
+        await (
+          await onOwnConnection(client, name, text, [null, 0, null, null, 'infinity'])
+        ).released;
       } finally {
         client.removeListener('error', lost);
       }
@@ -158,18 +153,35 @@ export async function withGenericPlan<R extends pg.QueryResultRow>(
     await db.query('reset plan_cache_mode; reset enable_seqscan; reset jit');
     return rows;
   }
-  const client = await db.connect();
+  const { rows, released } = await onOwnConnection<R>(await db.connect(), name, text, values);
+  // A read-only transaction: the answer need not wait for its commit.
+  released.catch(() => undefined);
+  return rows;
+}
+
+/**
+ * The statement on a connection of the pool's, in a read-only transaction with the plan
+ * settings. The connection goes back once the transaction is committed (`released`); on any
+ * failure it is discarded, never returned inside a failed transaction.
+ */
+async function onOwnConnection<R extends pg.QueryResultRow>(
+  client: pg.PoolClient,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<{ rows: R[]; released: Promise<void> }> {
   try {
     await client.query(`begin read only; ${SETTINGS}`);
     const { rows } = await client.query<R>({ name, text, values });
-    // A read-only transaction: the answer need not wait for its commit; the connection goes back after it.
-    client.query('commit').then(
+    const released = client.query('commit').then(
       () => client.release(),
-      () => client.release(true),
+      (err: unknown) => {
+        client.release(true);
+        throw err;
+      },
     );
-    return rows;
+    return { rows, released };
   } catch (error) {
-    await client.query('rollback').catch(() => undefined);
     client.release(true);
     throw error;
   }

@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
+import { budgetScope } from '../../projections/double-funding/alerts.js';
 import { loadFacts } from '../../projections/double-funding/facts.js';
 import { alertsByIds, type DuplicateAlertView } from '../../projections/double-funding/queries.js';
 import { canSee, type Viewer } from '../auth/scope.js';
-import { sorted, type BudgetFact } from '../domain/dupalert/rules.js';
+import { invoiceKey, sorted, type BudgetFact } from '../domain/dupalert/rules.js';
 import { NotFound } from '../domain/errors.js';
 import type { Deps } from './deps.js';
 import { serviceKeys } from './keys.js';
@@ -69,15 +70,12 @@ export function alertAsSeenBy(audience: AlertAudience, alert: DuplicateAlertView
   return {
     alertId: alertIdAsSeenBy(audience, alert.alertId),
     rule: alert.rule,
-    key: sorted(parts.map((p) => `${p.supplier}|${p.normNumber}`)).join(' '),
+    key: sorted(parts.map(invoiceKey)).join(' '),
     eventIds: sorted(parts.map((p) => p.eventId)),
     projectIds,
     invoiceIds: sorted(parts.map((p) => p.invoiceId)),
     suppliers: sorted(parts.map((p) => p.supplier)),
-    organisations: sorted(budgets.map((b) => b.recipientOrg)),
-    funds: sorted(budgets.map((b) => b.fund)),
-    programmes: sorted(budgets.map((b) => b.programme)),
-    investments: sorted(budgets.map((b) => b.investment)),
+    ...budgetScope(budgets),
     amountAtRiskCents: alert.amountAtRiskCents,
     status: alert.status,
     reason: null,

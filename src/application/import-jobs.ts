@@ -10,7 +10,7 @@ import { on, type Loaded, type Outcome } from './command.js';
 import { cursorCodec, cursorSeal } from './cursor.js';
 import type { Deps } from './deps.js';
 import { importIssuesInSteps, importRead, readImport, type ImportFile, type InvoiceImport } from './invoice-import.js';
-import { inSlices } from './steps.js';
+import { inSlices } from '../time-slices.js';
 import { ImportJobRunner } from './import-job-runner.js';
 import { pageOf, type Page, type PageRequest } from './page.js';
 import { visibleProject } from './passports.js';

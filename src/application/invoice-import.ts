@@ -23,7 +23,7 @@ import type { Budgets } from './budgets.js';
 import type { Caller } from './caller.js';
 import type { Outcome } from './command.js';
 import { importFormatOf, sniff, type DeclaredFile, type ImportFormat } from './invoice-import-format.js';
-import { inSlices } from './steps.js';
+import { inSlices } from '../time-slices.js';
 
 /*
  * Bulk invoice import: the file's bytes → its format (src/application/invoice-import-format.ts)

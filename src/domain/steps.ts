@@ -2,7 +2,7 @@
  * Work over many rows as a generator that pauses (`yield`) every so many rows: still a pure
  * function of its input, whoever drives it. {@link drain} runs it through at once (a decider, a
  * small file); the application drives large ones a time slice at a time so requests are served
- * in between (src/application/steps.ts).
+ * in between (src/time-slices.ts).
  */
 
 /** A computation over rows that pauses between steps and returns `T`. */

@@ -94,13 +94,8 @@ export class ProjectionManager<E extends EventShape = EventShape> {
 
   /** Runs every runnable generation (see {@link runnableGenerations}) that has no runner here yet. */
   private async spawnRunnable(): Promise<void> {
-    const { rows } = await this.pool.query<{ projection: string; generation: number; code_version: number }>(
-      `select projection, generation, code_version from projection_generations where status <> 'retired' order by projection, generation`,
-    );
-    for (const r of rows) {
-      const p = this.byName.get(r.projection);
-      if (p && r.code_version === p.version && !this.stopped) this.spawn(p, r.generation);
-    }
+    const runnable = await this.runnableGenerations();
+    for (const p of this.byName.values()) for (const g of runnable.get(p.name) ?? []) if (!this.stopped) this.spawn(p, g);
   }
 
   async stop(): Promise<void> {
@@ -175,8 +170,9 @@ export class ProjectionManager<E extends EventShape = EventShape> {
 
   /** Runs batches until every runnable generation has nothing left to read (tests, CLI). */
   async catchUp(): Promise<void> {
+    const runnable = await this.runnableGenerations();
     for (const p of this.byName.values()) {
-      for (const g of await this.runnableGenerations(p)) {
+      for (const g of runnable.get(p.name) ?? []) {
         for (;;) {
           const outcome = await runBatch(this.pool, this.store, p, g, this.options.batchSize);
           if (outcome.kind === 'idle') {
@@ -286,14 +282,20 @@ export class ProjectionManager<E extends EventShape = EventShape> {
     });
   }
 
-  /** Generations whose code is the running code: an outdated active one is frozen, not fed. */
-  private async runnableGenerations(p: Projection<E>): Promise<number[]> {
-    const { rows } = await this.pool.query<{ generation: number }>(
-      `select generation from projection_generations
-        where projection = $1 and status <> 'retired' and code_version = $2 order by generation`,
-      [p.name, p.version],
+  /**
+   * Each projection's generations whose code is the running code, in order (an outdated active
+   * one is frozen, not fed): one query for all projections.
+   */
+  private async runnableGenerations(): Promise<Map<string, number[]>> {
+    const { rows } = await this.pool.query<{ projection: string; generation: number; code_version: number }>(
+      `select projection, generation, code_version from projection_generations where status <> 'retired' order by projection, generation`,
     );
-    return rows.map((r) => r.generation);
+    const runnable = new Map<string, number[]>();
+    for (const r of rows) {
+      if (this.byName.get(r.projection)?.version !== r.code_version) continue;
+      runnable.set(r.projection, [...(runnable.get(r.projection) ?? []), r.generation]);
+    }
+    return runnable;
   }
 
   private async createGeneration(client: pg.ClientBase, p: Projection<E>, status: 'active' | 'building'): Promise<number> {

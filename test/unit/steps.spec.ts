@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inSlices } from '../../src/application/steps.js';
+import { inSlices } from '../../src/time-slices.js';
 import { drain, type Steps } from '../../src/domain/steps.js';
 
 /** 200 steps of ~1 ms of processor each, then their count. */

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { ConcurrencyError, DuplicateEventId, IdempotencyKeyReused, InvalidStreamId } from '../errors.js';
@@ -23,6 +22,7 @@ import { STREAM_ID_PATTERN, storedEvent } from '../port.js';
 import { START, type GlobalPosition } from '../position.js';
 import type { EventRegistry, UpcastContext } from '../registry.js';
 import { GENESIS, lastLink, linkCommitted, RECORDED_TEXT } from './chain.js';
+import { inSlices } from '../../time-slices.js';
 import { binaryCopyRows } from './copy-binary.js';
 import { GroupCommitter, type AppendRequest, type AppendResponse } from './group-commit.js';
 
@@ -40,9 +40,6 @@ interface EventRow {
   /** The types stored before this event in its stream; only for types whose upcaster needs them. */
   earlier_types?: string[] | null;
 }
-
-/** Longest stretch of checking events read before the requests waiting are served. */
-const SLICE_MS = 10;
 
 /**
  * For a retired type whose upcaster needs the types stored before it in its stream, those types
@@ -169,17 +166,18 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
    * batch of thousands of events, or a long stream, is tens of milliseconds of checking, which
    * must not keep the requests waiting all that time.
    */
-  private async allStored(rows: EventRow[]): Promise<StoredEvent<E>[]> {
-    const events: StoredEvent<E>[] = [];
-    let until = performance.now() + SLICE_MS;
-    for (const row of rows) {
-      events.push(this.toStored(row));
-      if (events.length % 64 === 0 && performance.now() >= until) {
-        await yieldToRequests();
-        until = performance.now() + SLICE_MS;
-      }
-    }
-    return events;
+  private allStored(rows: EventRow[]): Promise<StoredEvent<E>[]> {
+    const toStored = (row: EventRow) => this.toStored(row);
+    return inSlices(
+      (function* () {
+        const events: StoredEvent<E>[] = [];
+        for (const row of rows) {
+          events.push(toStored(row));
+          if (events.length % 64 === 0) yield;
+        }
+        return events;
+      })(),
+    );
   }
 
   /**

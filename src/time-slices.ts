@@ -1,12 +1,13 @@
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
-import type { Steps } from '../domain/steps.js';
+import type { Steps } from './domain/steps.js';
 
 /** Longest stretch of steps run before the requests waiting are served. */
 const SLICE_MS = 10;
 
 /**
  * Runs the steps a time slice at a time, serving the requests waiting in between: reading and
- * checking a 100,000-row file takes seconds of processor time, which must not stop everyone else.
+ * checking a 100,000-row file, or a projection's batch of events, takes far longer than a
+ * request should wait.
  */
 export async function inSlices<T>(steps: Steps<T>): Promise<T> {
   let until = performance.now() + SLICE_MS;
