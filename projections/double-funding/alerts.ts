@@ -9,7 +9,7 @@ import {
   type BudgetFact,
   type Facts,
 } from '../../src/domain/dupalert/rules.js';
-import type { SeededFacts } from './facts.js';
+import { namedAfter, type PlannedQuery, type SeededFacts } from './facts.js';
 
 /** An alert as the rules raise it over the facts, with what the queue filters on, and when it was first and last seen. */
 export interface ComputedAlert extends AlertFact {
@@ -263,26 +263,31 @@ export interface Decision {
   decidedAt: string;
 }
 
+const DECISIONS = {
+  log: `select distinct on (stream_id) substr(stream_id, 10) as alert_id,
+                case when type like 'DuplicateAlertConfirmed.%' then 'confirmed' else 'dismissed' end as decision,
+                payload->>'reason' as reason, payload->>'decidedBy' as decided_by, (payload->>'decidedAt')::timestamptz as decided_at
+           from es_events where stream_id = any(select 'dupalert-' || unnest($1::text[])) and recorded_at <= $2
+          order by stream_id, version`,
+  read_model: `select alert_id, decision, reason, decided_by, decided_at from df_decisions where alert_id = any($1::text[]) and recorded_at <= $2`,
+};
+
 /**
  * The decisions on these alerts recorded up to `asOf`: from each alert's own stream in the log
  * (`dupalert-<id>`, by its primary index: exact the moment it is appended) or, for a log outside
  * PostgreSQL, from the read model's decisions.
  */
 export async function decisionsOf(
-  db: pg.Pool,
+  query: PlannedQuery,
   alertIds: readonly string[],
   asOf: Date | undefined,
   from: 'log' | 'read_model',
 ): Promise<Map<string, Decision>> {
   if (alertIds.length === 0) return new Map();
-  const { rows } = await db.query<{ alert_id: string; decision: Decision['status']; reason: string; decided_by: string; decided_at: Date }>(
-    from === 'log'
-      ? `select distinct on (stream_id) substr(stream_id, 10) as alert_id,
-                case when type like 'DuplicateAlertConfirmed.%' then 'confirmed' else 'dismissed' end as decision,
-                payload->>'reason' as reason, payload->>'decidedBy' as decided_by, (payload->>'decidedAt')::timestamptz as decided_at
-           from es_events where stream_id = any(select 'dupalert-' || unnest($1::text[])) and recorded_at <= $2
-          order by stream_id, version`
-      : `select alert_id, decision, reason, decided_by, decided_at from df_decisions where alert_id = any($1::text[]) and recorded_at <= $2`,
+  const text = DECISIONS[from];
+  const rows = await query<{ alert_id: string; decision: Decision['status']; reason: string; decided_by: string; decided_at: Date }>(
+    namedAfter('df_decisions', text),
+    text,
     [alertIds, asOf ?? 'infinity'],
   );
   return new Map(

@@ -30,7 +30,7 @@ type Row = { kind: 'i' | 'c' | 'b'; fact: Record<string, unknown> } | { kind: 's
 
 /** The facts the rules need to decide every alert involving the seeds, as of `asOf` (default: everything). */
 export async function loadFacts(
-  db: pg.Pool | pg.ClientBase,
+  query: PlannedQuery,
   seeds: Seeds,
   nearDays: number,
   asOf: Date | undefined,
@@ -38,7 +38,7 @@ export async function loadFacts(
 ): Promise<SeededFacts> {
   const { name, text } = statementOf(source);
   const values = [seeds.suppliers ?? null, nearDays, seeds.eventIds ?? null, seeds.projectIds ?? null, asOf ?? 'infinity'];
-  const rows = await withGenericPlan<Row>(db, name, text, values);
+  const rows = await query<Row>(name, text, values);
   const facts = { invoices: [] as InvoiceFact[], items: [] as ClaimItemFact[], budgets: [] as BudgetFact[] };
   const seedEvents = new Set<string>();
   for (const row of rows) {
@@ -92,14 +92,85 @@ const budgetFact = (f: Record<string, unknown>): BudgetFact => ({
   recordedAt: instant(f.recorded_at),
 });
 
-/** The facts statement as a check reads it (`source`): its text and its per-connection name. */
+const statements = new Map<string, { name: string; text: string }>();
+
+/** The facts statement as a check reads it (`source`): its text and its per-connection name, built once per source. */
 function statementOf(source: FactSource): { name: string; text: string } {
   const tables = typeof source === 'object' ? source.tables : ACTIVE_TABLES;
-  const text = factsSql(tables, source === 'read_model_and_tail');
-  return { name: `df_facts_${createHash('md5').update(text).digest('hex').slice(0, 16)}`, text };
+  const key = `${typeof source === 'object' ? 'tables' : source}:${Object.values(tables).join(',')}`;
+  let statement = statements.get(key);
+  if (!statement) {
+    const text = factsSql(tables, source === 'read_model_and_tail');
+    statement = { name: namedAfter('df_facts', text), text };
+    statements.set(key, statement);
+  }
+  return statement;
 }
 
-const SETTINGS = 'set local plan_cache_mode = force_generic_plan; set local enable_seqscan = off; set local jit = off';
+/** A per-connection statement name that changes whenever the text does. */
+export const namedAfter = (prefix: string, text: string) => `${prefix}_${createHash('md5').update(text).digest('hex').slice(0, 16)}`;
+
+/**
+ * Runs a named (per-connection prepared) statement with a generic plan and index access only,
+ * and returns its rows. Planning the facts statement (some twenty small CTEs) takes 3–5 ms, more
+ * than running it; its plan is the same whatever the seeds, so it is planned once per
+ * connection. PostgreSQL's automatic choice keeps planning afresh (custom plans look cheaper),
+ * hence forced, for these statements only. Every table here is meant to be reached through an
+ * index from a handful of rows, but a generic plan cannot know how short the tail is (a row
+ * comparison with a parameter is estimated at a third of es_events: a sequential scan, ~1 s at
+ * 1.6 M events), nor how large a generation being rebuilt has grown since it was analysed, so
+ * sequential scans are ruled out.
+ */
+export type PlannedQuery = <R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]) => Promise<R[]>;
+
+const SETTINGS =
+  'set local plan_cache_mode = force_generic_plan; set local enable_seqscan = off; set local enable_hashagg = off; set local jit = off';
+
+/** Planned statements inside a transaction already open on `client` (the projection's): the settings are set for each statement and reset to the server's after it. */
+export function plannedOn(client: pg.ClientBase): PlannedQuery {
+  return async <R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]) => {
+    await client.query(SETTINGS);
+    const { rows } = await client.query<R>({ name, text, values });
+    await client.query('reset plan_cache_mode; reset enable_seqscan; reset enable_hashagg; reset jit');
+    return rows;
+  };
+}
+
+/**
+ * `work`'s planned statements on one connection of the pool, in one read-only transaction, so
+ * they all read one snapshot (the facts and the decisions on them agree). The answer does not
+ * wait for the commit; the connection goes back once it is committed, or is discarded on any
+ * failure, never returned inside a failed transaction.
+ */
+export async function inSnapshot<T>(pool: pg.Pool, work: (query: PlannedQuery) => Promise<T>): Promise<T> {
+  const { result, released } = await onOwnConnection(await pool.connect(), work);
+  released.catch(() => undefined);
+  return result;
+}
+
+async function onOwnConnection<T>(
+  client: pg.PoolClient,
+  work: (query: PlannedQuery) => Promise<T>,
+): Promise<{ result: T; released: Promise<void> }> {
+  try {
+    await client.query(`begin read only; ${SETTINGS}`);
+    const result = await work(async <R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]) => {
+      const { rows } = await client.query<R>({ name, text, values });
+      return rows;
+    });
+    const released = client.query('commit').then(
+      () => client.release(),
+      (err: unknown) => {
+        client.release(true);
+        throw err;
+      },
+    );
+    return { result, released };
+  } catch (error) {
+    client.release(true);
+    throw error;
+  }
+}
 
 /**
  * Plans the facts statement on `connections` connections of the pool now: planning it takes
@@ -108,7 +179,6 @@ const SETTINGS = 'set local plan_cache_mode = force_generic_plan; set local enab
  * createPool), only a connection that replaces a lost one plans it again.
  */
 export async function keepFactsPlanned(pool: pg.Pool, source: FactSource, connections: number): Promise<void> {
-  const { name, text } = statementOf(source);
   const clients = await Promise.all(Array.from({ length: connections }, () => pool.connect()));
   const planned = await Promise.allSettled(
     clients.map(async (client) => {
@@ -118,7 +188,7 @@ export async function keepFactsPlanned(pool: pg.Pool, source: FactSource, connec
       try {
         // No seeds: nothing is read, the statement is only prepared and planned.
         await (
-          await onOwnConnection(client, name, text, [null, 0, null, null, 'infinity'])
+          await onOwnConnection(client, (query) => loadFacts(query, {}, 0, undefined, source))
         ).released;
       } finally {
         client.removeListener('error', lost);
@@ -127,62 +197,4 @@ export async function keepFactsPlanned(pool: pg.Pool, source: FactSource, connec
   );
   const failed = planned.find((p): p is PromiseRejectedResult => p.status === 'rejected');
   if (failed) throw failed.reason;
-}
-
-/**
- * Runs a named (per-connection prepared) statement with a generic plan and index access only.
- * Planning the facts statement (some twenty small CTEs) takes 3–5 ms, more than running it; its
- * plan is the same whatever the seeds, so it is planned once per connection. PostgreSQL's
- * automatic choice keeps planning afresh (custom plans look cheaper), hence forced, for this
- * statement only. Every table here is meant to be reached through an index from a handful of
- * rows, but a generic plan cannot know how short the tail is (a row comparison with a parameter
- * is estimated at a third of es_events: a sequential scan, ~1 s at 1.6 M events), nor how large
- * a generation being rebuilt has grown since it was analysed, so sequential scans are ruled out.
- * On a pool it is a read-only transaction of its own; on a client (the projection's
- * transaction) the settings are set for the statement and reset to the server's after it.
- */
-export async function withGenericPlan<R extends pg.QueryResultRow>(
-  db: pg.Pool | pg.ClientBase,
-  name: string,
-  text: string,
-  values: unknown[],
-): Promise<R[]> {
-  if (!('totalCount' in db)) {
-    await db.query(SETTINGS);
-    const { rows } = await db.query<R>({ name, text, values });
-    await db.query('reset plan_cache_mode; reset enable_seqscan; reset jit');
-    return rows;
-  }
-  const { rows, released } = await onOwnConnection<R>(await db.connect(), name, text, values);
-  // A read-only transaction: the answer need not wait for its commit.
-  released.catch(() => undefined);
-  return rows;
-}
-
-/**
- * The statement on a connection of the pool's, in a read-only transaction with the plan
- * settings. The connection goes back once the transaction is committed (`released`); on any
- * failure it is discarded, never returned inside a failed transaction.
- */
-async function onOwnConnection<R extends pg.QueryResultRow>(
-  client: pg.PoolClient,
-  name: string,
-  text: string,
-  values: unknown[],
-): Promise<{ rows: R[]; released: Promise<void> }> {
-  try {
-    await client.query(`begin read only; ${SETTINGS}`);
-    const { rows } = await client.query<R>({ name, text, values });
-    const released = client.query('commit').then(
-      () => client.release(),
-      (err: unknown) => {
-        client.release(true);
-        throw err;
-      },
-    );
-    return { rows, released };
-  } catch (error) {
-    client.release(true);
-    throw error;
-  }
 }

@@ -5,7 +5,7 @@ import type { AnyEvent } from '../../src/domain/stream-types.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import type { Projection, TableNames } from '../../src/projection-engine/projection.js';
 import { alertTables, computeAlerts, seedKeysOf, storeAlerts, withCounts, type ComputedAlert } from './alerts.js';
-import { loadFacts } from './facts.js';
+import { loadFacts, plannedOn } from './facts.js';
 import { DOUBLE_FUNDING } from './sql.js';
 
 /**
@@ -287,7 +287,7 @@ async function alertsTouched(
     df_verifications: t.df_verifications!,
     df_budgets: t.df_budgets!,
   };
-  const seeded = await loadFacts(tx, { eventIds, projectIds }, nearDays, undefined, { tables });
+  const seeded = await loadFacts(plannedOn(tx), { eventIds, projectIds }, nearDays, undefined, { tables });
   const keys = seedKeysOf(seeded);
   return { alerts: computeAlerts(seeded, nearDays, keys), keys };
 }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { DuplicateRule } from '../../src/domain/dupalert/events.js';
 import { byCodeUnits, RULE_RANK } from '../../src/domain/dupalert/rules.js';
 import { COUNTED, computeAlerts, countsKey, decisionsOf, type ComputedAlert } from './alerts.js';
-import { loadFacts, type FactSource, type Seeds } from './facts.js';
+import { inSnapshot, loadFacts, type FactSource, type Seeds } from './facts.js';
 import { DOUBLE_FUNDING, TAIL } from './sql.js';
 import { whenBuilt } from '../../src/projection-engine/projection.js';
 
@@ -273,28 +273,30 @@ export function countAlerts(alerts: readonly DuplicateAlertView[], filter: Alert
 }
 
 /** Computed alerts with the decisions recorded up to `asOf`, as views. */
-async function withDecisions(pool: pg.Pool, alerts: readonly ComputedAlert[], asOf: Date | undefined, source: FactSource) {
-  const decisions = await decisionsOf(
-    pool,
-    alerts.map((a) => a.alertId),
-    asOf,
-    source === 'read_model_and_tail' ? 'log' : 'read_model',
-  );
-  return alerts.map((a): DuplicateAlertView => {
-    const d = decisions.get(a.alertId);
-    return {
-      ...a,
-      status: d?.status ?? 'open',
-      reason: d?.reason ?? null,
-      decidedBy: d?.decidedBy ?? null,
-      decidedAt: d?.decidedAt ?? null,
-    };
-  });
-}
-
-/** The alerts involving the seeds' events, computed by the rules from the facts recorded up to `asOf`, with their decisions then. */
+/**
+ * The alerts involving the seeds' events, computed by the rules from the facts recorded up to
+ * `asOf`, with their decisions then: facts and decisions read in one snapshot, on one connection.
+ */
 async function computed(pool: pg.Pool, seeds: Seeds, nearDays: number, asOf: Date | undefined, source: FactSource) {
-  return withDecisions(pool, computeAlerts(await loadFacts(pool, seeds, nearDays, asOf, source), nearDays), asOf, source);
+  return inSnapshot(pool, async (query) => {
+    const alerts = computeAlerts(await loadFacts(query, seeds, nearDays, asOf, source), nearDays);
+    const decisions = await decisionsOf(
+      query,
+      alerts.map((a) => a.alertId),
+      asOf,
+      source === 'read_model_and_tail' ? 'log' : 'read_model',
+    );
+    return alerts.map((a): DuplicateAlertView => {
+      const d = decisions.get(a.alertId);
+      return {
+        ...a,
+        status: d?.status ?? 'open',
+        reason: d?.reason ?? null,
+        decidedBy: d?.decidedBy ?? null,
+        decidedAt: d?.decidedAt ?? null,
+      };
+    });
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { budgetScope } from '../../projections/double-funding/alerts.js';
-import { loadFacts } from '../../projections/double-funding/facts.js';
+import { inSnapshot, loadFacts } from '../../projections/double-funding/facts.js';
 import { alertsByIds, type DuplicateAlertView } from '../../projections/double-funding/queries.js';
 import { canSee, type Viewer } from '../auth/scope.js';
 import { invoiceKey, sorted, type BudgetFact } from '../domain/dupalert/rules.js';
@@ -107,7 +107,9 @@ export async function audienceOf(
   const eventIds = sorted(alerts.flatMap((a) => a.eventIds));
   if (eventIds.length === 0) return { ...named, ownEvents: new Map(), ownProjects: new Map() };
   const source = deps.config.EVENT_STORE === 'postgres' ? 'read_model_and_tail' : 'read_model';
-  const { facts } = await loadFacts(deps.pool, { eventIds }, deps.config.DUPCHECK_NEAR_DAYS, undefined, source);
+  const { facts } = await inSnapshot(deps.pool, (query) =>
+    loadFacts(query, { eventIds }, deps.config.DUPCHECK_NEAR_DAYS, undefined, source),
+  );
   const wanted = new Set(eventIds);
   const parts = [...facts.invoices, ...facts.items].filter((f) => wanted.has(f.eventId));
   const budgets = new Map(facts.budgets.map((b) => [b.projectId, b]));

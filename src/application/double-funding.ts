@@ -25,7 +25,7 @@ import type { AlertFinding } from '../domain/dupalert/events.js';
 import type { Severity } from '../domain/finding/events.js';
 import { amountIssues } from '../domain/finding/rules.js';
 import { invoiceKey, sorted } from '../domain/dupalert/rules.js';
-import { loadFacts } from '../../projections/double-funding/facts.js';
+import { inSnapshot, loadFacts } from '../../projections/double-funding/facts.js';
 import { uuidV5 } from '../domain/ids.js';
 import { alertsAsSeenBy } from './alert-audience.js';
 import type { Caller } from './caller.js';
@@ -174,12 +174,8 @@ export class DoubleFunding {
   /** Each project's own invoices in the alert, as supplier|number keys. */
   private async invoiceKeysByProject(alert: DuplicateAlertView): Promise<Map<string, string[]>> {
     const events = new Set(alert.eventIds);
-    const { facts } = await loadFacts(
-      this.deps.pool,
-      { eventIds: alert.eventIds },
-      this.deps.config.DUPCHECK_NEAR_DAYS,
-      undefined,
-      this.source(),
+    const { facts } = await inSnapshot(this.deps.pool, (query) =>
+      loadFacts(query, { eventIds: alert.eventIds }, this.deps.config.DUPCHECK_NEAR_DAYS, undefined, this.source()),
     );
     const keys = new Map<string, string[]>();
     for (const f of [...facts.invoices, ...facts.items].filter((x) => events.has(x.eventId))) {
