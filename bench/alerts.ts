@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { keepFactsPlanned } from '../projections/double-funding/facts.js';
 import { doubleFundingProjection } from '../projections/double-funding/projection.js';
@@ -200,6 +201,25 @@ function budgetStream(
   return { projectId, events };
 }
 
+/** Up to 20,000 invoices already in the log, as the load would have kept them for copies. */
+async function sampledInvoices(pool: pg.Pool): Promise<Invoice[]> {
+  const { rows } = await pool.query<{ stream_id: string; payload: BudgetEvent['data'] & Record<string, unknown> }>(
+    `select stream_id, payload from es_events tablesample system (2) where type = 'InvoiceSubmitted.v1' limit 20000`,
+  );
+  return rows.map(({ stream_id, payload: p }) => ({
+    projectId: stream_id.slice('budget-'.length),
+    invoiceId: p.invoiceId as string,
+    supplier: p.supplierRegNo as string,
+    number: p.number as string,
+    date: p.date as string,
+    net: p.netCents as number,
+    vat: p.vatCents as number,
+    gross: p.grossCents as number,
+    costLine: p.costLine as string,
+    fund: (p.allocations as { fund: 'RRF' | 'ERDF' }[])[0]!.fund,
+  }));
+}
+
 /** The live runner's thread (bench/alerts-runner.ts), started as the service starts its background thread. */
 async function startRunner(data: RunnerData): Promise<{ stop(): Promise<void> }> {
   const worker = threadOf(new URL('./alerts-runner.ts', import.meta.url), data);
@@ -252,22 +272,30 @@ export const alerts: Benchmark = async ({ url, pool, log }) => {
   const planted = { n: 0 };
 
   let t = performance.now();
-  let next = 0;
   let events = 0;
-  await Promise.all(
-    Array.from({ length: intFromEnv('LOADERS', 4) }, async () => {
-      for (let p = next++; p < projectCount; p = next++) {
-        const n = Math.floor(invoiceCount / projectCount) + (p < invoiceCount % projectCount ? 1 : 0);
-        const { projectId, events: budget } = budgetStream(g, p, n, sample, planted);
-        const stream = budget.map((e): NewEvent<BudgetEvent> => ({ ...e, metadata }));
-        for (let v = 0; v < stream.length; v += appendSize) {
-          await store.append(`budget-${projectId}`, stream.slice(v, v + appendSize), { expectedVersion: v });
+  // A database a run kept (BENCH_DATABASE) is measured as it stands: its invoices are sampled from the log instead of loaded.
+  const { rows: stored } = await pool.query<{ n: string }>(`select count(*) as n from es_events where stream_type = 'budget'`);
+  if (Number(stored[0]!.n) > 0) {
+    events = Number(stored[0]!.n);
+    sample.push(...(await sampledInvoices(pool)));
+    log.info({ events, sampled: sample.length }, 'reusing the invoices already stored');
+  } else {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: intFromEnv('LOADERS', 4) }, async () => {
+        for (let p = next++; p < projectCount; p = next++) {
+          const n = Math.floor(invoiceCount / projectCount) + (p < invoiceCount % projectCount ? 1 : 0);
+          const { projectId, events: budget } = budgetStream(g, p, n, sample, planted);
+          const stream = budget.map((e): NewEvent<BudgetEvent> => ({ ...e, metadata }));
+          for (let v = 0; v < stream.length; v += appendSize) {
+            await store.append(`budget-${projectId}`, stream.slice(v, v + appendSize), { expectedVersion: v });
+          }
+          events += stream.length;
+          if (p % 1000 === 999) log.info({ projects: p + 1, events, seconds: round((performance.now() - t) / 1000) }, 'loading');
         }
-        events += stream.length;
-        if (p % 1000 === 999) log.info({ projects: p + 1, events, seconds: round((performance.now() - t) / 1000) }, 'loading');
-      }
-    }),
-  );
+      }),
+    );
+  }
   const loadSeconds = (performance.now() - t) / 1000;
   log.info({ events, plantedInLoad: planted.n, seconds: round(loadSeconds) }, 'loaded');
 

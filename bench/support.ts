@@ -133,11 +133,13 @@ export async function withBenchEnv<T>(fn: (env: BenchEnv) => Promise<T>): Promis
   process.once('SIGTERM', onSignal);
   try {
     let adminUrl = process.env.DATABASE_URL;
-    const database = `bench_${process.pid}_${Date.now()}`;
+    // BENCH_DATABASE (with DATABASE_URL) reuses a database a run kept, as it stands; it is never dropped.
+    const reused = adminUrl ? process.env.BENCH_DATABASE : undefined;
+    const database = reused ?? `bench_${process.pid}_${Date.now()}`;
     if (adminUrl) {
       const admin = adminUrl;
       // BENCH_KEEP=1 leaves the database there to look into (its name is logged).
-      if (process.env.BENCH_KEEP) log.info({ database }, 'database kept (BENCH_KEEP)');
+      if (process.env.BENCH_KEEP || reused) log.info({ database, reused: Boolean(reused) }, 'database kept');
       else cleanups.push(() => dropDatabase(admin, database));
     } else {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'grants-bench-pg-'));

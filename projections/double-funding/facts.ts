@@ -111,36 +111,77 @@ function statementOf(source: FactSource): { name: string; text: string } {
 export const namedAfter = (prefix: string, text: string) => `${prefix}_${createHash('md5').update(text).digest('hex').slice(0, 16)}`;
 
 /**
- * Runs a named (per-connection prepared) statement with a generic plan and index access only,
- * and returns its rows. Planning the facts statement (some twenty small CTEs) takes 3–5 ms, more
+ * Runs a statement prepared once per connection with a generic plan and index access only, and
+ * returns its rows. Planning the facts statement (some twenty small CTEs) takes 3–5 ms, more
  * than running it; its plan is the same whatever the seeds, so it is planned once per
  * connection. PostgreSQL's automatic choice keeps planning afresh (custom plans look cheaper),
  * hence forced, for these statements only. Every table here is meant to be reached through an
  * index from a handful of rows, but a generic plan cannot know how short the tail is (a row
  * comparison with a parameter is estimated at a third of es_events: a sequential scan, ~1 s at
  * 1.6 M events), nor how large a generation being rebuilt has grown since it was analysed, so
- * sequential scans are ruled out.
+ * sequential scans are ruled out; and it estimates tens of thousands of groups where there are
+ * a few, which a hashed aggregate would allocate for, so aggregates sort.
  */
 export type PlannedQuery = <R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]) => Promise<R[]>;
 
 const SETTINGS =
   'set local plan_cache_mode = force_generic_plan; set local enable_seqscan = off; set local enable_hashagg = off; set local jit = off';
+const RESET = 'reset plan_cache_mode; reset enable_seqscan; reset enable_hashagg; reset jit';
 
-/** Planned statements inside a transaction already open on `client` (the projection's): the settings are set for each statement and reset to the server's after it. */
+/** The statements each connection has prepared, by name (a prepared statement outlives a rolled-back transaction). */
+const preparedOn = new WeakMap<pg.ClientBase, Set<string>>();
+
+/**
+ * One message to the server, so one round trip: `before`, the statement prepared as `name`
+ * executed with `values` (written as literals), then `after`; the statement's rows. A
+ * connection prepares the statement once, in a message of its own, so it knows for sure
+ * whether it has.
+ */
+async function execute<R extends pg.QueryResultRow>(
+  client: pg.ClientBase,
+  statement: { name: string; text: string; values: unknown[] },
+  before: string,
+  after = '',
+): Promise<R[]> {
+  const { name, text, values } = statement;
+  let names = preparedOn.get(client);
+  if (!names) preparedOn.set(client, (names = new Set()));
+  if (!names.has(name)) {
+    await client.query(`prepare ${name} as ${text}`);
+    names.add(name);
+  }
+  const results = (await client.query<R>(`${before}; execute ${name}(${values.map((v) => literal(client, v)).join(', ')}); ${after}`)) as
+    pg.QueryResult<R> | pg.QueryResult<R>[];
+  const executed = (Array.isArray(results) ? results : [results]).find((r) => r.command === 'SELECT');
+  if (!executed) throw new Error(`statement ${name} returned no rows`);
+  return executed.rows;
+}
+
+/** A parameter as an SQL literal (the prepared statement gives it its type): text, numbers, instants and arrays of text. */
+function literal(client: pg.ClientBase, value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string') return client.escapeLiteral(value);
+  if (value instanceof Date) return client.escapeLiteral(value.toISOString());
+  if (Array.isArray(value))
+    return client.escapeLiteral(
+      `{${value.map((v) => (v === null ? 'NULL' : `"${String(v).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`)).join(',')}}`,
+    );
+  throw new TypeError(`no literal for ${typeof value}`);
+}
+
+/** Planned statements inside a transaction already open on `client` (the projection's): the settings hold for the statement alone. */
 export function plannedOn(client: pg.ClientBase): PlannedQuery {
-  return async <R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]) => {
-    await client.query(SETTINGS);
-    const { rows } = await client.query<R>({ name, text, values });
-    await client.query('reset plan_cache_mode; reset enable_seqscan; reset enable_hashagg; reset jit');
-    return rows;
-  };
+  return async <R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]) =>
+    execute<R>(client, { name, text, values }, SETTINGS, RESET);
 }
 
 /**
  * `work`'s planned statements on one connection of the pool, in one read-only transaction, so
- * they all read one snapshot (the facts and the decisions on them agree). The answer does not
- * wait for the commit; the connection goes back once it is committed, or is discarded on any
- * failure, never returned inside a failed transaction.
+ * they all read one snapshot (the facts and the decisions on them agree). The transaction is
+ * opened in the same message as the first statement, and the answer does not wait for its
+ * commit: the connection goes back once it is committed, or is discarded on any failure, never
+ * returned inside a failed transaction.
  */
 export async function inSnapshot<T>(pool: pg.Pool, work: (query: PlannedQuery) => Promise<T>): Promise<T> {
   const { result, released } = await onOwnConnection(await pool.connect(), work);
@@ -153,12 +194,13 @@ async function onOwnConnection<T>(
   work: (query: PlannedQuery) => Promise<T>,
 ): Promise<{ result: T; released: Promise<void> }> {
   try {
-    await client.query(`begin read only; ${SETTINGS}`);
+    let begun = false;
     const result = await work(async <R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]) => {
-      const { rows } = await client.query<R>({ name, text, values });
+      const rows = await execute<R>(client, { name, text, values }, begun ? '' : `begin read only; ${SETTINGS}`);
+      begun = true;
       return rows;
     });
-    const released = client.query('commit').then(
+    const released = (begun ? client.query('commit') : Promise.resolve()).then(
       () => client.release(),
       (err: unknown) => {
         client.release(true);
