@@ -156,39 +156,39 @@ export function countsKey(scope: Partial<Record<CountedDimension, string>>): { d
     : { dimension: given.join('+'), value: given.map((d) => scope[d]).join('\u001f') };
 }
 
-/**
- * Moves the counts of the alerts that `where` selects by `sign`: −1 before a batch changes them,
- * +1 after, so an alert that changed status or facets, appeared or ended is counted where it now is.
- */
-async function recount(
-  tx: pg.ClientBase,
-  t: { df_alerts: string; df_alert_counts: string },
-  sign: 1 | -1,
-  where: string,
-  params: unknown[],
-) {
-  const facets = COMBINATIONS.map((dims) => {
-    const values = dims.map((d, i) => `unnest(a.${COUNTED[d]}) v${i}`).join(', ');
-    const value = dims.map((_, i) => `v${i}`).join(` || chr(31) || `);
-    return `union all select '${dims.join('+')}', ${value} from ${values}`;
-  }).join(' ');
-  await tx.query(
-    `insert into ${t.df_alert_counts} (dimension, value, status, rule, n)
-     select d.dimension, d.value, a.status, a.rule, ${sign} * count(*)
-       from ${t.df_alerts} a cross join lateral (select 'all' as dimension, '' as value ${facets}) d
-      where ${where}
-      group by 1, 2, 3, 4
-     on conflict (dimension, value, status, rule) do update set n = ${t.df_alert_counts}.n + excluded.n`,
-    params,
-  );
-}
-
 /** The alerts a batch touches: computed again, decided, or of rules 1 and 2 on a seed's invoice key (which it may end). */
 const TOUCHED = `(a.alert_id = any($1::text[]) or (a.key = any($2::text[]) and a.rule = any($3::text[])))`;
 
+type CountedRow = { status: string; rule: string } & Record<(typeof COUNTED)[CountedDimension], string[]>;
+
+/**
+ * Adds `sign` for each counts row the touched alerts are counted in: per (status, rule), over
+ * all alerts and under every combination of their scope values.
+ */
+async function countTouched(tx: pg.ClientBase, table: string, params: unknown[], sign: 1 | -1, into: Map<string, number>): Promise<void> {
+  const { rows } = await tx.query<CountedRow>(
+    `select status, rule, ${Object.values(COUNTED).join(', ')} from ${table} a where ${TOUCHED}`,
+    params,
+  );
+  for (const row of rows) {
+    const add = (dimension: string, value: string) => {
+      const key = [dimension, value, row.status, row.rule].join('\u0000');
+      into.set(key, (into.get(key) ?? 0) + sign);
+    };
+    add('all', '');
+    for (const dims of COMBINATIONS) {
+      let values = [''];
+      for (const [i, d] of dims.entries()) values = values.flatMap((v) => row[COUNTED[d]].map((x) => (i === 0 ? x : `${v}\u001f${x}`)));
+      for (const value of values) add(dims.join('+'), value);
+    }
+  }
+}
+
 /**
  * Applies one batch's changes to the alerts (`change`: its upserts, deletions and decisions) with
- * the counts kept in step in the same transaction.
+ * the counts kept in step in the same transaction: the touched alerts are counted out before and
+ * in after, and only the counts that moved are written. An alert whose amount or dates change
+ * but not its status, rule or scope (most of a live batch) writes none.
  */
 export async function withCounts(
   tx: pg.ClientBase,
@@ -197,9 +197,18 @@ export async function withCounts(
   change: () => Promise<void>,
 ): Promise<void> {
   const params = [touched.alertIds, touched.invoiceKeys, KEYED_RULES];
-  await recount(tx, t, -1, TOUCHED, params);
+  const moved = new Map<string, number>();
+  await countTouched(tx, t.df_alerts, params, -1, moved);
   await change();
-  await recount(tx, t, 1, TOUCHED, params);
+  await countTouched(tx, t.df_alerts, params, 1, moved);
+  const changed = [...moved].filter(([, n]) => n !== 0).map(([key, n]) => [...key.split('\u0000'), n] as const);
+  if (changed.length === 0) return;
+  await tx.query(
+    `insert into ${t.df_alert_counts} (dimension, value, status, rule, n)
+     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+     on conflict (dimension, value, status, rule) do update set n = ${t.df_alert_counts}.n + excluded.n`,
+    [0, 1, 2, 3, 4].map((i) => changed.map((c) => c[i])),
+  );
 }
 
 const ALERT_COLUMNS =
