@@ -124,9 +124,8 @@ export const namedAfter = (prefix: string, text: string) => `${prefix}_${createH
  */
 export type PlannedQuery = <R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]) => Promise<R[]>;
 
-const SETTINGS =
-  'set local plan_cache_mode = force_generic_plan; set local enable_seqscan = off; set local enable_hashagg = off; set local jit = off';
-const RESET = 'reset plan_cache_mode; reset enable_seqscan; reset enable_hashagg; reset jit';
+const SETTINGS = 'set local plan_cache_mode = force_generic_plan; set local enable_seqscan = off; set local enable_hashagg = off';
+const RESET = 'reset plan_cache_mode; reset enable_seqscan; reset enable_hashagg';
 
 /** The statements each connection has prepared, by name (a prepared statement outlives a rolled-back transaction). */
 const preparedOn = new WeakMap<pg.ClientBase, Set<string>>();
