@@ -50,7 +50,7 @@ interface RunFigures {
  * of them only, each holding PRELOAD (10,000) invoices stored before the run. WARMUP (3) seconds
  * at the same rate come first, unmeasured. Then the mixed run: the same submissions plus
  * READ_RATE (100) reads a second, a budget or a progress report of a random project, alternately.
- * Answers: 201 counts, 409 is a conflict, anything else an error. Then the budget streams are
+ * Answers: 201 counts, 409 is a conflict, anything else an error, as is no answer within TIMEOUT_MS (10,000). Then the budget streams are
  * counted: `lost` submissions answered 201 but not stored, `duplicated` stored more than once.
  * The last line: the submissions-only run's figures, the mixed run under `mixed`.
  */
@@ -62,6 +62,8 @@ export const httpBench: Benchmark = async ({ url, pool }) => {
   const preload = hot ? intFromEnv('PRELOAD', 10_000) : 0;
   const warmup = intFromEnv('WARMUP', 3);
   const readRate = intFromEnv('READ_RATE', 100);
+  // An answer later than this is an error (status 0): a saturated service must not keep the run going for minutes.
+  const timeoutMs = intFromEnv('TIMEOUT_MS', 10_000);
   if (hot > projects) throw new Error(`HOT (${hot}) must not exceed PROJECTS (${projects})`);
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first (the bench measures the built service)`);
 
@@ -88,7 +90,7 @@ export const httpBench: Benchmark = async ({ url, pool }) => {
   service.stderr.pipe(process.stderr);
   try {
     const base = `http://127.0.0.1:${port}`;
-    await until(async () => (await fetch(`${base}/health`).catch(() => null))?.status === 200, 60_000, 'the service to start');
+    await until(async () => (await fetch(`${base}/health`).catch(() => null))?.status === 200, 5 * 60_000, 'the service to start');
     const people = await benchPeople();
     const call = benchClient(base, people);
     // PROJECTS approved projects (the seed passport), each with its budget open; eight at a time.
@@ -122,6 +124,7 @@ export const httpBench: Benchmark = async ({ url, pool }) => {
       const res = await fetch(`${base}/projects/${projectId}/budget/invoices`, {
         method: 'POST',
         headers: { Authorization: people.anna, 'Content-Type': 'application/json', 'Idempotency-Key': randomUUID() },
+        signal: AbortSignal.timeout(timeoutMs),
         body: JSON.stringify({
           supplierRegNo: String(40003000000 + Math.floor(random() * 500)),
           number: `HTTP-${++n}`,
@@ -142,7 +145,7 @@ export const httpBench: Benchmark = async ({ url, pool }) => {
       const projectId = ids[Math.floor(random() * ids.length)]!;
       const route = reads++ % 2 ? `/progress?projectId=${projectId}` : `/projects/${projectId}/budget`;
       const t = performance.now();
-      const res = await fetch(`${base}${route}`, { headers: { Authorization: people.anna } });
+      const res = await fetch(`${base}${route}`, { headers: { Authorization: people.anna }, signal: AbortSignal.timeout(timeoutMs) });
       await res.arrayBuffer();
       log.debug({ route, ms: round(performance.now() - t, 1), status: res.status }, 'read');
       return res.status;

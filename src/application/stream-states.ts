@@ -16,8 +16,10 @@ const MAX_KEPT_STREAMS = 20_000;
 /**
  * The latest state of streams whose type keeps them (`snapshots` in defineStreamType): in
  * memory (least recently used first out, bounded by the events they fold), and in a snapshot
- * store every `every` events, so a process that has not seen a stream yet starts from the last
- * snapshot. Loading reads only the events after the state kept, however long the stream is (a
+ * store every `every` events, or every quarter of the stream's length once that is more (writing
+ * a budget of 10,000 invoices serialises 3 MB: a snapshot every 500 events of it would cost more
+ * than the events it saves reading), so a process that has not seen a stream yet starts from the
+ * last snapshot and reads at most a quarter of the stream after it. Loading reads only the events after the state kept, however long the stream is (a
  * budget grows by an event per invoice). A kept state is only ever made by folding events read
  * from the store, so it is the state a fold from the start would give; events are never changed,
  * so a state kept at version n stays right however stale, and the events after it always come
@@ -53,11 +55,13 @@ export class StreamStates {
     if (kept && kept.version === toVersion) return { state: kept.state as S, version: kept.version };
     const range: ReadStreamOptions = { ...(kept ? { from: kept.version + 1 } : {}), ...(toVersion === undefined ? {} : { to: toVersion }) };
     const tail = await this.read(stream, streamId, range);
-    const state = fold(stream.decider, kept ? (kept.state as S) : stream.decider.initialState, tail);
+    // Nothing new: the state kept as it is (a budget's fold copies its collections, 10,000 invoices of them).
+    const state =
+      kept && tail.length === 0 ? (kept.state as S) : fold(stream.decider, kept ? (kept.state as S) : stream.decider.initialState, tail);
     const version = tail.at(-1)?.version ?? kept?.version ?? 0;
     if (policy && version > 0 && (kept === undefined || version > kept.version)) {
       this.remember(streamId, { version, schema: policy.schema, state });
-      if (policy.every !== undefined && version - (this.persisted.get(streamId) ?? 0) >= policy.every) {
+      if (policy.every !== undefined && version - (this.persisted.get(streamId) ?? 0) >= Math.max(policy.every, Math.floor(version / 4))) {
         this.persist(streamId, { version, schema: policy.schema, state });
       }
     }

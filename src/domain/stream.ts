@@ -47,7 +47,7 @@ export interface SnapshotPolicy {
    * another name are ignored (and replaced), so an old fold never answers for a new one.
    */
   readonly schema: string;
-  /** Write a snapshot once this many events were stored after the last one; absent: memory only. */
+  /** Write a snapshot once this many events (or a quarter of the stream, if more) were stored after the last one; absent: memory only. */
   readonly every?: number;
 }
 

@@ -13,10 +13,10 @@ import { PEOPLE, VRAA, givenPaidClaim, givenProject, seededSuite } from '../supp
 
 /*
  * A budget grows by an event per invoice. Its state is kept (src/application/stream-states.ts):
- * the latest in memory, and every 500 events as a snapshot in es_snapshots, so a command reads
- * only the events after the state kept. These tests count the events read, not the time taken
- * (timing is for bench/http.ts), and check that a kept state never answers otherwise than the
- * fold of the whole stream from the start.
+ * the latest in memory, and every 500 events (a quarter of the stream once that is more) as a
+ * snapshot in es_snapshots, so a command reads only the events after the state kept. These tests
+ * count the events read, not the time taken (timing is for bench/http.ts), and check that a kept
+ * state never answers otherwise than the fold of the whole stream from the start.
  */
 
 let app: TestApp;
@@ -79,7 +79,7 @@ async function eventsReadBy(fn: () => Promise<unknown>): Promise<number> {
 const submit = (projectId: string) => as('anna').post(`/projects/${projectId}/budget/invoices`).send(buildInvoice()).expect(201);
 
 describe('budget snapshots', () => {
-  it('when a budget holds 10,000 invoices, a submission reads as few events as on an empty budget, in memory and from a snapshot', async () => {
+  it('when a budget holds 10,000 invoices, a submission reads as few events as on an empty budget in memory, and a quarter of them at most from a snapshot', async () => {
     const empty = await givenProject(as, { shares: SEED_SHARES });
     const full = await givenProject(as, { shares: SEED_SHARES });
     await givenInvoices(full, 10_000, 'FULL');
@@ -98,15 +98,18 @@ describe('budget snapshots', () => {
       'select version, schema from es_snapshots where stream_id = $1',
       [budgetStreamId(full)],
     );
+    // Snapshots every 500 events, or every quarter of the stream once that is more: at most a quarter is read after one.
     expect(rows[0]?.schema).toBe('budget.1');
-    expect(rows[0]!.version).toBeGreaterThan(10_000 - 500);
+    expect(rows[0]!.version).toBeGreaterThan(10_003 * 0.75);
     states().forget();
     const snapshotsRead = states().stats.snapshotsRead;
     const cold = await eventsReadBy(() => submit(full));
-    expect(cold).toBeLessThan(500 + 10);
+    expect(cold).toBeLessThanOrEqual(10_003 - rows[0]!.version + 2);
+    expect(cold).toBeLessThan(10_003 / 4);
     expect(states().stats.snapshotsRead).toBe(snapshotsRead + 1);
     expect((await load(store(), budgetStream, budgetStreamId(full))).version).toBe(10_000 + 4);
-  });
+    // Storing 10,000 invoices with their double-funding checks takes a while on a busy machine.
+  }, 300_000);
 
   it('when a budget is loaded from a snapshot and the events after it, the state is the fold from the start: invoices, contracts, claims, verifications, payments, corrections', async () => {
     const id = await givenProject(as, { shares: SEED_SHARES });
@@ -148,7 +151,7 @@ describe('budget snapshots', () => {
       ),
       version: 5,
     });
-  });
+  }, 180_000);
 
   it('when a snapshot was written by another fold (another schema), it is ignored and the stream is folded from the start', async () => {
     const id = await givenProject(as, { shares: SEED_SHARES });
