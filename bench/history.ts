@@ -14,7 +14,7 @@ import type { NewEvent } from '../src/eventstore/port.js';
 import { linkCommitted } from '../src/eventstore/postgres/chain.js';
 import { PostgresEventStore } from '../src/eventstore/postgres/adapter.js';
 import { indicatorEvents, metadata, passportEvents } from './report.js';
-import { intFromEnv, round, type Benchmark } from './support.js';
+import { intFromEnv, percentile, round, type Benchmark } from './support.js';
 
 interface Stream {
   id: string;
@@ -61,8 +61,6 @@ interface ExportRun {
   rssBeforeMb: number;
   maxRssMb: number;
 }
-
-const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 /**
  * The auditor's reads at scale. Loads EVENTS events over PROJECTS projects (each an approved

@@ -2,26 +2,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { seedReferenceData } from '../src/application/seed-reference-data.js';
-import { signToken } from '../src/auth/sign.js';
 import { SEED_DATA } from '../src/cli/seed-data.js';
 import { loadConfig } from '../src/config.js';
 import { createService, listen } from '../src/service.js';
-import { eAdrese } from '../test/support/passport-builders.js';
+import { BENCH_SECRET, benchClient, benchPeople, givenApprovedBudget } from './http-client.js';
 import { invoiceCsv, invoiceRows } from './invoice-file.js';
-import { intFromEnv, round, type Benchmark } from './support.js';
-
-const SECRET = 'bench-only-secret-never-deployed-0123456789';
-const VRAA = eAdrese.recipient.registrationNumber;
-const CFLA = '90009963334';
-/** The seed passport's total plus its VAT, split as the budget opens it. */
-const SHARES = [
-  { fund: 'RRF', cents: 462000000 },
-  { fund: 'STATE', cents: 77616000 },
-];
-
-const percentile = (sorted: readonly number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : 0;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { intFromEnv, percentile, round, sleep, type Benchmark } from './support.js';
 
 /**
  * The invoice import end to end, over HTTP against the service as it runs: ROWS (10,000) invoices
@@ -37,7 +23,7 @@ export const importBench: Benchmark = async ({ url, pool, log }) => {
   const config = loadConfig({
     NODE_ENV: 'development',
     DATABASE_URL: url,
-    AUTH_JWT_SECRET: SECRET,
+    AUTH_JWT_SECRET: BENCH_SECRET,
     LOG_LEVEL: 'silent',
     // The import's, the projections' and the background thread's settings may be tried out: IMPORT_CHUNK_ROWS=500 npm run bench -- import
     ...Object.fromEntries(Object.entries(process.env).filter(([name]) => /^(IMPORT_|PROJECTION_|BACKGROUND_)/.test(name))),
@@ -54,41 +40,8 @@ export const importBench: Benchmark = async ({ url, pool, log }) => {
     });
     server = await listen(service.app, 0, '127.0.0.1');
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const secret = new TextEncoder().encode(SECRET);
-    const token = async (sub: string, role: string, org: string) =>
-      `Bearer ${await signToken({ sub, name: sub, org, roles: [role] }, secret)}`;
-    const people = {
-      anna: await token('anna', 'beneficiary', VRAA),
-      janis: await token('janis', 'officer', CFLA),
-      liga: await token('liga', 'approver', CFLA),
-    };
-    const call = async (who: keyof typeof people, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: {
-          Authorization: people[who],
-          ...(body !== undefined && !Buffer.isBuffer(body) ? { 'Content-Type': 'application/json' } : {}),
-          ...headers,
-        },
-        ...(body === undefined ? {} : { body: Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 500)}`);
-      return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as Record<string, unknown> };
-    };
-
-    // An approved project (the seed passport) with its budget open.
-    const drafted = await call('anna', 'POST', '/projects', {
-      title: eAdrese.title,
-      programme: eAdrese.programme,
-      recipient: eAdrese.recipient,
-    });
-    const projectId = drafted.body.projectId as string;
-    await call('anna', 'PATCH', `/projects/${projectId}/passport`, eAdrese.sections, { 'If-Match': drafted.headers.get('etag')! });
-    await call('anna', 'POST', `/projects/${projectId}/passport/submit`);
-    await call('janis', 'POST', `/projects/${projectId}/passport/verify`, {});
-    await call('liga', 'POST', `/projects/${projectId}/passport/approve`);
-    await call('janis', 'POST', `/projects/${projectId}/budget`, { shares: SHARES, vatRecoverable: false });
+    const call = benchClient(base, await benchPeople());
+    const projectId = await givenApprovedBudget(call);
     const file = invoiceCsv(invoiceRows(rows, 'BENCH'));
     log.info({ rows, megabytes: round(file.length / 1024 / 1024, 1) }, 'importing');
 

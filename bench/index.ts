@@ -8,6 +8,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   alerts: async () => (await import('./alerts.js')).alerts,
   history: async () => (await import('./history.js')).history,
   import: async () => (await import('./import.js')).importBench,
+  http: async () => (await import('./http.js')).httpBench,
 };
 
 const name = process.argv[2];
@@ -18,7 +19,8 @@ if (!load) {
       '  env: DATABASE_URL (else an embedded PostgreSQL; BENCH_KEEP=1 keeps its database), EVENTS, BENCH_LOG (pino level, to stderr)\n' +
       '       append: WRITERS, COMMITTERS, READ_BATCH; rebuild: BATCH, STREAMS, APPEND_SIZE, LOADERS\n' +
       '       history: PROJECTS, EXPORT_EVENTS, SAMPLES, LOADERS; import: ROWS, OTHER_CLIENTS\n' +
-      '       alerts: INVOICES, PROJECTS, SUPPLIERS, QUEUE_PAGES, DECISIONS, CHECKS, DUPLICATES, WARMUP, PROJECT_VIEWS\n',
+      '       alerts: INVOICES, PROJECTS, SUPPLIERS, QUEUE_PAGES, DECISIONS, CHECKS, DUPLICATES, WARMUP, PROJECT_VIEWS\n' +
+      '       http (npm run build first): RATE, SECONDS, PROJECTS, HOT, PRELOAD, WARMUP, READ_RATE\n',
   );
   process.exit(2);
 }

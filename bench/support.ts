@@ -101,6 +101,12 @@ export function prng(seed: number): () => number {
   };
 }
 
+/** The p-th percentile (nearest rank) of ascending numbers; 0 for none. */
+export const percentile = (sorted: readonly number[], p: number): number =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : 0;
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 export function round(n: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
@@ -195,7 +201,7 @@ async function dropDatabase(adminUrl: string, database: string): Promise<void> {
 }
 
 /** A port nobody listens on now: a random one may collide with a test run's server. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

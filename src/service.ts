@@ -13,9 +13,11 @@ import { KurrentDbEventStore } from './eventstore/kurrentdb/adapter.js';
 import { checkKurrentDbConnection, createKurrentDbClient } from './eventstore/kurrentdb/connect.js';
 import type { EventShape, EventStore } from './eventstore/port.js';
 import { PostgresEventStore } from './eventstore/postgres/adapter.js';
+import { PostgresSnapshots } from './eventstore/postgres/snapshots.js';
 import { ChainKeeper } from './eventstore/postgres/chain.js';
 import type { EventRegistry } from './eventstore/registry.js';
 import { Application } from './application/application.js';
+import { statesOf } from './application/stream-states.js';
 import { BackgroundThread } from './background-thread.js';
 import type { Deps } from './application/deps.js';
 import { react } from './application/workflows.js';
@@ -75,6 +77,10 @@ export async function createService(config: Config, logger: Logger, url: string,
     await orm.close(true);
     throw error;
   }
+  // Long streams' states (budgets) are kept as snapshots in PostgreSQL, whichever store holds the log.
+  statesOf(store).useSnapshots(new PostgresSnapshots(pool), (err) =>
+    logger.warn({ err }, 'a stream snapshot could not be read or written'),
+  );
   // The projection runners and the process manager each hold a connection for their batch's
   // transaction while they read the log (and run commands) through the store's pool. On one
   // pool, enough of them waiting for a second connection would wait for each other forever;
@@ -153,6 +159,7 @@ export async function createService(config: Config, logger: Logger, url: string,
       await manager.stop();
       await chain?.stop();
       await store.close();
+      await statesOf(store).flush();
       await runners.end();
       await pool.end();
       await orm.close(true);

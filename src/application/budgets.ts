@@ -70,7 +70,7 @@ export class Budgets {
       data: { ...input, contractId },
       context,
     }));
-    const [event] = await this.stored(outcome);
+    const [event] = outcome.replayed ? await this.stored(outcome) : [];
     return { ...outcome, id: event?.type === 'SupplierContractRegistered.v1' ? event.data.contractId : contractId, alerts: [] };
   }
 
@@ -78,7 +78,8 @@ export class Budgets {
   async submitInvoice(caller: Caller, projectId: string, input: InvoiceInput): Promise<Submission> {
     const invoiceId = randomUUID();
     const outcome = await this.act(caller, projectId, (context) => ({ type: 'SubmitInvoice', data: { ...input, invoiceId }, context }));
-    const [event] = await this.stored(outcome);
+    // Only a replay has to read back which invoice the first request stored.
+    const [event] = outcome.replayed ? await this.stored(outcome) : [];
     const id = event?.type === 'InvoiceSubmitted.v1' ? event.data.invoiceId : invoiceId;
     return {
       ...outcome,
@@ -97,11 +98,12 @@ export class Budgets {
       data: { ...input, claimId, directAdministration },
       context,
     }));
-    const [event] = await this.stored(outcome);
-    if (event?.type !== 'PaymentClaimSubmitted.v1') return { ...outcome, id: claimId, alerts: [] };
-    const suppliers = [...new Set(event.data.items.map((i) => i.supplierRegNo))];
+    const [event] = outcome.replayed ? await this.stored(outcome) : [];
+    const claim = event?.type === 'PaymentClaimSubmitted.v1' ? event.data : outcome.replayed ? undefined : outcome.state.claims[claimId];
+    if (!claim) return { ...outcome, id: claimId, alerts: [] };
+    const suppliers = [...new Set(claim.items.map((i) => i.supplierRegNo))];
     const alerts = await alertsAsSeenBy(this.deps, caller.user, await this.alerts(suppliers, outcome.eventIds));
-    return { ...outcome, id: event.data.claimId, alerts };
+    return { ...outcome, id: claim.claimId, alerts };
   }
 
   verifyInvoice(caller: Caller, projectId: string, claimId: string, input: InvoiceVerificationInput) {

@@ -2,8 +2,10 @@ import { fold, type Command, type CommandContext, type DomainEvent } from '../do
 import { NotFound, PreconditionFailed } from '../domain/errors.js';
 import { passportStream, passportStreamId } from '../domain/passport/decider.js';
 import type { ProjectRef, StreamType } from '../domain/stream.js';
+import { ConcurrencyError } from '../eventstore/errors.js';
 import type { Attribution, EventStore, ReadStreamOptions, StoredEvent } from '../eventstore/port.js';
 import { metadataOf, type Caller } from './caller.js';
+import { statesOf } from './stream-states.js';
 
 export interface Loaded<S> {
   readonly state: S;
@@ -27,27 +29,29 @@ export interface CommandDeps {
 }
 
 /**
- * The stream's events, each narrowed to the stream type's own events; one of another type
+ * The stream's events, each narrowed to the stream type's own; one of another type
  * means the stream id was given to the wrong stream type, which is a bug, not a request error.
  */
-export async function readOwn<C extends Command, E extends DomainEvent, S>(
+export function readOwn<C extends Command, E extends DomainEvent, S>(
   store: EventStore,
   stream: StreamType<C, E, S>,
   streamId: string,
   range: ReadStreamOptions = {},
 ): Promise<StoredEvent<E>[]> {
-  const events: StoredEvent[] = await store.readStream(streamId, range);
-  return events.map((e) => stream.own(e));
+  return statesOf(store).read(stream, streamId, range);
 }
 
-/** Folds a stream (optionally only up to a version) into its decider's state. */
-export async function load<C extends Command, E extends DomainEvent, S>(
+/**
+ * Folds a stream (optionally only up to a version) into its decider's state. A stream type that
+ * keeps its states (a budget) starts from the state kept and reads only the events after it.
+ */
+export function load<C extends Command, E extends DomainEvent, S>(
   store: EventStore,
   stream: StreamType<C, E, S>,
   streamId: string,
   toVersion?: number,
 ): Promise<Loaded<S>> {
-  return folded(stream, await readOwn(store, stream, streamId, toVersion === undefined ? {} : { to: toVersion }));
+  return statesOf(store).load(stream, streamId, toVersion);
 }
 
 /** A stream's events folded from the start: the state, and the version of the last one (0: none). */
@@ -68,6 +72,7 @@ export async function loadAsOf<C extends Command, E extends DomainEvent, S>(
   asOf: Date | undefined,
 ): Promise<Loaded<S>> {
   if (asOf === undefined) return load(store, stream, streamId);
+  // From the start: a kept state is cut at a version, not at an instant, and versions are not in recorded-time order across a stream's writers.
   return folded(
     stream,
     (await readOwn(store, stream, streamId)).filter((e) => e.recordedAt.getTime() <= asOf.getTime()),
@@ -92,11 +97,14 @@ export interface ExecuteOptions<S> {
   readonly now?: Date;
   /**
    * The stream as the caller already holds it, so it is not read again (an import job appends
-   * chunk after chunk to a budget of 100,000 invoices). If it is stale, the append fails with
-   * a version conflict, as for a concurrent writer: load it again then.
+   * chunk after chunk to a budget of 100,000 invoices). If it is stale, the append loses the
+   * race on the version, as to a concurrent writer, and the command is decided again on the stream as loaded then.
    */
   readonly loaded?: Loaded<S>;
 }
+
+/** How often a command whose append lost a race on its stream's version is decided again, in all. */
+export const MAX_ATTEMPTS = 16;
 
 /**
  * Load, authorise, decide, append: the one way a command changes a stream.
@@ -104,8 +112,13 @@ export interface ExecuteOptions<S> {
  * - Idempotency-Key: a request already stored under the caller's key is answered from the
  *   stream as that request left it, and nothing is decided or stored again.
  * - If-Match: a stale version is refused (412) before anything is decided.
- * - The append expects the version that was read, so a concurrent writer in between makes it
- *   fail (409) rather than decide on stale state.
+ * - The append expects the version that was read, so nothing is ever stored on stale state.
+ *   Commands of one stream in this process take turns (load, decide, append), so they never
+ *   race each other; an append that still loses the race (another process, or the background
+ *   thread, wrote in between) is decided again on the fresh state, after a random pause of up
+ *   to 2^attempt ms (at most 50 ms), keeping its turn, up to {@link MAX_ATTEMPTS} times in all:
+ *   the client sees only real conflicts, the decider's own refusals (409 naming the rule). With
+ *   If-Match the client asked for the version it saw, so a lost race is 412 at once.
  */
 async function execute<C extends Command, E extends DomainEvent, S>(
   deps: CommandDeps,
@@ -127,28 +140,70 @@ async function execute<C extends Command, E extends DomainEvent, S>(
         eventIds: first.eventIds,
       };
   }
-  const { state, version } = options.loaded ?? (await load(store, stream, streamId));
-  options.authorize?.(state);
-  if (caller.ifMatch !== undefined && caller.ifMatch !== version) throw new PreconditionFailed(caller.ifMatch, version);
-  const context = { now: options.now ?? deps.clock(), actor: caller.user.id, ...(options.subject ? { subject: options.subject } : {}) };
-  const events = stream.decider.decide(command(context, state), state);
-  if (events.length === 0) return { state, version, streamId, replayed: false, eventIds: [] };
-  const metadata = metadataOf(caller);
-  const next = fold(stream.decider, state, events);
-  const result = await store.append(
-    streamId,
-    events.map((e, i) => ({ ...(options.eventIds ? { id: options.eventIds(i) } : {}), type: e.type, data: e.data, metadata })),
-    {
-      expectedVersion: version,
-      attribution: await attribution(store, stream.projects(next)),
-      ...(caller.idempotency ? { idempotency: caller.idempotency } : {}),
-    },
+  /** One try: load (or take the state given), authorise, check If-Match, decide, append. */
+  const attempt = async (given: Loaded<S> | undefined): Promise<Outcome<S>> => {
+    const { state, version } = given ?? (await load(store, stream, streamId));
+    options.authorize?.(state);
+    if (caller.ifMatch !== undefined && caller.ifMatch !== version) throw new PreconditionFailed(caller.ifMatch, version);
+    const context = { now: options.now ?? deps.clock(), actor: caller.user.id, ...(options.subject ? { subject: options.subject } : {}) };
+    const events = stream.decider.decide(command(context, state), state);
+    if (events.length === 0) return { state, version, streamId, replayed: false, eventIds: [] };
+    const metadata = metadataOf(caller);
+    const next = fold(stream.decider, state, events);
+    const result = await store.append(
+      streamId,
+      events.map((e, i) => ({ ...(options.eventIds ? { id: options.eventIds(i) } : {}), type: e.type, data: e.data, metadata })),
+      {
+        expectedVersion: version,
+        attribution: await attribution(store, stream.projects(next)),
+        ...(caller.idempotency ? { idempotency: caller.idempotency } : {}),
+      },
+    );
+    if (result.duplicate) {
+      // A concurrent retry with the same key (or the same event ids) won the race: answer with what it stored.
+      return { ...(await load(store, stream, streamId, result.nextVersion)), streamId, replayed: true, eventIds: result.eventIds };
+    }
+    return { state: next, version: result.nextVersion, streamId, replayed: false, eventIds: result.eventIds };
+  };
+  return inTurn(store, streamId, async () => {
+    for (let n = 1; ; n++) {
+      try {
+        // Only the first try may start from the state the caller holds; a retry loads the stream as it is now.
+        return await attempt(n === 1 ? options.loaded : undefined);
+      } catch (err) {
+        if (!(err instanceof ConcurrencyError)) throw err;
+        if (caller.ifMatch !== undefined) throw new PreconditionFailed(caller.ifMatch, err.actualVersion);
+        if (n >= MAX_ATTEMPTS) throw err;
+        await sleep(Math.random() * Math.min(50, 2 ** n));
+      }
+    }
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Per event store, per stream: the end of the line of commands taking turns on it (gone once nobody waits). */
+const turns = new WeakMap<EventStore, Map<string, Promise<void>>>();
+
+/**
+ * Runs `fn` once every command of the stream that came before it here has finished, so commands
+ * of one stream in this process never decide on the same version. Streams do not wait for each
+ * other, and appends of different streams still share the store's group commits.
+ */
+function inTurn<T>(store: EventStore, streamId: string, fn: () => Promise<T>): Promise<T> {
+  let line = turns.get(store);
+  if (!line) turns.set(store, (line = new Map<string, Promise<void>>()));
+  const before = line.get(streamId);
+  const mine = before ? before.then(fn) : fn();
+  const done = mine.then(
+    () => undefined,
+    () => undefined,
   );
-  if (result.duplicate) {
-    // A concurrent retry with the same key (or the same event ids) won the race: answer with what it stored.
-    return { ...(await load(store, stream, streamId, result.nextVersion)), streamId, replayed: true, eventIds: result.eventIds };
-  }
-  return { state: next, version: result.nextVersion, streamId, replayed: false, eventIds: result.eventIds };
+  line.set(streamId, done);
+  void done.then(() => {
+    if (line.get(streamId) === done) line.delete(streamId);
+  });
+  return mine;
 }
 
 /** Beneficiary of each project, by project id: it never changes (a passport's recipient is fixed), so it is read once per process. */

@@ -26,10 +26,17 @@ export class IdempotentResponses {
     return rows[0] ?? null;
   }
 
-  /** Keeps the first answer; a concurrent one for the same key does not replace it. */
+  /**
+   * Keeps the first answer; a concurrent one for the same key does not replace it. Committed
+   * without waiting for the disk (`synchronous_commit` off for this statement's transaction): a
+   * crash may lose the last answers, which only costs their re-rendering from the stream, and a
+   * submission no longer waits for a second flush after its append's.
+   */
   async save(key: string, response: StoredResponse): Promise<void> {
     await this.pool.query(
-      `insert into http_idempotency (key, fingerprint, status, headers, body) values ($1, $2, $3, $4, $5)
+      `with lazily as (select set_config('synchronous_commit', 'off', true))
+       insert into http_idempotency (key, fingerprint, status, headers, body)
+       select $1::text, $2::text, $3::integer, $4::jsonb, $5::jsonb from lazily
        on conflict (key) do nothing`,
       [key, response.fingerprint, response.status, JSON.stringify(response.headers), JSON.stringify(response.body ?? null)],
     );

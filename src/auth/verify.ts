@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { z } from 'zod';
 import { AuthenticationUnavailable, Unauthenticated } from './errors.js';
 import type { VerificationKey } from './keys.js';
@@ -34,7 +34,20 @@ export function createTokenVerifier(
   const jwks = key.kind === 'jwks' ? createRemoteJWKSet(key.url) : undefined;
   const verify = (token: string) => (key.kind === 'secret' ? jwtVerify(token, key.secret, options) : jwtVerify(token, jwks!, options));
 
+  // Tokens already verified, until they expire or a minute has passed: a client sends the same
+  // token with every request, and an HMAC or RSA check per request (twice for a write with an
+  // Idempotency-Key, whose scope is the user) was a good part of a submission's time.
+  const verified = new Map<string, { principal: Principal; until: number }>();
   return async (token) => {
+    const known = verified.get(token);
+    if (known && Date.now() <= known.until) return known.principal;
+    const principal = await verifyOnce(token);
+    if (verified.size >= MAX_VERIFIED) verified.clear();
+    verified.set(token, { principal, until: Math.min(Date.now() + VERIFIED_FOR_MS, expiresAt(token)) });
+    return principal;
+  };
+
+  async function verifyOnce(token: string): Promise<Principal> {
     let payload: JWTPayload;
     try {
       ({ payload } = await verify(token));
@@ -50,7 +63,17 @@ export function createTokenVerifier(
     }
     const { sub, name, org, roles } = claims.data;
     return { id: sub, name, organisation: org, roles: roles.filter(isRole) };
-  };
+  }
+}
+
+/** How many verified tokens are kept, and for how long at most (a key set's rotation or revocation is seen within it). */
+const MAX_VERIFIED = 10_000;
+const VERIFIED_FOR_MS = 60_000;
+
+/** Until when a verified token is taken from the cache: its `exp` (verification requires one); after it, it is verified again (and refused beyond the clock tolerance). */
+function expiresAt(token: string): number {
+  const { exp } = decodeJwt(token);
+  return typeof exp === 'number' ? exp * 1000 : 0;
 }
 
 /** Says why a token was refused, without echoing the token back. */

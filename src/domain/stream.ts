@@ -30,6 +30,25 @@ export interface StreamType<C extends Command, E extends DomainEvent, S> {
   owns<X extends DomainEvent>(this: void, event: X): event is Extract<X, { type: E['type'] }>;
   /** The stored event as one of this stream type's; any other type is an error (a stream id handed to the wrong stream type). */
   own(this: void, event: StoredEvent): StoredEvent<E>;
+  /** How its folded states may be kept between commands (src/application/stream-states.ts); absent: folded from the start each time. */
+  readonly snapshots?: SnapshotPolicy;
+}
+
+/**
+ * A stream type whose states are kept: the latest state of each stream in memory, and (with
+ * `every`) written to the snapshot table every that many events, so loading a stream reads and
+ * folds only the events after the state kept. A kept state is always the fold of stored events,
+ * never a decider's output, so it is what a fold from the start would give.
+ */
+export interface SnapshotPolicy {
+  /**
+   * Names the state's shape and the fold that made it (`budget.1`). Change it whenever
+   * `evolve`, the state's type or an upcaster of the stream's events changes: snapshots under
+   * another name are ignored (and replaced), so an old fold never answers for a new one.
+   */
+  readonly schema: string;
+  /** Write a snapshot once this many events (or a quarter of the stream, if more) were stored after the last one; absent: memory only. */
+  readonly every?: number;
 }
 
 /**
@@ -51,6 +70,7 @@ export function defineStreamType<C extends Command, E extends DomainEvent, S>(de
   events: readonly AnyEventDefinition<E['type']>[];
   retired?: readonly RetiredEvent[];
   projects?: (state: S) => readonly ProjectRef[];
+  snapshots?: SnapshotPolicy;
 }): StreamType<C, E, S> {
   const types = new Set<string>(definition.events.map((e) => e.type));
   function owns<X extends DomainEvent>(event: X): event is Extract<X, { type: E['type'] }> {
@@ -69,5 +89,6 @@ export function defineStreamType<C extends Command, E extends DomainEvent, S>(de
     projects: definition.projects ?? (() => []),
     owns,
     own,
+    ...(definition.snapshots ? { snapshots: definition.snapshots } : {}),
   };
 }

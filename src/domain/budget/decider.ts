@@ -447,5 +447,8 @@ export const budgetStream = defineStreamType({
   decider: budgetDecider,
   events: budgetEvents,
   projects: (state) => (state.status === 'none' ? [] : [{ projectId: state.projectId, organisation: state.recipientOrg }]),
+  // A budget grows by an event per invoice: a command reads the state kept and the events after it, not 10,000 invoices.
+  // Bump the schema whenever evolveAll, the Budget type or an upcaster of budget events changes.
+  snapshots: { schema: 'budget.1', every: 500 },
 });
 export const budgetStreamId = (projectId: string) => `budget-${projectId}`;

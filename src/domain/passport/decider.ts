@@ -226,6 +226,9 @@ export const passportStream = defineStreamType({
   retired: retiredPassportEvents,
   projects: (state) =>
     state.status === 'none' ? [] : [{ projectId: state.projectId, organisation: state.sections.recipient.registrationNumber }],
+  // Every command and read of a project loads its passport first (who may see it): kept in memory, short streams need no snapshots.
+  // Bump the schema whenever evolve, the Passport type or an upcaster of passport events changes.
+  snapshots: { schema: 'passport.1' },
 });
 
 export const passportStreamId = (projectId: string) => `passport-${projectId}`;
