@@ -193,7 +193,7 @@ async function dropDatabase(adminUrl: string, database: string): Promise<void> {
 }
 
 /** A port nobody listens on now: a random one may collide with a test run's server. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

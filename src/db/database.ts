@@ -32,6 +32,21 @@ export function createPool(connectionString: string, max: number, onError?: (e: 
   // once (the double-funding facts statement: ~60 ms to plan), which a new connection plans again.
   const pool = new pg.Pool({ connectionString, max, application_name: 'grants-backend', idleTimeoutMillis: 0 });
   // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', (e) => onError?.(e));
+  pool.on('error', (e) => {
+    if (!pool.ending) onError?.(e);
+  });
+  // pg's end() resolves once it has asked its connections to close, not once they have: a server
+  // stopped right after (the embedded one at shutdown) cut them, and each logged its error. This
+  // end() resolves when the last connection is closed.
+  const open = new Set<pg.PoolClient>();
+  pool.on('connect', (client) => {
+    open.add(client);
+    client.once('end', () => open.delete(client));
+  });
+  const end = pool.end.bind(pool);
+  pool.end = async () => {
+    await end();
+    await Promise.all([...open].map((client) => new Promise((resolve) => client.once('end', resolve))));
+  };
   return pool;
 }
