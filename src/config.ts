@@ -168,6 +168,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return result.data;
 }
 
+/** The configuration, or (a command's start) the problems on stderr and exit code 2. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    process.exit(2);
+  }
+}
+
 /** What a refused value is echoed as: a secret never (only its length), a connection string without its password. */
 function shown(name: string, value: string): string {
   return /SECRET|PASSWORD|TOKEN|KEY/.test(name) ? `${value.length} characters, not shown` : JSON.stringify(redactCredentials(value));

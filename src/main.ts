@@ -1,21 +1,12 @@
 import type { Server } from 'node:http';
-import { ConfigError, loadConfig, redactCredentials } from './config.js';
+import { loadConfigOrExit, redactCredentials } from './config.js';
 import { isConnectionError, logged } from './db/errors.js';
 import { EventStoreAccessDenied, EventStoreUnavailable } from './eventstore/errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { createService, listen, resolveDatabase, StartupError, type Service } from './service.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      process.exit(2);
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL);
   // A connection lost outside any request (the database restarting) must cost a log line, not the process.
   process.on('unhandledRejection', (reason) => logger.error(logged(reason), 'unhandled rejection'));

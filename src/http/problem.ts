@@ -289,7 +289,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof Unauthenticated) res.setHeader('WWW-Authenticate', bearerChallenge(err));
     if (err instanceof EventStoreUnavailable || err instanceof EventStoreAccessDenied || p.type.endsWith('/database-unavailable'))
       res.setHeader('Retry-After', '5');
-    if (p.status >= 500) logger.error({ ...logged(err), reqId: req.id }, 'request failed');
+    // Not ready, or the database away: expected while it lasts, one line each, not an error with a stack.
+    if (err instanceof NotReady) req.log?.warn({ problem: p.type, status: p.status }, p.detail);
+    else if (p.status === 503 && isConnectionError(err))
+      logger.warn({ ...logged(err), reqId: req.id }, 'request failed: database unavailable');
+    else if (p.status >= 500) logger.error({ ...logged(err), reqId: req.id }, 'request failed');
     else req.log?.info({ problem: p.type, status: p.status }, p.detail);
     sendProblem(res, p);
   };

@@ -15,7 +15,7 @@ import { startServiceProcess, type ServiceProcess } from '../support/process.js'
 import { caller, castOf, givenProject, PEOPLE, SEED_CALLER } from '../support/seeded.js';
 
 // Processes of their own, started from the sources through tsx: slow to start on a busy machine.
-vi.setConfig({ testTimeout: 240_000 });
+vi.setConfig({ testTimeout: 600_000 });
 
 /*
  * SIGTERM, as an orchestrator or `docker stop` sends it, to the service running as a process of

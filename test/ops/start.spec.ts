@@ -8,7 +8,7 @@ import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { freePort, startServiceProcess } from '../support/process.js';
 
 // Processes of their own, started from the sources through tsx: slow to start on a busy machine.
-vi.setConfig({ testTimeout: 240_000 });
+vi.setConfig({ testTimeout: 600_000 });
 
 /*
  * Starting anywhere, or saying why in one line: the service started as its operators start it,

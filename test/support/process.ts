@@ -18,7 +18,15 @@ export interface ServiceProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
   /** Resolves once /ready answers 200 (rejects if the process ends first or after `ms`). */
   ready(ms?: number): Promise<void>;
+  /** SIGTERM; resolves with the exit code. */
+  stop(): Promise<number | null>;
 }
+
+/** Whatever a failed test left running is killed with the test process: no orphans hold ports or connections. */
+const started = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of started) child.kill('SIGKILL');
+});
 
 /**
  * The service as its operators run it: a process of its own (from the sources, through tsx, as
@@ -28,7 +36,8 @@ export async function startServiceProcess(
   env: Record<string, string>,
   args: string[] = ['--import', 'tsx', 'src/main.ts'],
 ): Promise<ServiceProcess> {
-  const port = await freePort();
+  // The caller's PORT when it gives one (a restart on the same address), else a free one.
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
@@ -45,6 +54,8 @@ export async function startServiceProcess(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.add(child);
+  child.once('exit', () => started.delete(child));
   const lines: string[] = [];
   const stderr: string[] = [];
   const collect = (into: string[]) => {
@@ -79,13 +90,20 @@ export async function startServiceProcess(
       }),
     ],
     exited,
-    async ready(ms = 90_000) {
+    async stop() {
+      child.kill('SIGTERM');
+      return (await exited).code;
+    },
+    async ready(ms = 240_000) {
       const until = Date.now() + ms;
       let ended = false;
       void exited.then(() => (ended = true));
       while (Date.now() < until && !ended) {
-        const ok = await fetch(`${base}/ready`).then(
-          (r) => r.ok,
+        const ok = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(5000) }).then(
+          async (r) => {
+            await r.body?.cancel();
+            return r.ok;
+          },
           () => false,
         );
         if (ok) return;
