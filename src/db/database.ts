@@ -40,6 +40,10 @@ export function createPool(connectionString: string, max: number, onError?: (e: 
   // end() resolves when the last connection is closed.
   const open = new Set<pg.PoolClient>();
   pool.on('connect', (client) => {
+    // A client the pool has handed out, between two of its queries (a projection batch's transaction),
+    // emits the loss of its connection as 'error': without a listener that ends the process (or the
+    // background thread). Its next query fails with the cause, and the pool replaces the connection.
+    client.on('error', () => undefined);
     open.add(client);
     client.once('end', () => open.delete(client));
   });
