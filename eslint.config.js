@@ -3,7 +3,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'src/http/generated/', 'clients/typescript/schema.ts', '.data/', 'coverage/', '.scratch/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'src/http/generated/',
+      'clients/typescript/schema.ts',
+      '.data/',
+      'coverage/',
+      '.scratch/',
+      '.node/',
+      '.smoke-*/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

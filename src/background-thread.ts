@@ -12,9 +12,6 @@ export function threadOf(entry: URL, data: object): Worker {
   return new Worker(new URL('./background-dev.mjs', import.meta.url), { workerData: { ...data, entry: entry.href } });
 }
 
-/** How long a stop waits for the thread's batches in hand before the thread is terminated. */
-const STOP_GRACE_MS = 30_000;
-
 /**
  * The request thread's handle on the background thread (src/background.ts): starts it, tells it
  * of new import jobs, starts it again after a failure (the database gone a while) with a backoff,
@@ -29,6 +26,8 @@ export class BackgroundThread {
   constructor(
     private readonly data: BackgroundData,
     private readonly logger: Logger,
+    /** How long a stop waits for the thread's batches in hand before the thread is terminated. */
+    private readonly stopGraceMs = 30_000,
   ) {}
 
   /** Starts the thread; resolves once its service runs (or it failed, to be started again). */
@@ -68,7 +67,13 @@ export class BackgroundThread {
     const worker = this.worker;
     if (!worker) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, STOP_GRACE_MS);
+      const timer = setTimeout(() => {
+        this.logger.warn(
+          { graceMs: this.stopGraceMs },
+          'background thread still busy after the grace; ending it (an unfinished batch is redone at the next start)',
+        );
+        resolve();
+      }, this.stopGraceMs);
       const done = () => {
         clearTimeout(timer);
         resolve();

@@ -17,11 +17,22 @@ export const configSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
       .optional(),
+    /**
+     * Whether the embedded PostgreSQL may be started when DATABASE_URL is unset: outside production
+     * it is, in production only with `allow` (a production database is a server of its own).
+     */
+    EMBEDDED_PG: z.enum(['allow', 'deny'], { error: 'must be allow or deny' }).optional(),
     EMBEDDED_PG_DIR: z.string().min(1).default('.data/postgres'),
     EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
     /** The embedded server's shared_buffers in MB; unset: a quarter of this machine's memory, at most 1024 (see docs/operations.md). */
     EMBEDDED_PG_SHARED_BUFFERS_MB: z.coerce.number().int().min(16).max(65_536).optional(),
     DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+    /**
+     * On SIGTERM/SIGINT: how long requests in flight may take to finish (new ones are refused) and
+     * the background work to reach a batch boundary before connections are cut. Keep it below the
+     * orchestrator's own grace (docker's stop_grace_period, Kubernetes' terminationGracePeriodSeconds).
+     */
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
     /** Largest request body accepted; larger bodies get 413. */
     BODY_LIMIT: z
       .string()
@@ -100,7 +111,17 @@ export const configSchema = z
     if (c.AUTH_JWT_SECRET && c.AUTH_JWKS_URL) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URL'], message: 'set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both' });
     }
+    if (!c.DATABASE_URL && c.EMBEDDED_PG === 'deny') {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required: EMBEDDED_PG=deny forbids the embedded PostgreSQL' });
+    }
     if (c.NODE_ENV !== 'production') return;
+    if (!c.DATABASE_URL && c.EMBEDDED_PG !== 'allow') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: 'required in production (the embedded PostgreSQL is for development; EMBEDDED_PG=allow starts it anyway)',
+      });
+    }
     if (!c.AUTH_JWT_SECRET && !c.AUTH_JWKS_URL) {
       ctx.addIssue({
         code: 'custom',
@@ -147,12 +168,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return result.data;
 }
 
-/** What a refused value is echoed as: a secret never (only its length), a connection string without its password. */
-function shown(name: string, value: string): string {
-  return /SECRET/.test(name) ? `${value.length} characters, not shown` : JSON.stringify(redactCredentials(value));
+/** The configuration, or (a command's start) the problems on stderr and exit code 2. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    process.exit(2);
+  }
 }
 
-/** A connection string's password is never echoed into logs: `kurrentdb://admin:***@host`. */
+/** What a refused value is echoed as: a secret never (only its length), a connection string without its password. */
+function shown(name: string, value: string): string {
+  return /SECRET|PASSWORD|TOKEN|KEY/.test(name) ? `${value.length} characters, not shown` : JSON.stringify(redactCredentials(value));
+}
+
+/**
+ * A connection string's password is never echoed into logs: `kurrentdb://admin:***@host`, also
+ * in a URL that did not parse (`user:pass@host` without a scheme) and as a `password=` parameter.
+ */
 export function redactCredentials(value: string): string {
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@?#]*):[^@/?#]*@/i, '$1:***@');
+  return value
+    .replace(/^((?:[a-z][a-z0-9+.-]*:\/*)?[^:/@?#\s]*):[^@/?#\s]*@/i, '$1:***@')
+    .replace(/([?&;\s](?:password|pass|pwd|secret|token)=)[^&;\s]*/gi, '$1***');
 }

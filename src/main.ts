@@ -1,36 +1,103 @@
-import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
-import { createService, listen, resolveDatabase } from './service.js';
+import type { Server } from 'node:http';
+import { loadConfigOrExit, redactCredentials } from './config.js';
+import { isConnectionError, logged } from './db/errors.js';
+import { EventStoreAccessDenied, EventStoreUnavailable } from './eventstore/errors.js';
+import { createLogger, type Logger } from './logger.js';
+import { createService, listen, resolveDatabase, StartupError, type Service } from './service.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      process.exit(2);
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL);
-  const db = await resolveDatabase(config, logger);
-  const service = await createService(config, logger, db.url);
-  const server = await listen(service.app, config.PORT, config.HOST);
-  logger.info({ port: config.PORT, docs: `http://localhost:${config.PORT}/docs` }, 'listening');
+  // A connection lost outside any request (the database restarting) must cost a log line, not the process.
+  process.on('unhandledRejection', (reason) => logger.error(logged(reason), 'unhandled rejection'));
 
-  const shutdown = async (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    server.close();
-    await service.close();
-    await db.embedded?.stop();
-    process.exit(0);
+  let stopping: Promise<void> | undefined;
+  let db: Awaited<ReturnType<typeof resolveDatabase>> | undefined;
+  let service: Service | undefined;
+  let server: Server | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    // A Ctrl-C reaches the service twice under `npm start` (from the terminal and from npm): once is enough.
+    if (stopping) {
+      logger.info({ signal }, 'already shutting down');
+      return;
+    }
+    stopping = shutdown(signal, config.SHUTDOWN_GRACE_MS, logger, { server, service, db }).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  try {
+    db = await resolveDatabase(config, logger);
+    service = await createService(config, logger, db.url);
+    server = await listen(service.app, config.PORT, config.HOST);
+  } catch (error) {
+    await service?.close().catch(() => undefined);
+    await db?.embedded?.stop().catch(() => undefined);
+    throw startupProblem(error, config.DATABASE_URL);
+  }
+  if (stopping) return; // a signal came while starting: the shutdown above has what was started
+  logger.info({ port: config.PORT, docs: `http://localhost:${config.PORT}/docs` }, 'listening');
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+/**
+ * In order: refuse new connections and report not ready; let the requests in flight finish (at most
+ * SHUTDOWN_GRACE_MS, then their connections are cut); stop the background work at a batch boundary;
+ * close the pools; stop the embedded database last, when nobody is connected to it any more.
+ */
+async function shutdown(
+  signal: NodeJS.Signals,
+  graceMs: number,
+  logger: Logger,
+  parts: { server?: Server | undefined; service?: Service | undefined; db?: Awaited<ReturnType<typeof resolveDatabase>> | undefined },
+): Promise<void> {
+  const started = Date.now();
+  logger.info({ signal, graceMs }, 'shutting down: refusing new requests, finishing those in flight');
+  // Whatever hangs, the process ends a little after the grace: an orchestrator kills it then anyway.
+  setTimeout(() => {
+    logger.error({ graceMs }, 'shutdown did not finish within the grace; exiting');
+    process.exit(1);
+  }, graceMs + 5000).unref();
+  if (parts.service) parts.service.application.operations.stopping = true;
+  if (parts.server) await drain(parts.server, graceMs);
+  const drainedMs = Date.now() - started;
+  await parts.service?.close();
+  await parts.db?.embedded?.stop();
+  logger.info({ drainedMs, stoppedMs: Date.now() - started }, 'stopped');
+}
+
+/** Closes the listener, ends idle keep-alive connections as they become idle, and cuts the rest after `graceMs`. */
+function drain(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(cut);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/** A start that failed for a reason the operator can fix is said in one line; anything else keeps its stack. */
+function startupProblem(error: unknown, databaseUrl: string | undefined): Error {
+  if (error instanceof StartupError) return error;
+  if (isConnectionError(error) && databaseUrl) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return new StartupError(`cannot reach the database at ${redactCredentials(databaseUrl)} (DATABASE_URL): ${reason}`, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof StartupError || err instanceof EventStoreUnavailable || err instanceof EventStoreAccessDenied) {
+    process.stderr.write(`grants-backend cannot start: ${err.message}\n`);
+  } else process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -5,7 +5,8 @@ import { keepFactsPlanned } from '../projections/double-funding/facts.js';
 import { projections, readModelEntities } from '../projections/index.js';
 import { redactCredentials, type Config } from './config.js';
 import { createPool, ensureDatabase } from './db/database.js';
-import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
+import { logged } from './db/errors.js';
+import { EmbeddedPortTaken, EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
 import { initOrm, migrate } from './db/orm.js';
 import { createEventRegistry } from './domain/events.js';
 import { EventStoreAccessDenied, EventStoreUnavailable } from './eventstore/errors.js';
@@ -29,17 +30,37 @@ import { ProcessManager } from './projection-engine/process-manager.js';
 
 export const EMBEDDED_DATABASE = 'grants';
 
+/**
+ * The service cannot start, for a reason its operator can fix; `message` is one line saying which
+ * and what to do (printed as is, without a stack, exit code 1).
+ */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
 /** Where the database is: DATABASE_URL, or an embedded server started here. */
 export async function resolveDatabase(config: Config, logger: Logger): Promise<{ url: string; embedded?: EmbeddedServer }> {
   if (config.DATABASE_URL) return { url: config.DATABASE_URL };
-  const embedded = await startEmbeddedPostgres({
-    dir: config.EMBEDDED_PG_DIR,
-    port: config.EMBEDDED_PG_PORT,
-    ...(config.EMBEDDED_PG_SHARED_BUFFERS_MB === undefined ? {} : { sharedBuffersMb: config.EMBEDDED_PG_SHARED_BUFFERS_MB }),
-    logger,
-  });
+  let embedded: EmbeddedServer;
+  try {
+    embedded = await startEmbeddedPostgres({
+      dir: config.EMBEDDED_PG_DIR,
+      port: config.EMBEDDED_PG_PORT,
+      ...(config.EMBEDDED_PG_SHARED_BUFFERS_MB === undefined ? {} : { sharedBuffersMb: config.EMBEDDED_PG_SHARED_BUFFERS_MB }),
+      logger,
+    });
+  } catch (error) {
+    if (error instanceof EmbeddedPortTaken) {
+      throw new StartupError(
+        `embedded PostgreSQL: port ${error.port} (EMBEDDED_PG_PORT) is taken by another process; set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to a server of your own`,
+        { cause: error },
+      );
+    }
+    if (error instanceof EmbeddedPostgresError) throw new StartupError(`embedded PostgreSQL: ${error.message}`, { cause: error });
+    throw error;
+  }
   await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE);
-  logger.info({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT }, 'embedded PostgreSQL started');
+  logger.info({ dir: embedded.dataDir, port: config.EMBEDDED_PG_PORT }, 'embedded PostgreSQL started');
   return { url: embedded.urlFor(EMBEDDED_DATABASE), embedded };
 }
 
@@ -50,6 +71,7 @@ export interface Service {
   readonly app: ReturnType<typeof createApp>;
   /** Runs workflow steps a stopped request left undone, from the event log (src/application/workflows.ts). */
   readonly workflows: ProcessManager<AnyEvent>;
+  /** Stops the background work at a batch boundary (waiting at most SHUTDOWN_GRACE_MS), then closes every connection. */
   close(): Promise<void>;
 }
 
@@ -67,7 +89,7 @@ export async function createService(config: Config, logger: Logger, url: string,
   const orm: MikroORM = await initOrm(url, readModelEntities, logger);
   const applied = await migrate(orm);
   if (applied.length) logger.info({ applied }, 'migrations applied');
-  const pool: pg.Pool = createPool(url, config.DB_POOL_SIZE, (err) => logger.warn({ err }, 'idle database connection lost'));
+  const pool: pg.Pool = createPool(url, config.DB_POOL_SIZE, (err) => logger.warn(logged(err), 'idle database connection lost'));
   let store: EventStore<AnyEvent>;
   try {
     const created = await createEventStore(config, logger, pool, createEventRegistry());
@@ -86,7 +108,7 @@ export async function createService(config: Config, logger: Logger, url: string,
   // pool, enough of them waiting for a second connection would wait for each other forever;
   // on a pool of their own, sized for all of them, they wait only for connections that come back.
   const readModels = projections({ nearDays: config.DUPCHECK_NEAR_DAYS });
-  const runners: pg.Pool = createPool(url, readModels.length + 3, (err) => logger.warn({ err }, 'idle runner connection lost'));
+  const runners: pg.Pool = createPool(url, readModels.length + 3, (err) => logger.warn(logged(err), 'idle runner connection lost'));
   const manager = new ProjectionManager(runners, store, readModels, {
     batchSize: config.PROJECTION_BATCH_SIZE,
     pollMs: config.PROJECTION_POLL_MS,
@@ -101,7 +123,7 @@ export async function createService(config: Config, logger: Logger, url: string,
       ? new ChainKeeper(pool, {
           pollMs: config.PROJECTION_POLL_MS,
           batchSize: config.PROJECTION_BATCH_SIZE,
-          onError: (err) => logger.error({ err }, 'extending the event chain failed; retrying'),
+          onError: (err) => logger.error(logged(err), 'extending the event chain failed; retrying'),
         })
       : undefined;
   const workflows = new ProcessManager(
@@ -142,7 +164,7 @@ export async function createService(config: Config, logger: Logger, url: string,
   );
   if (here && config.IMPORT_WORKER_ENABLED) await application.importJobs.runner.start();
   if (!here && (config.PROJECTIONS_ENABLED || config.IMPORT_WORKER_ENABLED)) {
-    const started = new BackgroundThread({ config, url, logLevel: logger.level }, logger);
+    const started = new BackgroundThread({ config, url, logLevel: logger.level }, logger, config.SHUTDOWN_GRACE_MS);
     application.importJobs.runJob = (jobId) => started.importJobStarted(jobId);
     await started.start();
     thread = started;

@@ -6,6 +6,7 @@ import { uuidV5 } from '../domain/ids.js';
 import type { ImportIssue } from '../domain/budget/import.js';
 import { acceptedRows, importJobStream, importJobStreamId, type ImportJob, type ImportJobCommand } from '../domain/importjob/decider.js';
 import type { AcceptedRow } from '../domain/importjob/events.js';
+import { logged } from '../db/errors.js';
 import { ConcurrencyError } from '../eventstore/errors.js';
 import type { GlobalPosition } from '../eventstore/position.js';
 import type { Budgets } from './budgets.js';
@@ -58,7 +59,7 @@ export class ImportJobRunner {
     this.active = true;
     await this.rescan();
     this.timer = setInterval(
-      () => void this.rescan().catch((err: unknown) => this.deps.logger.warn({ err }, 'import jobs rescan failed')),
+      () => void this.rescan().catch((err: unknown) => this.deps.logger.warn(logged(err), 'import jobs rescan failed')),
       RESCAN_MS,
     );
     this.timer.unref();
@@ -107,7 +108,7 @@ export class ImportJobRunner {
         await this.runLocked(jobId);
         return;
       } catch (err) {
-        log.error({ err }, 'import job step failed; retrying');
+        log.error(logged(err), 'import job step failed; retrying');
         await sleep(backoff);
       }
     }

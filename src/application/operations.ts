@@ -22,11 +22,14 @@ export interface Readiness {
 
 /** What an operator or an orchestrator asks of the running service: readiness, projections, rebuilds. */
 export class Operations {
+  /** Set once the service is shutting down: a load balancer stops sending requests here while those in flight finish. */
+  stopping = false;
+
   constructor(private readonly deps: Deps) {}
 
   /** Ready: the database answers, every active projection has caught up, and each was built by the running code. */
   async readiness(): Promise<Readiness> {
-    const reasons: string[] = [];
+    const reasons: string[] = this.stopping ? ['shutting down'] : [];
     let database: Readiness['database'] = 'up';
     let projections: GenerationStatus[] = [];
     let workflows: ProcessStatus | undefined;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { seedReferenceData } from '../application/seed-reference-data.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { createPool } from '../db/database.js';
+import { logged } from '../db/errors.js';
 import { initOrm, migrate } from '../db/orm.js';
 import { createEventRegistry } from '../domain/events.js';
 import type { Caller } from '../application/caller.js';
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   const db = await resolveDatabase(config, logger);
   const orm = await initOrm(db.url, [], logger);
-  const pool = createPool(db.url, 2, (err) => logger.warn({ err }, 'idle database connection lost'));
+  const pool = createPool(db.url, 2, (err) => logger.warn(logged(err), 'idle database connection lost'));
   let store: EventStore<AnyEvent> | undefined;
   try {
     await migrate(orm);

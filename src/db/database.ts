@@ -52,6 +52,25 @@ export function createPool(connectionString: string, max: number, onError?: (e: 
     idleTimeoutMillis: 0,
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', (e) => onError?.(e));
+  pool.on('error', (e) => {
+    if (!pool.ending) onError?.(e);
+  });
+  // pg's end() resolves once it has asked its connections to close, not once they have: a server
+  // stopped right after (the embedded one at shutdown) cut them, and each logged its error. This
+  // end() resolves when the last connection is closed.
+  const open = new Set<pg.PoolClient>();
+  pool.on('connect', (client) => {
+    // A client the pool has handed out, between two of its queries (a projection batch's transaction),
+    // emits the loss of its connection as 'error': without a listener that ends the process (or the
+    // background thread). Its next query fails with the cause, and the pool replaces the connection.
+    client.on('error', () => undefined);
+    open.add(client);
+    client.once('end', () => open.delete(client));
+  });
+  const end = pool.end.bind(pool);
+  pool.end = async () => {
+    await end();
+    await Promise.all([...open].map((client) => new Promise((resolve) => client.once('end', resolve))));
+  };
   return pool;
 }

@@ -43,6 +43,10 @@ export function createApp(application: Application, { config, logger }: AppOptio
         return id;
       },
       autoLogging: { ignore: (req) => req.url === '/health' },
+      // A 5xx answer is logged with its cause by the error handler; pino-http's own stand-in error
+      // ("failed with status code 503") would add a stack trace to every answer of an outage.
+      customErrorObject: (_req, _res, error, value: Record<string, unknown>) =>
+        error.message.startsWith('failed with status code') ? { ...value, err: undefined } : value,
     }),
   );
   app.use(declaredQueryOnly(spec));

@@ -4,6 +4,7 @@ import { ZodError } from 'zod';
 import { UnsupportedImportFile } from '../application/invoice-import-format.js';
 import { InvoiceImportRejected } from '../domain/budget/import.js';
 import { AuthenticationUnavailable, Forbidden, Unauthenticated } from '../auth/errors.js';
+import { isConnectionError, logged } from '../db/errors.js';
 import {
   FourEyesViolation,
   IllegalTransition,
@@ -237,6 +238,10 @@ export function toProblem(err: unknown, request: RequestParts = {}): Problem {
       earlierActs: err.earlierActs,
     });
   }
+  // The database stopped, restarting or cut off: an outage, answered like one (the write was not acknowledged; retry it).
+  if (isConnectionError(err)) {
+    return problem(503, 'database-unavailable', 'Database unavailable', 'The database cannot be reached; try again shortly');
+  }
   const status = httpStatusOf(err);
   if (status === 400) return problem(400, 'malformed', 'Malformed request', 'The request body is not valid JSON');
   if (status === 413) {
@@ -282,8 +287,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const p = { ...toProblem(err, { body: req.body, query: req.query, params: req.params }), instance: req.originalUrl };
     if (err instanceof Unauthenticated) res.setHeader('WWW-Authenticate', bearerChallenge(err));
-    if (err instanceof EventStoreUnavailable || err instanceof EventStoreAccessDenied) res.setHeader('Retry-After', '5');
-    if (p.status >= 500) logger.error({ err, reqId: req.id }, 'request failed');
+    if (err instanceof EventStoreUnavailable || err instanceof EventStoreAccessDenied || p.type.endsWith('/database-unavailable'))
+      res.setHeader('Retry-After', '5');
+    // Not ready, or the database away: expected while it lasts, one line each, not an error with a stack.
+    if (err instanceof NotReady) req.log?.warn({ problem: p.type, status: p.status }, p.detail);
+    else if (p.status === 503 && isConnectionError(err))
+      logger.warn({ ...logged(err), reqId: req.id }, 'request failed: database unavailable');
+    else if (p.status >= 500) logger.error({ ...logged(err), reqId: req.id }, 'request failed');
     else req.log?.info({ problem: p.type, status: p.status }, p.detail);
     sendProblem(res, p);
   };

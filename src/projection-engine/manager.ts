@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { EventShape, EventStore } from '../eventstore/port.js';
 import { formatPosition } from '../eventstore/position.js';
+import { logged } from '../db/errors.js';
 import type { Logger } from '../logger.js';
 import { physicalTable, tableNames, type Projection } from './projection.js';
 import { runBatch } from './runner.js';
@@ -87,7 +88,7 @@ export class ProjectionManager<E extends EventShape = EventShape> {
     this.pollTimer = setInterval(() => {
       this.wakeAll();
       // A rebuild asked for elsewhere (another instance, or the request thread of this one) is run here too.
-      this.spawnRunnable().catch((err: unknown) => this.options.logger.warn({ err }, 'looking for new generations failed'));
+      this.spawnRunnable().catch((err: unknown) => this.options.logger.warn(logged(err), 'looking for new generations failed'));
     }, this.options.pollMs);
     await this.spawnRunnable();
   }
@@ -215,7 +216,7 @@ export class ProjectionManager<E extends EventShape = EventShape> {
           log.info('generation caught up and took over');
         }
       } catch (error) {
-        log.error({ err: error }, 'projection batch failed; retrying');
+        log.error(logged(error), 'projection batch failed; retrying');
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 5000);
         continue;
@@ -342,7 +343,7 @@ export class ProjectionManager<E extends EventShape = EventShape> {
   private async listen(url: string): Promise<void> {
     const client = new pg.Client({ connectionString: url });
     client.on('notification', () => this.wakeAll());
-    client.on('error', (err) => this.options.logger.warn({ err }, 'LISTEN connection lost; polling only'));
+    client.on('error', (err) => this.options.logger.warn(logged(err), 'LISTEN connection lost; polling only'));
     await client.connect();
     await client.query('listen es_events');
     this.listener = client;

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { EventShape, EventStore, StoredEvent } from '../eventstore/port.js';
 import { formatPosition, type GlobalPosition } from '../eventstore/position.js';
+import { logged } from '../db/errors.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -99,7 +100,7 @@ export class ProcessManager<E extends EventShape = EventShape> {
         backoff = 100;
         if (outcome === 'full') continue;
       } catch (error) {
-        log.error({ err: error }, 'workflow step failed; retrying from the checkpoint');
+        log.error(logged(error), 'workflow step failed; retrying from the checkpoint');
         await sleep(backoff);
         backoff = Math.min(backoff * 2, 5000);
         continue;

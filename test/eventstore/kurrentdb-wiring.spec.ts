@@ -1,22 +1,13 @@
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, redactCredentials } from '../../src/config.js';
+import { loadConfig, redactCredentials } from '../../src/config.js';
 import { ConcurrencyError, EventStoreAccessDenied, EventStoreUnavailable, StreamDeleted } from '../../src/eventstore/errors.js';
 import { PostgresEventStore } from '../../src/eventstore/postgres/adapter.js';
 import { toProblem } from '../../src/http/problem.js';
 import { createEventStore } from '../../src/service.js';
 import { testRegistry } from '../support/builders.js';
-
-const problemsOf = (env: Record<string, string>): string[] => {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-};
+import { problemsOf } from '../support/config.js';
 
 describe('KurrentDB wiring: configuration, start-up check, HTTP answers (no server needed)', () => {
   describe('configuration', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { problemsOf } from '../support/config.js';
 
 describe('configuration', () => {
   it('when nothing is set, the defaults start the embedded database on port 3000', () => {
@@ -26,18 +27,8 @@ describe('configuration', () => {
   });
 
   describe('authentication', () => {
-    const problemsOf = (env: Record<string, string>): string[] => {
-      try {
-        loadConfig(env);
-      } catch (e) {
-        if (e instanceof ConfigError) return e.problems;
-        throw e;
-      }
-      return [];
-    };
-
     it('when production has neither a secret nor a JWKS URL, it refuses to start and says what to set', () => {
-      const [problem, ...rest] = problemsOf({ NODE_ENV: 'production' });
+      const [problem, ...rest] = problemsOf({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/grants' });
       expect(rest).toEqual([]);
       expect(problem).toMatch(/^AUTH_JWT_SECRET: production needs AUTH_JWT_SECRET .* or AUTH_JWKS_URL/);
     });
@@ -59,14 +50,15 @@ describe('configuration', () => {
 
     it('when the JWKS URL is not an http(s) URL, or plain http in production, it is refused', () => {
       expect(problemsOf({ AUTH_JWKS_URL: 'ftp://idp.example.lv/jwks' })[0]).toMatch(/^AUTH_JWKS_URL: must be an http\(s\) URL/);
-      expect(problemsOf({ NODE_ENV: 'production', AUTH_JWKS_URL: 'http://idp.example.lv/jwks' })[0]).toMatch(
-        /^AUTH_JWKS_URL: must be an https URL in production/,
-      );
+      expect(
+        problemsOf({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/grants', AUTH_JWKS_URL: 'http://idp.example.lv/jwks' })[0],
+      ).toMatch(/^AUTH_JWKS_URL: must be an https URL in production/);
     });
 
     it('when production has a JWKS URL with issuer and audience, they are used as given', () => {
       const env = {
         NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://db/grants',
         AUTH_JWKS_URL: 'https://idp.example.lv/jwks',
         AUTH_ISSUER: 'https://idp.example.lv',
         AUTH_AUDIENCE: 'grants',
@@ -76,9 +68,9 @@ describe('configuration', () => {
     });
 
     it('when production takes tokens from a JWKS URL without CURSOR_SECRET, it is refused: nothing else could key the cursors', () => {
-      expect(problemsOf({ NODE_ENV: 'production', AUTH_JWKS_URL: 'https://idp.example.lv/jwks' })).toEqual([
-        expect.stringMatching(/^CURSOR_SECRET: production with AUTH_JWKS_URL needs CURSOR_SECRET/),
-      ]);
+      expect(
+        problemsOf({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/grants', AUTH_JWKS_URL: 'https://idp.example.lv/jwks' }),
+      ).toEqual([expect.stringMatching(/^CURSOR_SECRET: production with AUTH_JWKS_URL needs CURSOR_SECRET/)]);
     });
 
     it('when a secret is refused, the problem says how long it was and never shows it', () => {
@@ -90,5 +82,47 @@ describe('configuration', () => {
       expect(problems.join(' ')).not.toContain('short-but-secret');
       expect(problems.join(' ')).not.toContain('also-secret');
     });
+  });
+
+  describe('the database in production', () => {
+    const secret = { AUTH_JWT_SECRET: 's'.repeat(32) };
+
+    it('when production has no DATABASE_URL, it refuses to start rather than silently start an embedded database', () => {
+      expect(problemsOf({ NODE_ENV: 'production', ...secret })).toEqual([
+        'DATABASE_URL: required in production (the embedded PostgreSQL is for development; EMBEDDED_PG=allow starts it anyway)',
+      ]);
+    });
+
+    it('when production explicitly allows the embedded database, it starts without DATABASE_URL', () => {
+      expect(loadConfig({ NODE_ENV: 'production', EMBEDDED_PG: 'allow', ...secret })).toMatchObject({ EMBEDDED_PG: 'allow' });
+      expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/grants', ...secret }).DATABASE_URL).toBe(
+        'postgres://db/grants',
+      );
+    });
+
+    it('when EMBEDDED_PG=deny, DATABASE_URL is required anywhere', () => {
+      expect(problemsOf({ EMBEDDED_PG: 'deny' })).toEqual(['DATABASE_URL: required: EMBEDDED_PG=deny forbids the embedded PostgreSQL']);
+      expect(problemsOf({ EMBEDDED_PG: 'maybe' })).toEqual(['EMBEDDED_PG: must be allow or deny (got "maybe")']);
+    });
+  });
+
+  it('no refused value ever shows a secret: secrets by their length only, URLs without their password', () => {
+    const problems = problemsOf({
+      DATABASE_URL: 'mysql://app:hunter2-db@db:3306/grants',
+      KURRENTDB_URL: 'http://admin:hunter2-kdb@kdb:2113',
+      EVENT_STORE: 'kurrentdb',
+      AUTH_JWT_SECRET: 'hunter2-jwt',
+      CURSOR_SECRET: 'hunter2-cursor',
+      AUTH_JWKS_URL: 'ftp://u:hunter2-jwks@idp/jwks?token=hunter2-query',
+    });
+    expect([...new Set(problems.map((p) => p.split(':')[0]))].sort()).toEqual([
+      'AUTH_JWKS_URL',
+      'AUTH_JWT_SECRET',
+      'CURSOR_SECRET',
+      'DATABASE_URL',
+      'KURRENTDB_URL',
+    ]);
+    expect(problems.join('\n')).not.toMatch(/hunter2/);
+    expect(problems.join('\n')).toContain('"mysql://app:***@db:3306/grants"');
   });
 });
