@@ -22,8 +22,13 @@ export const configSchema = z
     /** The embedded server's shared_buffers in MB; unset: a quarter of this machine's memory, at most 1024 (see docs/operations.md). */
     EMBEDDED_PG_SHARED_BUFFERS_MB: z.coerce.number().int().min(16).max(65_536).optional(),
     DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
-    /** Largest request body accepted; larger bodies get 413. */
+    /** Largest JSON request body accepted by most operations; larger bodies get 413. */
     BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 1mb')
+      .default('100kb'),
+    /** Largest JSON body of the operations that carry whole documents (a passport, a claim's items): src/http/body.ts. */
+    BODY_LIMIT_LARGE: z
       .string()
       .regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 1mb')
       .default('1mb'),

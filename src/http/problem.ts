@@ -90,6 +90,15 @@ export class NotReady extends Error {
   }
 }
 
+/** A body that cannot be read as JSON text: not UTF-8 (body-parser's own parse errors say "not valid JSON"). */
+export class MalformedBody extends Error {
+  readonly status = 400;
+  constructor(readonly detail: string) {
+    super(detail);
+    this.name = 'MalformedBody';
+  }
+}
+
 /** A body of a media type the operation does not read; the detail says which it reads. */
 export class UnsupportedMediaType extends Error {
   constructor(detail: string) {
@@ -238,9 +247,14 @@ export function toProblem(err: unknown, request: RequestParts = {}): Problem {
     });
   }
   const status = httpStatusOf(err);
-  if (status === 400) return problem(400, 'malformed', 'Malformed request', 'The request body is not valid JSON');
+  if (status === 400) {
+    const body = err instanceof MalformedBody || typeOf(err) === 'entity.parse.failed';
+    const detail = err instanceof MalformedBody ? err.detail : body ? 'The request body is not valid JSON' : 'The request is malformed';
+    return problem(400, 'malformed', 'Malformed request', detail, { errors: [{ in: body ? 'body' : 'request', pointer: '', detail }] });
+  }
   if (status === 413) {
-    return problem(413, 'too-large', 'Request body too large', 'The request body exceeds the size this service accepts');
+    const detail = 'The request body exceeds the size this service accepts';
+    return problem(413, 'too-large', 'Request body too large', detail, { errors: [{ in: 'body', pointer: '', detail }] });
   }
   if (status === 415) return problem(415, 'unsupported-media-type', 'Unsupported media type', 'Send application/json');
   if (status !== undefined && status >= 400 && status < 500) {
@@ -268,6 +282,9 @@ export function importProblem(err: InvoiceImportRejected): ImportProblem {
       : `${errors.length} problem(s)${rows ? ` in ${rows} row(s)` : ''}; nothing was imported`;
   return { ...problem(422, 'validation', 'Request is invalid', detail), errors };
 }
+
+/** body-parser's error kind (`entity.parse.failed`, `entity.too.large`, …). */
+const typeOf = (err: unknown): unknown => (typeof err === 'object' && err !== null ? (err as { type?: unknown }).type : undefined);
 
 function httpStatusOf(err: unknown): number | undefined {
   if (typeof err === 'object' && err !== null) {
