@@ -22,6 +22,8 @@ export const configSchema = z
     /** The embedded server's shared_buffers in MB; unset: a quarter of this machine's memory, at most 1024 (see docs/operations.md). */
     EMBEDDED_PG_SHARED_BUFFERS_MB: z.coerce.number().int().min(16).max(65_536).optional(),
     DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+    /** When set, `GET /metrics` answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open to whoever reaches the port. */
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** Largest JSON request body accepted by most operations; larger bodies get 413. */
     BODY_LIMIT: z
       .string()
@@ -154,7 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** What a refused value is echoed as: a secret never (only its length), a connection string without its password. */
 function shown(name: string, value: string): string {
-  return /SECRET/.test(name) ? `${value.length} characters, not shown` : JSON.stringify(redactCredentials(value));
+  return /SECRET|TOKEN/.test(name) ? `${value.length} characters, not shown` : JSON.stringify(redactCredentials(value));
 }
 
 /** A connection string's password is never echoed into logs: `kurrentdb://admin:***@host`. */

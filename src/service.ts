@@ -22,6 +22,7 @@ import { react } from './application/workflows.js';
 import type { AnyEvent } from './domain/stream-types.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
+import { Metrics } from './metrics.js';
 import { ProjectionManager } from './projection-engine/manager.js';
 import { ProcessManager } from './projection-engine/process-manager.js';
 
@@ -46,6 +47,8 @@ export interface Service {
   readonly context: Deps;
   readonly application: Application;
   readonly app: ReturnType<typeof createApp>;
+  /** What `GET /metrics` reports. */
+  readonly metrics: Metrics;
   /** Runs workflow steps a stopped request left undone, from the event log (src/application/workflows.ts). */
   readonly workflows: ProcessManager<AnyEvent>;
   close(): Promise<void>;
@@ -66,9 +69,10 @@ export async function createService(config: Config, logger: Logger, url: string,
   const applied = await migrate(orm);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const pool: pg.Pool = createPool(url, config.DB_POOL_SIZE, (err) => logger.warn({ err }, 'idle database connection lost'));
+  const metrics = new Metrics();
   let store: EventStore<AnyEvent>;
   try {
-    const created = await createEventStore(config, logger, pool, createEventRegistry());
+    const created = metrics.instrumentStore(await createEventStore(config, logger, pool, createEventRegistry()));
     store = options.wrapStore ? options.wrapStore(created) : created;
   } catch (error) {
     await pool.end();
@@ -121,6 +125,9 @@ export async function createService(config: Config, logger: Logger, url: string,
     clock: options.clock ?? (() => new Date()),
   };
   const application = new Application(context);
+  metrics.watchPools({ requests: pool, runners });
+  metrics.watchProjections(manager);
+  metrics.watchImportJobs(store);
   // The background work runs here, or in a thread of its own that this thread starts (and hands new import jobs to).
   const here = options.inBackgroundThread === true || !config.BACKGROUND_THREAD;
   let thread: BackgroundThread | undefined;
@@ -144,7 +151,8 @@ export async function createService(config: Config, logger: Logger, url: string,
   return {
     context,
     application,
-    app: createApp(application, { config, logger }),
+    app: createApp(application, { config, logger, metrics }),
+    metrics,
     workflows,
     async close() {
       await thread?.stop();

@@ -6,6 +6,7 @@ import type { Application } from '../application/application.js';
 import { installAuthentication } from '../auth/express.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { requestIdFor } from './caller.js';
 import { fileBodies } from './file-upload.js';
 import { RegisterRoutes } from './generated/routes.js';
@@ -17,14 +18,16 @@ import { errorHandler, notFoundHandler } from './problem.js';
 export interface AppOptions {
   readonly config: Config;
   readonly logger: Logger;
+  readonly metrics: Metrics;
 }
 
-export function createApp(application: Application, { config, logger }: AppOptions): Express {
+export function createApp(application: Application, { config, logger, metrics }: AppOptions): Express {
   const app = express();
   app.locals.application = application;
   installAuthentication(app, config, logger);
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(metrics.httpMiddleware());
   app.use(
     pinoHttp({
       logger,
@@ -41,6 +44,7 @@ export function createApp(application: Application, { config, logger }: AppOptio
   app.use(fileBodies(config.IMPORT_MAX_FILE_MB));
   app.use(idempotentWrites(application.responses, logger));
 
+  app.get('/metrics', metrics.handler(config.METRICS_TOKEN));
   app.get('/openapi.json', (_req, res) => {
     res.json(spec);
   });
