@@ -22,6 +22,38 @@ export const configSchema = z
     /** The embedded server's shared_buffers in MB; unset: a quarter of this machine's memory, at most 1024 (see docs/operations.md). */
     EMBEDDED_PG_SHARED_BUFFERS_MB: z.coerce.number().int().min(16).max(65_536).optional(),
     DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+    /**
+     * Browser origins allowed to call the API from their pages (CORS), comma-separated, e.g.
+     * `https://portal.example.lv,https://admin.example.lv`; empty (the default): none, no CORS headers.
+     */
+    CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(
+              /^https?:\/\/[^/\s?#]+$/,
+              'each must be an origin such as https://portal.example.lv (scheme, host, optional port; no path)',
+            ),
+        ),
+      ),
+    /** Requests a minute one client address may make to the public open-data files; beyond it 429 with Retry-After. */
+    OPEN_DATA_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(60),
+    /** A request not answered within this many milliseconds gets 503 (file uploads get ten times as long). */
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+    /** Express `trust proxy`: unset, the client address is the TCP peer; behind a reverse proxy, the number of proxies (e.g. 1) or their addresses. */
+    TRUST_PROXY: z
+      .string()
+      .regex(/^(\d+|true|[\w.:/,\s-]+)$/, 'must be a number of proxies, true, or addresses and subnets')
+      .optional(),
     /** When set, `GET /metrics` answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open to whoever reaches the port. */
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** Largest JSON request body accepted by most operations; larger bodies get 413. */

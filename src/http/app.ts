@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { requestIdFor } from './caller.js';
 import { fileBodies } from './file-upload.js';
+import { installHardening } from './hardening.js';
 import { RegisterRoutes } from './generated/routes.js';
 import { idempotentWrites } from './idempotency.js';
 import { wellFormedUrl } from './query.js';
@@ -28,6 +29,7 @@ export function createApp(application: Application, { config, logger, metrics }:
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(metrics.httpMiddleware());
+  installHardening(app, config);
   app.use(
     pinoHttp({
       logger,

@@ -297,6 +297,12 @@ function httpStatusOf(err: unknown): number | undefined {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    // An answer already begun (a stream that failed midway) or given (a timeout's 503): end the connection, log the cause.
+    if (res.headersSent) {
+      logger.warn({ err, reqId: req.id }, 'request failed after its answer had begun');
+      if (!res.writableEnded) res.destroy();
+      return;
+    }
     const p = { ...toProblem(err, { body: req.body, query: req.query, params: req.params }), instance: req.originalUrl };
     if (err instanceof Unauthenticated) res.setHeader('WWW-Authenticate', bearerChallenge(err));
     if (err instanceof EventStoreUnavailable || err instanceof EventStoreAccessDenied) res.setHeader('Retry-After', '5');
