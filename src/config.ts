@@ -54,6 +54,8 @@ export const configSchema = z
       .string()
       .regex(/^(\d+|true|[\w.:/,\s-]+)$/, 'must be a number of proxies, true, or addresses and subnets')
       .optional(),
+    /** OpenTelemetry: when set (e.g. http://otel-collector:4318), traces are exported over OTLP/HTTP (src/telemetry.ts); unset, no tracing. */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     /** When set, `GET /metrics` answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open to whoever reaches the port. */
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** Largest JSON request body accepted by most operations; larger bodies get 413. */

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { createService, listen, resolveDatabase } from './service.js';
+import { startTracing } from './telemetry.js';
 
 async function main(): Promise<void> {
   let config;
@@ -13,7 +13,11 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  // Before the service (and so express and pg) is imported: tracing patches modules as they load.
+  const stopTracing = await startTracing(config.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const { createService, listen, resolveDatabase } = await import('./service.js');
   const logger = createLogger(config.LOG_LEVEL);
+  if (stopTracing) logger.info({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }, 'tracing: spans exported over OTLP');
   const db = await resolveDatabase(config, logger);
   const service = await createService(config, logger, db.url);
   const server = await listen(service.app, config.PORT, config.HOST);
@@ -24,6 +28,7 @@ async function main(): Promise<void> {
     server.close();
     await service.close();
     await db.embedded?.stop();
+    await stopTracing?.();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
