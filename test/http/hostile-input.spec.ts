@@ -20,8 +20,8 @@ import { castOf, givenProject, PEOPLE, seededSuite, VRAA } from '../support/seed
  * must name the field at fault.
  */
 
-/** Requests per operation and role; with the fixed cases this keeps the file well under a minute. */
-const RUNS = Number(process.env.HOSTILE_RUNS ?? 2);
+/** Requests per operation and role (seeds differ on every run, so runs add up); HOSTILE_RUNS=20 for a long search. */
+const RUNS = Number(process.env.HOSTILE_RUNS ?? 1);
 const DEADLINE_MS = 10_000;
 
 let app: TestApp;
@@ -186,6 +186,8 @@ function sane(name: string, op: Operation): string {
   if (name === 'from') return '2024-01-01T00:00:00Z';
   if (name === 'to') return '2025-01-01T00:00:00Z';
   if (name === 'asOf') return '2025-01-01';
+  // A real projection's name would let the admin's probes start rebuilds, during which reads answer 503 by design.
+  if (name === 'name') return 'no_such_projection';
   const p = (op.op.parameters ?? []).find((x) => x.name === name);
   if (p?.schema?.enum?.length) return p.schema.enum[0]!;
   if (p?.schema?.format === 'uuid') return randomUUID();
