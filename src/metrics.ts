@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { instrumentedStore } from './eventstore/instrumented.js';
 import type { EventShape, EventStore } from './eventstore/port.js';
 import type { GlobalPosition } from './eventstore/position.js';
 import { problem, sendProblem } from './http/problem.js';
@@ -62,25 +63,11 @@ export class Metrics {
 
   /** The same store, its appends counted and timed. */
   instrumentStore<E extends EventShape>(store: EventStore<E>): EventStore<E> {
-    const append: EventStore<E>['append'] = async (streamId, events, options) => {
-      const end = this.appendDuration.startTimer();
-      try {
-        const result = await store.append(streamId, events, options);
-        this.appends.inc({ outcome: result.duplicate ? 'duplicate' : 'ok' });
-        if (!result.duplicate) this.appendedEvents.inc(result.eventIds.length);
-        return result;
-      } catch (err) {
-        this.appends.inc({ outcome: 'error' });
-        throw err;
-      } finally {
-        end();
-      }
-    };
-    return new Proxy(store, {
-      get(target, prop) {
-        if (prop === 'append') return append;
-        const value: unknown = Reflect.get(target, prop, target);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    return instrumentedStore(store, {
+      appended: (outcome, events, seconds) => {
+        this.appends.inc({ outcome });
+        if (events > 0) this.appendedEvents.inc(events);
+        this.appendDuration.observe(seconds);
       },
     });
   }

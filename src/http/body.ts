@@ -67,7 +67,12 @@ export function jsonBodies(limits: { small: string; large: string }): RequestHan
   return (req, res, next) => {
     const matched = matchedOperation(res);
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-    if (!matched || matched.operation.requestBody === undefined || isFileRoute(req) || !hasBody) return next();
+    if (!hasBody || isFileRoute(req)) return next();
+    // A body the operation does not take is read and dropped as it comes, so a sender is never left waiting to send it.
+    if (!matched || matched.operation.requestBody === undefined) {
+      req.resume();
+      return next();
+    }
     const charset = /;\s*charset=("?)([^";]*)\1/i.exec(req.headers['content-type'] ?? '')?.[2]?.toLowerCase();
     if (!req.is(JSON_TYPES) || (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')) {
       const p = problem(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body as application/json in UTF-8');

@@ -22,7 +22,7 @@ import { castOf, givenProject, PEOPLE, seededSuite, VRAA } from '../support/seed
 
 /** Requests per operation and role (seeds differ on every run, so runs add up); HOSTILE_RUNS=20 for a long search. */
 const RUNS = Number(process.env.HOSTILE_RUNS ?? 1);
-const DEADLINE_MS = 10_000;
+const DEADLINE_MS = 15_000;
 
 let app: TestApp;
 const people = {
