@@ -28,13 +28,54 @@ export const configSchema = z
     EMBEDDED_PG_SHARED_BUFFERS_MB: z.coerce.number().int().min(16).max(65_536).optional(),
     DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
     /**
+     * Browser origins allowed to call the API from their pages (CORS), comma-separated, e.g.
+     * `https://portal.example.lv,https://admin.example.lv`; empty (the default): none, no CORS headers.
+     */
+    CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(
+              /^https?:\/\/[^/\s?#]+$/,
+              'each must be an origin such as https://portal.example.lv (scheme, host, optional port; no path)',
+            ),
+        ),
+      ),
+    /** Requests a minute one client address may make to the public open-data files; beyond it 429 with Retry-After. */
+    OPEN_DATA_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(60),
+    /** A request not answered within this many milliseconds gets 503 (file uploads get ten times as long). */
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+    /** Express `trust proxy`: unset, the client address is the TCP peer; behind a reverse proxy, the number of proxies (e.g. 1) or their addresses. */
+    TRUST_PROXY: z
+      .string()
+      .regex(/^(\d+|true|[\w.:/,\s-]+)$/, 'must be a number of proxies, true, or addresses and subnets')
+      .optional(),
+    /** OpenTelemetry: when set (e.g. http://otel-collector:4318), traces are exported over OTLP/HTTP (src/telemetry.ts); unset, no tracing. */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    /** When set, `GET /metrics` answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open to whoever reaches the port. */
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /**
      * On SIGTERM/SIGINT: how long requests in flight may take to finish (new ones are refused) and
      * the background work to reach a batch boundary before connections are cut. Keep it below the
      * orchestrator's own grace (docker's stop_grace_period, Kubernetes' terminationGracePeriodSeconds).
      */
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
-    /** Largest request body accepted; larger bodies get 413. */
+    /** Largest JSON request body accepted by most operations; larger bodies get 413. */
     BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 1mb')
+      .default('100kb'),
+    /** Largest JSON body of the operations that carry whole documents (a passport, a claim's items): src/http/body.ts. */
+    BODY_LIMIT_LARGE: z
       .string()
       .regex(/^\d+(b|kb|mb)$/i, 'must look like 512kb or 1mb')
       .default('1mb'),

@@ -1,13 +1,18 @@
 import type { Server } from 'node:http';
 import { loadConfigOrExit, redactCredentials } from './config.js';
-import { isConnectionError, logged } from './db/errors.js';
+import { isConnectionError, logged, StartupError } from './db/errors.js';
 import { EventStoreAccessDenied, EventStoreUnavailable } from './eventstore/errors.js';
 import { createLogger, type Logger } from './logger.js';
-import { createService, listen, resolveDatabase, StartupError, type Service } from './service.js';
+import type { resolveDatabase, Service } from './service.js';
+import { startTracing } from './telemetry.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  // Before the service (and so express and pg) is imported: tracing patches modules as they load.
+  const stopTracing = await startTracing(config.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const { createService, listen, resolveDatabase } = await import('./service.js');
   const logger = createLogger(config.LOG_LEVEL);
+  if (stopTracing) logger.info({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }, 'tracing: spans exported over OTLP');
   // A connection lost outside any request (the database restarting) must cost a log line, not the process.
   process.on('unhandledRejection', (reason) => logger.error(logged(reason), 'unhandled rejection'));
 
@@ -21,7 +26,7 @@ async function main(): Promise<void> {
       logger.info({ signal }, 'already shutting down');
       return;
     }
-    stopping = shutdown(signal, config.SHUTDOWN_GRACE_MS, logger, { server, service, db }).then(
+    stopping = shutdown(signal, config.SHUTDOWN_GRACE_MS, logger, { server, service, db, stopTracing }).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
@@ -54,7 +59,12 @@ async function shutdown(
   signal: NodeJS.Signals,
   graceMs: number,
   logger: Logger,
-  parts: { server?: Server | undefined; service?: Service | undefined; db?: Awaited<ReturnType<typeof resolveDatabase>> | undefined },
+  parts: {
+    server?: Server | undefined;
+    service?: Service | undefined;
+    db?: Awaited<ReturnType<typeof resolveDatabase>> | undefined;
+    stopTracing?: (() => Promise<void>) | undefined;
+  },
 ): Promise<void> {
   const started = Date.now();
   logger.info({ signal, graceMs }, 'shutting down: refusing new requests, finishing those in flight');
@@ -68,6 +78,7 @@ async function shutdown(
   const drainedMs = Date.now() - started;
   await parts.service?.close();
   await parts.db?.embedded?.stop();
+  await parts.stopTracing?.();
   logger.info({ drainedMs, stoppedMs: Date.now() - started }, 'stopped');
 }
 

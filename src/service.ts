@@ -5,7 +5,7 @@ import { keepFactsPlanned } from '../projections/double-funding/facts.js';
 import { projections, readModelEntities } from '../projections/index.js';
 import { redactCredentials, type Config } from './config.js';
 import { createPool, ensureDatabase } from './db/database.js';
-import { logged } from './db/errors.js';
+import { logged, StartupError } from './db/errors.js';
 import { EmbeddedPortTaken, EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
 import { initOrm, migrate } from './db/orm.js';
 import { createEventRegistry } from './domain/events.js';
@@ -25,18 +25,11 @@ import { react } from './application/workflows.js';
 import type { AnyEvent } from './domain/stream-types.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
+import { Metrics } from './metrics.js';
 import { ProjectionManager } from './projection-engine/manager.js';
 import { ProcessManager } from './projection-engine/process-manager.js';
 
 export const EMBEDDED_DATABASE = 'grants';
-
-/**
- * The service cannot start, for a reason its operator can fix; `message` is one line saying which
- * and what to do (printed as is, without a stack, exit code 1).
- */
-export class StartupError extends Error {
-  override name = 'StartupError';
-}
 
 /** Where the database is: DATABASE_URL, or an embedded server started here. */
 export async function resolveDatabase(config: Config, logger: Logger): Promise<{ url: string; embedded?: EmbeddedServer }> {
@@ -69,6 +62,8 @@ export interface Service {
   readonly context: Deps;
   readonly application: Application;
   readonly app: ReturnType<typeof createApp>;
+  /** What `GET /metrics` reports. */
+  readonly metrics: Metrics;
   /** Runs workflow steps a stopped request left undone, from the event log (src/application/workflows.ts). */
   readonly workflows: ProcessManager<AnyEvent>;
   /** Stops the background work at a batch boundary (waiting at most SHUTDOWN_GRACE_MS), then closes every connection. */
@@ -90,9 +85,10 @@ export async function createService(config: Config, logger: Logger, url: string,
   const applied = await migrate(orm);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const pool: pg.Pool = createPool(url, config.DB_POOL_SIZE, (err) => logger.warn(logged(err), 'idle database connection lost'));
+  const metrics = new Metrics();
   let store: EventStore<AnyEvent>;
   try {
-    const created = await createEventStore(config, logger, pool, createEventRegistry());
+    const created = metrics.instrumentStore(await createEventStore(config, logger, pool, createEventRegistry()));
     store = options.wrapStore ? options.wrapStore(created) : created;
   } catch (error) {
     await pool.end();
@@ -149,6 +145,9 @@ export async function createService(config: Config, logger: Logger, url: string,
     clock: options.clock ?? (() => new Date()),
   };
   const application = new Application(context);
+  metrics.watchPools({ requests: pool, runners });
+  metrics.watchProjections(manager);
+  metrics.watchImportJobs(store);
   // The background work runs here, or in a thread of its own that this thread starts (and hands new import jobs to).
   const here = options.inBackgroundThread === true || !config.BACKGROUND_THREAD;
   let thread: BackgroundThread | undefined;
@@ -172,7 +171,8 @@ export async function createService(config: Config, logger: Logger, url: string,
   return {
     context,
     application,
-    app: createApp(application, { config, logger }),
+    app: createApp(application, { config, logger, metrics }),
+    metrics,
     workflows,
     async close() {
       await thread?.stop();

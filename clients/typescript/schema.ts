@@ -4002,7 +4002,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4128,7 +4128,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4239,7 +4239,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4320,7 +4320,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4414,7 +4414,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4502,7 +4502,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4587,7 +4587,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4673,7 +4673,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4809,7 +4809,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4968,7 +4968,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5118,7 +5118,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5220,7 +5220,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5312,7 +5312,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5396,7 +5396,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5524,7 +5524,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5631,7 +5631,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5810,7 +5810,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5975,7 +5975,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6089,7 +6089,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6266,7 +6266,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6379,7 +6379,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6566,7 +6566,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6737,7 +6737,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6846,7 +6846,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7019,7 +7019,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7147,7 +7147,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7302,7 +7302,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7462,7 +7462,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7590,7 +7590,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7745,7 +7745,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7900,7 +7900,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8055,7 +8055,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8160,7 +8160,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8271,7 +8271,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8309,6 +8309,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description More than OPEN_DATA_RATE_LIMIT requests a minute from your address (default 60); wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected error; the log has the details under the request id */
             500: {
                 headers: {
@@ -8318,7 +8327,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8356,6 +8365,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description More than OPEN_DATA_RATE_LIMIT requests a minute from your address (default 60); wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected error; the log has the details under the request id */
             500: {
                 headers: {
@@ -8365,7 +8383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8552,7 +8570,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8715,7 +8733,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8823,7 +8841,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8989,7 +9007,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9144,7 +9162,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9299,7 +9317,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9407,7 +9425,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9506,7 +9524,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9608,7 +9626,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9709,7 +9727,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9804,7 +9822,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9916,7 +9934,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10014,7 +10032,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10141,7 +10159,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10237,7 +10255,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10404,7 +10422,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10558,7 +10576,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10667,7 +10685,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10775,7 +10793,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10929,7 +10947,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11084,7 +11102,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11239,7 +11257,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11393,7 +11411,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11549,7 +11567,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11654,7 +11672,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11750,7 +11768,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11907,7 +11925,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12061,7 +12079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12170,7 +12188,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12332,7 +12350,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12493,7 +12511,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12662,7 +12680,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12828,7 +12846,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12987,7 +13005,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13144,7 +13162,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13303,7 +13321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13397,7 +13415,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13495,7 +13513,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13569,7 +13587,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -13643,7 +13661,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database or the identity provider cannot be reached; try again shortly */
+            /** @description The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly */
             503: {
                 headers: {
                     [name: string]: unknown;

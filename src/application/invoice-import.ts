@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parse as csvParser, CsvError, type Options as CsvOptions } from 'csv-parse';
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
+import { createInflateRaw } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import type { DuplicateAlertView } from '../../projections/double-funding/queries.js';
 import { budgetDecider, importIssuesInSteps as rowIssuesInSteps, type Budget, type OpenBudget } from '../domain/budget/decider.js';
@@ -252,10 +253,14 @@ function decode(bytes: Buffer, charset: string | undefined): string | ImportIssu
 export async function readXlsx(bytes: Buffer, maxRows = IMPORT_MAX_ROWS): Promise<TableRow[] | ImportIssue> {
   if (bytes.subarray(0, 4).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0])))
     return fileIssue('this is an old .xls workbook; save it as .xlsx (Excel Workbook) or CSV');
-  const unpacked = unpackedSize(bytes);
-  if (unpacked === null) return fileIssue('not a readable XLSX workbook');
-  if (unpacked > IMPORT_MAX_UNPACKED_BYTES)
-    return fileIssue(`the workbook unpacks to more than ${IMPORT_MAX_UNPACKED_BYTES / 1024 / 1024} MB; split it`);
+  // The declared sizes refuse an honest bomb at once; the inflated ones, checked before any parser sees the bytes, a lying one.
+  const declared = unpackedSize(bytes);
+  if (declared === null) return fileIssue('not a readable XLSX workbook');
+  const tooLarge = () => fileIssue(`the workbook unpacks to more than ${IMPORT_MAX_UNPACKED_BYTES / 1024 / 1024} MB; split it`);
+  if (declared > IMPORT_MAX_UNPACKED_BYTES) return tooLarge();
+  const inflated = await inflatedSize(bytes, IMPORT_MAX_UNPACKED_BYTES);
+  if (inflated === null) return fileIssue('not a readable XLSX workbook');
+  if (inflated > IMPORT_MAX_UNPACKED_BYTES) return tooLarge();
   const workbook = new ExcelJS.Workbook();
   try {
     // @ts-expect-error exceljs declares a global Buffer of its own (an ArrayBuffer) that Node's Buffer does not match; it reads any bytes.
@@ -289,26 +294,87 @@ function cellOf(value: ExcelJS.CellValue | undefined): Cell {
   return null;
 }
 
-/**
- * What the ZIP's central directory says its entries unpack to, summed; null when it is not a
- * ZIP. ZIP64 entries (over 4 GB each, or 65,535 entries) count as too large.
- */
-export function unpackedSize(zip: Buffer): number | null {
+interface ZipEntry {
+  /** Compression method: 0 stored, 8 deflated. */
+  readonly method: number;
+  readonly compressedSize: number;
+  /** What the central directory claims it unpacks to (a claim, not a fact). */
+  readonly declaredSize: number;
+  readonly localHeader: number;
+}
+
+/** The entries of a ZIP's central directory; null when it is not a ZIP. ZIP64 (over 4 GB, or 65,535 entries) is refused as too large. */
+function zipEntries(zip: Buffer): ZipEntry[] | 'too-large' | null {
   const stop = Math.max(0, zip.length - 22 - 0xffff);
   for (let i = zip.length - 22; i >= stop; i--) {
     if (zip.readUInt32LE(i) !== 0x06054b50) continue;
-    const entries = zip.readUInt16LE(i + 10);
-    if (entries === 0xffff) return Number.POSITIVE_INFINITY;
+    const count = zip.readUInt16LE(i + 10);
+    if (count === 0xffff) return 'too-large';
     let p = zip.readUInt32LE(i + 16);
-    let total = 0;
-    for (let n = 0; n < entries; n++) {
+    const entries: ZipEntry[] = [];
+    for (let n = 0; n < count; n++) {
       if (p + 46 > zip.length || zip.readUInt32LE(p) !== 0x02014b50) return null;
-      const size = zip.readUInt32LE(p + 24);
-      if (size === 0xffffffff) return Number.POSITIVE_INFINITY;
-      total += size;
+      const declaredSize = zip.readUInt32LE(p + 24);
+      const compressedSize = zip.readUInt32LE(p + 20);
+      if (declaredSize === 0xffffffff || compressedSize === 0xffffffff) return 'too-large';
+      entries.push({ method: zip.readUInt16LE(p + 10), compressedSize, declaredSize, localHeader: zip.readUInt32LE(p + 42) });
       p += 46 + zip.readUInt16LE(p + 28) + zip.readUInt16LE(p + 30) + zip.readUInt16LE(p + 32);
     }
-    return total;
+    return entries;
   }
   return null;
+}
+
+/** What the ZIP's central directory says its entries unpack to, summed (a claim); null when it is not a ZIP. */
+export function unpackedSize(zip: Buffer): number | null {
+  const entries = zipEntries(zip);
+  if (entries === 'too-large') return Number.POSITIVE_INFINITY;
+  return entries === null ? null : entries.reduce((sum, e) => sum + e.declaredSize, 0);
+}
+
+/**
+ * What the ZIP's entries really unpack to, summed: each deflated entry is inflated as a stream and
+ * its output counted (and dropped), stopping as soon as the total passes `limit`, so a ZIP bomb
+ * whose central directory lies about its sizes costs at most `limit` bytes of inflating and one
+ * chunk of memory. Null when it is not a ZIP this can read (an entry neither stored nor deflated,
+ * a header out of bounds, a deflate stream that is broken); more than `limit` when it is too large.
+ */
+export async function inflatedSize(zip: Buffer, limit: number): Promise<number | null> {
+  const entries = zipEntries(zip);
+  if (entries === 'too-large') return Number.POSITIVE_INFINITY;
+  if (entries === null) return null;
+  let total = 0;
+  for (const e of entries) {
+    const h = e.localHeader;
+    if (h + 30 > zip.length || zip.readUInt32LE(h) !== 0x04034b50) return null;
+    const start = h + 30 + zip.readUInt16LE(h + 26) + zip.readUInt16LE(h + 28);
+    if (start + e.compressedSize > zip.length) return null;
+    const data = zip.subarray(start, start + e.compressedSize);
+    if (e.method === 0) total += data.length;
+    else if (e.method === 8) {
+      const inflated = await inflatedBytes(data, limit - total);
+      if (inflated === null) return null;
+      total += inflated;
+    } else return null;
+    if (total > limit) return total;
+  }
+  return total;
+}
+
+/** Bytes a raw deflate stream inflates to, counted up to just past `limit`; null when the stream is broken. */
+function inflatedBytes(data: Buffer, limit: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const inflate = createInflateRaw();
+    let total = 0;
+    inflate.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > limit) {
+        inflate.destroy();
+        resolve(total);
+      }
+    });
+    inflate.on('end', () => resolve(total));
+    inflate.on('error', () => resolve(null));
+    inflate.end(data);
+  });
 }

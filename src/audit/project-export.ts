@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
+import { csvUnguard } from '../application/csv.js';
 import type { EventEntry } from '../application/history.js';
 import type { ChainLink } from '../eventstore/port.js';
 
@@ -344,12 +345,16 @@ export async function verifyProjectJsonl(lines: AsyncIterable<string> | Iterable
   return report(null);
 }
 
-/** Checks a CSV project export, row by row: each link, chain order and each stream's versions from 1. */
+/**
+ * Checks a CSV project export, row by row: each link, chain order and each stream's versions from 1.
+ * Cells are read back through the formula guard they were written with (src/application/csv.ts).
+ */
 export async function verifyProjectCsv(rows: AsyncIterable<Record<ExportCsvColumn, string>>): Promise<ProjectExportReport> {
   const checker = new ExportChecker(null);
   let line = 1;
-  for await (const row of rows) {
+  for await (const written of rows) {
     line++;
+    const row = Object.fromEntries(Object.entries(written).map(([k, v]) => [k, csvUnguard(v)])) as Record<ExportCsvColumn, string>;
     if (!checker.check(line, checkOfCsvRow(row))) break;
   }
   return {

@@ -43,3 +43,11 @@ export function logged(err: unknown): { reason: string } | { err: unknown } {
   const message = e.message || (e instanceof AggregateError ? e.errors.map((x: Error) => x.message).join('; ') : '');
   return { reason: e.code ? `${e.code}: ${message}` : message };
 }
+
+/**
+ * The service cannot start, for a reason its operator can fix; `message` is one line saying which
+ * and what to do (printed as is, without a stack, exit code 1).
+ */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}

@@ -1,4 +1,4 @@
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-dist';
 import spec from '../../openapi/openapi.json' with { type: 'json' };
@@ -6,34 +6,30 @@ import type { Application } from '../application/application.js';
 import { installAuthentication } from '../auth/express.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { requestIdFor } from './caller.js';
-import { fileBodies, isFileRoute } from './file-upload.js';
+import { fileBodies } from './file-upload.js';
+import { installHardening } from './hardening.js';
 import { RegisterRoutes } from './generated/routes.js';
 import { idempotentWrites } from './idempotency.js';
-import { declaredQueryOnly } from './query.js';
-import { errorHandler, notFoundHandler, problem, sendProblem } from './problem.js';
-
-/** Bodies are JSON; anything else with a body is refused before it reaches a controller (file routes aside). */
-const jsonOnly: RequestHandler = (req, res, next) => {
-  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (hasBody && !req.is(['application/json', 'application/*+json']) && !isFileRoute(req)) {
-    sendProblem(res, problem(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body as application/json'));
-    return;
-  }
-  next();
-};
+import { wellFormedUrl } from './query.js';
+import { jsonBodies } from './body.js';
+import { errorHandler, notFoundHandler } from './problem.js';
 
 export interface AppOptions {
   readonly config: Config;
   readonly logger: Logger;
+  readonly metrics: Metrics;
 }
 
-export function createApp(application: Application, { config, logger }: AppOptions): Express {
+export function createApp(application: Application, { config, logger, metrics }: AppOptions): Express {
   const app = express();
   app.locals.application = application;
   installAuthentication(app, config, logger);
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(metrics.httpMiddleware());
+  installHardening(app, config);
   app.use(
     pinoHttp({
       logger,
@@ -49,12 +45,12 @@ export function createApp(application: Application, { config, logger }: AppOptio
         error.message.startsWith('failed with status code') ? { ...value, err: undefined } : value,
     }),
   );
-  app.use(declaredQueryOnly(spec));
-  app.use(jsonOnly);
-  app.use(express.json({ limit: config.BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
+  app.use(wellFormedUrl(spec));
+  app.use(jsonBodies({ small: config.BODY_LIMIT, large: config.BODY_LIMIT_LARGE }));
   app.use(fileBodies(config.IMPORT_MAX_FILE_MB));
   app.use(idempotentWrites(application.responses, logger));
 
+  app.get('/metrics', metrics.handler(config.METRICS_TOKEN));
   app.get('/openapi.json', (_req, res) => {
     res.json(spec);
   });

@@ -91,6 +91,15 @@ export class NotReady extends Error {
   }
 }
 
+/** A body that cannot be read as JSON text: not UTF-8 (body-parser's own parse errors say "not valid JSON"). */
+export class MalformedBody extends Error {
+  readonly status = 400;
+  constructor(readonly detail: string) {
+    super(detail);
+    this.name = 'MalformedBody';
+  }
+}
+
 /** A body of a media type the operation does not read; the detail says which it reads. */
 export class UnsupportedMediaType extends Error {
   constructor(detail: string) {
@@ -243,9 +252,14 @@ export function toProblem(err: unknown, request: RequestParts = {}): Problem {
     return problem(503, 'database-unavailable', 'Database unavailable', 'The database cannot be reached; try again shortly');
   }
   const status = httpStatusOf(err);
-  if (status === 400) return problem(400, 'malformed', 'Malformed request', 'The request body is not valid JSON');
+  if (status === 400) {
+    const body = err instanceof MalformedBody || typeOf(err) === 'entity.parse.failed';
+    const detail = err instanceof MalformedBody ? err.detail : body ? 'The request body is not valid JSON' : 'The request is malformed';
+    return problem(400, 'malformed', 'Malformed request', detail, { errors: [{ in: body ? 'body' : 'request', pointer: '', detail }] });
+  }
   if (status === 413) {
-    return problem(413, 'too-large', 'Request body too large', 'The request body exceeds the size this service accepts');
+    const detail = 'The request body exceeds the size this service accepts';
+    return problem(413, 'too-large', 'Request body too large', detail, { errors: [{ in: 'body', pointer: '', detail }] });
   }
   if (status === 415) return problem(415, 'unsupported-media-type', 'Unsupported media type', 'Send application/json');
   if (status !== undefined && status >= 400 && status < 500) {
@@ -274,6 +288,9 @@ export function importProblem(err: InvoiceImportRejected): ImportProblem {
   return { ...problem(422, 'validation', 'Request is invalid', detail), errors };
 }
 
+/** body-parser's error kind (`entity.parse.failed`, `entity.too.large`, …). */
+const typeOf = (err: unknown): unknown => (typeof err === 'object' && err !== null ? (err as { type?: unknown }).type : undefined);
+
 function httpStatusOf(err: unknown): number | undefined {
   if (typeof err === 'object' && err !== null) {
     const e = err as { status?: unknown; statusCode?: unknown };
@@ -285,6 +302,12 @@ function httpStatusOf(err: unknown): number | undefined {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    // An answer already begun (a stream that failed midway) or given (a timeout's 503): end the connection, log the cause.
+    if (res.headersSent) {
+      logger.warn({ err, reqId: req.id }, 'request failed after its answer had begun');
+      if (!res.writableEnded) res.destroy();
+      return;
+    }
     const p = { ...toProblem(err, { body: req.body, query: req.query, params: req.params }), instance: req.originalUrl };
     if (err instanceof Unauthenticated) res.setHeader('WWW-Authenticate', bearerChallenge(err));
     if (err instanceof EventStoreUnavailable || err instanceof EventStoreAccessDenied || p.type.endsWith('/database-unavailable'))

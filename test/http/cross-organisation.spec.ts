@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eventCount, type TestApp } from '../support/app.js';
+import { jsonExample, operations, SAMPLE, urlOf, type Operation } from '../support/openapi-operations.js';
 import { buildClaim, buildInvoice, SEED_SHARES, SUPPLIER } from '../support/budget-builders.js';
 import { eAdrese } from '../support/passport-builders.js';
 import { CFLA, givenProject, PEOPLE, seededSuite, VRAA } from '../support/seeded.js';
@@ -41,27 +40,6 @@ const as = seededSuite(
 
 // --- the OpenAPI document's operations -----------------------------------------------------
 
-interface SpecParameter {
-  name: string;
-  in: string;
-  schema?: { type?: string; format?: string; enum?: string[] };
-}
-interface SpecOperation {
-  security?: Record<string, string[]>[];
-  parameters?: SpecParameter[];
-  requestBody?: { content?: Record<string, { example?: unknown }> };
-  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
-}
-const spec = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../openapi/openapi.json'), 'utf8')) as {
-  paths: Record<string, Record<string, SpecOperation>>;
-};
-const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
-const operations = Object.entries(spec.paths).flatMap(([p, item]) =>
-  Object.entries(item)
-    .filter(([method]) => METHODS.includes(method))
-    .map(([method, op]) => ({ key: `${method.toUpperCase()} ${p}`, method, path: p, op })),
-);
-type Operation = (typeof operations)[number];
 const probed = operations.filter((o) => !OPEN_DATA.includes(o.key));
 
 /** What kind of object a parameter or body field names, by its name. */
@@ -79,18 +57,6 @@ const KIND_OF: Record<string, Kind> = {
   registrationNumber: 'organisation',
 };
 type Kind = 'project' | 'finding' | 'indicator' | 'job' | 'claim' | 'invoice' | 'alert' | 'stream' | 'organisation';
-
-/** Values for the other path parameters, so a call reaches its route. */
-const SAMPLE: Record<string, string> = {
-  version: '1',
-  a: '1',
-  b: '2',
-  report: '1',
-  code: 'RRF',
-  programme: 'ANM',
-  period: '2021-2026',
-  name: 'stream_catalogue',
-};
 
 /** A value of that kind that names nothing. */
 const missing = (kind: Kind): string =>
@@ -270,11 +236,6 @@ const vraaPath = (op: Operation): Record<string, string> =>
       .filter((x) => x.in === 'path')
       .map((p) => [p.name, KIND_OF[p.name] ? world.vraa[KIND_OF[p.name]!][0]! : (SAMPLE[p.name] ?? 'x')]),
   );
-
-const urlOf = (op: Operation, values: Record<string, string>) =>
-  op.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name]!));
-
-const jsonExample = (op: Operation) => op.op.requestBody?.content?.['application/json']?.example;
 
 async function call(
   who: string,

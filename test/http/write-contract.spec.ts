@@ -672,15 +672,19 @@ describe('the write contract, from the OpenAPI document', () => {
         });
       }
 
-      it('when the key comes again with another body, it answers 422 naming Idempotency-Key and appends nothing', async () => {
-        const before = await eventCount(app);
-        const other = arranged.file ? { not: 'the file' } : { ...(arranged.body ?? {}), reusedKey: true };
-        const res = await send(method, url, scenario.as, { ...arranged, file: undefined }, sent, other);
-        expect(res.status, JSON.stringify(res.body)).toBe(422);
-        expect(res.body).toMatchObject({ type: expect.stringMatching(/idempotency-key-reused$/) });
-        expect(res.body.errors).toEqual([expect.objectContaining({ in: 'header', pointer: '/Idempotency-Key' })]);
-        expect(await eventCount(app)).toBe(before);
-      });
+      // An operation that takes no body never reads one (src/http/body.ts): another body is the same request.
+      it.runIf(op.requestBody !== undefined)(
+        'when the key comes again with another body, it answers 422 naming Idempotency-Key and appends nothing',
+        async () => {
+          const before = await eventCount(app);
+          const other = arranged.file ? { not: 'the file' } : { ...(arranged.body ?? {}), reusedKey: true };
+          const res = await send(method, url, scenario.as, { ...arranged, file: undefined }, sent, other);
+          expect(res.status, JSON.stringify(res.body)).toBe(422);
+          expect(res.body).toMatchObject({ type: expect.stringMatching(/idempotency-key-reused$/) });
+          expect(res.body.errors).toEqual([expect.objectContaining({ in: 'header', pointer: '/Idempotency-Key' })]);
+          expect(await eventCount(app)).toBe(before);
+        },
+      );
     });
   }
 });

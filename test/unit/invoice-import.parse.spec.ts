@@ -1,8 +1,9 @@
+import { deflateRawSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
-import { IMPORT_MAX_UNPACKED_BYTES, readCsv, readXlsx, unpackedSize } from '../../src/application/invoice-import.js';
+import { IMPORT_MAX_UNPACKED_BYTES, inflatedSize, readCsv, readXlsx, unpackedSize } from '../../src/application/invoice-import.js';
 import {
   centsFromNumber,
   centsFromText,
@@ -341,7 +342,50 @@ describe('XLSX workbooks', () => {
     expect(await readXlsx(bomb)).toEqual({ row: null, column: null, reason: expect.stringContaining('unpacks to more than') });
     expect(unpackedSize(await workbook([HEAD]))).toBeLessThan(100_000);
   });
+
+  it('when the ZIP lies, declaring small sizes for an entry that inflates past the limit, inflating stops at the limit and it is refused', async () => {
+    const bomb = zipLying(IMPORT_MAX_UNPACKED_BYTES + 1024 * 1024, 100);
+    expect(bomb.length).toBeLessThan(200_000);
+    expect(unpackedSize(bomb)).toBe(100);
+    const real = await inflatedSize(bomb, IMPORT_MAX_UNPACKED_BYTES);
+    expect(real).toBeGreaterThan(IMPORT_MAX_UNPACKED_BYTES);
+    // Stopped at the limit: at most one more chunk inflated than needed, not the whole entry.
+    expect(real).toBeLessThan(IMPORT_MAX_UNPACKED_BYTES + 1024 * 1024);
+    expect(await readXlsx(bomb)).toEqual({ row: null, column: null, reason: expect.stringContaining('unpacks to more than') });
+    const honest = await workbook([HEAD]);
+    expect(await inflatedSize(honest, IMPORT_MAX_UNPACKED_BYTES)).toBe(unpackedSize(honest));
+    expect(await inflatedSize(zipLying(1000, 1000).subarray(0, 40), IMPORT_MAX_UNPACKED_BYTES)).toBeNull();
+  });
 });
+
+/** A one-entry ZIP of `size` zero bytes, deflated, whose headers claim it unpacks to `claimed` bytes. */
+function zipLying(size: number, claimed: number): Buffer {
+  const name = Buffer.from('xl/worksheets/sheet1.xml');
+  const data = deflateRawSync(Buffer.alloc(size), { level: 9 });
+  const local = littleEndian(30, [
+    [0, 32, 0x04034b50],
+    [8, 16, 8],
+    [18, 32, data.length],
+    [22, 32, claimed],
+    [26, 16, name.length],
+  ]);
+  const central = littleEndian(46, [
+    [0, 32, 0x02014b50],
+    [10, 16, 8],
+    [20, 32, data.length],
+    [24, 32, claimed],
+    [28, 16, name.length],
+    [42, 32, 0],
+  ]);
+  const end = littleEndian(22, [
+    [0, 32, 0x06054b50],
+    [8, 16, 1],
+    [10, 16, 1],
+    [12, 32, central.length + name.length],
+    [16, 32, local.length + name.length + data.length],
+  ]);
+  return Buffer.concat([local, name, data, central, name, end]);
+}
 
 /** A ZIP whose only entry claims `size` unpacked bytes: a central directory record and its end record. */
 function zipDeclaring(size: number): Buffer {
@@ -357,4 +401,14 @@ function zipDeclaring(size: number): Buffer {
   end.writeUInt32LE(central.length + name.length, 12);
   end.writeUInt32LE(0, 16);
   return Buffer.concat([central, name, end]);
+}
+
+/** A ZIP record: `size` bytes with each (offset, bits, value) written little-endian. */
+function littleEndian(size: number, fields: readonly (readonly [number, 16 | 32, number])[]): Buffer {
+  const b = Buffer.alloc(size);
+  for (const [at, bits, value] of fields) {
+    if (bits === 16) b.writeUInt16LE(value, at);
+    else b.writeUInt32LE(value, at);
+  }
+  return b;
 }

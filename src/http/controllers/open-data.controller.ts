@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { Get, NoSecurity, Produces, Route, Tags } from '@tsoa/runtime';
+import { Get, NoSecurity, Produces, Response, Route, Tags } from '@tsoa/runtime';
+import type { Problem } from '../problem.js';
 import type { Operation } from '../../application/open-data.js';
 import { ApiController } from '../api-controller.js';
 import { toCsv } from '../../application/csv.js';
@@ -53,6 +54,8 @@ const RECIPIENT_COLUMNS = ['rank', 'recipient_name', 'recipient_id', 'projects',
  * Open data: public by nature (CPR Art. 49, RRF Art. 22 require publication), so no token is
  * needed. Only approved passports appear; nothing of a draft or a rejected passport is shown.
  */
+const TOO_MANY = 'More than OPEN_DATA_RATE_LIMIT requests a minute from your address (default 60); wait Retry-After seconds';
+
 @Route('open-data')
 @Tags('Open data')
 export class OpenDataController extends ApiController {
@@ -65,6 +68,7 @@ export class OpenDataController extends ApiController {
   @Get('operations.csv')
   @NoSecurity()
   @Produces('text/csv')
+  @Response<Problem>(429, TOO_MANY)
   public async getOpenDataOperations(): Promise<Readable> {
     return this.csv('operations.csv', toCsv(OPERATION_COLUMNS, (await this.app.reporting.operations()).map(operationRow)));
   }
@@ -76,6 +80,7 @@ export class OpenDataController extends ApiController {
   @Get('rrf-top-recipients.csv')
   @NoSecurity()
   @Produces('text/csv')
+  @Response<Problem>(429, TOO_MANY)
   public async getRrfTopRecipients(): Promise<Readable> {
     const rows = (await this.app.reporting.rrfTopRecipients()).map((r) => ({
       rank: r.rank,

@@ -42,7 +42,7 @@ const COMMON: Readonly<Record<string, string>> = {
   '422': 'A parameter or the body is invalid; `errors` names each field at fault with a JSON pointer',
   '428': 'If-Match is required: send the ETag of the version you read',
   '500': 'Unexpected error; the log has the details under the request id',
-  '503': 'The database or the identity provider cannot be reached; try again shortly',
+  '503': 'The database or the identity provider cannot be reached, or the answer was not ready within REQUEST_TIMEOUT_MS; try again shortly',
 };
 
 const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
