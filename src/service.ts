@@ -97,7 +97,7 @@ export async function createService(config: Config, logger: Logger, url: string,
   }
   // Long streams' states (budgets) are kept as snapshots in PostgreSQL, whichever store holds the log.
   statesOf(store).useSnapshots(new PostgresSnapshots(pool), (err) =>
-    logger.warn({ err }, 'a stream snapshot could not be read or written'),
+    logger.warn(logged(err), 'a stream snapshot could not be read or written'),
   );
   // The projection runners and the process manager each hold a connection for their batch's
   // transaction while they read the log (and run commands) through the store's pool. On one
@@ -159,7 +159,7 @@ export async function createService(config: Config, logger: Logger, url: string,
   // The double-funding check's statement (its read model's views exist now), planned on every
   // connection before the first request needs it; else the first check on each plans it.
   await keepFactsPlanned(pool, config.EVENT_STORE === 'postgres' ? 'read_model_and_tail' : 'read_model', config.DB_POOL_SIZE).catch(
-    (err: unknown) => logger.warn({ err }, 'planning the double-funding check ahead failed; each connection plans it on first use'),
+    (err: unknown) => logger.warn(logged(err), 'planning the double-funding check ahead failed; each connection plans it on first use'),
   );
   if (here && config.IMPORT_WORKER_ENABLED) await application.importJobs.runner.start();
   if (!here && (config.PROJECTIONS_ENABLED || config.IMPORT_WORKER_ENABLED)) {

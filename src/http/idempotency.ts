@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { IdempotentResponses, StoredResponse } from '../application/idempotent-responses.js';
 import { principalOf } from '../auth/express.js';
+import { logged } from '../db/errors.js';
 import { IdempotencyKeyReused } from '../eventstore/errors.js';
 import type { Logger } from '../logger.js';
 import { fileFingerprintLabel } from './file-upload.js';
@@ -67,7 +68,7 @@ function keepAnswer(res: Response, keep: (answer: Omit<StoredResponse, 'fingerpr
       if (typeof value === 'string') headers[name] = value;
     }
     keep({ status: res.statusCode, headers, body })
-      .catch((err: unknown) => logger.warn({ err }, 'the answer to an idempotent request could not be kept; a retry re-reads it'))
+      .catch((err: unknown) => logger.warn(logged(err), 'the answer to an idempotent request could not be kept; a retry re-reads it'))
       .finally(() => json(body));
     return res;
   };
