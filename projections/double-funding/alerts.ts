@@ -177,9 +177,13 @@ async function countTouched(tx: pg.ClientBase, table: string, params: unknown[],
     };
     add('all', '');
     for (const dims of COMBINATIONS) {
-      let values = [''];
-      for (const [i, d] of dims.entries()) values = values.flatMap((v) => row[COUNTED[d]].map((x) => (i === 0 ? x : `${v}\u001f${x}`)));
-      for (const value of values) add(dims.join('+'), value);
+      // Every scope the alert is in under these dimensions, kept where countsKey says the queue reads it.
+      let scopes: Partial<Record<CountedDimension, string>>[] = [{}];
+      for (const d of dims) scopes = scopes.flatMap((scope) => row[COUNTED[d]].map((x) => ({ ...scope, [d]: x })));
+      for (const scope of scopes) {
+        const { dimension, value } = countsKey(scope);
+        add(dimension, value);
+      }
     }
   }
 }
