@@ -110,7 +110,8 @@ export const MAX_ATTEMPTS = 16;
  * Load, authorise, decide, append: the one way a command changes a stream.
  *
  * - Idempotency-Key: a request already stored under the caller's key is answered from the
- *   stream as that request left it, and nothing is decided or stored again.
+ *   stream as that request left it, and nothing is stored again (the append finds the key; a
+ *   decision refused on the stream the first request changed looks the key up).
  * - If-Match: a stale version is refused (412) before anything is decided.
  * - The append expects the version that was read, so nothing is ever stored on stale state.
  *   Commands of one stream in this process take turns (load, decide, append), so they never
@@ -130,16 +131,23 @@ async function execute<C extends Command, E extends DomainEvent, S>(
   options: ExecuteOptions<S> = {},
 ): Promise<Outcome<S>> {
   const { store } = deps;
-  if (caller.idempotency) {
+  /**
+   * The answer to a retry: the stream as the request stored under the caller's key left it, or
+   * null. Looked up only when this try cannot be the first (its decision was refused, or decided
+   * nothing): a retry that decides again is recognised by the append itself, which finds the key
+   * and stores nothing. A first request, the usual case, costs no lookup.
+   */
+  const replay = async (): Promise<Outcome<S> | null> => {
+    if (!caller.idempotency) return null;
     const first = await store.findIdempotentResult(caller.idempotency.key, caller.idempotency.fingerprint);
-    if (first)
-      return {
-        ...(await load(store, stream, first.streamId, first.nextVersion)),
-        streamId: first.streamId,
-        replayed: true,
-        eventIds: first.eventIds,
-      };
-  }
+    if (!first) return null;
+    return {
+      ...(await load(store, stream, first.streamId, first.nextVersion)),
+      streamId: first.streamId,
+      replayed: true,
+      eventIds: first.eventIds,
+    };
+  };
   /** One try: load (or take the state given), authorise, check If-Match, decide, append. */
   const attempt = async (given: Loaded<S> | undefined): Promise<Outcome<S>> => {
     const { state, version } = given ?? (await load(store, stream, streamId));
@@ -147,7 +155,7 @@ async function execute<C extends Command, E extends DomainEvent, S>(
     if (caller.ifMatch !== undefined && caller.ifMatch !== version) throw new PreconditionFailed(caller.ifMatch, version);
     const context = { now: options.now ?? deps.clock(), actor: caller.user.id, ...(options.subject ? { subject: options.subject } : {}) };
     const events = stream.decider.decide(command(context, state), state);
-    if (events.length === 0) return { state, version, streamId, replayed: false, eventIds: [] };
+    if (events.length === 0) return (await replay()) ?? { state, version, streamId, replayed: false, eventIds: [] };
     const metadata = metadataOf(caller);
     const next = fold(stream.decider, state, events);
     const result = await store.append(
@@ -160,8 +168,12 @@ async function execute<C extends Command, E extends DomainEvent, S>(
       },
     );
     if (result.duplicate) {
-      // A concurrent retry with the same key (or the same event ids) won the race: answer with what it stored.
-      return { ...(await load(store, stream, streamId, result.nextVersion)), streamId, replayed: true, eventIds: result.eventIds };
+      // The request was stored before (a retry, or a concurrent one with the same key or event ids): answer with what
+      // it stored, in the stream it stored it in (a retry of a draft decides a new project id; the first one's counts).
+      const answer = await replay();
+      return (
+        answer ?? { ...(await load(store, stream, streamId, result.nextVersion)), streamId, replayed: true, eventIds: result.eventIds }
+      );
     }
     return { state: next, version: result.nextVersion, streamId, replayed: false, eventIds: result.eventIds };
   };
@@ -171,6 +183,11 @@ async function execute<C extends Command, E extends DomainEvent, S>(
         // Only the first try may start from the state the caller holds; a retry loads the stream as it is now.
         return await attempt(n === 1 ? options.loaded : undefined);
       } catch (err) {
+        // Refused (a rule, If-Match, a lost race): if this is a retry of a stored request, its answer.
+        if (!(err instanceof ConcurrencyError) || caller.ifMatch !== undefined || n >= MAX_ATTEMPTS) {
+          const answer = await replay();
+          if (answer) return answer;
+        }
         if (!(err instanceof ConcurrencyError)) throw err;
         if (caller.ifMatch !== undefined) throw new PreconditionFailed(caller.ifMatch, err.actualVersion);
         if (n >= MAX_ATTEMPTS) throw err;

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { PreparingClient } from './prepared.js';
 
 const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
@@ -50,6 +51,8 @@ export function createPool(connectionString: string, max: number, onError?: (e: 
     max,
     application_name: 'grants-backend',
     idleTimeoutMillis: 0,
+    // Repeated parameterised statements are prepared once per connection (src/db/prepared.ts).
+    Client: PreparingClient,
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (e) => {

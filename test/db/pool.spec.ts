@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/db/database.js';
@@ -34,6 +35,64 @@ describe("the service's connections", () => {
         `select current_setting('jit') as jit, current_setting('search_path') as path`,
       );
       expect(rows[0]).toEqual({ jit: 'off', path: 'public,pg_catalog' });
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
+describe('statements the service repeats', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  const prepared = async (client: pg.PoolClient, text: string) =>
+    (await client.query<{ n: number }>('select count(*)::int as n from pg_prepared_statements where statement = $1', [text])).rows[0]!.n;
+
+  it('are prepared once per connection after their third run, and answer as before', async () => {
+    const pool = createPool(db.url, 1);
+    const text = `select $1::text || '-' || $2::int as v /* ${randomUUID()} */`;
+    try {
+      const client = await pool.connect();
+      try {
+        const answers: string[] = [];
+        for (let i = 0; i < 5; i++) {
+          answers.push((await client.query<{ v: string }>(text, ["a'b", i])).rows[0]!.v);
+          // Unnamed (parsed and planned each time) for two runs; then one prepared statement, however often it runs.
+          expect(await prepared(client, text)).toBe(i < 2 ? 0 : 1);
+        }
+        expect(answers).toEqual(["a'b-0", "a'b-1", "a'b-2", "a'b-3", "a'b-4"]);
+        // The same text as a config object shares the name; an error in one run leaves the statement usable.
+        await expect(client.query({ text, values: ['x', 'not a number'] })).rejects.toThrow(/integer/);
+        expect((await client.query<{ v: string }>({ text, values: ['x', 7] })).rows[0]!.v).toBe('x-7');
+        expect(await prepared(client, text)).toBe(1);
+      } finally {
+        client.release();
+      }
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('are left unnamed without values, and a name given is kept', async () => {
+    const pool = createPool(db.url, 1);
+    const bare = `select 1 as v /* ${randomUUID()} */`;
+    const named = `select $1::int as v /* ${randomUUID()} */`;
+    try {
+      const client = await pool.connect();
+      try {
+        for (let i = 0; i < 4; i++) await client.query(bare);
+        for (let i = 0; i < 4; i++) await client.query({ name: 'mine', text: named, values: [i] });
+        const { rows } = await client.query<{ name: string; statement: string }>('select name, statement from pg_prepared_statements');
+        expect(rows.filter((r) => r.statement === bare)).toEqual([]);
+        expect(rows.filter((r) => r.statement === named).map((r) => r.name)).toEqual(['mine']);
+      } finally {
+        client.release();
+      }
     } finally {
       await pool.end();
     }
