@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { EventShape, EventStore } from '../eventstore/port.js';
+import type { EventShape, EventStore, ReadAllOptions, StoredEvent } from '../eventstore/port.js';
 import { formatPosition } from '../eventstore/position.js';
 import { logged } from '../db/errors.js';
 import type { Logger } from '../logger.js';
@@ -43,6 +43,8 @@ export interface ProjectionManagerOptions {
 }
 
 const LAG_COUNT_CAP = 100_000;
+/** How long a read of the log is shared with runners asking for the same events (see {@link ProjectionManager.log}). */
+const SHARE_READ_MS = 50;
 
 /**
  * Keeps every projection's generations running: catch-up from zero, then live (woken by
@@ -59,6 +61,31 @@ export class ProjectionManager<E extends EventShape = EventShape> {
   private listener?: pg.Client;
   private pollTimer?: NodeJS.Timeout;
   private unwatch?: () => void;
+  private readonly recentReads = new Map<string, { at: number; events: Promise<StoredEvent<E>[]> }>();
+  /**
+   * The log as the live runners read it: runners woken together at one checkpoint (every
+   * projection, caught up, after an append) share one read and one parse of its events instead
+   * of one each. A read shared for up to {@link SHARE_READ_MS} may miss events committed since,
+   * which is what a read a moment earlier would have missed: the runner takes them in its next
+   * batch. A wake (new events committed) forgets every read before it, a read that found nothing
+   * is not shared, and catching up reads for itself.
+   */
+  private readonly log: Pick<EventStore<E>, 'readAll'> = {
+    readAll: (options: ReadAllOptions) => {
+      const now = performance.now();
+      for (const [key, read] of this.recentReads) if (now - read.at > SHARE_READ_MS) this.recentReads.delete(key);
+      const key = `${options.after.transactionId}:${options.after.sequence}:${options.limit}`;
+      const recent = this.recentReads.get(key);
+      if (recent) return recent.events;
+      const events = this.store.readAll(options);
+      this.recentReads.set(key, { at: now, events });
+      events.then(
+        (found) => found.length === 0 && this.recentReads.delete(key),
+        () => this.recentReads.delete(key),
+      );
+      return events;
+    },
+  };
 
   constructor(
     private readonly pool: pg.Pool,
@@ -208,7 +235,7 @@ export class ProjectionManager<E extends EventShape = EventShape> {
     let backoff = 100;
     while (!this.stopped) {
       try {
-        const outcome = await runBatch(this.pool, this.store, p, generation, this.options.batchSize);
+        const outcome = await runBatch(this.pool, this.log, p, generation, this.options.batchSize);
         backoff = 100;
         if (outcome.kind === 'retired') return;
         if (outcome.kind === 'applied' && outcome.events === this.options.batchSize) continue;
@@ -350,6 +377,7 @@ export class ProjectionManager<E extends EventShape = EventShape> {
   }
 
   private wakeAll(): void {
+    this.recentReads.clear();
     const wakers = this.wakers;
     this.wakers = new Set();
     for (const w of wakers) w();

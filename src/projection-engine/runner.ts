@@ -16,7 +16,7 @@ export type BatchOutcome =
  */
 export async function runBatch<E extends EventShape>(
   pool: pg.Pool,
-  store: EventStore<E>,
+  store: Pick<EventStore<E>, 'readAll'>,
   projection: Projection<E>,
   generation: number,
   batchSize: number,

@@ -166,6 +166,55 @@ describe('projection runner', () => {
   });
 });
 
+describe('runners woken together', () => {
+  it('when four projections are caught up at one checkpoint and an event arrives, they read the log for it once, and each applies it', async () => {
+    // Four projections that each record the events they apply.
+    const seen = new Map<string, string[]>();
+    const recorder = (name: string): Projection => ({
+      name,
+      version: 1,
+      tables: [name],
+      createTables: (t) => [`create table ${t[name]} (event_id uuid primary key)`],
+      async apply(tx, events, t) {
+        seen.set(name, [...(seen.get(name) ?? []), ...events.map((e) => e.id)]);
+        await tx.query(`insert into ${t[name]} select unnest($1::uuid[]) on conflict do nothing`, [events.map((e) => e.id)]);
+      },
+    });
+    const names = ['shared_read_a', 'shared_read_b', 'shared_read_c', 'shared_read_d'];
+    let reads = 0;
+    const counting = Object.assign(Object.create(store) as PostgresEventStore, {
+      readAll: (options: Parameters<PostgresEventStore['readAll']>[0]) => {
+        reads++;
+        return store.readAll(options);
+      },
+    });
+    const m = new ProjectionManager(db.pool, counting, names.map(recorder), {
+      batchSize: 50,
+      pollMs: 60_000,
+      settleMs: 20,
+      logger,
+      listenUrl: db.url,
+    });
+    await m.start();
+    try {
+      await eventually(async () => (await m.status()).filter((s) => names.includes(s.projection)).every((s) => s.behind === 0));
+      // Every runner has found nothing more to read and sleeps until woken.
+      await new Promise((r) => setTimeout(r, 200));
+      reads = 0;
+      seen.clear();
+      const id = `test-${randomUUID()}`;
+      const [event] = (await store.append(id, [counted(1)], { expectedVersion: 0 })).eventIds;
+      await eventually(() => Promise.resolve(names.every((n) => seen.get(n)?.includes(event!))));
+      expect(names.map((n) => seen.get(n))).toEqual(names.map(() => [event]));
+      // One read found the event for all four (without sharing: four); each then sleeps until the next wake.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(reads).toBeLessThanOrEqual(2);
+    } finally {
+      await m.stop();
+    }
+  });
+});
+
 describe('rebuild without downtime', () => {
   it('when a rebuild is asked for, the old generation serves until the new one has caught up and takes over', async () => {
     const streams = await appendMany(4, 3);
