@@ -20,33 +20,57 @@ async function main(): Promise<void> {
   let db: Awaited<ReturnType<typeof resolveDatabase>> | undefined;
   let service: Service | undefined;
   let server: Server | undefined;
+  // Settles with whether the start succeeded. A signal while starting lets the step in hand finish (initdb,
+  // the embedded server coming up, migrations), begins no further step, and then stops what was started:
+  // exiting at once left the embedded PostgreSQL, detached in its own process group, running with nobody to stop it.
+  let started: Promise<boolean> = Promise.resolve(true);
   const stop = (signal: NodeJS.Signals) => {
     // A Ctrl-C reaches the service twice under `npm start` (from the terminal and from npm): once is enough.
     if (stopping) {
       logger.info({ signal }, 'already shutting down');
       return;
     }
-    stopping = shutdown(signal, config.SHUTDOWN_GRACE_MS, logger, { server, service, db, stopTracing }).then(
-      () => process.exit(0),
-      (err: unknown) => {
+    logger.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down: refusing new requests, finishing those in flight');
+    // Whatever hangs, the process ends a little after the grace: an orchestrator kills it then anyway.
+    setTimeout(() => {
+      logger.error({ graceMs: config.SHUTDOWN_GRACE_MS }, 'shutdown did not finish within the grace; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS + 5000).unref();
+    stopping = started.then(async (ok) => {
+      // A start that failed is ended by its own error path (it stops what it started and exits 1).
+      if (!ok) return;
+      try {
+        await shutdown(config.SHUTDOWN_GRACE_MS, logger, { server, service, db, stopTracing });
+      } catch (err) {
         logger.error({ err }, 'shutdown failed');
         process.exit(1);
-      },
-    );
+      }
+      process.exit(0);
+    });
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 
-  try {
+  const start = async () => {
     db = await resolveDatabase(config, logger);
+    if (stopping) return;
     service = await createService(config, logger, db.url);
+    if (stopping) return;
     server = await listen(service.app, config.PORT, config.HOST);
+  };
+  const starting = start();
+  started = starting.then(
+    () => true,
+    () => false,
+  );
+  try {
+    await starting;
   } catch (error) {
     await service?.close().catch(() => undefined);
     await db?.embedded?.stop().catch(() => undefined);
     throw startupProblem(error, config.DATABASE_URL);
   }
-  if (stopping) return; // a signal came while starting: the shutdown above has what was started
+  if (stopping) return; // a signal came while starting: the shutdown stops what was started
   logger.info({ port: config.PORT, docs: `http://localhost:${config.PORT}/docs` }, 'listening');
 }
 
@@ -56,7 +80,6 @@ async function main(): Promise<void> {
  * close the pools; stop the embedded database last, when nobody is connected to it any more.
  */
 async function shutdown(
-  signal: NodeJS.Signals,
   graceMs: number,
   logger: Logger,
   parts: {
@@ -67,12 +90,6 @@ async function shutdown(
   },
 ): Promise<void> {
   const started = Date.now();
-  logger.info({ signal, graceMs }, 'shutting down: refusing new requests, finishing those in flight');
-  // Whatever hangs, the process ends a little after the grace: an orchestrator kills it then anyway.
-  setTimeout(() => {
-    logger.error({ graceMs }, 'shutdown did not finish within the grace; exiting');
-    process.exit(1);
-  }, graceMs + 5000).unref();
   if (parts.service) parts.service.application.operations.stopping = true;
   if (parts.server) await drain(parts.server, graceMs);
   const drainedMs = Date.now() - started;

@@ -40,7 +40,9 @@ export async function startTracing(endpoint: string | undefined): Promise<(() =>
     instrumentations: [
       new http.HttpInstrumentation({ ignoreIncomingRequestHook: (req) => req.url === '/health' || req.url === '/metrics' }),
       new express.ExpressInstrumentation(),
-      new pg.PgInstrumentation(),
+      // Queries outside a request (the background work polling the log, the keepers) would each be a trace of one span,
+      // several a second on an idle service: only a request's queries are traced, under its span.
+      new pg.PgInstrumentation({ requireParentSpan: true }),
     ],
   });
   return () => provider.shutdown();

@@ -258,9 +258,28 @@ async function initialise(initdb: string, dir: string, runAs: RunAs | undefined)
   }
 }
 
+/**
+ * The initdb runs and servers of this process that have not ended. However the process ends (an exit
+ * during a start, a crash, a timer's process.exit), none of them outlives it: at 'exit' each server is
+ * asked for a fast shutdown (it finishes on its own) and each initdb to stop (it removes what it made).
+ * The servers run in a process group of their own, so nothing else would stop them.
+ */
+const running = new Map<ChildProcess, NodeJS.Signals>();
+let stopOnExit = false;
+function stopWithThisProcess(child: ChildProcess, signal: NodeJS.Signals): void {
+  running.set(child, signal);
+  child.once('exit', () => running.delete(child));
+  if (stopOnExit) return;
+  stopOnExit = true;
+  process.on('exit', () => {
+    for (const [c, s] of running) c.kill(s);
+  });
+}
+
 function run(file: string, args: string[], runAs: RunAs | undefined): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { ...runAs, env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    stopWithThisProcess(child, 'SIGTERM');
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -295,6 +314,7 @@ function startServer(
       env: { ...process.env, LC_MESSAGES: 'C' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    stopWithThisProcess(child, 'SIGINT');
     let output = '';
     let started = false;
     child.stderr.on('data', (chunk: Buffer) => {

@@ -1,11 +1,12 @@
-import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
-import { freePort, startServiceProcess } from '../support/process.js';
+import { freePort, ROOT, startServiceProcess } from '../support/process.js';
 
 // Processes of their own, started from the sources through tsx: slow to start on a busy machine.
 vi.setConfig({ testTimeout: 600_000 });
@@ -59,6 +60,92 @@ describe('starting the service', () => {
         `^grants-backend cannot start: cannot reach the database at postgres://grants:\\*\\*\\*@127\\.0\\.0\\.1:${port}/grants \\(DATABASE_URL\\): .*ECONNREFUSED`,
       ),
     );
+  });
+});
+
+/** Processes whose command line names `text` (initdb and the postmaster name their data folder). */
+function processesNaming(text: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let args: string;
+    try {
+      args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (args.includes(text)) found.push(`${pid}: ${args.trim()}`);
+  }
+  return found;
+}
+
+describe('a signal while the embedded PostgreSQL is being started', () => {
+  // A Ctrl-C during the first start (initdb) or as the server comes up: the process used to exit at once,
+  // leaving initdb or the server running with nobody to stop it (and holding EMBEDDED_PG_PORT).
+  it.each([
+    ['initdb runs', (line: string) => line.includes('initialising embedded PostgreSQL data directory')],
+    ['the server is coming up', (line: string) => line.includes('"pg":')],
+  ])('SIGTERM while %s: exits 0 once it has stopped what it started, leaving no PostgreSQL process behind', async (_, marker) => {
+    // A folder PostgreSQL's user can enter (as root too), so the data stays where it is asked to be.
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'grants-signal-'));
+    chmodSync(folder, 0o755);
+    const data = path.join(folder, 'data');
+    try {
+      const service = await startServiceProcess({
+        EMBEDDED_PG_DIR: data,
+        EMBEDDED_PG_PORT: String(await freePort()),
+        EMBEDDED_PG_SHARED_BUFFERS_MB: '16',
+        LOG_LEVEL: 'debug', // the server's own lines: the moment it is coming up
+      });
+      const until = Date.now() + 240_000;
+      while (!service.lines.some(marker) && service.child.exitCode === null && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(service.child.exitCode).toBeNull();
+      expect(service.lines.some((l) => l.includes(`"dir":"${data}"`))).toBe(true);
+      service.child.kill('SIGTERM');
+      const end = await service.exited;
+      // Right as it ends: nothing it started may outlive it.
+      expect(processesNaming(data)).toEqual([]);
+      expect(end).toMatchObject({ code: 0, signal: null });
+      expect(service.errors()).toEqual([]);
+      expect(service.lines.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
+    } finally {
+      // Should the test fail, what was left running goes: a fast shutdown of each server left behind.
+      for (const found of processesNaming(data)) process.kill(Number(found.split(':')[0]), 'SIGINT');
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a process that started the embedded PostgreSQL', () => {
+  it('ends it when it exits without stopping it (a crash, an exit on a timer): no server outlives its process', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'grants-exit-'));
+    chmodSync(folder, 0o755);
+    const data = path.join(folder, 'data');
+    const script = [
+      `import { startEmbeddedPostgres } from './src/db/embedded.ts';`,
+      `await startEmbeddedPostgres({ dir: ${JSON.stringify(data)}, port: ${await freePort()}, sharedBuffersMb: 16 });`,
+      `console.log('started');`,
+      `process.exit(3);`,
+    ].join('\n');
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(out.trim()).toBe('started');
+      expect(code).toBe(3);
+      // Asked for a fast shutdown as the process exited; it finishes on its own.
+      const until = Date.now() + 30_000;
+      while (processesNaming(data).length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      expect(processesNaming(data)).toEqual([]);
+    } finally {
+      for (const found of processesNaming(data)) process.kill(Number(found.split(':')[0]), 'SIGINT');
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
 
