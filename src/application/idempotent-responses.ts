@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { prepared } from '../db/prepared.js';
 
 /** The first answer to a request sent with an Idempotency-Key: what a retry gets back. */
 export interface StoredResponse {
@@ -20,7 +21,7 @@ export class IdempotentResponses {
 
   async find(key: string): Promise<StoredResponse | null> {
     const { rows } = await this.pool.query<StoredResponse>(
-      'select fingerprint, status, headers, body from http_idempotency where key = $1',
+      prepared('select fingerprint, status, headers, body from http_idempotency where key = $1'),
       [key],
     );
     return rows[0] ?? null;
@@ -34,10 +35,10 @@ export class IdempotentResponses {
    */
   async save(key: string, response: StoredResponse): Promise<void> {
     await this.pool.query(
-      `with lazily as (select set_config('synchronous_commit', 'off', true))
+      prepared(`with lazily as (select set_config('synchronous_commit', 'off', true))
        insert into http_idempotency (key, fingerprint, status, headers, body)
        select $1::text, $2::text, $3::integer, $4::jsonb, $5::jsonb from lazily
-       on conflict (key) do nothing`,
+       on conflict (key) do nothing`),
       [key, response.fingerprint, response.status, JSON.stringify(response.headers), JSON.stringify(response.body ?? null)],
     );
   }

@@ -23,6 +23,7 @@ import { START, type GlobalPosition } from '../position.js';
 import type { EventRegistry, UpcastContext } from '../registry.js';
 import { GENESIS, lastLink, linkCommitted, RECORDED_TEXT } from './chain.js';
 import { inSlices } from '../../time-slices.js';
+import { prepared } from '../../db/prepared.js';
 import { binaryCopyRows } from './copy-binary.js';
 import { GroupCommitter, type AppendRequest, type AppendResponse } from './group-commit.js';
 
@@ -127,8 +128,8 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
 
   async findIdempotentResult(key: string, fingerprint: string): Promise<AppendResult | null> {
     const { rows } = await this.pool.query<{ fingerprint: string; result: AppendResponse; stream_id: string }>(
-      `select fingerprint, result, (select stream_id from es_events where event_id = (result->'ids'->>0)::uuid)
-         from es_idempotency where key = $1`,
+      prepared(`select fingerprint, result, (select stream_id from es_events where event_id = (result->'ids'->>0)::uuid)
+         from es_idempotency where key = $1`),
       [key],
     );
     const row = rows[0];
@@ -142,9 +143,9 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent<E>[]> {
     const { rows } = await this.pool.query<EventRow>(
-      `select ${this.columns} from es_events e
+      prepared(`select ${this.columns} from es_events e
         where e.stream_id = $1 and e.version >= $2 and e.version <= $3
-        order by e.version`,
+        order by e.version`),
       [streamId, options.from ?? 1, options.to ?? 2_147_483_647],
     );
     return this.allStored(rows);
@@ -152,10 +153,10 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
 
   async readAll(options: ReadAllOptions): Promise<StoredEvent<E>[]> {
     const { rows } = await this.pool.query<EventRow>(
-      `select ${this.columns} from es_events e
+      prepared(`select ${this.columns} from es_events e
         ${VISIBLE_AFTER}
         order by e.transaction_id, e.position
-        limit $3`,
+        limit $3`),
       [options.after.transactionId.toString(), options.after.sequence.toString(), options.limit],
     );
     return this.allStored(rows);

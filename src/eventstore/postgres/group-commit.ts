@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { prepared } from '../../db/prepared.js';
 
 /** One append as the es_append() SQL function takes it. */
 export interface AppendRequest {
@@ -104,7 +105,9 @@ export class GroupCommitter {
 
   private async execute(requests: AppendRequest[]): Promise<AppendResponse[]> {
     // A single statement is its own transaction: atomic, one round trip, one commit.
-    const { rows } = await this.pool.query<{ r: AppendResponse[] }>('select es_append($1::jsonb) as r', [JSON.stringify(requests)]);
+    const { rows } = await this.pool.query<{ r: AppendResponse[] }>(prepared('select es_append($1::jsonb) as r'), [
+      JSON.stringify(requests),
+    ]);
     const responses = rows[0]?.r;
     if (!responses || responses.length !== requests.length) {
       throw new Error(`es_append answered ${responses?.length ?? 0} results for ${requests.length} appends`);
