@@ -187,6 +187,12 @@ export interface EventStore<E extends EventShape = EventShape> {
   exportEvents(query: EventQuery): Promise<{ head: ExportHead; pages: AsyncIterable<readonly ExportedEvent<E>[]> }>;
   /** How many events readAll would deliver after `after`, counting at most `cap`. */
   countAfter(after: GlobalPosition, cap: number): Promise<number>;
+  /**
+   * The position of the last event committed, whether or not readAll delivers it yet (it holds
+   * back events younger than the oldest transaction still running); null for an empty log.
+   * Optional: catching up waits for it where the store can say.
+   */
+  head?(): Promise<GlobalPosition | null>;
   /** The first result stored under an idempotency key, or null; fingerprint must match. */
   findIdempotentResult(key: string, fingerprint: string): Promise<AppendResult | null>;
   /**

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { EventShape, EventStore, ReadAllOptions, StoredEvent } from '../eventstore/port.js';
-import { formatPosition } from '../eventstore/position.js';
+import { comparePositions, formatPosition } from '../eventstore/position.js';
 import { logged } from '../db/errors.js';
 import type { Logger } from '../logger.js';
 import { physicalTable, tableNames, type Projection } from './projection.js';
@@ -196,14 +196,24 @@ export class ProjectionManager<E extends EventShape = EventShape> {
     );
   }
 
-  /** Runs batches until every runnable generation has nothing left to read (tests, CLI). */
+  /**
+   * Runs batches until every runnable generation has applied every event committed before the
+   * call (tests, CLI). An empty read is not enough where the store can name its head: the log
+   * holds back events younger than the oldest transaction still running (a live runner's batch),
+   * so a read can come back empty while committed events wait behind it.
+   */
   async catchUp(): Promise<void> {
+    const head = (await this.store.head?.()) ?? null;
     const runnable = await this.runnableGenerations();
     for (const p of this.byName.values()) {
       for (const g of runnable.get(p.name) ?? []) {
         for (;;) {
           const outcome = await runBatch(this.pool, this.store, p, g, this.options.batchSize);
           if (outcome.kind === 'idle') {
+            if (head && comparePositions(outcome.checkpoint, head) < 0) {
+              await sleep(5);
+              continue;
+            }
             await this.tryActivate(p, g);
             break;
           }

@@ -5,7 +5,7 @@ import { tableNames, type Projection } from './projection.js';
 
 export type BatchOutcome =
   | { kind: 'applied'; events: number; checkpoint: GlobalPosition }
-  | { kind: 'idle' }
+  | { kind: 'idle'; checkpoint: GlobalPosition }
   | { kind: 'busy' } // another process holds this generation
   | { kind: 'retired' };
 
@@ -58,7 +58,7 @@ export async function runBatch<E extends EventShape>(
     const events = await store.readAll({ after, limit: batchSize });
     if (events.length === 0) {
       await client.query('rollback');
-      return { kind: 'idle' };
+      return { kind: 'idle', checkpoint: after };
     }
     await projection.apply(client, events, tableNames(projection, generation));
     const last = events.at(-1)!.position;

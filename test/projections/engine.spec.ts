@@ -166,6 +166,31 @@ describe('projection runner', () => {
   });
 });
 
+describe('catching up', () => {
+  it('when a transaction older than the last appends is still running, catch-up waits for it instead of stopping at the empty read', async () => {
+    const m = manager([streamCatalogue]);
+    await m.prepare();
+    await m.catchUp();
+    // A transaction with an id, begun before the append: the log holds back every event younger than it.
+    const blocker = await db.pool.connect();
+    try {
+      await blocker.query('begin');
+      await blocker.query('select pg_current_xact_id()');
+      const id = `test-${randomUUID()}`;
+      await store.append(id, [counted(1)], { expectedVersion: 0 });
+      let done = false;
+      const caughtUp = m.catchUp().then(() => (done = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(done).toBe(false);
+      await blocker.query('commit');
+      await caughtUp;
+      expect((await findStream(orm, id))?.version).toBe(1);
+    } finally {
+      blocker.release();
+    }
+  });
+});
+
 describe('runners woken together', () => {
   it('when four projections are caught up at one checkpoint and an event arrives, they read the log for it once, and each applies it', async () => {
     // Four projections that each record the events they apply.

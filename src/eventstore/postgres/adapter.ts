@@ -265,6 +265,14 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
     }
   }
 
+  async head(): Promise<GlobalPosition | null> {
+    const { rows } = await this.pool.query<{ tx: string; pos: string }>(
+      'select transaction_id::text as tx, position as pos from es_events order by transaction_id desc, position desc limit 1',
+    );
+    const row = rows[0];
+    return row ? { transactionId: BigInt(row.tx), sequence: BigInt(row.pos) } : null;
+  }
+
   async countAfter(after: GlobalPosition, cap: number): Promise<number> {
     const { rows } = await this.pool.query<{ n: number }>(
       `select count(*)::int as n from (
