@@ -45,6 +45,8 @@ export interface ProjectionManagerOptions {
 const LAG_COUNT_CAP = 100_000;
 /** How long a read of the log is shared with runners asking for the same events (see {@link ProjectionManager.log}). */
 const SHARE_READ_MS = 50;
+/** How long catch-up waits for events the log holds back behind a running transaction. */
+const CATCH_UP_HEAD_WAIT_MS = 2000;
 
 /**
  * Keeps every projection's generations running: catch-up from zero, then live (woken by
@@ -204,13 +206,15 @@ export class ProjectionManager<E extends EventShape = EventShape> {
    */
   async catchUp(): Promise<void> {
     const head = (await this.store.head?.()) ?? null;
+    // A transaction held open on purpose (or forgotten) must not keep catch-up waiting for ever.
+    const giveUpAt = Date.now() + CATCH_UP_HEAD_WAIT_MS;
     const runnable = await this.runnableGenerations();
     for (const p of this.byName.values()) {
       for (const g of runnable.get(p.name) ?? []) {
         for (;;) {
           const outcome = await runBatch(this.pool, this.store, p, g, this.options.batchSize);
           if (outcome.kind === 'idle') {
-            if (head && comparePositions(outcome.checkpoint, head) < 0) {
+            if (head && comparePositions(outcome.checkpoint, head) < 0 && Date.now() < giveUpAt) {
               await sleep(5);
               continue;
             }
