@@ -88,6 +88,9 @@ export interface PostgresEventStoreOptions {
 export class PostgresEventStore<E extends EventShape = EventShape> implements EventStore<E> {
   private readonly committer: GroupCommitter;
   private readonly columns: string;
+  /** The statements run on every command and batch, built (and marked for preparing) once. */
+  private readonly streamSql: string;
+  private readonly logSql: string;
   private readonly exportColumns: string;
 
   constructor(
@@ -98,6 +101,13 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
     this.committer = new GroupCommitter(pool, options.writers ?? 2, options.maxGroup ?? 256);
     this.columns = columns(registry.contextualTypes);
     this.exportColumns = exportColumns(registry.contextualTypes);
+    this.streamSql = prepared(`select ${this.columns} from es_events e
+        where e.stream_id = $1 and e.version >= $2 and e.version <= $3
+        order by e.version`);
+    this.logSql = prepared(`select ${this.columns} from es_events e
+        ${VISIBLE_AFTER}
+        order by e.transaction_id, e.position
+        limit $3`);
   }
 
   async append(streamId: string, events: readonly NewEvent<E>[], options: AppendOptions): Promise<AppendResult> {
@@ -142,23 +152,16 @@ export class PostgresEventStore<E extends EventShape = EventShape> implements Ev
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent<E>[]> {
-    const { rows } = await this.pool.query<EventRow>(
-      prepared(`select ${this.columns} from es_events e
-        where e.stream_id = $1 and e.version >= $2 and e.version <= $3
-        order by e.version`),
-      [streamId, options.from ?? 1, options.to ?? 2_147_483_647],
-    );
+    const { rows } = await this.pool.query<EventRow>(this.streamSql, [streamId, options.from ?? 1, options.to ?? 2_147_483_647]);
     return this.allStored(rows);
   }
 
   async readAll(options: ReadAllOptions): Promise<StoredEvent<E>[]> {
-    const { rows } = await this.pool.query<EventRow>(
-      prepared(`select ${this.columns} from es_events e
-        ${VISIBLE_AFTER}
-        order by e.transaction_id, e.position
-        limit $3`),
-      [options.after.transactionId.toString(), options.after.sequence.toString(), options.limit],
-    );
+    const { rows } = await this.pool.query<EventRow>(this.logSql, [
+      options.after.transactionId.toString(),
+      options.after.sequence.toString(),
+      options.limit,
+    ]);
     return this.allStored(rows);
   }
 
